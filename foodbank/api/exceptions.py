@@ -1,0 +1,35 @@
+"""One exception handler for the API: DRF's shapes for validation, ``{code, detail}`` for domain
+refusals, and 503 (not 500) when the database went away mid-request."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from foodbank.exceptions import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": str(exc.message)}
+        body.update(exc.extra)
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning(
+            "Database unavailable during %s: %s", context.get("view").__class__.__name__, type(exc).__name__
+        )
+        return Response(
+            {"code": "service_unavailable", "detail": "The database is unavailable; retry shortly."},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "5"},
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        code = getattr(response.data["detail"], "code", None)
+        if code and "code" not in response.data:
+            response.data["code"] = code
+    return response

@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register(deploy=True)
+def broker_is_not_embedded(app_configs, **kwargs):
+    """The embedded filesystem broker and SQLite are for one laptop, not a deployment."""
+    problems = []
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        problems.append(
+            Warning("Celery uses the embedded filesystem broker.", hint="Set REDIS_URL.", id="foodbank.W001")
+        )
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        problems.append(
+            Warning("The database is SQLite.", hint="Set DATABASE_URL to PostgreSQL.", id="foodbank.W002")
+        )
+    return problems

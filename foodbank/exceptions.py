@@ -1,0 +1,35 @@
+"""Domain errors: refusals that are not input validation.
+
+Each carries a stable machine-readable ``code`` and an HTTP status; the API exception handler turns
+them into ``{"code": ..., "detail": ...}`` (SPEC §4). Apps subclass ``DomainError``.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    status_code = 409
+    default_message = _("The request cannot be carried out in the current state.")
+
+    def __init__(self, message=None, **extra) -> None:
+        self.message = message or self.default_message
+        self.extra = extra
+        super().__init__(str(self.message))
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    default_message = _("This status change is not allowed.")
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status_code = 422
+    default_message = _("This Idempotency-Key was already used with a different request body.")
+
+
+class IdempotencyKeyInUse(DomainError):
+    code = "idempotency_key_in_use"
+    status_code = 409
+    default_message = _("A request with this Idempotency-Key is still being processed; retry shortly.")

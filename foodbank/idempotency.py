@@ -1,0 +1,124 @@
+"""``Idempotency-Key`` support for POSTs that create something (SPEC §4).
+
+A retry with the same key and body returns the first answer and changes nothing; the same key with
+another body is 422 ``idempotency_key_reused``; a retry while the first request is still running is
+409 ``idempotency_key_in_use``. The claim is committed before the work starts (so a concurrent retry
+sees it), and the work and the key's completion commit together (so a crash never leaves a created
+resource behind a key that says otherwise). Only a fingerprint of the body and the created id are
+stored, never the body.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .exceptions import IdempotencyKeyInUse, IdempotencyKeyReused
+from .models import IdempotencyKey
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+def fingerprint(request: Request) -> str:
+    """A digest of what the request asks for: method, path and the parsed body."""
+    body = json.dumps(request.data, sort_keys=True, default=str, ensure_ascii=False)
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, body):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _read_key(request: Request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise serializers.ValidationError(
+            {HEADER: [f"Must be 1–{MAX_KEY_LENGTH} printable characters."]}, code="invalid"
+        )
+    return key
+
+
+def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
+    """Claim the key for this request, or raise/return what an earlier request left."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
+    with transaction.atomic():
+        row, created = IdempotencyKey.objects.get_or_create(
+            user=user, scope=scope, key=key, defaults={"fingerprint": print_, "locked_until": now + lease}
+        )
+    if created:
+        return row
+    if row.fingerprint != print_:
+        raise IdempotencyKeyReused()
+    if row.state == IdempotencyKey.State.COMPLETED:
+        return row
+    if row.locked_until and row.locked_until > now:
+        raise IdempotencyKeyInUse()
+    # The first request died without finishing (its work rolled back with it): take the key over.
+    taken = IdempotencyKey.objects.filter(
+        pk=row.pk, state=IdempotencyKey.State.IN_PROGRESS, locked_until=row.locked_until
+    ).update(locked_until=now + lease)
+    if not taken:
+        raise IdempotencyKeyInUse()
+    return row
+
+
+def idempotent_create(
+    request: Request,
+    *,
+    scope: str,
+    create: Callable[[], Any],
+    render: Callable[[Any], Any],
+    load: Callable[[int], Any],
+    status_code: int = status.HTTP_201_CREATED,
+) -> Response:
+    """Run ``create()`` at most once per (user, scope, key) and answer with ``render(instance)``.
+
+    ``create`` is called inside a transaction together with the key's completion, and must return
+    a model instance; ``load(pk)`` fetches it again for a replay. Without the header, ``create``
+    simply runs.
+    """
+    key = _read_key(request)
+    if key is None:
+        instance = create()
+        return Response(render(instance), status=status_code)
+
+    claim = _claim(user=request.user, scope=scope, key=key, print_=fingerprint(request))
+    if claim.state == IdempotencyKey.State.COMPLETED:
+        response = Response(render(load(claim.resource_id)), status=claim.response_status)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        with transaction.atomic():
+            instance = create()
+            IdempotencyKey.objects.filter(pk=claim.pk).update(
+                state=IdempotencyKey.State.COMPLETED,
+                resource_id=instance.pk,
+                response_status=status_code,
+                locked_until=None,
+            )
+    except BaseException:
+        # Refused or failed: nothing was written, so release the key for a corrected retry.
+        IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+        raise
+    return Response(render(instance), status=status_code)
+
+
+def purge_expired_keys(*, now=None) -> int:
+    """Delete keys older than ``IDEMPOTENCY_KEY_TTL_DAYS``; returns how many went."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.IDEMPOTENCY_KEY_TTL_DAYS)
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,182 @@
+"""Load the demo network: a food bank in Sapporo, its warehouse, windows across Hokkaido, two
+partner agencies and one user per role. Safe to run again: it changes nothing the second time."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from foodbank.models import Organisation, Role, Site
+from foodbank.services import grant_role, upsert_site
+
+K = Organisation.Kind
+
+FOOD_BANK = {
+    "code": "demo-foodbank",
+    "name": "フードバンクさっぽろ北（デモ）",
+    "kind": K.FOOD_BANK,
+    "municipality": "札幌市東区",
+}
+
+# (code, name, kind, municipality)
+PARTNERS = [
+    ("sapporo-step", "札幌市生活就労支援センター（デモ）", K.INDEPENDENCE_SUPPORT, "札幌市中央区"),
+    ("ebetsu-shakyo", "江別市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "江別市"),
+    ("otaru-shakyo", "小樽市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "小樽市"),
+    ("asahikawa-jiritsu", "旭川市自立サポートセンター（デモ）", K.INDEPENDENCE_SUPPORT, "旭川市"),
+    ("hakodate-shakyo", "函館市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "函館市"),
+    ("kushiro-city", "釧路市 生活福祉事務所（デモ）", K.MUNICIPALITY, "釧路市"),
+    ("obihiro-houkatsu", "帯広市地域包括支援センター（デモ）", K.COMMUNITY_SUPPORT_CENTER, "帯広市"),
+    ("kitami-npo", "NPO法人 北見ささえあいネット（デモ）", K.NPO, "北見市"),
+]
+
+WAREHOUSE = ("demo-warehouse", "demo-foodbank", "フードバンクさっぽろ北 倉庫", "0650011", "北11条東7丁目1-1")
+
+# (code, organisation code, name, postal code, street, opening hours)
+WINDOWS = [
+    (
+        "window-sapporo",
+        "sapporo-step",
+        "札幌市生活就労支援センター 相談窓口",
+        "0600042",
+        "大通西19丁目1-1",
+        "月〜金 8:45–17:15",
+    ),
+    (
+        "window-otaru",
+        "otaru-shakyo",
+        "小樽市社協 生活相談窓口",
+        "0470024",
+        "花園2丁目6-7",
+        "月〜金 9:00–17:00",
+    ),
+    (
+        "window-asahikawa",
+        "asahikawa-jiritsu",
+        "旭川市自立サポートセンター 窓口",
+        "0700031",
+        "1条通8丁目108",
+        "月〜金 8:45–17:15",
+    ),
+    (
+        "window-hakodate",
+        "hakodate-shakyo",
+        "函館市社協 くらしの相談窓口",
+        "0400011",
+        "本町3-12",
+        "月〜金 9:00–17:00",
+    ),
+    ("window-kushiro", "kushiro-city", "釧路市 生活相談窓口", "0850016", "錦町4丁目", "月〜金 8:50–17:20"),
+    (
+        "window-obihiro",
+        "obihiro-houkatsu",
+        "帯広市地域包括支援センター 相談室",
+        "0800010",
+        "大通南7丁目",
+        "月〜金 8:45–17:30",
+    ),
+    (
+        "window-kitami",
+        "kitami-npo",
+        "北見ささえあいネット 相談窓口",
+        "0900024",
+        "北4条東3丁目",
+        "火〜土 10:00–16:00",
+    ),
+]
+
+# (username, full name, role, organisation code, site code)
+USERS = [
+    ("coordinator", "佐藤 コーディネーター", Role.COORDINATOR, "demo-foodbank", None),
+    ("window_sapporo", "高橋 窓口（札幌）", Role.WINDOW_STAFF, "sapporo-step", "window-sapporo"),
+    ("window_otaru", "鈴木 窓口（小樽）", Role.WINDOW_STAFF, "otaru-shakyo", "window-otaru"),
+    ("caseworker_sapporo", "田中 ケースワーカー（札幌）", Role.CASE_WORKER, "sapporo-step", None),
+    ("caseworker_ebetsu", "伊藤 ケースワーカー（江別）", Role.CASE_WORKER, "ebetsu-shakyo", None),
+    ("volunteer", "渡辺 ボランティア", Role.VOLUNTEER, "demo-foodbank", None),
+    ("navi", "支援情報ナビ 連携", Role.INTEGRATION, "demo-foodbank", None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo network and users (idempotent). Password: DEMO_PASSWORD."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="Print nothing on success.")
+
+    @transaction.atomic
+    def handle(self, *args, quiet=False, **options):
+        food_bank, _ = Organisation.objects.update_or_create(
+            code=FOOD_BANK["code"],
+            defaults={
+                "name": FOOD_BANK["name"],
+                "kind": FOOD_BANK["kind"],
+                "municipality": FOOD_BANK["municipality"],
+                "regional_bureau": "ishikari",
+            },
+        )
+        orgs = {food_bank.code: food_bank}
+        for code, name, kind, municipality in PARTNERS:
+            orgs[code], _ = Organisation.objects.update_or_create(
+                code=code,
+                defaults={"name": name, "kind": kind, "food_bank": food_bank, "municipality": municipality},
+            )
+
+        code, org_code, name, postal_code, street = WAREHOUSE
+        upsert_site(
+            code=code,
+            food_bank=food_bank,
+            organisation=orgs[org_code],
+            kind=Site.Kind.WAREHOUSE,
+            name=name,
+            postal_code=postal_code,
+            address=street,
+            opening_hours="月〜金 9:00–17:00",
+        )
+        for code, org_code, name, postal_code, street, hours in WINDOWS:
+            site = upsert_site(
+                code=code,
+                food_bank=food_bank,
+                organisation=orgs[org_code],
+                kind=Site.Kind.WINDOW,
+                name=name,
+                postal_code=postal_code,
+                address=street,
+                opening_hours=hours,
+            )
+            # A partner's regional bureau follows its window (used to match referrals).
+            Organisation.objects.filter(pk=site.organisation_id, regional_bureau="").update(
+                regional_bureau=site.regional_bureau
+            )
+
+        User = get_user_model()
+        password = settings.DEMO_PASSWORD
+        for username, full_name, role, org_code, site_code in USERS:
+            last, first = full_name.split(" ", 1)
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"last_name": last, "first_name": first}
+            )
+            if created or not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            site = Site.objects.get(code=site_code) if site_code else None
+            grant_role(user=user, role=role, organisation=orgs[org_code], site=site)
+        User.objects.filter(username="coordinator").update(is_staff=True)
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created or not admin.check_password(password):
+            admin.set_password(password)
+            admin.save(update_fields=["password"])
+        navi_token, _ = Token.objects.get_or_create(user=User.objects.get(username="navi"))
+
+        self.load_apps(food_bank=food_bank)
+        if not quiet:
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+            self.stdout.write(
+                f"  Users (password from DEMO_PASSWORD): {', '.join(u[0] for u in USERS)}, admin"
+            )
+            self.stdout.write(f"  Navi integration token: {navi_token.key}")
+
+    def load_apps(self, *, food_bank: Organisation) -> None:
+        """Each app's demo data (stock, requests …) hooks in here."""

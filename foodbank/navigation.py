@@ -1,0 +1,27 @@
+"""Links on the start page per role. Apps add their pages here by URL name; a name that does not
+resolve (an app not built yet) is left out."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Membership, Role
+
+# role -> [(label, url name, takes the membership's site id)]
+LINKS: dict[str, list[tuple[str, str, bool]]] = {
+    Role.COORDINATOR: [(_("Administration"), "admin:index", False)],
+    Role.WINDOW_STAFF: [],
+    Role.CASE_WORKER: [],
+    Role.VOLUNTEER: [],
+    Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],
+}
+
+
+def links_for(membership: Membership) -> list[tuple[str, str]]:
+    out = []
+    for label, name, with_site in LINKS.get(membership.role, []):
+        try:
+            url = reverse(name, args=[membership.site_id]) if with_site else reverse(name)
+        except NoReverseMatch:
+            continue
+        out.append((label, url))
+    return out

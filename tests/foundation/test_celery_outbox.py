@@ -1,0 +1,62 @@
+"""Tasks go through the transactional outbox and a real worker (no eager mode)."""
+
+import pytest
+from django.db import transaction
+
+from foodbank import outbox
+from foodbank.models import OutboxMessage, WorkerHeartbeat
+from foodbank.tasks import heartbeat_task
+from tests.conftest import broker_unreachable, wait_for
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+def _beat_exists(queue: str) -> bool:
+    return WorkerHeartbeat.objects.filter(queue=queue).exists()
+
+
+def test_task_runs_after_commit_and_not_after_rollback(celery_worker):
+    # Given a task scheduled inside a transaction that rolls back
+    def enqueue_then_fail():
+        with transaction.atomic():
+            outbox.enqueue(heartbeat_task, queue="rolled-back")
+            raise RuntimeError("abort")
+
+    with pytest.raises(RuntimeError):
+        enqueue_then_fail()
+
+    # and one scheduled inside a transaction that commits
+    with transaction.atomic():
+        outbox.enqueue(heartbeat_task, queue="committed")
+        # Then nothing runs before the commit
+        assert not OutboxMessage.objects.filter(sent_at__isnull=False).exists()
+
+    # Then the worker runs the committed one
+    wait_for(lambda: _beat_exists("committed"), message="the committed task")
+    assert OutboxMessage.objects.get().sent_at is not None
+    # and the rolled-back one left no message and never ran: a marker task sent after it has run,
+    # and the worker consumes in order.
+    outbox.enqueue(heartbeat_task, queue="marker")
+    wait_for(lambda: _beat_exists("marker"), message="the marker task")
+    assert not _beat_exists("rolled-back")
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_task_enqueued_while_the_broker_is_down_runs_once_it_is_back(celery_worker):
+    # Given the broker is unreachable when the transaction commits
+    with broker_unreachable(), transaction.atomic():
+        outbox.enqueue(heartbeat_task, queue="delayed")
+
+    # Then the work is kept, not lost
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is None
+    assert message.attempts == 1
+    assert message.last_error
+
+    # When the broker is back and the relay runs
+    sent = outbox.relay(min_age_seconds=0)
+
+    # Then the task runs, once
+    assert sent == 1
+    wait_for(lambda: _beat_exists("delayed"), message="the relayed task")
+    assert outbox.relay(min_age_seconds=0) == 0

@@ -1,0 +1,24 @@
+"""Test settings: the project's settings with a handful of overrides."""
+
+import tempfile
+import uuid
+
+from foodbank.settings import *  # noqa: F403
+from foodbank.settings import CELERY_BROKER_URL, CELERY_RESULT_BACKEND
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Every test run gets its own queue, so a developer's running worker never takes the tests' tasks
+# (and two runs against one Redis never take each other's).
+CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = tempfile.mkdtemp(prefix="foodbank-test-broker-")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker_dir,
+        "data_folder_out": _broker_dir,
+        "store_processed": False,
+        "polling_interval": 0.1,
+    }
+if CELERY_RESULT_BACKEND.startswith("file://"):
+    CELERY_RESULT_BACKEND = "file://" + tempfile.mkdtemp(prefix="foodbank-test-results-")
