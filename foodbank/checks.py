@@ -3,7 +3,7 @@ from django.core.checks import Warning, register
 
 
 @register(deploy=True)
-def broker_is_not_embedded(app_configs, **kwargs):
+def production_services_configured(app_configs, **kwargs):
     """The embedded filesystem broker and SQLite are for one laptop, not a deployment."""
     problems = []
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
@@ -13,5 +13,13 @@ def broker_is_not_embedded(app_configs, **kwargs):
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         problems.append(
             Warning("The database is SQLite.", hint="Set DATABASE_URL to PostgreSQL.", id="foodbank.W002")
+        )
+    if not settings.FIELD_ENCRYPTION_KEYS or not settings.BLIND_INDEX_KEY:
+        problems.append(
+            Warning(
+                "Encrypted fields use keys derived from SECRET_KEY.",
+                hint="Set FIELD_ENCRYPTION_KEYS and BLIND_INDEX_KEY (base64, 32 bytes each).",
+                id="foodbank.W003",
+            )
         )
     return problems

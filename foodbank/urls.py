@@ -8,6 +8,9 @@ from . import health, views
 # Each app adds its API routes here under /api/v1/.
 api_v1 = [
     path("", include("foodbank.api.urls")),
+    path("", include("inventory.api_urls")),
+    path("", include("referrals.api_urls")),
+    path("", include("shipping.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,4 +23,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("inventory.urls")),
+    path("", include("referrals.urls")),
+    path("", include("shipping.urls")),
 ]

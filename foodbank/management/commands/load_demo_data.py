@@ -9,6 +9,9 @@ from rest_framework.authtoken.models import Token
 
 from foodbank.models import Organisation, Role, Site
 from foodbank.services import grant_role, upsert_site
+from inventory import demo as inventory_demo
+from referrals import demo as referrals_demo
+from shipping import demo as shipping_demo
 
 K = Organisation.Kind
 
@@ -179,4 +182,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  Navi integration token: {navi_token.key}")
 
     def load_apps(self, *, food_bank: Organisation) -> None:
-        """Each app's demo data (stock, requests …) hooks in here."""
+        """Each app's demo data (stock, requests …), in dependency order."""
+        for module in (inventory_demo, referrals_demo, shipping_demo):
+            module.load(food_bank=food_bank, stdout=self.stdout)

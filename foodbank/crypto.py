@@ -1,0 +1,92 @@
+"""Encryption at rest for the most sensitive fields (situation notes, health, debts, phone numbers).
+
+AES-256-GCM from ``cryptography``, with its own key from the environment (``FIELD_ENCRYPTION_KEYS``:
+comma-separated base64 keys, the first encrypts, all decrypt, so keys can be rotated). A database
+dump holds only ``v1:<key id>:<nonce+ciphertext>``. Where exact lookup is needed (a phone number),
+store ``blind_index(value)`` beside it: an HMAC with a separate key, so equal values can be found
+without decrypting and without the value being guessable from the dump.
+"""
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+PREFIX = "v1"
+
+
+def _derive(label: bytes) -> bytes:
+    # Local default only: derived from SECRET_KEY so a laptop works without configuration.
+    # `check --deploy` warns when FIELD_ENCRYPTION_KEYS is not set (foodbank.W003).
+    return hashlib.sha256(label + settings.SECRET_KEY.encode()).digest()
+
+
+@cache
+def _keys() -> tuple[tuple[str, bytes], ...]:
+    raw = getattr(settings, "FIELD_ENCRYPTION_KEYS", "") or ""
+    keys = [base64.urlsafe_b64decode(k.strip() + "==") for k in raw.split(",") if k.strip()]
+    if not keys:
+        keys = [_derive(b"field-encryption:")]
+    for key in keys:
+        if len(key) != 32:
+            raise ImproperlyConfigured("Each FIELD_ENCRYPTION_KEYS entry must be 32 bytes, base64-encoded.")
+    return tuple((hashlib.sha256(key).hexdigest()[:8], key) for key in keys)
+
+
+@cache
+def _index_key() -> bytes:
+    raw = getattr(settings, "BLIND_INDEX_KEY", "") or ""
+    return base64.urlsafe_b64decode(raw + "==") if raw else _derive(b"blind-index:")
+
+
+def encrypt(plaintext: str) -> str:
+    key_id, key = _keys()[0]
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, plaintext.encode(), key_id.encode())
+    return f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str) -> str:
+    try:
+        prefix, key_id, payload = token.split(":", 2)
+    except ValueError:
+        raise ValueError("Not an encrypted value.") from None
+    if prefix != PREFIX:
+        raise ValueError("Unknown encryption format.")
+    for candidate_id, key in _keys():
+        if candidate_id == key_id:
+            blob = base64.urlsafe_b64decode(payload)
+            return AESGCM(key).decrypt(blob[:12], blob[12:], key_id.encode()).decode()
+    raise ValueError(f"No key for this value (key id {key_id}).")
+
+
+def blind_index(value: str) -> str:
+    """A keyed hash for exact-match lookups of an encrypted value (normalise the value first)."""
+    return hmac.new(_index_key(), value.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedTextField(models.TextField):
+    """A text field stored encrypted. Only ``isnull`` and exact ``""`` checks make sense on it;
+    search through a blind index instead. Empty strings are stored as empty strings."""
+
+    description = "Text encrypted at rest (AES-GCM)"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(str(value))
+
+    def to_python(self, value):
+        return value

@@ -1,0 +1,4 @@
+"""Page routes of `inventory`, mounted at the site root."""
+
+app_name = "inventory"
+urlpatterns: list = []
