@@ -205,8 +205,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A hard ceiling for any task; each task declares its own (lower) time_limit and soft_time_limit.
+# No global soft limit: one above a task's own time_limit makes apply_async refuse the task.
 CELERY_TASK_TIME_LIMIT = 30 * 60
-CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_RESULT_BACKEND.startswith("file://"):

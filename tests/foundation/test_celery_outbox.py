@@ -60,3 +60,14 @@ def test_task_enqueued_while_the_broker_is_down_runs_once_it_is_back(celery_work
     assert sent == 1
     wait_for(lambda: _beat_exists("delayed"), message="the relayed task")
     assert outbox.relay(min_age_seconds=0) == 0
+
+
+def test_every_beat_entry_can_be_scheduled(settings):
+    """Beat sends each entry with apply_async, which refuses inconsistent time limits."""
+    from foodbank.celery import app
+
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        task = app.tasks[entry["task"]]
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft is None or hard is None or soft <= hard, name
