@@ -17,6 +17,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": _broker_dir,
         "data_folder_out": _broker_dir,
+        "control_folder": _broker_dir + "-control",
         "store_processed": False,
         "polling_interval": 0.1,
     }
