@@ -12,6 +12,7 @@ kombu's filesystem broker under ./var, so no database or broker server is needed
 import argparse
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,10 +24,16 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("FOODBANK_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+# The browser tests (tests/e2e) drive Debian's Chromium; CHROMIUM_PATH names another build.
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
 def say(message: str) -> None:
     print(f"\033[1m==> {message}\033[0m", flush=True)
+
+
+def warn(message: str) -> None:
+    print(f"\033[1;33m==> WARNING: {message}\033[0m", flush=True)
 
 
 def run(*args: str | Path, **kwargs) -> None:
@@ -47,6 +54,43 @@ def ensure_venv(extras: str) -> None:
         for old in VENV.glob(".installed-*"):
             old.unlink()
         stamp.touch()
+
+
+def has_japanese_font() -> bool:
+    if not shutil.which("fc-list"):
+        return False
+    listed = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=False)
+    return bool(listed.stdout.strip())
+
+
+def ensure_browser() -> None:
+    """Install Debian's Chromium (and a Japanese font, so screenshots are legible) where missing.
+
+    Needs root and apt-get (CI, a container, a Debian machine as root). Anywhere else the browser
+    tests are skipped, and this says so here and in pytest's summary.
+    """
+    missing = []
+    if not os.access(CHROMIUM, os.X_OK) and CHROMIUM == "/usr/bin/chromium":
+        missing.append("chromium")
+    if not has_japanese_font():
+        missing.append("fonts-ipaexfont-gothic")
+    as_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    if missing and as_root and shutil.which("apt-get"):
+        say(f"Installing Debian's {' and '.join(missing)} for the browser tests (first run only)")
+        apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        try:
+            run("apt-get", "update", "-qq", env=apt_env)
+            run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=apt_env)
+        except (subprocess.CalledProcessError, OSError) as exc:
+            warn(f"apt-get could not install {' '.join(missing)}: {exc}")
+    if not os.access(CHROMIUM, os.X_OK):
+        warn(
+            f"Chromium not found at {CHROMIUM}: the browser tests (tests/e2e) will be SKIPPED.\n"
+            "    Install Debian's package (sudo apt-get install chromium), or set CHROMIUM_PATH to a\n"
+            "    Chromium or Chrome binary, then run the tests again."
+        )
+    elif not has_japanese_font():
+        warn("No Japanese font found: the browser tests run, but their screenshots show boxes for kana.")
 
 
 def manage(*args: str) -> None:
@@ -103,6 +147,7 @@ def start(options: argparse.Namespace) -> int:
 
 def test(options: argparse.Namespace, pytest_args: list[str]) -> int:
     ensure_venv("[dev]")
+    ensure_browser()
     where = os.environ["DATABASE_URL"].split("@")[-1] if "DATABASE_URL" in os.environ else "SQLite"
     say(f"Running the tests on {where}")
     return subprocess.call([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT)

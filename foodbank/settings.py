@@ -125,6 +125,9 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
+# The shared core's catalogue comes first, before Django's own (admin, auth), so that one page never
+# mixes two spellings of a word (ユーザー名 from ours, ユーザ名 from Django's on the same login page).
+LOCALE_PATHS = [BASE_DIR / "foodbank" / "locale"]
 USE_TZ = True
 
 # --- Static files ---------------------------------------------------------------------------------
