@@ -1,0 +1,46 @@
+"""Answers for refused logins (django-axes lockout): the login page in the user's language, or JSON
+for the API."""
+
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import ngettext
+
+LOCKED_OUT_CODE = "login_locked_out"
+
+
+def lockout_minutes() -> int:
+    return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+
+
+def lockout_message() -> str:
+    minutes = lockout_minutes()
+    return ngettext(
+        "Too many failed login attempts. Logging in with this username is blocked for %(minutes)d "
+        "minute; try again later or ask your coordinator.",
+        "Too many failed login attempts. Logging in with this username is blocked for %(minutes)d "
+        "minutes; try again later or ask your coordinator.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """``AXES_LOCKOUT_CALLABLE``: 429 with a clear message; nothing is logged in or issued."""
+    retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    if is_api_request(request):
+        response = JsonResponse({"code": LOCKED_OUT_CODE, "detail": lockout_message()}, status=429)
+    else:
+        form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
+        response = render(
+            request,
+            "registration/login.html",
+            {"form": form, "locked_out_message": lockout_message(), "next": request.GET.get("next", "")},
+            status=429,
+        )
+    response["Retry-After"] = retry_after
+    return response
