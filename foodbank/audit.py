@@ -57,12 +57,12 @@ def record_provision(
     *,
     food_bank_id: int,
     subject_ids: Iterable[int],
-    recipient_name: str,
     data_categories: Iterable[str],
     basis: str,
     trigger_type: str,
     trigger_id,
     recipient_organisation: Organisation | None = None,
+    recipient_name: str = "",
     provided_by=None,
     provided_at: datetime | None = None,
 ) -> int:

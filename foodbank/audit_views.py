@@ -77,6 +77,8 @@ def audit_log(request):
     page = None
     if form.is_valid():
         page = Paginator(_search(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+        # Read the page before recording this view, so the view does not list itself.
+        page.object_list = list(page.object_list)
         subject = form.cleaned_data.get("subject")
         audit.record(
             actor=request.user,

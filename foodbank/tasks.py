@@ -14,7 +14,7 @@ def relay_outbox_task() -> int:
     return outbox.relay()
 
 
-@shared_task(name="foodbank.tasks.heartbeat_task", ignore_result=True, time_limit=30)
+@shared_task(name="foodbank.tasks.heartbeat_task", ignore_result=True, time_limit=30, soft_time_limit=20)
 def heartbeat_task(queue: str = "celery") -> None:
     """The canary: a worker that runs this is still taking tasks off ``queue``."""
     WorkerHeartbeat.objects.update_or_create(
@@ -22,6 +22,8 @@ def heartbeat_task(queue: str = "celery") -> None:
     )
 
 
-@shared_task(name="foodbank.tasks.purge_idempotency_keys_task", ignore_result=True, time_limit=600)
+@shared_task(
+    name="foodbank.tasks.purge_idempotency_keys_task", ignore_result=True, time_limit=600, soft_time_limit=540
+)
 def purge_idempotency_keys_task() -> int:
     return idempotency.purge_expired_keys() + outbox.purge_sent()
