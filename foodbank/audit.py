@@ -11,14 +11,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from . import security
 from .models import AuditEvent, Organisation, ProvisionRecord
 from .selectors import memberships_for
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return security.client_ip(request)
 
 
 def record(

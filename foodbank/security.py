@@ -1,5 +1,5 @@
-"""Answers for refused logins (django-axes lockout): the login page in the user's language, or JSON
-for the API."""
+"""The client's address behind proxies, and the answer to a refused login (django-axes lockout): the
+login page in the user's language, or JSON for the API."""
 
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -8,6 +8,23 @@ from django.shortcuts import render
 from django.utils.translation import ngettext
 
 LOCKED_OUT_CODE = "login_locked_out"
+
+
+def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
+    outermost trusted proxy put in X-Forwarded-For (entries further left can be forged).
+
+    Used by the audit log ("from where"), the login lockout and DRF's throttles (NUM_PROXIES).
+    """
+    if request is None:
+        return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies > 0 and forwarded:
+        addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def lockout_minutes() -> int:

@@ -140,6 +140,7 @@ AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout are refused without extending it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "foodbank.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "foodbank.security.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
 # Integration tokens from POST /api/v1/auth/token/ expire after this many days (0: never).
@@ -163,6 +164,10 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_HTTPS)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _https_deployment else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _https_deployment)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _https_deployment)
+# How many reverse proxies (load balancer, nginx) stand in front of the web server and append to
+# X-Forwarded-For. 0 trusts REMOTE_ADDR only. The audit log, the login lockout and the throttles take
+# the client's address from this (foodbank.security.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # Opt-in, only behind a proxy that always sets it: e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto.
 _proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
 if _proxy_header:
@@ -244,6 +249,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
+    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
     # Views opt in with `throttle_scope`; a view without one is not throttled.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {

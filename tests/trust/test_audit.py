@@ -343,3 +343,19 @@ def test_is_postgres_helper_matches_the_connection():
     from django.db import connection
 
     assert is_postgres() == (connection.vendor == "postgresql")
+
+
+@pytest.mark.parametrize(
+    ("proxies", "expected"),
+    [(0, "127.0.0.1"), (1, "203.0.113.9"), (2, "192.0.2.1"), (5, "192.0.2.1")],
+)
+def test_events_record_the_client_address_behind_trusted_proxies(
+    client, network, coordinator, settings, proxies, expected
+):
+    # Given a client behind a chain of proxies, the leftmost entry possibly forged
+    settings.TRUSTED_PROXY_COUNT = proxies
+    client.force_login(coordinator)
+
+    client.get("/audit/", HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.9")
+
+    assert AuditEvent.objects.get().ip_address == expected

@@ -122,3 +122,25 @@ def test_other_endpoints_are_not_throttled(api, coordinator):
     client = api(coordinator)
 
     assert {client.get("/api/v1/me/").status_code for _ in range(15)} == {200}
+
+
+def test_behind_a_proxy_the_lockout_is_per_client_address(client, window_staff_a, settings):
+    # Given one trusted proxy in front of the web server, appending the client's address
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(LIMIT):
+        client.post(
+            "/accounts/login/",
+            {"username": "window_a", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR="198.51.100.7",
+        )
+
+    # When the same username logs in from another client behind the same proxy
+    elsewhere = client.post(
+        "/accounts/login/",
+        {"username": "window_a", "password": "pw-for-tests"},
+        HTTP_X_FORWARDED_FOR="203.0.113.9",
+    )
+
+    # Then that client is not locked out, and the lockout names the real client
+    assert elsewhere.status_code == 302
+    assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
