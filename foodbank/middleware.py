@@ -36,7 +36,9 @@ def _header_has_nul(meta) -> bool:
 
 def _refuse(request, *, status: int, code: str, detail: str):
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": code, "detail": detail}, status=status)
+        return JsonResponse(
+            {"code": code, "detail": detail}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
     return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
 
 

@@ -50,7 +50,11 @@ def lockout_response(request, original_response=None, credentials=None):
     """``AXES_LOCKOUT_CALLABLE``: 429 with a clear message; nothing is logged in or issued."""
     retry_after = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     if is_api_request(request):
-        response = JsonResponse({"code": LOCKED_OUT_CODE, "detail": lockout_message()}, status=429)
+        response = JsonResponse(
+            {"code": LOCKED_OUT_CODE, "detail": lockout_message()},
+            status=429,
+            json_dumps_params={"ensure_ascii": False},
+        )
     else:
         form = AuthenticationForm(request, initial={"username": (credentials or {}).get("username", "")})
         response = render(

@@ -176,3 +176,11 @@ def test_demo_data_prints_the_same_navi_token_every_run(settings):
     key = line.rsplit(" ", 1)[1]
     assert ApiToken.objects.count() == 1
     assert _client(key).get("/api/v1/me/").json()["username"] == "navi"
+
+
+def test_issue_token_refuses_an_unknown_user(network):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No user named 'ghost'"):
+        call_command("issue_token", "ghost", "--name", "x", stdout=StringIO(), stderr=StringIO())
+    assert not ApiToken.objects.exists()
