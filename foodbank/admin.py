@@ -1,6 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import AuditEvent, IdempotencyKey, Membership, Organisation, OutboxMessage, Site, WorkerHeartbeat
+from . import tokens
+from .models import (
+    ApiToken,
+    AuditEvent,
+    IdempotencyKey,
+    Membership,
+    Organisation,
+    OutboxMessage,
+    ProvisionRecord,
+    Site,
+    WorkerHeartbeat,
+)
 
 
 @admin.register(Organisation)
@@ -63,3 +76,48 @@ class IdempotencyKeyAdmin(ReadOnlyAdmin):
 @admin.register(WorkerHeartbeat)
 class WorkerHeartbeatAdmin(ReadOnlyAdmin):
     list_display = ["queue", "beat_at", "hostname"]
+
+
+@admin.register(ProvisionRecord)
+class ProvisionRecordAdmin(ReadOnlyAdmin):
+    list_display = ["provided_at", "subject_id", "recipient_name", "basis", "trigger_type", "trigger_id"]
+    list_filter = ["basis", "trigger_type", "food_bank"]
+    search_fields = ["=subject_id", "recipient_name", "trigger_id"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `manage.py issue_token` (or the token endpoint), which show the key
+    once; here they are listed and revoked. Nothing else about a token can be changed."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "=prefix"]
+    readonly_fields = [
+        "name",
+        "user",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # A revoked token stays on record: who had access, and until when.
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        count = tokens.revoke_tokens(tokens=queryset, revoked_by=request.user)
+        self.message_user(
+            request,
+            ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count},
+            messages.SUCCESS,
+        )

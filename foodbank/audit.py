@@ -1,15 +1,23 @@
-"""Recording staff access to recipients' personal data (SPEC §2, §5)."""
+"""Recording staff access to recipients' personal data (SPEC §2, §5), and records of provision of
+personal data to other organisations (APPI art. 29/30).
 
+Both tables are append-only: a PostgreSQL trigger refuses UPDATE and DELETE (migration 0002).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
-from .models import AuditEvent
+from . import security
+from .models import AuditEvent, Organisation, ProvisionRecord
 from .selectors import memberships_for
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return security.client_ip(request)
 
 
 def record(
@@ -24,7 +32,12 @@ def record(
     detail: dict | None = None,
 ) -> AuditEvent:
     """Append one audit event. ``detail`` must name fields or counts, never their values."""
-    roles = sorted({m.role for m in memberships_for(actor)}) if actor is not None else []
+    memberships = memberships_for(actor) if actor is not None else []
+    roles = sorted({m.role for m in memberships})
+    if food_bank_id is None:
+        # The actor's tenant when there is only one, so the event shows in its coordinators' search.
+        tenants = {m.food_bank_id for m in memberships}
+        food_bank_id = tenants.pop() if len(tenants) == 1 else None
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=",".join(roles)[:32],
@@ -37,3 +50,58 @@ def record(
         path=(request.path[:300] if request is not None else ""),
         detail=detail or {},
     )
+
+
+def record_provision(
+    *,
+    food_bank_id: int,
+    subject_ids: Iterable[int],
+    data_categories: Iterable[str],
+    basis: str,
+    trigger_type: str,
+    trigger_id,
+    recipient_organisation: Organisation | None = None,
+    recipient_name: str = "",
+    provided_by=None,
+    provided_at: datetime | None = None,
+) -> int:
+    """Record that personal data of each of ``subject_ids`` went to another organisation.
+
+    Call it in the transaction that provides the data: a referral sent to a window or agency
+    (``basis="consent"``, ``recipient_organisation`` set), a courier CSV handed to the carrier
+    (``basis="entrustment"``, ``recipient_name`` the carrier). ``data_categories`` name fields,
+    never their values (e.g. ``["name", "address", "phone"]``). Idempotent per trigger: a retry with
+    the same ``trigger_type``/``trigger_id`` adds nothing. Returns how many records are new.
+    """
+    if recipient_organisation is not None and not recipient_name:
+        recipient_name = recipient_organisation.name
+    if not recipient_name:
+        raise ValueError("record_provision needs recipient_name or recipient_organisation")
+    if basis not in ProvisionRecord.Basis.values:
+        raise ValueError(f"Unknown basis {basis!r}")
+    categories = sorted(set(data_categories))
+    when = provided_at or timezone.now()
+    rows = [
+        ProvisionRecord(
+            food_bank_id=food_bank_id,
+            subject_id=subject_id,
+            recipient_organisation=recipient_organisation,
+            recipient_name=recipient_name[:200],
+            data_categories=categories,
+            basis=basis,
+            provided_at=when,
+            provided_by=provided_by if getattr(provided_by, "pk", None) else None,
+            trigger_type=trigger_type,
+            trigger_id=str(trigger_id),
+        )
+        for subject_id in sorted(set(subject_ids))
+    ]
+    with transaction.atomic():
+        before = ProvisionRecord.objects.filter(
+            food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
+        ).count()
+        ProvisionRecord.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        after = ProvisionRecord.objects.filter(
+            food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
+        ).count()
+    return after - before

@@ -33,3 +33,15 @@ class IdempotencyKeyInUse(DomainError):
     code = "idempotency_key_in_use"
     status_code = 409
     default_message = _("A request with this Idempotency-Key is still being processed; retry shortly.")
+
+
+class UploadTooLarge(DomainError):
+    code = "upload_too_large"
+    status_code = 413
+    default_message = _("The uploaded file is too large.")
+
+
+class InvalidUpload(DomainError):
+    code = "invalid_upload"
+    status_code = 400
+    default_message = _("The uploaded file cannot be read.")

@@ -1,13 +1,27 @@
-"""``GET /healthz``: is the database reachable, is the broker reachable, is a worker consuming."""
+"""``GET /healthz``: is the database reachable, is the broker reachable, is a worker consuming.
 
+The worker check is a canary: beat runs ``heartbeat_task`` every minute and the worker that runs it
+stamps ``WorkerHeartbeat``. When that stamp is older than WORKER_HEARTBEAT_MAX_AGE, /healthz reports
+``"worker": "stale"`` and itself sends a canary (at most one per WORKER_PROBE_INTERVAL, across all
+web processes), so a healthy worker behind a stopped beat is back to ``"ok"`` within seconds, while
+a worker that is alive but no longer taking tasks stays ``"stale"``. A stale worker does not make
+/healthz 503 (the web answers fine); monitoring should alert on it. Only a database or broker that
+cannot be reached is 503.
+"""
+
+import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+PROBE_CACHE_KEY = "healthz:worker-probe"
 
 
 def database_ok() -> bool:
@@ -46,11 +60,33 @@ def worker_state() -> str:
     return "ok" if age <= timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE) else "stale"
 
 
+def send_probe() -> bool:
+    """Send one canary unless another process sent one within WORKER_PROBE_INTERVAL seconds.
+
+    Sent straight to the broker, not through the outbox: it is a check of the broker and the worker
+    right now, and a lost one is simply sent again by a later /healthz.
+    """
+    from .tasks import heartbeat_task
+
+    try:
+        if not cache.add(PROBE_CACHE_KEY, timezone.now().isoformat(), timeout=settings.WORKER_PROBE_INTERVAL):
+            return False
+        heartbeat_task.apply_async(
+            kwargs={"queue": "celery"}, retry=False, expires=settings.WORKER_PROBE_INTERVAL
+        )
+    except Exception as exc:
+        logger.warning("Health check could not send a worker canary: %s", type(exc).__name__)
+        return False
+    return True
+
+
 @never_cache
 @require_GET
 def healthz(request):
     checks = {"database": "ok" if database_ok() else "down", "broker": "ok" if broker_ok() else "down"}
     checks["worker"] = worker_state() if checks["database"] == "ok" else "unknown"
+    if checks["worker"] != "ok" and checks["broker"] == "ok" and checks["database"] == "ok":
+        send_probe()
     healthy = checks["database"] == "ok" and checks["broker"] == "ok"
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503

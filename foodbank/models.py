@@ -304,3 +304,96 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.queue} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A credential for ``Authorization: Token <key>``, stored hashed and revocable.
+
+    The key is ``<prefix>.<secret>``: the prefix finds the row, the SHA-256 of the whole key proves
+    it. The plaintext is shown once, when the token is issued (``foodbank.tokens.issue_token``); a
+    database dump holds only the prefix and the hash.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash (SHA-256)"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ProvisionRecord(models.Model):
+    """A record of personal data provided to another organisation (APPI art. 29 / 30).
+
+    One row per person and provision: what went, to whom, on what basis, when, by whom, and what
+    triggered it (a referral, a courier export). Holds the recipient's id, never their data.
+    Append-only (a PostgreSQL trigger refuses UPDATE and DELETE).
+    """
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("The person's consent")
+        ENTRUSTMENT = "entrustment", _("Entrustment of handling (e.g. the courier delivering a parcel)")
+        LAW = "law", _("Required by law")
+        VITAL_INTEREST = "vital_interest", _("Protection of life, body or property")
+
+    food_bank = models.ForeignKey(
+        Organisation, verbose_name=_("food bank"), on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.BigIntegerField(_("recipient id"), db_index=True)
+    recipient_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("provided to (organisation in the network)"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recipient_name = models.CharField(_("provided to"), max_length=200)
+    data_categories = models.JSONField(_("data categories"), default=list)
+    basis = models.CharField(_("basis"), max_length=32, choices=Basis.choices)
+    provided_at = models.DateTimeField(_("provided at"), db_index=True)
+    provided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("provided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    trigger_type = models.CharField(_("triggered by"), max_length=64)
+    trigger_id = models.CharField(_("trigger id"), max_length=64)
+
+    class Meta:
+        verbose_name = _("record of provision")
+        verbose_name_plural = _("records of provision")
+        ordering = ["-provided_at", "-pk"]
+        constraints = [
+            # A retried task or export records one provision, not two.
+            models.UniqueConstraint(
+                fields=["food_bank", "trigger_type", "trigger_id", "subject_id", "recipient_name"],
+                name="provision_record_once_per_trigger",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provided_at:%Y-%m-%d} #{self.subject_id} → {self.recipient_name}"

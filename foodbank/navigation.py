@@ -8,7 +8,11 @@ from .models import Membership, Role
 
 # role -> [(label, url name, takes the membership's site id)]
 LINKS: dict[str, list[tuple[str, str, bool]]] = {
-    Role.COORDINATOR: [(_("Administration"), "admin:index", False)],
+    Role.COORDINATOR: [
+        (_("Administration"), "admin:index", False),
+        (_("Audit log"), "audit-log", False),
+        (_("Records of provision"), "provision-records", False),
+    ],
     Role.WINDOW_STAFF: [],
     Role.CASE_WORKER: [],
     Role.VOLUNTEER: [],

@@ -93,3 +93,17 @@ def roles_summary(user) -> Iterable[dict]:
             "site_name": m.site.name if m.site else None,
             "food_bank": m.food_bank_id,
         }
+
+
+def visible_audit_events(user) -> QuerySet:
+    """Audit events a coordinator may search: those of their own food banks; nobody else's."""
+    from .models import AuditEvent
+
+    return AuditEvent.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))
+
+
+def visible_provision_records(user) -> QuerySet:
+    """Records of provision of the coordinator's own food banks."""
+    from .models import ProvisionRecord
+
+    return ProvisionRecord.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))

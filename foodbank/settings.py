@@ -7,7 +7,7 @@ The README lists every variable.
 """
 
 import os
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -51,10 +51,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "foodbank",
     "inventory",
     "referrals",
@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the request: oversized bodies are 413, NUL bytes 400 (foodbank.middleware).
+    "foodbank.middleware.RequestGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a login refused by django-axes into the lockout page or JSON.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "foodbank.urls"
@@ -115,9 +119,94 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses any login attempt for a username/address locked out by django-axes.
+    "foodbank.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts for one username from one
+# address, every login with that username from there is refused (even with the right password) for
+# AXES_COOLOFF_MINUTES. Locking on the pair, not the address alone, keeps one guesser from locking out
+# a whole office behind one NAT address, and a stranger from locking out the Navi integration.
+# Applies to the login page, the admin login and POST /api/v1/auth/token/.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout are refused without extending it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "foodbank.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "foodbank.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+# Integration tokens from POST /api/v1/auth/token/ expire after this many days (0: never).
+# Tokens issued with `manage.py issue_token` choose their own expiry.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+# Staff sign in on shared office computers: a session ends after this many seconds.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+
+# --- Deployment security --------------------------------------------------------------------------
+
+# One switch: SECURE_HTTPS=1 declares that the site is served over HTTPS. With DEBUG off it turns on
+# the redirect to HTTPS, secure cookies and HSTS (one year, subdomains, preload); each value can
+# still be set on its own. There is no production-only code path: the same settings run everywhere.
+SECURE_HTTPS = env_bool("SECURE_HTTPS", False)
+_https_deployment = SECURE_HTTPS and not DEBUG
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https_deployment)
+# Load balancers and container health checks ask over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", SECURE_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", SECURE_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if _https_deployment else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _https_deployment)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _https_deployment)
+# How many reverse proxies (load balancer, nginx) stand in front of the web server and append to
+# X-Forwarded-For. 0 trusts REMOTE_ADDR only. The audit log, the login lockout and the throttles take
+# the client's address from this (foodbank.security.client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Opt-in, only behind a proxy that always sets it: e.g. SECURE_PROXY_SSL_HEADER=X-Forwarded-Proto.
+_proxy_header = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+if _proxy_header:
+    _meta_name = _proxy_header.upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (
+        _meta_name if _meta_name.startswith("HTTP_") else f"HTTP_{_meta_name}",
+        "https",
+    )
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+
+# Request size limits (foodbank.middleware answers 413 with a JSON code on the API).
+# Any request body, uploads included:
+MAX_REQUEST_BODY_SIZE = env_int("MAX_REQUEST_BODY_SIZE", 20 * 1024 * 1024)
+# Bodies other than uploaded files (JSON, form fields), and how much of an upload stays in memory:
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# The carrier's tracking-number file (B2 Cloud "issued data" CSV; ~10,000 rows is a few MB).
+TRACKING_IMPORT_MAX_BYTES = env_int("TRACKING_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+
+# --- Cache ----------------------------------------------------------------------------------------
+
+# Shared by every process (DRF throttles count across web workers) when Redis is configured.
+CACHE_URL = os.environ.get("CACHE_URL") or os.environ.get("REDIS_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "foodbank",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Internationalisation -------------------------------------------------------------------------
 
@@ -153,7 +242,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@foodbank.inva
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # Hashed, revocable integration tokens (foodbank.models.ApiToken).
+        "foodbank.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -162,6 +252,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
+    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
+    # Views opt in with `throttle_scope`; a view without one is not throttled.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        # POST /api/v1/auth/token/, per client address (django-axes also locks out repeated failures).
+        "auth": os.environ.get("THROTTLE_RATE_AUTH", "10/min"),
+        # POST /api/v1/intake/navi/, per integration user.
+        "navi_intake": os.environ.get("THROTTLE_RATE_NAVI_INTAKE", "60/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Food bank referral and parcel logistics API",
@@ -239,6 +339,8 @@ IDEMPOTENCY_KEY_TTL_DAYS = env_int("IDEMPOTENCY_KEY_TTL_DAYS", 8)
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120)
 # /healthz reports the worker as stale when its last heartbeat is older than this.
 WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 300)
+# ... and then sends a canary task itself, at most once per this many seconds.
+WORKER_PROBE_INTERVAL = env_int("WORKER_PROBE_INTERVAL", 60)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "foodbank-demo")
 # Keys for fields encrypted at rest (foodbank.crypto): comma-separated base64 32-byte keys, newest
 # first. Unset on a laptop (derived from SECRET_KEY); `check --deploy` warns.

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from foodbank import tokens
 from foodbank.models import Organisation, Role, Site
 from foodbank.services import grant_role
 
@@ -117,14 +117,35 @@ def api_client_for(user) -> APIClient:
     """An API client authenticated the way integrators are: with a token."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = tokens.issue_token(user=user, name="test")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 
 @pytest.fixture
 def api():
     return api_client_for
+
+
+def clear_cache() -> None:
+    """Empty this run's cache keys (on Redis only ours: the database is shared with the broker)."""
+    from django.core.cache import cache
+
+    if cache.__class__.__name__ != "RedisCache":
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Throttle counters live in the cache: each test starts without any."""
+    clear_cache()
+    yield
+    clear_cache()
 
 
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):

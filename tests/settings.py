@@ -4,14 +4,17 @@ import tempfile
 import uuid
 
 from foodbank.settings import *  # noqa: F403
-from foodbank.settings import CELERY_BROKER_URL, CELERY_RESULT_BACKEND
+from foodbank.settings import CACHES, CELERY_BROKER_URL, CELERY_RESULT_BACKEND
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Every test run gets its own queue, so a developer's running worker never takes the tests' tasks
 # (and two runs against one Redis never take each other's).
-CELERY_TASK_DEFAULT_QUEUE = f"test-{uuid.uuid4().hex[:12]}"
+TEST_RUN_ID = uuid.uuid4().hex[:12]
+CELERY_TASK_DEFAULT_QUEUE = f"test-{TEST_RUN_ID}"
+# Likewise the cache (throttle counters): a run's keys carry its own prefix, emptied after each test.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{TEST_RUN_ID}"}}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = tempfile.mkdtemp(prefix="foodbank-test-broker-")
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -1,8 +1,9 @@
 """One exception handler for the API: DRF's shapes for validation, ``{code, detail}`` for domain
-refusals, and 503 (not 500) when the database went away mid-request."""
+refusals, 413 for oversized bodies, and 503 (not 500) when the database went away mid-request."""
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.response import Response
@@ -18,6 +19,18 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "detail": str(exc.message)}
         body.update(exc.extra)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"code": "request_too_large", "detail": "The request is too large."},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, ValueError) and "NUL" in str(exc):
+        # The database driver refusing a NUL character that got past foodbank.middleware (e.g. in
+        # a multipart PUT, which Django does not parse): the client's input, not a server fault.
+        return Response(
+            {"code": "invalid_characters", "detail": "The request contains a NUL character."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning(
             "Database unavailable during %s: %s", context.get("view").__class__.__name__, type(exc).__name__

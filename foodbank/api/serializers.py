@@ -57,3 +57,10 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """A refusal: a stable machine-readable code and a message for people."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()

@@ -1,29 +1,63 @@
+from django.contrib.auth import authenticate
 from django.utils import translation
-from drf_spectacular.utils import extend_schema
-from rest_framework import generics
-from rest_framework.authtoken.models import Token
-from rest_framework.authtoken.serializers import AuthTokenSerializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from foodbank import selectors
+from foodbank import selectors, tokens
+from foodbank.security import lockout_response
 
-from .serializers import MeSerializer, SiteSerializer, TokenRequestSerializer, TokenResponseSerializer
+from .serializers import (
+    ErrorSerializer,
+    MeSerializer,
+    SiteSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (``Authorization: Token …``)."""
+    """Exchange a username and password for a new API token (``Authorization: Token …``).
+
+    Each call issues a new token, shown only in this answer (the server keeps a hash); it expires
+    after API_TOKEN_TTL_DAYS. Repeated failures lock the username out for this client (429
+    ``login_locked_out``), and the endpoint is rate-limited per client (429 ``throttled``).
+    """
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_scope = "auth"
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, tags=["auth"])
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="Wrong username or password (DRF's validation shape)."),
+            429: OpenApiResponse(ErrorSerializer, description="Locked out or throttled."),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
-        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        # django-axes watches authenticate(): it needs Django's request, not DRF's wrapper.
+        http_request = request._request
+        user = authenticate(
+            http_request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(http_request, "axes_locked_out", False):
+            return lockout_response(http_request)
+        if user is None or not user.is_active:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to log in with provided credentials.")]}, code="authorization"
+            )
+        _token, key = tokens.issue_login_token(user=user)
+        return Response(TokenResponseSerializer({"token": key}).data)
 
 
 class MeView(APIView):

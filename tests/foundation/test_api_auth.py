@@ -1,8 +1,8 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from foodbank.models import Role
+from foodbank import tokens
+from foodbank.models import ApiToken, Role
 from tests.conftest import make_actor
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,8 @@ def test_token_is_issued_for_valid_credentials_and_authenticates(coordinator):
     # Then the token authenticates later requests
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=coordinator).key
+    stored = ApiToken.objects.get(user=coordinator)
+    assert stored.key_hash == tokens.hash_key(token)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/me/").json()["username"] == "coordinator"
 
@@ -32,7 +33,7 @@ def test_wrong_password_gets_400_and_no_token(coordinator):
 
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize("path", ["/api/v1/me/", "/api/v1/sites/"])

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from django.forms.models import model_to_dict
 
 from foodbank import postal
-from foodbank.models import Membership, Organisation, Role, Site
+from foodbank.models import ApiToken, Membership, Organisation, Role, Site
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +16,7 @@ def _snapshot():
         "sites": [model_to_dict(s) for s in Site.objects.order_by("pk")],
         "memberships": [model_to_dict(m) for m in Membership.objects.order_by("pk")],
         "users": list(User.objects.order_by("pk").values("username", "password", "is_staff", "is_superuser")),
+        "tokens": list(ApiToken.objects.order_by("pk").values("user_id", "name", "prefix", "key_hash")),
     }
 
 

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
+from foodbank import tokens
 from foodbank.models import Organisation, Role, Site
 from foodbank.services import grant_role, upsert_site
 from inventory import demo as inventory_demo
@@ -171,7 +171,11 @@ class Command(BaseCommand):
         if created or not admin.check_password(password):
             admin.set_password(password)
             admin.save(update_fields=["password"])
-        navi_token, _ = Token.objects.get_or_create(user=User.objects.get(username="navi"))
+        # The Navi token is derived from DEMO_PASSWORD, so a second run finds it and changes nothing.
+        navi_key = tokens.derived_key(seed=password, username="navi")
+        navi_token, _ = tokens.ensure_token(
+            user=User.objects.get(username="navi"), name="Navi demo", key=navi_key
+        )
 
         self.load_apps(food_bank=food_bank)
         if not quiet:
@@ -179,7 +183,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  Users (password from DEMO_PASSWORD): {', '.join(u[0] for u in USERS)}, admin"
             )
-            self.stdout.write(f"  Navi integration token: {navi_token.key}")
+            state = " (revoked)" if navi_token.revoked_at else ""
+            self.stdout.write(f"  Navi integration token: {navi_key}{state}")
 
     def load_apps(self, *, food_bank: Organisation) -> None:
         """Each app's demo data (stock, requests …), in dependency order."""

@@ -1,0 +1,101 @@
+"""Refuse hostile input before any view sees it.
+
+- A body larger than ``MAX_REQUEST_BODY_SIZE`` (by its Content-Length), or a form or JSON body over
+  ``DATA_UPLOAD_MAX_MEMORY_SIZE``, is 413 ``request_too_large``.
+- A NUL byte in the path, a query parameter, a header value, a form field, or a JSON
+  string (``\\u0000``) is 400 ``invalid_characters``. PostgreSQL cannot store NUL in text, so without
+  this such input would end in a 500 wherever it reaches a query.
+
+API paths (``/api/``) answer JSON ``{code, detail}``; pages answer a short plain-text 400/413.
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.http import HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+
+NUL = "\x00"
+# \u0000 in JSON text, unless its backslash is itself escaped (an odd number of backslashes).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def _has_nul_in_query(query) -> bool:
+    return any(NUL in key or any(NUL in v for v in values) for key, values in query.lists())
+
+
+def _header_has_nul(meta) -> bool:
+    return any(
+        NUL in value
+        for name, value in meta.items()
+        if isinstance(value, str) and (name.startswith("HTTP_") or name in {"CONTENT_TYPE", "QUERY_STRING"})
+    )
+
+
+def _refuse(request, *, status: int, code: str, detail: str):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": code, "detail": detail}, status=status, json_dumps_params={"ensure_ascii": False}
+        )
+    return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _too_large(request):
+    return _refuse(
+        request,
+        status=413,
+        code="request_too_large",
+        detail=_("The request is too large."),
+    )
+
+
+def _invalid_characters(request):
+    return _refuse(
+        request,
+        status=400,
+        code="invalid_characters",
+        detail=_("The request contains a NUL character, which is not allowed."),
+    )
+
+
+class RequestGuardMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refusal = self.check(request)
+        if refusal is not None:
+            return refusal
+        return self.get_response(request)
+
+    def check(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BODY_SIZE:
+            return _too_large(request)
+        content_type = request.content_type or ""
+        try:
+            if NUL in request.path or _header_has_nul(request.META) or _has_nul_in_query(request.GET):
+                return _invalid_characters(request)
+            if not length:
+                return None
+            if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                # Django parses form bodies of POSTs only; DRF parses the others itself.
+                # (Uploaded file names need no check: Django drops non-printable characters.)
+                if request.method == "POST" and _has_nul_in_query(request.POST):
+                    return _invalid_characters(request)
+            elif content_type == "application/json" or content_type.endswith("+json"):
+                body = request.body
+                if b"\x00" in body or (b"\\u0000" in body and _JSON_NUL.search(body)):
+                    return _invalid_characters(request)
+        except RequestDataTooBig:
+            return _too_large(request)
+        except (TooManyFieldsSent, MultiPartParserError, SuspiciousOperation):
+            return _refuse(
+                request, status=400, code="malformed_request", detail=_("The request body cannot be read.")
+            )
+        return None
