@@ -11,8 +11,8 @@ Speed matters: a batch of 10,000 parcels must take at most twice what raw report
 - per-page text is written as PDF text operators straight from the font's subset encoding
   (``TTFont.splitString`` + ``getSubsetInternalName``, the route reportlab documents for dynamic
   fonts) instead of a text object per string;
-- QR codes are filled rectangles in one path, from segno's matrix with a fixed mask (any of the eight
-  masks is valid; evaluating all eight costs ten times more than the rest of the page);
+- QR codes are filled rectangles in one path, from ``shipping.qr`` (level M, fixed mask 0: any of the
+  eight masks is valid, and evaluating all eight costs more than the rest of the page);
 - content streams are zlib-compressed binary, not ASCII85 on top (valid PDF, 15 % smaller, faster);
 - the PDF is deterministic (``invariant``): rebuilding a document gives the same bytes.
 """
@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import BinaryIO
 
-import segno
 from django.utils.translation import gettext as _
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4, A5
@@ -37,6 +36,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 from .carriers.base import TIME_SLOTS, ContentLine, ParcelData, Problem, SenderData
 from .fonts import register_font
+from .qr import matrix as qr_matrix
 
 __all__ = [
     "LABEL_SIZE",
@@ -55,6 +55,9 @@ __all__ = [
 ]
 
 _DARK_RUN = re.compile(rb"\x01+")
+# Rectangle operators of 8-module pieces of QR rows, by (row from the bottom, first column, modules):
+# at most 29 × 4 × 256 strings, and most pieces repeat from one code to the next.
+_QR_RECTS: dict[tuple[int, int, bytes], str] = {}
 LABEL_SIZE = (100 * mm, 150 * mm)  # the common 4×6 inch thermal label
 SLIP_SIZE = A5
 SHEET_SIZE = A4
@@ -115,12 +118,22 @@ class _Writer:
 
     def qr(self, data: str, x: float, y: float, size: float) -> None:
         """A QR code of ``data`` with its lower-left corner at (x, y), ``size`` points wide."""
-        matrix = segno.make_qr(data, error="m", mask=0, boost_error=False).matrix
+        matrix = qr_matrix(data)
         n = len(matrix)
         parts = [f"q {size / n:.4f} 0 0 {size / n:.4f} {x:.2f} {y:.2f} cm"]
+        cache = _QR_RECTS
         for r, row in enumerate(matrix):
             yy = n - 1 - r
-            parts.extend(f"{m.start()} {yy} {m.end() - m.start()} 1 re" for m in _DARK_RUN.finditer(row))
+            for start in range(0, n, 8):
+                key = (yy, start, bytes(row[start : start + 8]))
+                rects = cache.get(key)
+                if rects is None:
+                    rects = cache[key] = " ".join(
+                        f"{start + run.start()} {yy} {run.end() - run.start()} 1 re"
+                        for run in _DARK_RUN.finditer(key[2])
+                    )
+                if rects:
+                    parts.append(rects)
         parts.append("f Q")
         self.canvas.addLiteral("\n".join(parts))
 
@@ -374,12 +387,15 @@ def write_packing_slips(parcels: Iterable[ParcelData], out: BinaryIO, *, title: 
             top_first = top_next - 14 * mm - 10 * mm * (notes.no_cook + bool(notes.allergies))
             capacity_first = int((top_first - bottom) // line_height) + 1
             pages = 1 + max(0, -(-(len(lines) - capacity_first) // capacity_next))
+            room = w - 2 * m - 30 * mm - 6 * mm
+            reference_size = min(18.0, 18 * room / max(writer.measure(parcel.reference, 18), 1))
             cursor = 0
             for page in range(1, pages + 1):
                 writer.place("slip")
                 qr_size = 30 * mm
                 writer.qr(parcel.reference, w - m - qr_size, h - m - qr_size, qr_size)
-                writer.text(m, h - m - 20 * mm, 18, parcel.reference)
+                # Left of the QR code, never into its quiet zone: long references get a smaller size.
+                writer.text(m, h - m - 20 * mm, reference_size, parcel.reference)
                 if pages > 1:
                     writer.text(
                         m,

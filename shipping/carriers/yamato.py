@@ -24,6 +24,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -259,6 +260,12 @@ def _phone(raw: str) -> str | None:
     return text
 
 
+@lru_cache(maxsize=8192)
+def _known_postal_code(digits: str) -> bool:
+    # A batch repeats the same few hundred postal codes; Japan Post's data is looked up once each.
+    return postal.lookup(digits) is not None
+
+
 class _Checker:
     """Collects problems and the values to write for one parcel (or one account)."""
 
@@ -365,7 +372,7 @@ class _Checker:
                 _("%(label)s must have seven digits, e.g. 060-0001.") % {"label": label},
             )
             return ""
-        if postal.lookup(digits) is None:
+        if not _known_postal_code(digits):
             self.warning(
                 field,
                 "unknown_postal_code",
