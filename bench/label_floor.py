@@ -28,7 +28,7 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
 from shipping import documents  # noqa: E402
-from shipping.carriers import ParcelData, SenderData  # noqa: E402
+from shipping.carriers import ParcelData, SenderData, get_carrier  # noqa: E402
 from shipping.fonts import register_font  # noqa: E402
 from shipping.samples import sample_account, sample_parcels  # noqa: E402
 
@@ -90,7 +90,14 @@ def main(n: int) -> None:
         print(f"  {name:28s} {best[0]:6.2f} s wall  {best[1]:6.2f} s CPU  {best[2] / 1e6:5.1f} MB")
     floor, ours = results["raw reportlab (floor)"], results["shipping.documents labels"]
     print(f"  ratio (ours / floor): {ours[0] / floor[0]:.2f} wall, {ours[1] / floor[1]:.2f} CPU")
+    account = sample_account()
+    yamato = get_carrier("yamato")
+    others = {}
     for name, draw in (
+        (
+            "B2 CSV export",
+            lambda ps, out, sender: out.write(yamato.export_batch(ps, account=account).content),
+        ),
         ("packing slips (QR)", lambda ps, out, sender: documents.write_packing_slips(ps, out)),
         (
             "pick list",
@@ -105,8 +112,19 @@ def main(n: int) -> None:
             ),
         ),
     ):
-        wall, cpu, size = time_labels(draw, parcels, sender)
+        others[name] = time_labels(draw, parcels, sender)
+        wall, cpu, size = others[name]
         print(f"  {name:28s} {wall:6.2f} s wall  {cpu:6.2f} s CPU  {size / 1e6:5.1f} MB")
+    yamato_batch = sum(v[1] for v in others.values())
+    print(
+        f"  Yamato batch (CSV, slips, pick list, manifest), one process: {yamato_batch:.2f} s CPU"
+        f" = {yamato_batch / floor[1]:.2f} × floor"
+    )
+    local_batch = yamato_batch - others["B2 CSV export"][1] + ours[1]
+    print(
+        f"  local batch (labels, slips, pick list, manifest), one process: {local_batch:.2f} s CPU"
+        f" = {local_batch / floor[1]:.2f} × floor"
+    )
 
 
 if __name__ == "__main__":
