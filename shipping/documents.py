@@ -86,6 +86,7 @@ class _Writer:
         self.canvas = rl_canvas.Canvas(out, pagesize=pagesize, invariant=1, pageCompression=1)
         self.canvas.setTitle(title)
         self.canvas.setCreator("foodbank-logistics")
+        # The document object is what TrueType subsets are kept per (TTFont.splitString(text, doc)).
         self.doc = self.canvas._doc
         self.width, self.height = pagesize
         self.pages = 0
@@ -188,10 +189,6 @@ def _fit(measure, text: str, sizes: Sequence[float], width: float, max_lines: in
     return None
 
 
-def _measure_with_font(text: str, size: float) -> float:
-    return pdfmetrics.getFont(register_font()).stringWidth(text, size)
-
-
 def _date(value: date | None) -> str:
     return value.strftime("%Y/%m/%d") if value else ""
 
@@ -231,7 +228,8 @@ def _label_fields(parcel: ParcelData, measure):
 
 def label_layout_problems(parcel: ParcelData) -> list[Problem]:
     """Fields too long for the label at the smallest readable size (never cut off: held back)."""
-    fitted_address, fitted_name, fitted_company = _label_fields(parcel, _measure_with_font)
+    measure = pdfmetrics.getFont(register_font()).stringWidth
+    fitted_address, fitted_name, fitted_company = _label_fields(parcel, measure)
     problems = []
     if fitted_address is None:
         problems.append(

@@ -239,12 +239,13 @@ class Carrier(ABC):
         data: bytes,
         *,
         known_references: Collection[str],
-        assigned_numbers: Mapping[str, str],
+        assigned_numbers: Mapping[str, str] | Collection[str],
     ) -> TrackingImportResult:
         """Match the carrier's issued-data file to our parcels.
 
         ``known_references``: references of the parcels this file may contain (e.g. the batch's).
-        ``assigned_numbers``: tracking number → reference, for numbers already stored on a parcel.
+        ``assigned_numbers``: tracking number → reference for numbers already stored on a parcel (a
+        plain collection of numbers also works, but then re-importing a file rejects its own rows).
         Raises ``shipping.exceptions.TrackingNotSupported`` for carriers without tracking numbers and
         ``shipping.exceptions.TrackingFileUnreadable`` when the file is not a readable CSV.
         """

@@ -383,6 +383,13 @@ class _Checker:
         return f"{digits[:3]}-{digits[3:]}"
 
 
+def _owner(assigned: Mapping[str, str] | Collection[str], number: str, reference: str) -> str | None:
+    """The parcel a number is stored on: ``reference`` when it is free (or, given a mapping, its own)."""
+    if isinstance(assigned, Mapping):
+        return assigned.get(number, reference)
+    return None if number in assigned else reference
+
+
 class YamatoB2(Carrier):
     code = "yamato"
     name = "ヤマト運輸（B2クラウド）"
@@ -582,7 +589,7 @@ class YamatoB2(Carrier):
         data: bytes,
         *,
         known_references: Collection[str],
-        assigned_numbers: Mapping[str, str],
+        assigned_numbers: Mapping[str, str] | Collection[str],
     ) -> TrackingImportResult:
         """Match B2's issued-data CSV: column 1 is our reference, column 4 the tracking number.
 
@@ -591,7 +598,9 @@ class YamatoB2(Carrier):
         unknown reference, no number, a malformed number, a bad check digit, a number on two rows
         of different parcels (every such row), a reference with two different numbers (every such
         row), a repeated identical row (the repeats), and a number already stored on another
-        parcel. A number already stored on the same parcel matches again (re-uploading is harmless).
+        parcel. A number already stored on the same parcel matches again (re-uploading is harmless)
+        when ``assigned_numbers`` maps number → reference; a plain set of numbers counts every stored
+        number as taken.
         """
         text = self._decode(data)
         try:
@@ -690,7 +699,7 @@ class YamatoB2(Carrier):
                         line, "duplicate_row", _("This row repeats an earlier row."), reference, number
                     )
                 )
-            elif assigned_numbers.get(number, reference) != reference:
+            elif _owner(assigned_numbers, number, reference) != reference:
                 rejected.append(
                     RejectedRow(
                         line,

@@ -161,3 +161,10 @@ def test_tracking_url(yamato, local):
 def test_the_local_carrier_has_no_tracking_numbers(local):
     with pytest.raises(TrackingNotSupported):
         local.import_tracking(b"", known_references=(), assigned_numbers={})
+
+
+def test_assigned_numbers_may_be_a_plain_set(yamato, account):
+    data = issued_csv(yamato, account, [("FB-001", GOOD["FB-001"]), ("FB-002", GOOD["FB-002"])])
+    result = yamato.import_tracking(data, known_references=REFS, assigned_numbers={GOOD["FB-002"]})
+    assert result.matched == (("FB-001", GOOD["FB-001"]),)
+    assert [(r.row, r.reason) for r in result.rejected] == [(3, "number_already_assigned")]
