@@ -342,6 +342,9 @@ WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 300)
 # ... and then sends a canary task itself, at most once per this many seconds.
 WORKER_PROBE_INTERVAL = env_int("WORKER_PROBE_INTERVAL", 60)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "foodbank-demo")
+# A Japanese TrueType font (.ttf) to embed in PDFs; empty uses IPAexGothic from the matplotlib-fontja
+# package, then Debian's fonts-ipaexfont-gothic (shipping.fonts).
+PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
 # Keys for fields encrypted at rest (foodbank.crypto): comma-separated base64 32-byte keys, newest
 # first. Unset on a laptop (derived from SECRET_KEY); `check --deploy` warns.
 FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")
