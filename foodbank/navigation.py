@@ -8,9 +8,16 @@ from .models import Membership, Role
 
 # role -> [(label, url name, takes the membership's site id)]
 LINKS: dict[str, list[tuple[str, str, bool]]] = {
-    Role.COORDINATOR: [(_("Administration"), "admin:index", False)],
+    Role.COORDINATOR: [
+        (_("Administration"), "admin:index", False),
+        (_("Triage of delivery requests"), "referrals:triage", False),
+        (_("Delivery requests"), "referrals:request-list", False),
+    ],
     Role.WINDOW_STAFF: [],
-    Role.CASE_WORKER: [],
+    Role.CASE_WORKER: [
+        (_("New delivery request"), "referrals:request-new", False),
+        (_("Our delivery requests"), "referrals:request-list", False),
+    ],
     Role.VOLUNTEER: [],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],
 }

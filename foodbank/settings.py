@@ -159,6 +159,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
+    # Rates for views that set `throttle_scope` (DRF's ScopedRateThrottle).
+    "DEFAULT_THROTTLE_RATES": {
+        # Navi self-referrals: one machine client; this caps a runaway retry loop.
+        "navi_intake": os.environ.get("NAVI_INTAKE_RATE", "120/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Food bank referral and parcel logistics API",
@@ -221,6 +226,12 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "foodbank.tasks.purge_idempotency_keys_task",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # The monthly parcel for enrolled single-parent households: this month's requests, early on
+    # the 1st (running it again in the same month creates nothing).
+    "monthly-programme-requests": {
+        "task": "referrals.tasks.create_monthly_requests_task",
+        "schedule": crontab(day_of_month=1, hour=5, minute=30),
     },
 }
 
