@@ -3,6 +3,7 @@ API, shipping), so the admin shows them read-only; events, consents and withdraw
 append-only. Opening a request in the admin is a view of personal data and is recorded."""
 
 from django.contrib import admin
+from django.db import models
 
 from foodbank import audit
 from foodbank.admin import ReadOnlyAdmin
@@ -65,6 +66,7 @@ class DeliveryRequestAdmin(AuditedReadOnlyAdmin):
     list_select_related = ["agency"]
     inlines = [EventInline]
     exclude = ["situation_note"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Recipient)

@@ -81,7 +81,14 @@ def _record_view(request, obj: DeliveryRequest) -> None:
 
 
 def _render(obj: DeliveryRequest) -> dict:
+    """The request as GET shows it, read back after a change (its row lock is released)."""
     return DeliveryRequestOut(selectors.request_with_history(obj.pk)).data
+
+
+def _render_created(obj: DeliveryRequest) -> dict:
+    """A request just created by this process: its recipient, agency and filer are in hand, only
+    the history is read (two queries)."""
+    return DeliveryRequestOut(selectors.history(obj)).data
 
 
 def _agency_for(user, requested: int | None) -> Organisation:
@@ -154,8 +161,10 @@ class DeliveryRequestListCreateView(APIView):
             request,
             scope="referrals.delivery_request",
             create=create,
-            render=_render,
-            load=lambda pk: DeliveryRequest(pk=pk),
+            render=_render_created,
+            load=lambda pk: DeliveryRequest.objects.select_related("recipient", "agency", "filed_by").get(
+                pk=pk
+            ),
         )
 
 
@@ -165,11 +174,11 @@ class DeliveryRequestDetailView(APIView):
         if not selectors.may_read_requests(request.user):
             raise PermissionDenied(_("Your role may not see delivery requests."))
         try:
-            obj = selectors.request_detail(request.user, pk)
+            detail = selectors.request_detail(request.user, pk)
         except DeliveryRequest.DoesNotExist:
             raise Http404 from None
-        _record_view(request, obj)
-        return Response(DeliveryRequestOut(obj).data)
+        _record_view(request, detail.request)
+        return Response(DeliveryRequestOut(detail).data)
 
 
 class ApproveView(APIView):

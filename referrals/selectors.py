@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from foodbank.models import Role
@@ -55,26 +55,42 @@ def visible_requests(user) -> QuerySet[DeliveryRequest]:
     return DeliveryRequest.objects.filter(_request_scope(user)).select_related("recipient", "agency")
 
 
-def _with_history(qs: QuerySet[DeliveryRequest]) -> QuerySet[DeliveryRequest]:
-    return qs.select_related("filed_by", "navi_application").prefetch_related(
-        Prefetch("events", queryset=DeliveryRequestEvent.objects.select_related("by").order_by("at", "pk")),
-        Prefetch(
-            "recipient__consents",
-            queryset=ConsentRecord.objects.select_related("withdrawal").order_by("-decided_at", "-pk"),
-        ),
+@dataclass(frozen=True)
+class RequestDetail:
+    """A request with its events (oldest first) and its person's consent records (newest first)."""
+
+    request: DeliveryRequest
+    events: list[DeliveryRequestEvent]
+    consents: list[ConsentRecord]
+
+
+def history(request: DeliveryRequest) -> RequestDetail:
+    """Load the events and consents of a request already in hand (two queries)."""
+    events = list(
+        DeliveryRequestEvent.objects.filter(request_id=request.pk).select_related("by").order_by("at", "pk")
     )
+    consents = list(
+        ConsentRecord.objects.filter(recipient_id=request.recipient_id)
+        .select_related("withdrawal")
+        .order_by("-decided_at", "-pk")
+    )
+    return RequestDetail(request=request, events=events, consents=consents)
 
 
-def request_detail(user, pk: int) -> DeliveryRequest:
-    """One visible request with its events and consents loaded (three queries).
-    Raises DeliveryRequest.DoesNotExist when it is not visible (the API answers 404)."""
-    return _with_history(visible_requests(user)).get(pk=pk)
+def request_detail(user, pk: int) -> RequestDetail:
+    """One visible request with its history (three queries). Raises DeliveryRequest.DoesNotExist
+    when it is not visible (the API answers 404)."""
+    return history(visible_requests(user).select_related("filed_by", "navi_application").get(pk=pk))
 
 
-def request_with_history(pk: int) -> DeliveryRequest:
-    """One request with its events and consents, unscoped: for answering the caller that has just
-    created or changed it."""
-    return _with_history(DeliveryRequest.objects.select_related("recipient", "agency")).get(pk=pk)
+def request_with_history(pk: int) -> RequestDetail:
+    """One request with its history, unscoped: for answering the caller that has just created or
+    changed it."""
+    return history(
+        DeliveryRequest.objects.select_related("recipient", "agency", "filed_by", "navi_application").get(
+            pk=pk
+        )
+    )
 
 
 def is_coordinator_of(user, request: DeliveryRequest) -> bool:

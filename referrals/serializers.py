@@ -20,6 +20,7 @@ from .models import (
     SituationCategory,
     TimeSlot,
 )
+from .selectors import RequestDetail
 from .validation import FieldErrors, display_phone, normalise_phone, resolve_address, street_part
 
 # How far ahead a delivery date may be asked for.
@@ -612,7 +613,7 @@ class DeliveryRequestSummaryOut(serializers.Serializer):
 
 class DeliveryRequestOut(serializers.Serializer):
     """A request with everything its agency and the coordinators may see, and its history.
-    Expects ``selectors.request_detail`` (or ``request_with_history``) to have loaded it."""
+    Renders a ``selectors.RequestDetail`` (request, events, consents) without further queries."""
 
     id = serializers.IntegerField()
     reference = serializers.CharField(help_text="DR- and six digits.")
@@ -650,7 +651,8 @@ class DeliveryRequestOut(serializers.Serializer):
     consents = ConsentOut(many=True)
     navi = NaviAnswersOut(allow_null=True, help_text="The Navi's answers, for self-referrals.")
 
-    def to_representation(self, r: DeliveryRequest) -> dict:
+    def to_representation(self, detail: RequestDetail) -> dict:
+        r = detail.request
         p = r.recipient
         event_out, consent_out = EventOut(), ConsentOut()
         return {
@@ -713,14 +715,15 @@ class DeliveryRequestOut(serializers.Serializer):
             "tracking_url": r.tracking_url,
             "shipped_at": _dt(r.shipped_at),
             "delivered_at": _dt(r.delivered_at),
-            # Both prefetched by the selectors: no query here.
-            "events": [event_out.to_representation(e) for e in r.events.all()],
-            "consents": [consent_out.to_representation(c) for c in p.consents.all()],
+            "events": [event_out.to_representation(e) for e in detail.events],
+            "consents": [consent_out.to_representation(c) for c in detail.consents],
             "navi": self._navi(r),
         }
 
     @staticmethod
     def _navi(r: DeliveryRequest) -> dict | None:
+        if r.source != DeliveryRequest.Source.NAVI:
+            return None
         try:
             navi = r.navi_application
         except DeliveryRequest.navi_application.RelatedObjectDoesNotExist:

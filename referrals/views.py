@@ -109,9 +109,10 @@ def request_detail(request, pk: int):
     if not selectors.may_read_requests(request.user):
         raise PermissionDenied
     try:
-        obj = selectors.request_detail(request.user, pk)
+        detail = selectors.request_detail(request.user, pk)
     except DeliveryRequest.DoesNotExist:
         raise Http404 from None
+    obj = detail.request
     audit.record(
         actor=request.user,
         action=AuditEvent.Action.VIEW,
@@ -129,8 +130,8 @@ def request_detail(request, pk: int):
             "phone": display_phone(obj.recipient.phone),
             "cooking": [str(label) for key, label in COOKING_CHOICES if getattr(obj, key)],
             "extras": [_extra_label(e) for e in obj.extras],
-            "events": list(obj.events.all()),
-            "consents": list(obj.recipient.consents.all()),
+            "events": detail.events,
+            "consents": detail.consents,
             "can_cancel": obj.status in selectors.CANCELLABLE and selectors.may_cancel(request.user, obj),
             "can_triage": obj.status == S.SUBMITTED and selectors.is_coordinator_of(request.user, obj),
         },

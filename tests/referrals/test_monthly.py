@@ -161,3 +161,16 @@ def test_the_celery_task_run_twice_by_a_real_worker_creates_one_per_enrolment(
     assert sorted(
         DeliveryRequest.objects.filter(programme_month=JUNE).values_list("enrolment_id", flat=True)
     ) == [e.pk for e in enrolments]
+
+
+def test_the_monthly_job_is_on_the_beat_schedule(settings):
+    from foodbank.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["monthly-programme-requests"]
+    app.loader.import_default_modules()
+
+    assert (
+        entry["task"] == create_monthly_requests_task.name == "referrals.tasks.create_monthly_requests_task"
+    )
+    assert entry["task"] in app.tasks
+    assert (entry["schedule"].day_of_month, entry["schedule"].hour) == ({1}, {5})
