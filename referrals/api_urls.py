@@ -1,3 +1,27 @@
 """API routes of `referrals`, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("delivery-requests/", api.DeliveryRequestListCreateView.as_view(), name="api-delivery-requests"),
+    path(
+        "delivery-requests/<int:pk>/",
+        api.DeliveryRequestDetailView.as_view(),
+        name="api-delivery-request-detail",
+    ),
+    path(
+        "delivery-requests/<int:pk>/approve/", api.ApproveView.as_view(), name="api-delivery-request-approve"
+    ),
+    path(
+        "delivery-requests/<int:pk>/decline/", api.DeclineView.as_view(), name="api-delivery-request-decline"
+    ),
+    path("delivery-requests/<int:pk>/cancel/", api.CancelView.as_view(), name="api-delivery-request-cancel"),
+    path("intake/navi/", api.NaviIntakeView.as_view(), name="api-navi-intake"),
+    path("consents/", api.ConsentListCreateView.as_view(), name="api-consents"),
+    path("consents/<int:pk>/", api.ConsentDetailView.as_view(), name="api-consent-detail"),
+    path("consents/<int:pk>/withdraw/", api.ConsentWithdrawView.as_view(), name="api-consent-withdraw"),
+    path("enrolments/", api.EnrolmentListCreateView.as_view(), name="api-enrolments"),
+    path("enrolments/<int:pk>/end/", api.EndEnrolmentView.as_view(), name="api-enrolment-end"),
+]

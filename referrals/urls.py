@@ -1,4 +1,16 @@
 """Page routes of `referrals`, mounted at the site root."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "referrals"
-urlpatterns: list = []
+urlpatterns = [
+    path("requests/", views.request_list, name="request-list"),
+    path("requests/new/", views.request_new, name="request-new"),
+    path("requests/<int:pk>/", views.request_detail, name="request-detail"),
+    path("requests/<int:pk>/cancel/", views.request_cancel, name="request-cancel"),
+    path("triage/", views.triage, name="triage"),
+    path("triage/<int:pk>/approve/", views.triage_approve, name="triage-approve"),
+    path("triage/<int:pk>/decline/", views.triage_decline, name="triage-decline"),
+]

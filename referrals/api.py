@@ -1,0 +1,436 @@
+"""The referrals API (SPEC §4.1): delivery requests, triage, Navi intake, consent, enrolments.
+
+Thin views: check the role (403), find the object through ``referrals.selectors`` (404 when it is
+not visible), validate input, call one service, answer with the output serializer. Views of
+personal data are recorded with ``foodbank.audit.record``.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from foodbank import audit
+from foodbank.idempotency import idempotent_create
+from foodbank.models import AuditEvent, Organisation, Role
+from foodbank.selectors import food_bank_ids, has_role, memberships_for
+
+from . import selectors, services
+from .models import ConsentRecord, DeliveryRequest, Enrolment
+from .serializers import (
+    CancelIn,
+    ConsentOut,
+    ConsentRecordIn,
+    DecisionIn,
+    DeclineIn,
+    DeliveryRequestIn,
+    DeliveryRequestOut,
+    DeliveryRequestSummaryOut,
+    EndEnrolmentIn,
+    EnrolmentIn,
+    EnrolmentOut,
+    NaviApplicationIn,
+    WithdrawIn,
+    agency_consent_inputs,
+    household_input,
+    navi_consent_inputs,
+    needs_input,
+    recipient_input,
+)
+
+TAGS = ["delivery requests"]
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="Safe retries (SPEC §4)."
+)
+REFUSALS = {
+    400: OpenApiResponse(description="Validation errors per field"),
+    403: OpenApiResponse(description="Your role may not do this"),
+    404: OpenApiResponse(description="Not found, or not visible to you"),
+    409: OpenApiResponse(description="`invalid_transition`, `consent_required` …"),
+}
+
+
+def _require_roles(user, *roles: str) -> None:
+    if not has_role(user, *roles):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _visible_request(user, pk: int) -> DeliveryRequest:
+    try:
+        return selectors.visible_requests(user).get(pk=pk)
+    except DeliveryRequest.DoesNotExist:
+        raise Http404 from None
+
+
+def _record_view(request, obj: DeliveryRequest) -> None:
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="delivery_request",
+        object_id=obj.pk,
+        subject_id=obj.recipient_id,
+        food_bank_id=obj.food_bank_id,
+        request=request,
+    )
+
+
+def _render(obj: DeliveryRequest) -> dict:
+    """The request as GET shows it, read back after a change (its row lock is released)."""
+    return DeliveryRequestOut(selectors.request_with_history(obj.pk)).data
+
+
+def _render_created(obj: DeliveryRequest) -> dict:
+    """A request just created by this process: its recipient, agency and filer are in hand, only
+    the history is read (two queries)."""
+    return DeliveryRequestOut(selectors.history(obj)).data
+
+
+def _agency_for(user, requested: int | None) -> Organisation:
+    agencies = selectors.case_worker_agencies(user)
+    if requested is not None:
+        for agency in agencies:
+            if agency.pk == requested:
+                return agency
+        raise serializers.ValidationError({"agency": [_("You do not file requests for this agency.")]})
+    if len(agencies) > 1:
+        raise serializers.ValidationError({"agency": [_("You work for several agencies: say which one.")]})
+    return agencies[0]
+
+
+class DeliveryRequestListCreateView(APIView):
+    """Home-delivery requests: case workers file them and follow their own agency's; coordinators
+    see their food bank's."""
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter("status", str, enum=DeliveryRequest.Status.values),
+            OpenApiParameter("source", str, enum=DeliveryRequest.Source.values),
+        ],
+        responses={200: DeliveryRequestSummaryOut(many=True), 403: REFUSALS[403]},
+    )
+    def get(self, request):
+        if not selectors.may_read_requests(request.user):
+            raise PermissionDenied(_("Your role may not see delivery requests."))
+        qs = selectors.visible_requests(request.user).order_by("-submitted_at", "-pk")
+        for name in ("status", "source"):
+            if value := request.query_params.get(name):
+                qs = qs.filter(**{name: value})
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="delivery_request",
+            object_id="list",
+            request=request,
+            detail={"ids": [r.pk for r in page]},
+        )
+        return paginator.get_paginated_response(DeliveryRequestSummaryOut(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[IDEMPOTENCY_HEADER],
+        request=DeliveryRequestIn,
+        responses={201: DeliveryRequestOut, **REFUSALS, 422: OpenApiResponse(description="Key reused")},
+    )
+    def post(self, request):
+        _require_roles(request.user, Role.CASE_WORKER)
+
+        def create():
+            data_in = DeliveryRequestIn(data=request.data)
+            data_in.is_valid(raise_exception=True)
+            data = data_in.validated_data
+            return services.file_delivery_request(
+                filed_by=request.user,
+                agency=_agency_for(request.user, data["agency"]),
+                recipient=recipient_input(data["recipient"]),
+                household=household_input(data["household"]),
+                needs=needs_input(data),
+                consents=agency_consent_inputs(data["consent"]),
+                client_reference=data["client_reference"].strip(),
+            )
+
+        return idempotent_create(
+            request,
+            scope="referrals.delivery_request",
+            create=create,
+            render=_render_created,
+            load=lambda pk: DeliveryRequest.objects.select_related("recipient", "agency", "filed_by").get(
+                pk=pk
+            ),
+        )
+
+
+class DeliveryRequestDetailView(APIView):
+    @extend_schema(tags=TAGS, responses={200: DeliveryRequestOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        if not selectors.may_read_requests(request.user):
+            raise PermissionDenied(_("Your role may not see delivery requests."))
+        try:
+            detail = selectors.request_detail(request.user, pk)
+        except DeliveryRequest.DoesNotExist:
+            raise Http404 from None
+        _record_view(request, detail.request)
+        return Response(DeliveryRequestOut(detail).data)
+
+
+class ApproveView(APIView):
+    """Coordinator triage: approve a submitted request (it joins the next dispatch batch)."""
+
+    @extend_schema(tags=TAGS, request=DecisionIn, responses={200: DeliveryRequestOut, **REFUSALS})
+    def post(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR)
+        obj = _visible_request(request.user, pk)
+        if not selectors.is_coordinator_of(request.user, obj):
+            raise Http404
+        data = DecisionIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.approve_request(request_id=obj.pk, by=request.user, note=data.validated_data["note"])
+        return Response(_render(obj))
+
+
+class DeclineView(APIView):
+    """Coordinator triage: decline a submitted request, with a reason the case worker is sent."""
+
+    @extend_schema(tags=TAGS, request=DeclineIn, responses={200: DeliveryRequestOut, **REFUSALS})
+    def post(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR)
+        obj = _visible_request(request.user, pk)
+        if not selectors.is_coordinator_of(request.user, obj):
+            raise Http404
+        data = DeclineIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.decline_request(
+            request_id=obj.pk, by=request.user, reason=data.validated_data["reason"].strip()
+        )
+        return Response(_render(obj))
+
+
+class CancelView(APIView):
+    """The filing agency's case worker or a coordinator cancels a request until it is packed."""
+
+    @extend_schema(tags=TAGS, request=CancelIn, responses={200: DeliveryRequestOut, **REFUSALS})
+    def post(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        obj = _visible_request(request.user, pk)
+        if not selectors.may_cancel(request.user, obj):
+            raise PermissionDenied(_("Only the filing agency or a coordinator may cancel this request."))
+        data = CancelIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_request(
+            request_id=obj.pk, by=request.user, reason=data.validated_data["reason"].strip()
+        )
+        return Response(_render(obj))
+
+
+class NaviIntakeView(APIView):
+    """Self-referral applications from the Support Information Navi backend (integration token
+    only). Creates a delivery request with source ``navi``, triaged like the agencies'."""
+
+    authentication_classes = [TokenAuthentication]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "navi_intake"
+
+    @extend_schema(
+        tags=["intake"],
+        parameters=[IDEMPOTENCY_HEADER],
+        request=NaviApplicationIn,
+        responses={
+            201: DeliveryRequestOut,
+            400: REFUSALS[400],
+            401: OpenApiResponse(description="No or wrong token"),
+            403: REFUSALS[403],
+            409: OpenApiResponse(description="`duplicate_application`"),
+        },
+    )
+    def post(self, request):
+        _require_roles(request.user, Role.INTEGRATION)
+        membership = next(m for m in memberships_for(request.user) if m.role == Role.INTEGRATION)
+
+        def create():
+            data_in = NaviApplicationIn(data=request.data)
+            data_in.is_valid(raise_exception=True)
+            data = data_in.validated_data
+            answers = data["answers"]
+            return services.receive_navi_application(
+                by=request.user,
+                food_bank=membership.organisation,
+                application_id=data["application_id"].strip(),
+                recipient=recipient_input(data["recipient"]),
+                household=household_input(data["household"]),
+                needs=needs_input(data),
+                answers=services.NaviAnswers(**answers),
+                consents=navi_consent_inputs(data["consent"], answers),
+            )
+
+        return idempotent_create(
+            request,
+            scope="referrals.navi_intake",
+            create=create,
+            # The integration sees its own submission's id and status, not the data read back.
+            render=lambda obj: {"id": obj.pk, "reference": obj.reference, "status": obj.status},
+            load=lambda pk: DeliveryRequest.objects.only("pk", "status").get(pk=pk),
+        )
+
+
+# --- Consent --------------------------------------------------------------------------------------
+
+
+class ConsentListCreateView(APIView):
+    """Consent records: the food bank's (coordinator), the agency's (case worker)."""
+
+    @extend_schema(
+        tags=["consent"],
+        parameters=[OpenApiParameter("recipient", int)],
+        responses={200: ConsentOut(many=True), 403: REFUSALS[403]},
+    )
+    def get(self, request):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        qs = selectors.visible_consents(request.user).order_by("-decided_at", "-pk")
+        if recipient := request.query_params.get("recipient"):
+            if not recipient.isdigit():
+                raise serializers.ValidationError({"recipient": [_("A number.")]})
+            qs = qs.filter(recipient_id=int(recipient))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ConsentOut(page, many=True).data)
+
+    @extend_schema(tags=["consent"], request=ConsentRecordIn, responses={201: ConsentOut, **REFUSALS})
+    def post(self, request):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        data_in = ConsentRecordIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        # The person must be one the user can see through a request.
+        seen = selectors.visible_requests(request.user).filter(recipient_id=data["recipient"])
+        if data["delivery_request"]:
+            seen = seen.filter(pk=data["delivery_request"])
+        first = seen.order_by("pk").first()
+        if first is None:
+            raise Http404
+        organisation_id = _acting_organisation(request.user, first)
+        record = services.record_consent(
+            recipient_id=data["recipient"],
+            request_id=data["delivery_request"],
+            by=request.user,
+            organisation_id=organisation_id,
+            data=services.ConsentInput(
+                purpose=data["purpose"],
+                decision=data["decision"],
+                basis=data["basis"],
+                statutory_basis=data["statutory_basis"].strip(),
+                method=data["method"],
+                witness_name=data["witness_name"].strip(),
+                wording_version=data["wording_version"],
+                by_guardian=data["by_guardian"],
+                guardian_name=data["guardian_name"].strip(),
+                decided_at=data["decided_at"],
+            ),
+        )
+        return Response(ConsentOut(record).data, status=status.HTTP_201_CREATED)
+
+
+def _acting_organisation(user, obj) -> int:
+    """The organisation the user acts for on ``obj``: the food bank for its coordinators, else
+    the user's agency that is involved."""
+    if obj.food_bank_id in food_bank_ids(user, Role.COORDINATOR):
+        return obj.food_bank_id
+    agencies = {a.pk for a in selectors.case_worker_agencies(user)}
+    for candidate in (getattr(obj, "agency_id", None), getattr(obj, "recorded_by_organisation_id", None)):
+        if candidate in agencies:
+            return candidate
+    raise PermissionDenied(_("Your role may not do this."))
+
+
+class ConsentDetailView(APIView):
+    @extend_schema(tags=["consent"], responses={200: ConsentOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        try:
+            consent = selectors.visible_consents(request.user).get(pk=pk)
+        except ConsentRecord.DoesNotExist:
+            raise Http404 from None
+        return Response(ConsentOut(consent).data)
+
+
+class ConsentWithdrawView(APIView):
+    """Record that the person withdrew this consent (coordinator, or the recording agency).
+    Withdrawing the consent to share cancels their requests that are not packed yet."""
+
+    @extend_schema(tags=["consent"], request=WithdrawIn, responses={200: ConsentOut, **REFUSALS})
+    def post(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        try:
+            consent = selectors.visible_consents(request.user).get(pk=pk)
+        except ConsentRecord.DoesNotExist:
+            raise Http404 from None
+        if not selectors.may_withdraw(request.user, consent):
+            raise PermissionDenied(_("Only the recording agency or a coordinator may record a withdrawal."))
+        data = WithdrawIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        organisation_id = (
+            consent.food_bank_id
+            if consent.food_bank_id in food_bank_ids(request.user, Role.COORDINATOR)
+            else consent.recorded_by_organisation_id
+        )
+        withdrawn = services.withdraw_consent(
+            consent_id=consent.pk,
+            by=request.user,
+            organisation_id=organisation_id,
+            withdrawn_at=data.validated_data["withdrawn_at"],
+            note=data.validated_data["note"].strip(),
+        )
+        return Response(ConsentOut(withdrawn).data)
+
+
+# --- Monthly programme ----------------------------------------------------------------------------
+
+
+class EnrolmentListCreateView(APIView):
+    """Single-parent households enrolled in the monthly parcel."""
+
+    @extend_schema(tags=["monthly programme"], responses={200: EnrolmentOut(many=True), 403: REFUSALS[403]})
+    def get(self, request):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        qs = selectors.visible_enrolments(request.user).order_by("-created_at", "-pk")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(EnrolmentOut(page, many=True).data)
+
+    @extend_schema(tags=["monthly programme"], request=EnrolmentIn, responses={201: EnrolmentOut, **REFUSALS})
+    def post(self, request):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        data = EnrolmentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        obj = _visible_request(request.user, data.validated_data["delivery_request"])
+        if not selectors.may_cancel(request.user, obj):
+            raise PermissionDenied(_("Only the filing agency or a coordinator may enrol this household."))
+        enrolment = services.enrol_in_monthly_programme(
+            request_id=obj.pk, by=request.user, starts_on=data.validated_data["starts_on"]
+        )
+        return Response(EnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+class EndEnrolmentView(APIView):
+    @extend_schema(
+        tags=["monthly programme"], request=EndEnrolmentIn, responses={200: EnrolmentOut, **REFUSALS}
+    )
+    def post(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        try:
+            enrolment = selectors.visible_enrolments(request.user).get(pk=pk)
+        except Enrolment.DoesNotExist:
+            raise Http404 from None
+        data = EndEnrolmentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        enrolment = services.end_enrolment(
+            enrolment_id=enrolment.pk, by=request.user, last_month=data.validated_data["last_month"]
+        )
+        return Response(EnrolmentOut(enrolment).data)

@@ -1,0 +1,35 @@
+"""Refusals of the referrals domain (mapped to ``{"code", "detail"}`` by the API handler)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from foodbank.exceptions import DomainError
+
+
+class ConsentRequired(DomainError):
+    code = "consent_required"
+    status_code = 409
+    default_message = _("There is no valid consent for this purpose (never given, refused or withdrawn).")
+
+
+class ConsentAlreadyWithdrawn(DomainError):
+    code = "consent_already_withdrawn"
+    status_code = 409
+    default_message = _("This consent has already been withdrawn.")
+
+
+class DuplicateApplication(DomainError):
+    code = "duplicate_application"
+    status_code = 409
+    default_message = _("This Navi application was already received.")
+
+
+class DuplicateClientReference(DomainError):
+    code = "duplicate_client_reference"
+    status_code = 409
+    default_message = _("Your agency already filed a request with this reference.")
+
+
+class NotEnrolable(DomainError):
+    code = "not_enrolable"
+    status_code = 409
+    default_message = _("Only single-parent households can be enrolled in the monthly parcel.")

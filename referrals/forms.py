@@ -1,0 +1,252 @@
+"""The case worker's web form for a delivery request.
+
+The form only collects flat values and turns them into the API's body; the API serializer
+(``DeliveryRequestIn``) does all the checking, and its errors are put back on the form field the
+person typed the value in. One set of rules for the API and the page.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import DiaperSize, HouseholdType, SituationCategory, TimeSlot
+
+COOKING_CHOICES = [
+    ("gas", _("Gas")),
+    ("electricity", _("Electricity")),
+    ("water", _("Running water")),
+    ("microwave", _("Microwave")),
+    ("kettle", _("Electric kettle")),
+    ("portable_stove", _("Portable gas stove")),
+]
+YES_NO_UNASKED = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
+
+# API error path (joined with ".") → form field. Extras are numbered in the order built below.
+FIELD_FOR_PATH = {
+    "recipient.name": "name",
+    "recipient.name_kana": "name_kana",
+    "recipient.phone": "phone",
+    "recipient.postal_code": "postal_code",
+    "recipient.prefecture": "postal_code",
+    "recipient.municipality": "postal_code",
+    "recipient.address": "address",
+    "recipient.building": "building",
+    "household.type": "household_type",
+    "household.adults": "adults",
+    "household.children": "children",
+    "household.children_ages": "children_ages",
+    "household.infants": "infants",
+    "household.elderly": "elderly",
+    "situation.category": "situation_category",
+    "situation.note": "situation_note",
+    "situation.no_food_today": "no_food_today",
+    "days_needed": "days_needed",
+    "dietary.allergies": "allergies",
+    "dietary.note": "dietary_note",
+    "delivery_date": "delivery_date",
+    "time_slot": "time_slot",
+    "consent.share_with_foodbank": "consent_share",
+    "consent.referral": "consent_referral",
+    "consent.phone_contact": "consent_phone",
+    "consent.method": "consent_method",
+    "consent.witness_name": "witness_name",
+    "consent.guardian_name": "guardian_name",
+    "client_reference": "client_reference",
+    "agency": "agency",
+}
+
+
+class DeliveryRequestForm(forms.Form):
+    # The person
+    name = forms.CharField(
+        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    name_kana = forms.CharField(label=_("Name in kana"), max_length=64, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("e.g. 090-1234-5678"),
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        help_text=_("Seven digits, e.g. 047-0024. Prefecture and city are filled in from it."),
+    )
+    address = forms.CharField(
+        label=_("Street address"), max_length=200, help_text=_("Town, block and number, e.g. 花園2丁目6-7")
+    )
+    building = forms.CharField(label=_("Building and room"), max_length=200, required=False)
+    # The household
+    household_type = forms.ChoiceField(label=_("Household type"), choices=HouseholdType.choices)
+    adults = forms.IntegerField(
+        label=_("Adults (18–64)"), initial=1, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    children = forms.IntegerField(
+        label=_("Children (3–17)"), initial=0, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    children_ages = forms.CharField(
+        label=_("Children's ages"), required=False, help_text=_("Separated by commas, e.g. 4, 9")
+    )
+    infants = forms.IntegerField(
+        label=_("Infants (under 3)"), initial=0, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    elderly = forms.IntegerField(
+        label=_("Elderly (65+)"), initial=0, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    # The situation
+    situation_category = forms.ChoiceField(label=_("Situation"), choices=SituationCategory.choices)
+    situation_note = forms.CharField(
+        label=_("Situation in a few words"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only the food bank's coordinators see this; volunteers never do."),
+    )
+    no_food_today = forms.BooleanField(label=_("No food left today (urgent)"), required=False)
+    # The parcel
+    days_needed = forms.IntegerField(
+        label=_("Days of food"), initial=7, widget=forms.NumberInput(attrs={"min": 1})
+    )
+    cooking = forms.MultipleChoiceField(
+        label=_("What can the person cook with?"),
+        choices=COOKING_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked if nothing works: the parcel will hold food that needs no cooking."),
+    )
+    allergies = forms.CharField(label=_("Allergies"), required=False, max_length=500)
+    dietary_note = forms.CharField(
+        label=_("Other dietary needs"), required=False, max_length=1000, help_text=_("e.g. more protein")
+    )
+    diapers_size = forms.ChoiceField(
+        label=_("Diapers (size)"), required=False, choices=[("", _("Not needed")), *DiaperSize.choices]
+    )
+    formula = forms.BooleanField(label=_("Formula milk"), required=False)
+    gas_canisters = forms.IntegerField(
+        label=_("Gas canisters"), required=False, widget=forms.NumberInput(attrs={"min": 0})
+    )
+    hygiene = forms.BooleanField(label=_("Hygiene goods"), required=False)
+    other_extra = forms.CharField(label=_("Something else"), required=False, max_length=200)
+    delivery_date = forms.DateField(
+        label=_("Preferred delivery date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    time_slot = forms.ChoiceField(label=_("Time slot"), choices=TimeSlot.choices, required=False)
+    # Consent
+    consent_share = forms.BooleanField(
+        label=_("The person agreed that their details go to the food bank"),
+        required=False,
+        help_text=_("Required: without it the request cannot be filed."),
+    )
+    consent_referral = forms.ChoiceField(
+        label=_("Referral to a consultation service"), choices=YES_NO_UNASKED, required=False
+    )
+    consent_phone = forms.ChoiceField(label=_("Contact by phone"), choices=YES_NO_UNASKED, required=False)
+    consent_method = forms.ChoiceField(
+        label=_("How consent was given"),
+        choices=[("signed_form", _("Signed form")), ("verbal", _("Verbally, with a witness"))],
+        initial="signed_form",
+        widget=forms.RadioSelect,
+    )
+    witness_name = forms.CharField(label=_("Witness (verbal consent)"), required=False, max_length=100)
+    by_guardian = forms.BooleanField(label=_("Given by a guardian"), required=False)
+    guardian_name = forms.CharField(label=_("Guardian's name"), required=False, max_length=100)
+    client_reference = forms.CharField(label=_("Your case number"), required=False, max_length=64)
+    agency = forms.TypedChoiceField(label=_("Agency"), coerce=int, required=False)
+
+    def __init__(self, *args, agencies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if len(agencies) > 1:
+            self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+            self.fields["agency"].required = True
+        else:
+            del self.fields["agency"]
+        self._extra_fields: list[str] = []
+
+    def clean_children_ages(self):
+        raw = self.cleaned_data["children_ages"].replace("、", ",").replace("，", ",")
+        try:
+            return [int(part) for part in raw.split(",") if part.strip()]
+        except ValueError:
+            raise forms.ValidationError(_("Ages as numbers separated by commas, e.g. 4, 9")) from None
+
+    def api_body(self) -> dict:
+        """The cleaned values as the body of POST /api/v1/delivery-requests/."""
+        d = self.cleaned_data
+        extras, self._extra_fields = [], []
+        for field_name, extra in (
+            ("diapers_size", {"item": "diapers", "size": d["diapers_size"], "quantity": 1}),
+            ("formula", {"item": "formula", "quantity": 1}),
+            ("gas_canisters", {"item": "gas_canister", "quantity": d["gas_canisters"]}),
+            ("hygiene", {"item": "hygiene", "quantity": 1}),
+            ("other_extra", {"item": "other", "quantity": 1, "note": d["other_extra"]}),
+        ):
+            if d[field_name]:
+                extras.append(extra)
+                self._extra_fields.append(field_name)
+        body = {
+            "recipient": {
+                key: d[key] for key in ("name", "name_kana", "phone", "postal_code", "address", "building")
+            },
+            "household": {
+                "type": d["household_type"],
+                "adults": d["adults"],
+                "children": d["children"],
+                "children_ages": d["children_ages"],
+                "infants": d["infants"],
+                "elderly": d["elderly"],
+            },
+            "situation": {
+                "category": d["situation_category"],
+                "note": d["situation_note"],
+                "no_food_today": d["no_food_today"],
+            },
+            "days_needed": d["days_needed"],
+            "cooking": {key: key in d["cooking"] for key, _label in COOKING_CHOICES},
+            "dietary": {"allergies": d["allergies"], "note": d["dietary_note"]},
+            "extras": extras,
+            "delivery_date": d["delivery_date"].isoformat() if d["delivery_date"] else None,
+            "time_slot": d["time_slot"] or "",
+            "consent": {
+                "share_with_foodbank": d["consent_share"],
+                "referral": {"yes": True, "no": False}.get(d["consent_referral"]),
+                "phone_contact": {"yes": True, "no": False}.get(d["consent_phone"]),
+                "method": d["consent_method"],
+                "witness_name": d["witness_name"],
+                "by_guardian": d["by_guardian"],
+                "guardian_name": d["guardian_name"],
+            },
+            "client_reference": d["client_reference"],
+        }
+        if "agency" in self.fields:
+            body["agency"] = d["agency"]
+        return body
+
+    def add_api_errors(self, errors, path: tuple = ()) -> None:
+        """Put the serializer's (nested) errors on the form fields they belong to."""
+        if isinstance(errors, dict):
+            for key, value in errors.items():
+                self.add_api_errors(value, (*path, str(key)))
+            return
+        if isinstance(errors, list) and errors and not all(isinstance(e, str) for e in errors):
+            for index, value in enumerate(errors):
+                self.add_api_errors(value, (*path, str(index)))
+            return
+        messages = [str(e) for e in (errors if isinstance(errors, list) else [errors])]
+        field = self._field_for(path)
+        if field not in self.fields:
+            field = None
+        for message in messages:
+            self.add_error(field, message)
+
+    def _field_for(self, path: tuple) -> str | None:
+        joined = ".".join(path)
+        if joined in FIELD_FOR_PATH:
+            return FIELD_FOR_PATH[joined]
+        if path and path[0] == "cooking":
+            return "cooking"
+        if path and path[0] == "extras" and len(path) > 1 and path[1].isdigit():
+            index = int(path[1])
+            if index < len(self._extra_fields):
+                return self._extra_fields[index]
+        return None  # shown above the form

@@ -1,0 +1,37 @@
+"""Row locks of the referrals domain, always taken in primary-key order so that two transactions
+locking overlapping sets never deadlock. Evaluated with ``list()``: a lazy ``select_for_update()``
+queryset takes no lock. (SQLite ignores FOR UPDATE; its writes are serialised anyway.)"""
+
+from collections.abc import Iterable
+
+from .models import ConsentRecord, DeliveryRequest, Enrolment
+
+
+def lock_request(pk: int) -> DeliveryRequest:
+    """Lock one delivery request (raises DeliveryRequest.DoesNotExist)."""
+    rows = list(DeliveryRequest.objects.filter(pk=pk).select_for_update(of=("self",)))
+    if not rows:
+        raise DeliveryRequest.DoesNotExist(f"No delivery request {pk}.")
+    return rows[0]
+
+
+def lock_requests(pks: Iterable[int]) -> list[DeliveryRequest]:
+    """Lock many delivery requests in primary-key order; missing ones are left out."""
+    ids = sorted(set(pks))
+    if not ids:
+        return []
+    return list(DeliveryRequest.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)))
+
+
+def lock_consent(pk: int) -> ConsentRecord:
+    rows = list(ConsentRecord.objects.filter(pk=pk).select_for_update(of=("self",)))
+    if not rows:
+        raise ConsentRecord.DoesNotExist(f"No consent record {pk}.")
+    return rows[0]
+
+
+def lock_enrolment(pk: int) -> Enrolment:
+    rows = list(Enrolment.objects.filter(pk=pk).select_for_update(of=("self",)))
+    if not rows:
+        raise Enrolment.DoesNotExist(f"No enrolment {pk}.")
+    return rows[0]

@@ -1,0 +1,379 @@
+"""Reads of the referrals domain, scoped to what each role may see (SPEC §2).
+
+All scoping of delivery requests, consents and enrolments lives here: coordinators see their food
+bank's, case workers their own agency's. Volunteers see nothing here except ``packing_views`` (what
+they need to pack, never the situation narrative, debts or consent details), which shipping calls.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from foodbank.models import Role
+from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids
+
+from .models import (
+    COOKING_KEYS,
+    ConsentRecord,
+    DeliveryRequest,
+    DeliveryRequestEvent,
+    Enrolment,
+)
+
+S = DeliveryRequest.Status
+# Statuses from which a request may still be cancelled ("until packed").
+CANCELLABLE = (S.SUBMITTED, S.APPROVED, S.SCHEDULED)
+OPEN_STATUSES = (S.SUBMITTED, S.APPROVED, S.SCHEDULED, S.PACKED, S.SHIPPED)
+
+
+# --- Delivery requests ----------------------------------------------------------------------------
+
+
+def may_read_requests(user) -> bool:
+    """Roles that read delivery requests at all (others get 403, not an empty list)."""
+    return has_role(user, Role.COORDINATOR, Role.CASE_WORKER)
+
+
+def _request_scope(user) -> Q:
+    condition = Q(pk__in=[])
+    coordinator_of = food_bank_ids(user, Role.COORDINATOR)
+    if coordinator_of:
+        condition |= Q(food_bank_id__in=coordinator_of)
+    agencies = organisation_ids(user, Role.CASE_WORKER)
+    if agencies:
+        condition |= Q(agency_id__in=agencies)
+    return condition
+
+
+def visible_requests(user) -> QuerySet[DeliveryRequest]:
+    """Delivery requests ``user`` may see: their food bank's (coordinator), their agency's (case
+    worker); none for other roles. Recipient, agency and filer are joined in."""
+    return DeliveryRequest.objects.filter(_request_scope(user)).select_related("recipient", "agency")
+
+
+@dataclass(frozen=True)
+class RequestDetail:
+    """A request with its events (oldest first) and its person's consent records (newest first)."""
+
+    request: DeliveryRequest
+    events: list[DeliveryRequestEvent]
+    consents: list[ConsentRecord]
+
+
+def history(request: DeliveryRequest) -> RequestDetail:
+    """Load the events and consents of a request already in hand (two queries)."""
+    events = list(
+        DeliveryRequestEvent.objects.filter(request_id=request.pk).select_related("by").order_by("at", "pk")
+    )
+    consents = list(
+        ConsentRecord.objects.filter(recipient_id=request.recipient_id)
+        .select_related("withdrawal")
+        .order_by("-decided_at", "-pk")
+    )
+    return RequestDetail(request=request, events=events, consents=consents)
+
+
+def request_detail(user, pk: int) -> RequestDetail:
+    """One visible request with its history (three queries). Raises DeliveryRequest.DoesNotExist
+    when it is not visible (the API answers 404)."""
+    return history(visible_requests(user).select_related("filed_by", "navi_application").get(pk=pk))
+
+
+def request_with_history(pk: int) -> RequestDetail:
+    """One request with its history, unscoped: for answering the caller that has just created or
+    changed it."""
+    return history(
+        DeliveryRequest.objects.select_related("recipient", "agency", "filed_by", "navi_application").get(
+            pk=pk
+        )
+    )
+
+
+def is_coordinator_of(user, request: DeliveryRequest) -> bool:
+    return request.food_bank_id in food_bank_ids(user, Role.COORDINATOR)
+
+
+def may_cancel(user, request: DeliveryRequest) -> bool:
+    """The filing agency's case workers and the food bank's coordinators may cancel."""
+    return is_coordinator_of(user, request) or (
+        request.agency_id is not None and request.agency_id in organisation_ids(user, Role.CASE_WORKER)
+    )
+
+
+def triage_queue(user) -> QuerySet[DeliveryRequest]:
+    """Submitted requests and self-referrals of the coordinator's food banks, oldest first."""
+    return (
+        DeliveryRequest.objects.filter(
+            food_bank_id__in=food_bank_ids(user, Role.COORDINATOR), status=S.SUBMITTED
+        )
+        .select_related("recipient", "agency", "navi_application")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def case_worker_agencies(user) -> list:
+    """The agencies the user files requests for, as Organisation objects (from the cached
+    memberships, no query)."""
+    seen, agencies = set(), []
+    for m in memberships_for(user):
+        if m.role == Role.CASE_WORKER and m.organisation_id not in seen:
+            seen.add(m.organisation_id)
+            agencies.append(m.organisation)
+    return agencies
+
+
+# --- Dispatch (used by shipping) ------------------------------------------------------------------
+
+
+def cutoff_at(day: date | None = None) -> datetime:
+    """The dispatch cutoff (``settings.DISPATCH_CUTOFF``, Asia/Tokyo) on ``day`` (default today)."""
+    day = day or timezone.localdate()
+    return datetime.combine(day, settings.DISPATCH_CUTOFF, tzinfo=timezone.get_current_timezone())
+
+
+def time_to_cutoff(now: datetime | None = None) -> timedelta | None:
+    """Time left until today's cutoff, or None once it has passed (approvals go to tomorrow)."""
+    now = now or timezone.now()
+    left = cutoff_at(timezone.localdate(now)) - now
+    return left if left > timedelta(0) else None
+
+
+def approved_requests_for_dispatch(
+    *, food_bank_id: int, approved_before: datetime, ship_date: date | None = None
+) -> QuerySet[DeliveryRequest]:
+    """Approved requests not yet in a batch, approved before ``approved_before`` (the cutoff: a
+    request approved later waits for the next day's batch), oldest approval first.
+
+    With ``ship_date``, a request whose preferred delivery date is more than two days after it is
+    held back for a later batch (Yamato delivers anywhere in Hokkaido the next day or the day
+    after). Requests without a valid consent to share with the food bank are left out (withdrawal
+    cancels them anyway; this is the backstop). Recipient is joined in; one query.
+    """
+    qs = DeliveryRequest.objects.filter(
+        food_bank_id=food_bank_id, status=S.APPROVED, approved_at__lt=approved_before, batch_ref=""
+    )
+    if ship_date is not None:
+        qs = qs.filter(Q(delivery_date__isnull=True) | Q(delivery_date__lte=ship_date + timedelta(days=2)))
+    consented = Exists(
+        ConsentRecord.objects.filter(
+            recipient_id=OuterRef("recipient_id"),
+            purpose=ConsentRecord.Purpose.SHARE_WITH_FOODBANK,
+            decision=ConsentRecord.Decision.GIVEN,
+            withdrawal__isnull=True,
+        )
+    )
+    return qs.filter(consented).select_related("recipient").order_by("approved_at", "pk")
+
+
+@dataclass(frozen=True)
+class PackingLabel:
+    """What the courier label needs (SPEC §3.4)."""
+
+    name: str
+    name_kana: str
+    phone: str  # E.164
+    postal_code: str  # seven digits, as text
+    prefecture: str
+    municipality: str
+    address: str
+    building: str
+
+
+@dataclass(frozen=True)
+class PackingView:
+    """What a volunteer may see to pack one request: contents and needs, the label. Never the
+    situation narrative, debts or consent details (SPEC §2)."""
+
+    request_id: int
+    reference: str
+    status: str
+    source: str
+    days_needed: int
+    household_type: str
+    household_size: int
+    adults: int
+    children: int
+    children_ages: list[int]
+    infants: int
+    elderly: int
+    no_cook: bool
+    cooking: dict[str, bool]
+    allergies: str
+    dietary_note: str
+    extras: list[dict] = field(default_factory=list)  # each "if in stock"
+    delivery_date: date | None = None
+    time_slot: str = ""
+    label: PackingLabel | None = None
+
+
+def packing_views(*, request_ids: Iterable[int]) -> list[PackingView]:
+    """Packing information for many requests in one query, in the order of ``request_ids``.
+
+    Callers (shipping's batch documents and packing station) check the volunteer's access to the
+    batch themselves; this reads only fields volunteers may see.
+    """
+    ids = list(request_ids)
+    rows = (
+        DeliveryRequest.objects.filter(pk__in=ids)
+        .select_related("recipient")
+        .only(
+            "pk",
+            "status",
+            "source",
+            "days_needed",
+            "allergies",
+            "dietary_note",
+            "extras",
+            "delivery_date",
+            "time_slot",
+            *COOKING_KEYS,
+            "recipient__name",
+            "recipient__name_kana",
+            "recipient__phone",
+            "recipient__postal_code",
+            "recipient__prefecture",
+            "recipient__municipality",
+            "recipient__address",
+            "recipient__building",
+            "recipient__household_type",
+            "recipient__adults",
+            "recipient__children",
+            "recipient__children_ages",
+            "recipient__infants",
+            "recipient__elderly",
+        )
+    )
+    by_id = {r.pk: r for r in rows}
+    return [_packing_view(by_id[pk]) for pk in ids if pk in by_id]
+
+
+def _packing_view(r: DeliveryRequest) -> PackingView:
+    p = r.recipient
+    return PackingView(
+        request_id=r.pk,
+        reference=r.reference,
+        status=r.status,
+        source=r.source,
+        days_needed=r.days_needed,
+        household_type=p.household_type,
+        household_size=p.household_size,
+        adults=p.adults,
+        children=p.children,
+        children_ages=list(p.children_ages or []),
+        infants=p.infants,
+        elderly=p.elderly,
+        no_cook=r.no_cook,
+        cooking=r.cooking,
+        allergies=r.allergies,
+        dietary_note=r.dietary_note,
+        extras=[{**extra, "if_in_stock": True} for extra in r.extras],
+        delivery_date=r.delivery_date,
+        time_slot=r.time_slot,
+        label=PackingLabel(
+            name=p.name,
+            name_kana=p.name_kana,
+            phone=p.phone,
+            postal_code=p.postal_code,
+            prefecture=p.prefecture,
+            municipality=p.municipality,
+            address=p.address,
+            building=p.building,
+        ),
+    )
+
+
+# --- Consent --------------------------------------------------------------------------------------
+
+
+def valid_consent(*, recipient_id: int, purpose: str) -> ConsentRecord | None:
+    """The consent that allows acting for ``purpose`` now, or None.
+
+    The person's latest decision for the purpose counts: a refusal after a consent, or a
+    withdrawal, means no. Call it at the moment of acting (and again in a task when it runs).
+    """
+    latest = (
+        ConsentRecord.objects.filter(recipient_id=recipient_id, purpose=purpose)
+        .select_related("withdrawal")
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if latest is None or latest.decision != ConsentRecord.Decision.GIVEN:
+        return None
+    if _is_withdrawn(latest):
+        return None
+    return latest
+
+
+def recipients_with_valid_consent(*, recipient_ids: Iterable[int], purpose: str) -> set[int]:
+    """Of ``recipient_ids``, those with a valid consent for ``purpose`` (one query)."""
+    ids = set(recipient_ids)
+    if not ids:
+        return set()
+    latest: dict[int, ConsentRecord] = {}
+    for record in (
+        ConsentRecord.objects.filter(recipient_id__in=ids, purpose=purpose)
+        .select_related("withdrawal")
+        .order_by("recipient_id", "-decided_at", "-pk")
+    ):
+        latest.setdefault(record.recipient_id, record)
+    return {
+        rid
+        for rid, record in latest.items()
+        if record.decision == ConsentRecord.Decision.GIVEN and not _is_withdrawn(record)
+    }
+
+
+def _is_withdrawn(record: ConsentRecord) -> bool:
+    try:
+        return record.withdrawal is not None
+    except ConsentRecord.withdrawal.RelatedObjectDoesNotExist:
+        return False
+
+
+def visible_consents(user) -> QuerySet[ConsentRecord]:
+    """Consent records of the coordinator's food bank, or recorded by (or about a recipient of)
+    the case worker's agency."""
+    condition = Q(pk__in=[])
+    coordinator_of = food_bank_ids(user, Role.COORDINATOR)
+    if coordinator_of:
+        condition |= Q(food_bank_id__in=coordinator_of)
+    agencies = organisation_ids(user, Role.CASE_WORKER)
+    if agencies:
+        condition |= Q(recorded_by_organisation_id__in=agencies) | Q(recipient__agency_id__in=agencies)
+    return ConsentRecord.objects.filter(condition).select_related("withdrawal", "recorded_by")
+
+
+def may_withdraw(user, consent: ConsentRecord) -> bool:
+    """The food bank's coordinators and case workers of the recording agency."""
+    return consent.food_bank_id in food_bank_ids(user, Role.COORDINATOR) or (
+        consent.recorded_by_organisation_id in organisation_ids(user, Role.CASE_WORKER)
+    )
+
+
+# --- Monthly programme ----------------------------------------------------------------------------
+
+
+def visible_enrolments(user) -> QuerySet[Enrolment]:
+    condition = Q(pk__in=[])
+    coordinator_of = food_bank_ids(user, Role.COORDINATOR)
+    if coordinator_of:
+        condition |= Q(food_bank_id__in=coordinator_of)
+    agencies = organisation_ids(user, Role.CASE_WORKER)
+    if agencies:
+        condition |= Q(agency_id__in=agencies)
+    return Enrolment.objects.filter(condition).select_related("recipient", "agency")
+
+
+def enrolments_due(*, month: date) -> QuerySet[Enrolment]:
+    """Active enrolments covering ``month`` (its first day) that have no request for it yet."""
+    return (
+        Enrolment.objects.filter(active=True, starts_on__lte=month)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=month))
+        .exclude(delivery_requests__programme_month=month)
+        .select_related("recipient", "template")
+        .order_by("pk")
+    )

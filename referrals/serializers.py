@@ -1,0 +1,746 @@
+"""Input and output shapes of the referrals API (SPEC §4.1). Inputs validate and are turned into
+the services' typed inputs by ``*_inputs()``; outputs only read."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from . import services
+from .models import (
+    COOKING_KEYS,
+    ConsentRecord,
+    DeliveryRequest,
+    DeliveryRequestEvent,
+    DiaperSize,
+    Enrolment,
+    ExtraItem,
+    HouseholdType,
+    SituationCategory,
+    TimeSlot,
+)
+from .selectors import RequestDetail
+from .validation import FieldErrors, display_phone, normalise_phone, resolve_address, street_part
+
+# How far ahead a delivery date may be asked for.
+MAX_DAYS_AHEAD = 90
+
+# --- Inputs ---------------------------------------------------------------------------------------
+
+
+class RecipientIn(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="Full name as printed on the courier label.")
+    name_kana = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
+    postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
+    prefecture = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
+    )
+    municipality = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional; must match the code.",
+    )
+    address = serializers.CharField(
+        max_length=200, help_text="Street address (town, block, number); prefecture and city may be omitted."
+    )
+    building = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        errors: dict[str, list[str]] = {}
+        try:
+            attrs["phone"] = normalise_phone(attrs["phone"])
+        except FieldErrors as exc:
+            errors.update(exc.errors)
+        try:
+            attrs["area"] = resolve_address(
+                postal_code=attrs["postal_code"],
+                prefecture=attrs.get("prefecture", ""),
+                municipality=attrs.get("municipality", ""),
+            )
+        except FieldErrors as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["address"] = street_part(attrs["address"], attrs["area"])
+        if not attrs["address"]:
+            raise serializers.ValidationError({"address": [_("Enter the street address.")]})
+        return attrs
+
+
+class HouseholdIn(serializers.Serializer):
+    type = serializers.ChoiceField(choices=HouseholdType.choices)
+    adults = serializers.IntegerField(min_value=0, max_value=20, default=1, help_text="Aged 18–64.")
+    children = serializers.IntegerField(min_value=0, max_value=20, default=0, help_text="Aged 3–17.")
+    children_ages = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=17), required=False, default=list, max_length=20
+    )
+    infants = serializers.IntegerField(min_value=0, max_value=10, default=0, help_text="Under 3.")
+    elderly = serializers.IntegerField(min_value=0, max_value=20, default=0, help_text="Aged 65 or over.")
+
+    def validate(self, attrs):
+        if attrs["adults"] + attrs["children"] + attrs["infants"] + attrs["elderly"] == 0:
+            raise serializers.ValidationError({"adults": [_("A household has at least one person.")]})
+        if attrs["children_ages"] and len(attrs["children_ages"]) != attrs["children"]:
+            raise serializers.ValidationError(
+                {"children_ages": [_("Give one age per child (or leave the ages out).")]}
+            )
+        return attrs
+
+
+class SituationIn(serializers.Serializer):
+    category = serializers.ChoiceField(choices=SituationCategory.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    no_food_today = serializers.BooleanField(
+        required=False, default=False, help_text="The person has no food left today (urgent)."
+    )
+
+
+class CookingIn(serializers.Serializer):
+    """What the person can cook with. All false means no cooking is possible: no-cook food."""
+
+    gas = serializers.BooleanField(required=False, default=False)
+    electricity = serializers.BooleanField(required=False, default=False)
+    water = serializers.BooleanField(required=False, default=False)
+    microwave = serializers.BooleanField(required=False, default=False)
+    kettle = serializers.BooleanField(required=False, default=False)
+    portable_stove = serializers.BooleanField(required=False, default=False)
+
+
+class DietaryIn(serializers.Serializer):
+    allergies = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    note = serializers.CharField(
+        max_length=1000, required=False, allow_blank=True, default="", help_text='e.g. "more protein".'
+    )
+
+
+class ExtraIn(serializers.Serializer):
+    """An extra item, given only if in stock."""
+
+    item = serializers.ChoiceField(choices=ExtraItem.choices)
+    size = serializers.CharField(
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Diapers: newborn, S, M, L, XL, XXL.",
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["item"] == ExtraItem.DIAPERS:
+            sizes = {value.upper(): value for value in DiaperSize.values}
+            size = sizes.get(attrs["size"].strip().upper())
+            if size is None:
+                raise serializers.ValidationError(
+                    {"size": [_("Give the diaper size: newborn, S, M, L, XL or XXL.")]}
+                )
+            attrs["size"] = size
+        if attrs["item"] == ExtraItem.OTHER and not attrs["note"].strip():
+            raise serializers.ValidationError({"note": [_("Say what is needed.")]})
+        return attrs
+
+
+class ConsentIn(serializers.Serializer):
+    share_with_foodbank = serializers.BooleanField(
+        help_text="The person agreed that their details go to the food bank (required to file)."
+    )
+    referral = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Referral to consultation services."
+    )
+    phone_contact = serializers.BooleanField(required=False, allow_null=True, default=None)
+    method = serializers.ChoiceField(
+        choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
+    )
+    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    wording_version = serializers.CharField(
+        max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
+    )
+    by_guardian = serializers.BooleanField(required=False, default=False)
+    guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    given_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        errors = {}
+        if attrs["share_with_foodbank"] is not True:
+            errors["share_with_foodbank"] = [
+                _("A request can only be filed with the person's consent to share their details.")
+            ]
+        if attrs["method"] == ConsentRecord.Method.VERBAL and not attrs["witness_name"].strip():
+            errors["witness_name"] = [_("Verbal consent needs the name of a witness.")]
+        if attrs["by_guardian"] and not attrs["guardian_name"].strip():
+            errors["guardian_name"] = [_("Name the guardian who gave consent.")]
+        if attrs["given_at"] and attrs["given_at"] > timezone.now() + timedelta(minutes=5):
+            errors["given_at"] = [_("Consent cannot be given in the future.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+def _validate_delivery_date(value):
+    if value is None:
+        return value
+    today = timezone.localdate()
+    if value < today:
+        raise serializers.ValidationError(_("The delivery date is in the past."))
+    if value > today + timedelta(days=MAX_DAYS_AHEAD):
+        raise serializers.ValidationError(_("The delivery date is too far ahead."))
+    return value
+
+
+class _NeedsIn(serializers.Serializer):
+    days_needed = serializers.IntegerField(min_value=1, max_value=31, default=7)
+    cooking = CookingIn(required=False)
+    dietary = DietaryIn(required=False)
+    extras = serializers.ListField(child=ExtraIn(), required=False, default=list, max_length=10)
+    delivery_date = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[_validate_delivery_date]
+    )
+    time_slot = serializers.ChoiceField(
+        choices=TimeSlot.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class DeliveryRequestIn(_NeedsIn):
+    recipient = RecipientIn()
+    household = HouseholdIn()
+    situation = SituationIn()
+    consent = ConsentIn()
+    client_reference = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Your agency's own case number.",
+    )
+    agency = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Only if you work for several agencies."
+    )
+
+
+class NaviAnswersIn(serializers.Serializer):
+    lost_income = serializers.BooleanField(default=False)
+    lost_job = serializers.BooleanField(default=False)
+    has_debts = serializers.BooleanField(default=False)
+    debts_note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    first_time_at_food_bank = serializers.BooleanField(required=False, allow_null=True, default=None)
+    has_someone_to_consult = serializers.BooleanField(required=False, allow_null=True, default=None)
+    wants_referral = serializers.BooleanField(
+        default=False,
+        help_text="Wants their details passed to a support agency (recorded as referral consent).",
+    )
+
+
+class NaviConsentIn(serializers.Serializer):
+    share_with_foodbank = serializers.BooleanField()
+    wording_version = serializers.CharField(
+        max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
+    )
+    given_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate_share_with_foodbank(self, value):
+        if value is not True:
+            raise serializers.ValidationError(
+                _("An application needs consent to share details with the food bank.")
+            )
+        return value
+
+
+class NaviApplicationIn(_NeedsIn):
+    application_id = serializers.CharField(max_length=64, help_text="The Navi's id of the application.")
+    recipient = RecipientIn()
+    household = HouseholdIn()
+    situation = SituationIn(required=False)
+    answers = NaviAnswersIn()
+    consent = NaviConsentIn()
+
+
+def needs_input(data: dict) -> services.NeedsInput:
+    situation = data.get("situation") or {"category": SituationCategory.OTHER}
+    dietary = data.get("dietary") or {}
+    return services.NeedsInput(
+        situation_category=situation["category"],
+        situation_note=situation.get("note", ""),
+        no_food_today=situation.get("no_food_today", False),
+        days_needed=data["days_needed"],
+        cooking={key: bool((data.get("cooking") or {}).get(key, False)) for key in COOKING_KEYS},
+        allergies=dietary.get("allergies", ""),
+        dietary_note=dietary.get("note", ""),
+        extras=[dict(e) for e in data.get("extras", [])],
+        delivery_date=data.get("delivery_date"),
+        time_slot=data.get("time_slot", ""),
+    )
+
+
+def recipient_input(data: dict) -> services.RecipientInput:
+    area = data["area"]
+    return services.RecipientInput(
+        name=data["name"].strip(),
+        name_kana=data.get("name_kana", "").strip(),
+        phone=data["phone"],
+        postal_code=area.postal_code,
+        prefecture=area.prefecture,
+        municipality=area.municipality,
+        municipality_code=area.municipality_code,
+        regional_bureau=area.regional_bureau,
+        address=data["address"],
+        building=data.get("building", "").strip(),
+    )
+
+
+def household_input(data: dict) -> services.HouseholdInput:
+    return services.HouseholdInput(
+        type=data["type"],
+        adults=data["adults"],
+        children=data["children"],
+        children_ages=list(data.get("children_ages") or []),
+        infants=data["infants"],
+        elderly=data["elderly"],
+    )
+
+
+def agency_consent_inputs(consent: dict) -> list[services.ConsentInput]:
+    """The consent block of an agency's request as consent records: sharing (given), and referral
+    and phone contact when the case worker answered them (given or refused)."""
+    common = {
+        "method": consent["method"],
+        "witness_name": consent["witness_name"].strip(),
+        "wording_version": consent["wording_version"],
+        "by_guardian": consent["by_guardian"],
+        "guardian_name": consent["guardian_name"].strip(),
+        "decided_at": consent["given_at"],
+    }
+    given, refused = ConsentRecord.Decision.GIVEN, ConsentRecord.Decision.REFUSED
+    out = [services.ConsentInput(purpose=ConsentRecord.Purpose.SHARE_WITH_FOODBANK, decision=given, **common)]
+    for purpose in (ConsentRecord.Purpose.REFERRAL, ConsentRecord.Purpose.PHONE_CONTACT):
+        answer = consent.get(purpose)
+        if answer is not None:
+            out.append(
+                services.ConsentInput(purpose=purpose, decision=given if answer else refused, **common)
+            )
+    return out
+
+
+def navi_consent_inputs(consent: dict, answers: dict) -> list[services.ConsentInput]:
+    """A Navi applicant agrees on screen: sharing with the food bank, and the referral answer."""
+    common = {
+        "method": ConsentRecord.Method.ELECTRONIC,
+        "wording_version": consent["wording_version"],
+        "decided_at": consent["given_at"],
+    }
+    share_categories = [*services.CONSENT_SCOPE[ConsentRecord.Purpose.SHARE_WITH_FOODBANK][1], "debts"]
+    return [
+        services.ConsentInput(
+            purpose=ConsentRecord.Purpose.SHARE_WITH_FOODBANK,
+            decision=ConsentRecord.Decision.GIVEN,
+            data_categories=share_categories,
+            **common,
+        ),
+        services.ConsentInput(
+            purpose=ConsentRecord.Purpose.REFERRAL,
+            decision=ConsentRecord.Decision.GIVEN
+            if answers["wants_referral"]
+            else ConsentRecord.Decision.REFUSED,
+            **common,
+        ),
+    ]
+
+
+class DecisionIn(serializers.Serializer):
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class DeclineIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Sent to the case worker.")
+
+
+class CancelIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class WithdrawIn(serializers.Serializer):
+    withdrawn_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the person withdrew; default now."
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate_withdrawn_at(self, value):
+        if value and value > timezone.now() + timedelta(minutes=5):
+            raise serializers.ValidationError(_("A withdrawal cannot be in the future."))
+        return value
+
+
+class ConsentRecordIn(serializers.Serializer):
+    """A new decision for a person: e.g. referral consent given later, or phone contact refused."""
+
+    recipient = serializers.IntegerField()
+    delivery_request = serializers.IntegerField(required=False, allow_null=True, default=None)
+    purpose = serializers.ChoiceField(choices=ConsentRecord.Purpose.choices)
+    decision = serializers.ChoiceField(choices=ConsentRecord.Decision.choices)
+    basis = serializers.ChoiceField(choices=ConsentRecord.Basis.choices, default=ConsentRecord.Basis.CONSENT)
+    statutory_basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    method = serializers.ChoiceField(
+        choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
+    )
+    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    wording_version = serializers.CharField(
+        max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
+    )
+    by_guardian = serializers.BooleanField(required=False, default=False)
+    guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    decided_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        errors = {}
+        if attrs["method"] == ConsentRecord.Method.VERBAL and not attrs["witness_name"].strip():
+            errors["witness_name"] = [_("Verbal consent needs the name of a witness.")]
+        if attrs["by_guardian"] and not attrs["guardian_name"].strip():
+            errors["guardian_name"] = [_("Name the guardian who gave consent.")]
+        if attrs["basis"] == ConsentRecord.Basis.STATUTORY_EXCEPTION and not attrs["statutory_basis"].strip():
+            errors["statutory_basis"] = [_("Name the statutory provision.")]
+        if attrs["decided_at"] and attrs["decided_at"] > timezone.now() + timedelta(minutes=5):
+            errors["decided_at"] = [_("A decision cannot be in the future.")]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class EnrolmentIn(serializers.Serializer):
+    delivery_request = serializers.IntegerField(help_text="The request whose household and needs to enrol.")
+    starts_on = serializers.DateField(help_text="Any day of the first month.")
+
+
+class EndEnrolmentIn(serializers.Serializer):
+    last_month = serializers.DateField(help_text="Any day of the last month with a parcel.")
+
+
+# --- Outputs --------------------------------------------------------------------------------------
+#
+# The declared fields document the answers in the OpenAPI schema; ``to_representation`` builds the
+# dict directly, because building DRF fields for every object costs more than the rest of the
+# request (SPEC §7: p99 under 50 ms). tests/referrals/test_api_read.py checks that both agree.
+
+_DATETIME = serializers.DateTimeField()
+
+
+def _dt(value) -> str | None:
+    return _DATETIME.to_representation(value) if value else None
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _user_name(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+class EventOut(serializers.Serializer):
+    at = serializers.DateTimeField()
+    by = serializers.CharField(allow_null=True)
+    from_status = serializers.CharField(allow_null=True, help_text="Null for the first event.")
+    # Plain text in the schema: the codes are those of the request's `status`.
+    to_status = serializers.CharField(help_text="A status code, as in the request's `status`.")
+    note = serializers.CharField()
+
+    def to_representation(self, event: DeliveryRequestEvent) -> dict:
+        return {
+            "at": _dt(event.at),
+            "by": _user_name(event.by),
+            "from_status": event.from_status or None,
+            "to_status": event.to_status,
+            "note": event.note,
+        }
+
+
+def _withdrawal(consent: ConsentRecord):
+    try:
+        return consent.withdrawal
+    except ConsentRecord.withdrawal.RelatedObjectDoesNotExist:
+        return None
+
+
+class ConsentOut(serializers.ModelSerializer):
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = ConsentRecord
+        fields = [
+            "id",
+            "recipient",
+            "purpose",
+            "decision",
+            "basis",
+            "statutory_basis",
+            "data_recipients",
+            "data_categories",
+            "method",
+            "witness_name",
+            "wording_version",
+            "by_guardian",
+            "guardian_name",
+            "decided_at",
+            "recorded_at",
+            "recorded_by_organisation",
+            "delivery_request",
+            "withdrawn_at",
+        ]
+
+    def to_representation(self, c: ConsentRecord) -> dict:
+        withdrawal = _withdrawal(c)
+        return {
+            "id": c.pk,
+            "recipient": c.recipient_id,
+            "purpose": c.purpose,
+            "decision": c.decision,
+            "basis": c.basis,
+            "statutory_basis": c.statutory_basis,
+            "data_recipients": list(c.data_recipients),
+            "data_categories": list(c.data_categories),
+            "method": c.method,
+            "witness_name": c.witness_name,
+            "wording_version": c.wording_version,
+            "by_guardian": c.by_guardian,
+            "guardian_name": c.guardian_name,
+            "decided_at": _dt(c.decided_at),
+            "recorded_at": _dt(c.recorded_at),
+            "recorded_by_organisation": c.recorded_by_organisation_id,
+            "delivery_request": c.delivery_request_id,
+            "withdrawn_at": _dt(withdrawal.withdrawn_at) if withdrawal else None,
+        }
+
+
+class RecipientOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    name_kana = serializers.CharField()
+    phone = serializers.CharField(help_text="As people write it, e.g. 090-1234-5678.")
+    postal_code = serializers.CharField(help_text="Postal code as text, e.g. 047-0024.")
+    prefecture = serializers.CharField()
+    municipality = serializers.CharField()
+    address = serializers.CharField()
+    building = serializers.CharField()
+
+
+class HouseholdOut(serializers.Serializer):
+    type = serializers.ChoiceField(choices=HouseholdType.choices)
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    children_ages = serializers.ListField(child=serializers.IntegerField())
+    infants = serializers.IntegerField()
+    elderly = serializers.IntegerField()
+
+
+class SituationOut(serializers.Serializer):
+    category = serializers.ChoiceField(choices=SituationCategory.choices)
+    note = serializers.CharField()
+    no_food_today = serializers.BooleanField()
+
+
+class DietaryOut(serializers.Serializer):
+    allergies = serializers.CharField()
+    note = serializers.CharField()
+
+
+class ExtraOut(serializers.Serializer):
+    item = serializers.ChoiceField(choices=ExtraItem.choices)
+    size = serializers.CharField()
+    quantity = serializers.IntegerField()
+    note = serializers.CharField()
+    if_in_stock = serializers.BooleanField(help_text="Always true: extras are given only if in stock.")
+
+
+class NaviAnswersOut(serializers.Serializer):
+    application_id = serializers.CharField()
+    lost_income = serializers.BooleanField()
+    lost_job = serializers.BooleanField()
+    has_debts = serializers.BooleanField()
+    debts_note = serializers.CharField()
+    first_time_at_food_bank = serializers.BooleanField(allow_null=True)
+    has_someone_to_consult = serializers.BooleanField(allow_null=True)
+    wants_referral = serializers.BooleanField()
+
+
+class DeliveryRequestSummaryOut(serializers.Serializer):
+    """A request in a list: enough to follow it, not the narrative."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(help_text="DR- and six digits.")
+    source = serializers.ChoiceField(choices=DeliveryRequest.Source.choices)
+    status = serializers.ChoiceField(choices=DeliveryRequest.Status.choices)
+    agency = serializers.IntegerField(allow_null=True)
+    agency_name = serializers.CharField(allow_null=True)
+    client_reference = serializers.CharField()
+    recipient_name = serializers.CharField()
+    municipality = serializers.CharField()
+    urgency = serializers.ListField(
+        child=serializers.ChoiceField(choices=["no_food_today", "infants", "no_cook"]),
+        help_text="Triage flags, most urgent first.",
+    )
+    delivery_date = serializers.DateField(allow_null=True)
+    time_slot = serializers.ChoiceField(choices=TimeSlot.choices)
+    submitted_at = serializers.DateTimeField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField()
+
+    def to_representation(self, r: DeliveryRequest) -> dict:
+        return {
+            "id": r.pk,
+            "reference": r.reference,
+            "source": r.source,
+            "status": r.status,
+            "agency": r.agency_id,
+            "agency_name": r.agency.name if r.agency_id else None,
+            "client_reference": r.client_reference,
+            "recipient_name": r.recipient.name,
+            "municipality": r.recipient.municipality,
+            "urgency": r.urgency,
+            "delivery_date": _date(r.delivery_date),
+            "time_slot": r.time_slot,
+            "submitted_at": _dt(r.submitted_at),
+            "approved_at": _dt(r.approved_at),
+            "tracking_number": r.tracking_number,
+            "tracking_url": r.tracking_url,
+        }
+
+
+class DeliveryRequestOut(serializers.Serializer):
+    """A request with everything its agency and the coordinators may see, and its history.
+    Renders a ``selectors.RequestDetail`` (request, events, consents) without further queries."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(help_text="DR- and six digits.")
+    source = serializers.ChoiceField(choices=DeliveryRequest.Source.choices)
+    status = serializers.ChoiceField(choices=DeliveryRequest.Status.choices)
+    agency = serializers.IntegerField(allow_null=True)
+    agency_name = serializers.CharField(allow_null=True)
+    filed_by = serializers.CharField(allow_null=True)
+    client_reference = serializers.CharField()
+    recipient = RecipientOut()
+    household = HouseholdOut()
+    situation = SituationOut()
+    days_needed = serializers.IntegerField()
+    cooking = CookingIn()
+    no_cook = serializers.BooleanField(help_text="No cooking equipment at all: no-cook food.")
+    dietary = DietaryOut()
+    extras = ExtraOut(many=True)
+    delivery_date = serializers.DateField(allow_null=True)
+    time_slot = serializers.ChoiceField(choices=TimeSlot.choices)
+    urgency = serializers.ListField(
+        child=serializers.ChoiceField(choices=["no_food_today", "infants", "no_cook"]),
+        help_text="Triage flags, most urgent first.",
+    )
+    submitted_at = serializers.DateTimeField()
+    status_changed_at = serializers.DateTimeField()
+    approved_at = serializers.DateTimeField(allow_null=True)
+    decline_reason = serializers.CharField()
+    cancel_reason = serializers.CharField()
+    batch_ref = serializers.CharField(help_text="The dispatch batch, once scheduled.")
+    tracking_number = serializers.CharField()
+    tracking_url = serializers.CharField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    events = EventOut(many=True)
+    consents = ConsentOut(many=True)
+    navi = NaviAnswersOut(allow_null=True, help_text="The Navi's answers, for self-referrals.")
+
+    def to_representation(self, detail: RequestDetail) -> dict:
+        r = detail.request
+        p = r.recipient
+        event_out, consent_out = EventOut(), ConsentOut()
+        return {
+            "id": r.pk,
+            "reference": r.reference,
+            "source": r.source,
+            "status": r.status,
+            "agency": r.agency_id,
+            "agency_name": r.agency.name if r.agency_id else None,
+            "filed_by": _user_name(r.filed_by),
+            "client_reference": r.client_reference,
+            "recipient": {
+                "id": p.pk,
+                "name": p.name,
+                "name_kana": p.name_kana,
+                "phone": display_phone(p.phone),
+                "postal_code": p.postal_code_display,
+                "prefecture": p.prefecture,
+                "municipality": p.municipality,
+                "address": p.address,
+                "building": p.building,
+            },
+            "household": {
+                "type": p.household_type,
+                "adults": p.adults,
+                "children": p.children,
+                "children_ages": list(p.children_ages or []),
+                "infants": p.infants,
+                "elderly": p.elderly,
+            },
+            "situation": {
+                "category": r.situation_category,
+                "note": r.situation_note,
+                "no_food_today": r.no_food_today,
+            },
+            "days_needed": r.days_needed,
+            "cooking": r.cooking,
+            "no_cook": r.no_cook,
+            "dietary": {"allergies": r.allergies, "note": r.dietary_note},
+            "extras": [
+                {
+                    "item": e["item"],
+                    "size": e.get("size", ""),
+                    "quantity": e.get("quantity", 1),
+                    "note": e.get("note", ""),
+                    "if_in_stock": True,
+                }
+                for e in r.extras
+            ],
+            "delivery_date": _date(r.delivery_date),
+            "time_slot": r.time_slot,
+            "urgency": r.urgency,
+            "submitted_at": _dt(r.submitted_at),
+            "status_changed_at": _dt(r.status_changed_at),
+            "approved_at": _dt(r.approved_at),
+            "decline_reason": r.decline_reason,
+            "cancel_reason": r.cancel_reason,
+            "batch_ref": r.batch_ref,
+            "tracking_number": r.tracking_number,
+            "tracking_url": r.tracking_url,
+            "shipped_at": _dt(r.shipped_at),
+            "delivered_at": _dt(r.delivered_at),
+            "events": [event_out.to_representation(e) for e in detail.events],
+            "consents": [consent_out.to_representation(c) for c in detail.consents],
+            "navi": self._navi(r),
+        }
+
+    @staticmethod
+    def _navi(r: DeliveryRequest) -> dict | None:
+        if r.source != DeliveryRequest.Source.NAVI:
+            return None
+        try:
+            navi = r.navi_application
+        except DeliveryRequest.navi_application.RelatedObjectDoesNotExist:
+            return None
+        return {
+            "application_id": navi.application_id,
+            "lost_income": navi.lost_income,
+            "lost_job": navi.lost_job,
+            "has_debts": navi.has_debts,
+            "debts_note": navi.debts_note,
+            "first_time_at_food_bank": navi.first_time_at_food_bank,
+            "has_someone_to_consult": navi.has_someone_to_consult,
+            "wants_referral": navi.wants_referral,
+        }
+
+
+class EnrolmentOut(serializers.ModelSerializer):
+    class Meta:
+        model = Enrolment
+        fields = ["id", "recipient", "agency", "template", "starts_on", "ends_on", "active", "created_at"]

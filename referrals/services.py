@@ -1,0 +1,762 @@
+"""Writes of the referrals domain: filing requests, triage, the workflow shipping drives, consent and
+the monthly programme.
+
+Every status change goes through ``_transition``/``_transition_many``: the request rows are locked
+(``SELECT … FOR UPDATE`` in primary-key order, see ``referrals.locks``), the change is checked
+against ``TRANSITIONS`` (``InvalidTransition``, 409, otherwise), and an immutable
+``DeliveryRequestEvent`` is written in the same transaction. Emails to the filing case worker are
+``Notification`` rows sent by a task scheduled with ``foodbank.outbox.enqueue`` (after commit only).
+
+Consent is checked at the moment of acting: filing needs a consent to share with the food bank;
+approving and scheduling re-check it; withdrawing it cancels the person's open requests.
+"""
+
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from foodbank import audit, outbox
+from foodbank.crypto import blind_index
+from foodbank.exceptions import InvalidTransition
+from foodbank.models import AuditEvent, Organisation
+
+from . import locks, selectors
+from .exceptions import (
+    ConsentAlreadyWithdrawn,
+    ConsentRequired,
+    DuplicateApplication,
+    DuplicateClientReference,
+    NotEnrolable,
+)
+from .models import (
+    COOKING_KEYS,
+    ConsentRecord,
+    ConsentWithdrawal,
+    DeliveryRequest,
+    DeliveryRequestEvent,
+    Enrolment,
+    HouseholdType,
+    NaviApplication,
+    Notification,
+    Recipient,
+)
+
+S = DeliveryRequest.Status
+Purpose = ConsentRecord.Purpose
+
+# The workflow (SPEC §3.3). Cancelling is allowed until the parcel is packed.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.SUBMITTED: frozenset({S.APPROVED, S.DECLINED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.SCHEDULED, S.CANCELLED}),
+    S.SCHEDULED: frozenset({S.PACKED, S.CANCELLED}),
+    S.PACKED: frozenset({S.SHIPPED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.RETURNED}),
+    S.DECLINED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.DELIVERED: frozenset(),
+    S.RETURNED: frozenset(),
+}
+# Events the filing case worker is emailed about.
+NOTIFY_ON = frozenset({S.APPROVED, S.DECLINED, S.SHIPPED, S.RETURNED})
+
+# The consent wording agencies and the Navi show (bump when the text changes).
+CONSENT_WORDING_VERSION = "2025-04"
+# What each purpose covers by default: who receives the data, and which kinds.
+CONSENT_SCOPE: dict[str, tuple[list[str], list[str]]] = {
+    Purpose.SHARE_WITH_FOODBANK: (
+        ["food_bank", "courier"],
+        ["identity", "contact", "address", "household", "situation", "health"],
+    ),
+    Purpose.REFERRAL: (["consultation_service"], ["identity", "contact", "household", "situation"]),
+    Purpose.PHONE_CONTACT: (["food_bank", "referring_agency"], ["contact"]),
+}
+
+
+# --- Inputs ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientInput:
+    """A recipient as validated by the API or the form (phone in E.164, address from Japan Post)."""
+
+    name: str
+    phone: str
+    postal_code: str
+    prefecture: str
+    municipality: str
+    municipality_code: str
+    regional_bureau: str
+    address: str
+    building: str = ""
+    name_kana: str = ""
+    is_pseudonym: bool = False
+
+
+@dataclass(frozen=True)
+class HouseholdInput:
+    type: str
+    adults: int = 1
+    children: int = 0
+    children_ages: Sequence[int] = ()
+    infants: int = 0
+    elderly: int = 0
+
+
+@dataclass(frozen=True)
+class NeedsInput:
+    situation_category: str
+    situation_note: str = ""
+    no_food_today: bool = False
+    days_needed: int = 7
+    cooking: dict[str, bool] = field(default_factory=dict)
+    allergies: str = ""
+    dietary_note: str = ""
+    extras: Sequence[dict] = ()
+    delivery_date: date | None = None
+    time_slot: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    purpose: str
+    decision: str = ConsentRecord.Decision.GIVEN
+    method: str = ConsentRecord.Method.SIGNED_FORM
+    witness_name: str = ""
+    wording_version: str = CONSENT_WORDING_VERSION
+    by_guardian: bool = False
+    guardian_name: str = ""
+    decided_at: datetime | None = None
+    basis: str = ConsentRecord.Basis.CONSENT
+    statutory_basis: str = ""
+    data_recipients: Sequence[str] | None = None
+    data_categories: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class NaviAnswers:
+    """The Navi application's answers the network reports on."""
+
+    lost_income: bool = False
+    lost_job: bool = False
+    has_debts: bool = False
+    debts_note: str = ""
+    first_time_at_food_bank: bool | None = None
+    has_someone_to_consult: bool | None = None
+    wants_referral: bool = False
+
+
+# --- Filing ---------------------------------------------------------------------------------------
+
+
+def file_delivery_request(
+    *,
+    filed_by,
+    agency: Organisation,
+    recipient: RecipientInput,
+    household: HouseholdInput,
+    needs: NeedsInput,
+    consents: Sequence[ConsentInput],
+    client_reference: str = "",
+) -> DeliveryRequest:
+    """A case worker files a home-delivery request for ``agency`` (status ``submitted``).
+
+    Creates the recipient, the request, its first event and the consent records, in one
+    transaction. Raises ``ConsentRequired`` unless ``consents`` give consent to share with the
+    food bank, ``DuplicateClientReference`` when the agency already used ``client_reference``.
+    """
+    _require_share_consent(consents)
+    food_bank_id = agency.food_bank_id_for_scope
+    with transaction.atomic():
+        if (
+            client_reference
+            and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()
+        ):
+            raise DuplicateClientReference()
+        person = _create_recipient(
+            food_bank_id=food_bank_id, agency=agency, data=recipient, household=household
+        )
+        # A savepoint only when there is a reference that two requests could race for.
+        guard = transaction.atomic() if client_reference else nullcontext()
+        try:
+            with guard:
+                request = _create_request(
+                    food_bank_id=food_bank_id,
+                    source=DeliveryRequest.Source.AGENCY,
+                    agency=agency,
+                    filed_by=filed_by,
+                    recipient=person,
+                    needs=needs,
+                    client_reference=client_reference,
+                )
+        except IntegrityError:
+            # Two requests with one reference raced past the check above.
+            raise DuplicateClientReference() from None
+        _record_consents(
+            person=person, consents=consents, by=filed_by, organisation_id=agency.pk, request=request
+        )
+        audit.record(
+            actor=filed_by,
+            action=AuditEvent.Action.CREATE,
+            object_type="delivery_request",
+            object_id=request.pk,
+            subject_id=person.pk,
+            food_bank_id=food_bank_id,
+        )
+    return request
+
+
+def receive_navi_application(
+    *,
+    by,
+    food_bank: Organisation,
+    application_id: str,
+    recipient: RecipientInput,
+    household: HouseholdInput,
+    needs: NeedsInput,
+    answers: NaviAnswers,
+    consents: Sequence[ConsentInput],
+) -> DeliveryRequest:
+    """A self-referral from the Navi integration ``by``: a delivery request (source ``navi``,
+    status ``submitted``) with the structured answers beside it.
+
+    Raises ``ConsentRequired`` without consent to share with the food bank and
+    ``DuplicateApplication`` for an ``application_id`` already received.
+    """
+    _require_share_consent(consents)
+    with transaction.atomic():
+        if NaviApplication.objects.filter(food_bank=food_bank, application_id=application_id).exists():
+            raise DuplicateApplication()
+        person = _create_recipient(
+            food_bank_id=food_bank.pk, agency=None, data=recipient, household=household
+        )
+        request = _create_request(
+            food_bank_id=food_bank.pk,
+            source=DeliveryRequest.Source.NAVI,
+            agency=None,
+            filed_by=by,
+            recipient=person,
+            needs=needs,
+        )
+        try:
+            with transaction.atomic():
+                NaviApplication.objects.create(
+                    food_bank=food_bank,
+                    delivery_request=request,
+                    application_id=application_id,
+                    household_type=household.type,
+                    lost_income=answers.lost_income,
+                    lost_job=answers.lost_job,
+                    has_debts=answers.has_debts,
+                    debts_note=answers.debts_note,
+                    first_time_at_food_bank=answers.first_time_at_food_bank,
+                    has_someone_to_consult=answers.has_someone_to_consult,
+                    wants_referral=answers.wants_referral,
+                )
+        except IntegrityError:
+            raise DuplicateApplication() from None
+        _record_consents(
+            person=person, consents=consents, by=by, organisation_id=food_bank.pk, request=request
+        )
+        audit.record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            object_type="delivery_request",
+            object_id=request.pk,
+            subject_id=person.pk,
+            food_bank_id=food_bank.pk,
+            detail={"source": "navi"},
+        )
+    return request
+
+
+def _require_share_consent(consents: Sequence[ConsentInput]) -> None:
+    if not any(
+        c.purpose == Purpose.SHARE_WITH_FOODBANK and c.decision == ConsentRecord.Decision.GIVEN
+        for c in consents
+    ):
+        raise ConsentRequired(
+            _("The person's consent to share their details with the food bank is required.")
+        )
+
+
+def _create_recipient(
+    *, food_bank_id: int, agency, data: RecipientInput, household: HouseholdInput
+) -> Recipient:
+    return Recipient.objects.create(
+        food_bank_id=food_bank_id,
+        agency=agency,
+        name=data.name,
+        name_kana=data.name_kana,
+        is_pseudonym=data.is_pseudonym,
+        phone=data.phone,
+        phone_index=blind_index(data.phone) if data.phone else "",
+        postal_code=data.postal_code,
+        prefecture=data.prefecture,
+        municipality=data.municipality,
+        municipality_code=data.municipality_code,
+        regional_bureau=data.regional_bureau,
+        address=data.address,
+        building=data.building,
+        household_type=household.type,
+        adults=household.adults,
+        children=household.children,
+        children_ages=list(household.children_ages),
+        infants=household.infants,
+        elderly=household.elderly,
+    )
+
+
+def _create_request(
+    *, food_bank_id: int, source: str, agency, filed_by, recipient: Recipient, needs: NeedsInput, **extra
+) -> DeliveryRequest:
+    request = DeliveryRequest.objects.create(
+        food_bank_id=food_bank_id,
+        source=source,
+        agency=agency,
+        filed_by=filed_by,
+        recipient=recipient,
+        situation_category=needs.situation_category,
+        situation_note=needs.situation_note,
+        no_food_today=needs.no_food_today,
+        days_needed=needs.days_needed,
+        allergies=needs.allergies,
+        dietary_note=needs.dietary_note,
+        extras=[dict(e) for e in needs.extras],
+        delivery_date=needs.delivery_date,
+        time_slot=needs.time_slot,
+        **{key: bool(needs.cooking.get(key, False)) for key in COOKING_KEYS},
+        **extra,
+    )
+    DeliveryRequestEvent.objects.create(request=request, by=filed_by, from_status="", to_status=S.SUBMITTED)
+    return request
+
+
+def _record_consents(
+    *, person: Recipient, consents: Sequence[ConsentInput], by, organisation_id: int, request=None
+) -> list[ConsentRecord]:
+    now = timezone.now()
+    return ConsentRecord.objects.bulk_create(
+        [
+            _consent_row(
+                person=person, data=c, by=by, organisation_id=organisation_id, request=request, now=now
+            )
+            for c in consents
+        ]
+    )
+
+
+def _consent_row(
+    *, person: Recipient, data: ConsentInput, by, organisation_id: int, request, now
+) -> ConsentRecord:
+    default_recipients, default_categories = CONSENT_SCOPE[data.purpose]
+    return ConsentRecord(
+        food_bank_id=person.food_bank_id,
+        recipient=person,
+        purpose=data.purpose,
+        data_recipients=list(data.data_recipients or default_recipients),
+        data_categories=list(data.data_categories or default_categories),
+        basis=data.basis,
+        statutory_basis=data.statutory_basis,
+        decision=data.decision,
+        method=data.method,
+        witness_name=data.witness_name,
+        wording_version=data.wording_version,
+        by_guardian=data.by_guardian,
+        guardian_name=data.guardian_name,
+        decided_at=data.decided_at or now,
+        recorded_by=by,
+        recorded_by_organisation_id=organisation_id,
+        delivery_request=request,
+    )
+
+
+# --- Workflow -------------------------------------------------------------------------------------
+
+
+def _check(request: DeliveryRequest, to_status: str) -> None:
+    if to_status not in TRANSITIONS[request.status]:
+        raise InvalidTransition(
+            _("A request that is %(status)s cannot become %(target)s.")
+            % {"status": request.get_status_display(), "target": S(to_status).label},
+            status=request.status,
+            requested=to_status,
+        )
+
+
+def _apply(
+    request: DeliveryRequest, to_status: str, *, by, note: str, now, changes: dict
+) -> DeliveryRequestEvent:
+    """Change a locked request's status and write its event; returns the event (unsaved)."""
+    event = DeliveryRequestEvent(
+        request=request, by=by, from_status=request.status, to_status=to_status, note=note[:500]
+    )
+    request.status = to_status
+    request.status_changed_at = now
+    for name, value in changes.items():
+        setattr(request, name, value)
+    return event
+
+
+def _after_events(events: list[DeliveryRequestEvent], requests: dict[int, DeliveryRequest]) -> None:
+    """Write the events and the notifications they need; schedule the emails after commit."""
+    DeliveryRequestEvent.objects.bulk_create(events)
+    notify = [
+        Notification(event=e)
+        for e in events
+        if e.to_status in NOTIFY_ON and _has_case_worker(requests[e.request_id])
+    ]
+    if notify:
+        # bulk_create sets primary keys on PostgreSQL and SQLite alike (RETURNING).
+        created = Notification.objects.bulk_create(notify)
+        from .tasks import notify_case_worker_task
+
+        outbox.enqueue(notify_case_worker_task, notification_ids=[n.pk for n in created])
+
+
+def _has_case_worker(request: DeliveryRequest) -> bool:
+    """Requests filed by an agency's case worker (not the Navi) have someone to email."""
+    return request.agency_id is not None and request.filed_by_id is not None
+
+
+def _transition(
+    *, request_id: int, to_status: str, by, note: str = "", changes: dict | None = None, check=None
+) -> DeliveryRequest:
+    with transaction.atomic():
+        request = locks.lock_request(request_id)
+        _check(request, to_status)
+        if check is not None:
+            check(request)
+        now = timezone.now()
+        values = {key: (value(now) if callable(value) else value) for key, value in (changes or {}).items()}
+        event = _apply(request, to_status, by=by, note=note, now=now, changes=values)
+        request.save(update_fields=["status", "status_changed_at", *values])
+        _after_events([event], {request.pk: request})
+    return request
+
+
+def _check_share_consent(request: DeliveryRequest) -> None:
+    if (
+        selectors.valid_consent(recipient_id=request.recipient_id, purpose=Purpose.SHARE_WITH_FOODBANK)
+        is None
+    ):
+        raise ConsentRequired(
+            _("The person's consent to share their details with the food bank is no longer valid.")
+        )
+
+
+def approve_request(*, request_id: int, by, note: str = "") -> DeliveryRequest:
+    """Coordinator triage: submitted → approved. Stamps ``approved_at`` (the cutoff decides which
+    batch takes it). Re-checks the consent to share (``ConsentRequired``). Locks the request row;
+    emails the filing case worker after commit. The caller checks that ``by`` is a coordinator of
+    the request's food bank."""
+    return _transition(
+        request_id=request_id,
+        to_status=S.APPROVED,
+        by=by,
+        note=note,
+        changes={"approved_at": lambda now: now},
+        check=_check_share_consent,
+    )
+
+
+def decline_request(*, request_id: int, by, reason: str) -> DeliveryRequest:
+    """Coordinator triage: submitted → declined, with a reason the case worker is emailed."""
+    if not reason.strip():
+        raise ValueError("A reason is required to decline a request.")
+    return _transition(
+        request_id=request_id,
+        to_status=S.DECLINED,
+        by=by,
+        note=reason,
+        changes={"decline_reason": reason[:500]},
+    )
+
+
+def cancel_request(*, request_id: int, by, reason: str = "") -> DeliveryRequest:
+    """The filing agency or a coordinator cancels a request that is not packed yet."""
+    return _transition(
+        request_id=request_id,
+        to_status=S.CANCELLED,
+        by=by,
+        note=reason,
+        changes={"cancel_reason": reason[:500]},
+    )
+
+
+def mark_scheduled(*, request_id: int, batch_ref: str, by=None) -> DeliveryRequest:
+    """Shipping put the request into dispatch batch ``batch_ref``: approved → scheduled.
+    Re-checks the consent to share (``ConsentRequired``)."""
+    return _transition(
+        request_id=request_id,
+        to_status=S.SCHEDULED,
+        by=by,
+        note=batch_ref,
+        changes={"batch_ref": batch_ref},
+        check=_check_share_consent,
+    )
+
+
+def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -> list[int]:
+    """Bulk form of ``mark_scheduled`` for the cutoff job, in a fixed number of queries.
+
+    Locks the rows in primary-key order and schedules those still approved, not yet batched, with
+    a valid consent to share; returns their ids (ascending). The others (cancelled meanwhile,
+    consent withdrawn) are skipped, not an error: build parcels only for the ids returned. Call it
+    inside the transaction that creates the batch so both commit together.
+    """
+    with transaction.atomic():
+        rows = locks.lock_requests(request_ids)
+        consenting = selectors.recipients_with_valid_consent(
+            recipient_ids={r.recipient_id for r in rows}, purpose=Purpose.SHARE_WITH_FOODBANK
+        )
+        now = timezone.now()
+        chosen = [
+            r for r in rows if r.status == S.APPROVED and not r.batch_ref and r.recipient_id in consenting
+        ]
+        events = [
+            _apply(r, S.SCHEDULED, by=by, note=batch_ref, now=now, changes={"batch_ref": batch_ref})
+            for r in chosen
+        ]
+        DeliveryRequest.objects.bulk_update(
+            chosen, ["status", "status_changed_at", "batch_ref"], batch_size=1000
+        )
+        _after_events(events, {r.pk: r for r in chosen})
+    return [r.pk for r in chosen]
+
+
+def mark_packed(*, request_id: int, by=None) -> DeliveryRequest:
+    """A volunteer packed the parcel: scheduled → packed (no cancelling after this)."""
+    return _transition(request_id=request_id, to_status=S.PACKED, by=by)
+
+
+def mark_shipped(*, request_id: int, tracking_number: str, tracking_url: str, by=None) -> DeliveryRequest:
+    """Handed to the courier with a tracking number: packed → shipped. The case worker is emailed
+    the tracking link."""
+    if not tracking_number:
+        raise ValueError("A tracking number is required.")
+    return _transition(
+        request_id=request_id,
+        to_status=S.SHIPPED,
+        by=by,
+        note=tracking_number,
+        changes={
+            "tracking_number": tracking_number,
+            "tracking_url": tracking_url,
+            "shipped_at": lambda now: now,
+        },
+    )
+
+
+def mark_many_shipped(*, shipments: Iterable[tuple[int, str, str]], by=None) -> list[int]:
+    """Bulk form of ``mark_shipped`` for a tracking import: ``(request_id, tracking_number,
+    tracking_url)`` triples, all packed; all or nothing (``InvalidTransition`` names the first
+    request that is not packed). Fixed number of queries; returns the ids."""
+    wanted = {rid: (number, url) for rid, number, url in shipments}
+    with transaction.atomic():
+        rows = locks.lock_requests(wanted)
+        if len(rows) != len(wanted):
+            missing = sorted(set(wanted) - {r.pk for r in rows})
+            raise DeliveryRequest.DoesNotExist(f"No delivery requests {missing}.")
+        now = timezone.now()
+        events = []
+        for r in rows:
+            _check(r, S.SHIPPED)
+            number, url = wanted[r.pk]
+            changes = {"tracking_number": number, "tracking_url": url, "shipped_at": now}
+            events.append(_apply(r, S.SHIPPED, by=by, note=number, now=now, changes=changes))
+        DeliveryRequest.objects.bulk_update(
+            rows,
+            ["status", "status_changed_at", "tracking_number", "tracking_url", "shipped_at"],
+            batch_size=1000,
+        )
+        _after_events(events, {r.pk: r for r in rows})
+    return [r.pk for r in rows]
+
+
+def mark_delivered(*, request_id: int, by=None, at: datetime | None = None) -> DeliveryRequest:
+    """The courier delivered it: shipped → delivered."""
+    return _transition(
+        request_id=request_id, to_status=S.DELIVERED, by=by, changes={"delivered_at": lambda now: at or now}
+    )
+
+
+def mark_returned(*, request_id: int, by=None, reason: str = "") -> DeliveryRequest:
+    """The parcel came back (nobody home, refused, wrong address): shipped → returned. The case
+    worker is emailed."""
+    return _transition(request_id=request_id, to_status=S.RETURNED, by=by, note=reason)
+
+
+# --- Consent --------------------------------------------------------------------------------------
+
+
+def record_consent(
+    *, recipient_id: int, data: ConsentInput, by, organisation_id: int, request_id: int | None = None
+) -> ConsentRecord:
+    """Record a new decision (a later one supersedes the earlier for the same purpose). A refusal
+    to share with the food bank cancels the person's open requests, as a withdrawal does."""
+    with transaction.atomic():
+        person = Recipient.objects.get(pk=recipient_id)
+        request = (
+            DeliveryRequest.objects.get(pk=request_id, recipient_id=recipient_id) if request_id else None
+        )
+        (record,) = _record_consents(
+            person=person, consents=[data], by=by, organisation_id=organisation_id, request=request
+        )
+        if data.purpose == Purpose.SHARE_WITH_FOODBANK and data.decision == ConsentRecord.Decision.REFUSED:
+            _stop_work_for(recipient_id=recipient_id, by=by, note=_("Consent to share refused."))
+    return record
+
+
+def withdraw_consent(
+    *, consent_id: int, by, organisation_id: int, withdrawn_at: datetime | None = None, note: str = ""
+) -> ConsentRecord:
+    """Withdraw a consent (its own record: when, by whom, for which organisation).
+
+    Locks the consent row; ``ConsentAlreadyWithdrawn`` if it was. Withdrawing the consent to share
+    with the food bank cancels the person's requests that are not packed yet and ends their
+    monthly enrolment, in the same transaction: honoured everywhere at once. Tasks re-check
+    consent when they run, so queued work stops too.
+    """
+    with transaction.atomic():
+        consent = locks.lock_consent(consent_id)
+        if ConsentWithdrawal.objects.filter(consent_id=consent.pk).exists():
+            raise ConsentAlreadyWithdrawn()
+        ConsentWithdrawal.objects.create(
+            consent=consent,
+            withdrawn_at=withdrawn_at or timezone.now(),
+            recorded_by=by,
+            recorded_by_organisation_id=organisation_id,
+            note=note[:500],
+        )
+        if (
+            consent.purpose == Purpose.SHARE_WITH_FOODBANK
+            and selectors.valid_consent(
+                recipient_id=consent.recipient_id, purpose=Purpose.SHARE_WITH_FOODBANK
+            )
+            is None
+        ):
+            _stop_work_for(recipient_id=consent.recipient_id, by=by, note=_("Consent withdrawn."))
+        audit.record(
+            actor=by,
+            action=AuditEvent.Action.CHANGE,
+            object_type="consent",
+            object_id=consent.pk,
+            subject_id=consent.recipient_id,
+            food_bank_id=consent.food_bank_id,
+            detail={"withdrawn": True, "purpose": consent.purpose},
+        )
+    return ConsentRecord.objects.select_related("withdrawal").get(pk=consent.pk)
+
+
+def _stop_work_for(*, recipient_id: int, by, note: str) -> None:
+    """Cancel the person's requests that are not packed yet and end their enrolments."""
+    ids = DeliveryRequest.objects.filter(
+        recipient_id=recipient_id, status__in=selectors.CANCELLABLE
+    ).values_list("pk", flat=True)
+    rows = [r for r in locks.lock_requests(list(ids)) if r.status in selectors.CANCELLABLE]
+    now = timezone.now()
+    events = [
+        _apply(r, S.CANCELLED, by=by, note=note, now=now, changes={"cancel_reason": note}) for r in rows
+    ]
+    DeliveryRequest.objects.bulk_update(rows, ["status", "status_changed_at", "cancel_reason"])
+    DeliveryRequestEvent.objects.bulk_create(events)
+    Enrolment.objects.filter(recipient_id=recipient_id, active=True).update(
+        active=False, ends_on=timezone.localdate().replace(day=1)
+    )
+
+
+# --- Monthly programme ----------------------------------------------------------------------------
+
+
+def enrol_in_monthly_programme(*, request_id: int, by, starts_on: date) -> Enrolment:
+    """Enrol the household of request ``request_id`` in the monthly parcel from ``starts_on``'s
+    month; each month's parcel copies that request's needs. Only single-parent households
+    (``NotEnrolable``), with a valid consent to share (``ConsentRequired``); one active
+    enrolment per person (``NotEnrolable``)."""
+    with transaction.atomic():
+        request = locks.lock_request(request_id)
+        person = request.recipient
+        if person.household_type != HouseholdType.SINGLE_PARENT:
+            raise NotEnrolable()
+        _check_share_consent(request)
+        try:
+            with transaction.atomic():
+                enrolment = Enrolment.objects.create(
+                    food_bank_id=request.food_bank_id,
+                    recipient=person,
+                    agency=request.agency,
+                    enrolled_by=by,
+                    template=request,
+                    starts_on=starts_on.replace(day=1),
+                )
+        except IntegrityError:
+            raise NotEnrolable(_("This household is already enrolled.")) from None
+    return enrolment
+
+
+def end_enrolment(*, enrolment_id: int, by, last_month: date) -> Enrolment:
+    """End an enrolment after ``last_month`` (no parcels for later months)."""
+    with transaction.atomic():
+        enrolment = locks.lock_enrolment(enrolment_id)
+        enrolment.ends_on = last_month.replace(day=1)
+        enrolment.active = enrolment.ends_on >= timezone.localdate().replace(day=1)
+        enrolment.save(update_fields=["ends_on", "active"])
+    return enrolment
+
+
+def create_monthly_requests(*, month: date) -> int:
+    """Create ``month``'s delivery request for every enrolment due (approved right away: the
+    enrolment was the triage). Exactly once per enrolment and month even when run twice or
+    concurrently: ``(enrolment, programme_month)`` is unique and a conflict is skipped. Enrolments
+    whose consent to share is no longer valid are skipped. Returns how many were created."""
+    month = month.replace(day=1)
+    due = list(selectors.enrolments_due(month=month))
+    consenting = selectors.recipients_with_valid_consent(
+        recipient_ids={e.recipient_id for e in due}, purpose=Purpose.SHARE_WITH_FOODBANK
+    )
+    created = 0
+    for enrolment in due:
+        if not enrolment.covers(month) or enrolment.recipient_id not in consenting:
+            continue
+        template = enrolment.template
+        needs = NeedsInput(
+            situation_category=template.situation_category,
+            days_needed=template.days_needed,
+            cooking=template.cooking,
+            allergies=template.allergies,
+            dietary_note=template.dietary_note,
+            extras=template.extras,
+            time_slot=template.time_slot,
+        )
+        try:
+            with transaction.atomic():
+                request = _create_request(
+                    food_bank_id=enrolment.food_bank_id,
+                    source=DeliveryRequest.Source.PROGRAMME,
+                    agency=enrolment.agency,
+                    filed_by=enrolment.enrolled_by,
+                    recipient=enrolment.recipient,
+                    needs=needs,
+                    enrolment=enrolment,
+                    programme_month=month,
+                )
+                now = timezone.now()
+                event = _apply(
+                    request,
+                    S.APPROVED,
+                    by=None,
+                    note=_("Monthly programme"),
+                    now=now,
+                    changes={"approved_at": now},
+                )
+                request.save(update_fields=["status", "status_changed_at", "approved_at"])
+                event.save()
+        except IntegrityError:
+            continue  # another run created this month's request first
+        created += 1
+    return created

@@ -1,0 +1,38 @@
+"""Celery tasks of the referrals domain. Each takes ids or plain values, is idempotent and
+re-checks consent when it runs (a withdrawal after it was queued stops it)."""
+
+import logging
+from datetime import date
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import notifications, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="referrals.tasks.notify_case_worker_task",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def notify_case_worker_task(notification_ids: list[int]) -> int:
+    """Email the filing case workers about these status changes; returns how many were sent.
+    A notification already sent is skipped, so a resent task emails nobody twice."""
+    return sum(notifications.send(notification_id=pk) for pk in notification_ids)
+
+
+@shared_task(name="referrals.tasks.create_monthly_requests_task", time_limit=30 * 60, soft_time_limit=25 * 60)
+def create_monthly_requests_task(month: str | None = None) -> int:
+    """Beat, on the 1st of each month: this month's parcels for the programme's enrolments.
+    ``month`` (ISO date, any day of it) defaults to the current month in Asia/Tokyo. Running it
+    again creates nothing new."""
+    first = date.fromisoformat(month) if month else timezone.localdate()
+    created = services.create_monthly_requests(month=first.replace(day=1))
+    logger.info("Monthly programme %s: %d requests created", first.strftime("%Y-%m"), created)
+    return created
