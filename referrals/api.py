@@ -9,7 +9,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -17,6 +16,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from foodbank import audit
+from foodbank.api.schema import paginated
+from foodbank.authentication import ApiTokenAuthentication
 from foodbank.idempotency import idempotent_create
 from foodbank.models import AuditEvent, Organisation, Role
 from foodbank.selectors import food_bank_ids, has_role, memberships_for
@@ -113,7 +114,8 @@ class DeliveryRequestListCreateView(APIView):
             OpenApiParameter("status", str, enum=DeliveryRequest.Status.values),
             OpenApiParameter("source", str, enum=DeliveryRequest.Source.values),
         ],
-        responses={200: DeliveryRequestSummaryOut(many=True), 403: REFUSALS[403]},
+        operation_id="v1_delivery_requests_list",
+        responses={200: paginated(DeliveryRequestSummaryOut), 403: REFUSALS[403]},
     )
     def get(self, request):
         if not selectors.may_read_requests(request.user):
@@ -234,7 +236,7 @@ class NaviIntakeView(APIView):
     """Self-referral applications from the Support Information Navi backend (integration token
     only). Creates a delivery request with source ``navi``, triaged like the agencies'."""
 
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [ApiTokenAuthentication]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "navi_intake"
 
@@ -289,7 +291,8 @@ class ConsentListCreateView(APIView):
     @extend_schema(
         tags=["consent"],
         parameters=[OpenApiParameter("recipient", int)],
-        responses={200: ConsentOut(many=True), 403: REFUSALS[403]},
+        operation_id="v1_consents_list",
+        responses={200: paginated(ConsentOut), 403: REFUSALS[403]},
     )
     def get(self, request):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
@@ -396,7 +399,11 @@ class ConsentWithdrawView(APIView):
 class EnrolmentListCreateView(APIView):
     """Single-parent households enrolled in the monthly parcel."""
 
-    @extend_schema(tags=["monthly programme"], responses={200: EnrolmentOut(many=True), 403: REFUSALS[403]})
+    @extend_schema(
+        tags=["monthly programme"],
+        operation_id="v1_enrolments_list",
+        responses={200: paginated(EnrolmentOut), 403: REFUSALS[403]},
+    )
     def get(self, request):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
         qs = selectors.visible_enrolments(request.user).order_by("-created_at", "-pk")
