@@ -1,7 +1,7 @@
 """Input and output shapes of the inventory API (SPEC §4.1). Inputs validate only; services write."""
 
-from drf_spectacular.utils import extend_schema_field
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .models import (
