@@ -168,9 +168,11 @@ class PackStock:
     in_transit: int = 0  # on its way here in packed restock shipments
     earliest_best_before: date | None = None
     par: int | None = None
+    stocked: bool = False  # the site has (or had) a lot of it
 
 
 def _add_balance(stock: PackStock, balance: Balance, today: date) -> None:
+    stock.stocked = True
     stock.reserved += balance.reserved
     if balance.best_before is not None and balance.best_before < today:
         stock.expired += balance.on_hand

@@ -58,6 +58,14 @@ def _shortage_message(exc: InsufficientStock, pack_types) -> str:
     return _("Not enough stock (%(parts)s). Nothing was recorded.") % {"parts": "; ".join(parts)}
 
 
+def _window_stock(site: Site, *, today=None):
+    """The pack types this window deals in: those with a par level, stock now or before, or sets on
+    the way. A window that has none yet sees every pack type, so it can ask for a first restock."""
+    stock = selectors.pack_stock(site, today=today)
+    relevant = [row for row in stock if row.par is not None or row.stocked or row.in_transit]
+    return relevant or stock
+
+
 def _suggested_restock(stock) -> dict[str, int]:
     return {
         row.pack_type.code: max(0, row.par - row.quantity - row.in_transit)
@@ -71,7 +79,7 @@ def window(request, site_id: int):
     """The window's stock at a glance, the handout form, recent handouts and restocks."""
     site = _window_for(request, site_id)
     is_staff = selectors.window_of(request.user, site.pk) is not None
-    pack_types = selectors.active_pack_types(site.food_bank_id)
+    pack_types = [row.pack_type for row in _window_stock(site)]
     status, error = 200, None
     if request.method == "POST":
         if not is_staff:
@@ -118,7 +126,7 @@ def window(request, site_id: int):
 
 def _window_context(request, site: Site, form, is_staff: bool, error: str | None, restock_form=None) -> dict:
     today = timezone.localdate()
-    stock = selectors.pack_stock(site, today=today)
+    stock = _window_stock(site, today=today)
     pack_types = [row.pack_type for row in stock]
     recorded = None
     if request.GET.get("recorded", "").isdigit():
@@ -161,7 +169,7 @@ def window_restock(request, site_id: int):
     site = selectors.window_of(request.user, site_id)
     if site is None:
         raise Http404()
-    pack_types = selectors.active_pack_types(site.food_bank_id)
+    pack_types = [row.pack_type for row in _window_stock(site)]
     form = RestockRequestForm(request.POST, pack_types=pack_types)
     error = None
     if form.is_valid():

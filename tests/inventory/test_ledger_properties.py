@@ -254,6 +254,9 @@ def test_ledger_stays_balanced_under_random_operations():
         LedgerMachine,
         settings=settings(
             max_examples=25,
+            # The same examples on every run: CI never flakes, and the check below that the runs were
+            # not vacuous holds by construction. Set derandomize=False locally to explore further.
+            derandomize=True,
             stateful_step_count=30,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
