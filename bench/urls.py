@@ -1,5 +1,6 @@
-"""The product's routes plus the floor: bare DRF views, same authentication and permission
-defaults (token, IsAuthenticated), that insert one row in a transaction / read one row by key."""
+"""The product's routes plus the floors: bare DRF views, same authentication and permission
+defaults (token, IsAuthenticated), that insert one row in a transaction / read one row by key /
+update one row in a transaction (the handout benchmark's floor, SPEC §7)."""
 
 import json
 
@@ -14,6 +15,7 @@ FLOOR_TABLE_SQL = (
     "CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, payload text NOT NULL, "
     "created_at timestamptz NOT NULL DEFAULT now())"
 )
+UPDATE_FLOOR_TABLE = "bench_floor_counter"
 
 
 class FloorCreate(APIView):
@@ -27,6 +29,16 @@ class FloorCreate(APIView):
             )
             (pk,) = cursor.fetchone()
         return Response({"id": pk, "status": "submitted"}, status=201)
+
+
+class FloorUpdate(APIView):
+    """Parse the JSON body and update one row in a transaction (``bench/handout_bench.py``)."""
+
+    def post(self, request):
+        request.data  # noqa: B018  (parse the body, as the handout endpoint does)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {UPDATE_FLOOR_TABLE} SET value = value + 1 WHERE id = 1")  # noqa: S608
+        return Response({"ok": True}, status=201)
 
 
 class FloorDetail(APIView):
@@ -44,5 +56,6 @@ class FloorDetail(APIView):
 urlpatterns = [
     path("bench/floor/", FloorCreate.as_view()),
     path("bench/floor/<int:pk>/", FloorDetail.as_view()),
+    path("bench/floor/update/", FloorUpdate.as_view()),
     *product_urlpatterns,
 ]

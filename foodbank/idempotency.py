@@ -122,3 +122,28 @@ def purge_expired_keys(*, now=None) -> int:
     cutoff = now - timedelta(days=settings.IDEMPOTENCY_KEY_TTL_DAYS)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[], Any]) -> tuple[int, bool]:
+    """``idempotent_create`` for callers that are not API views, e.g. an HTML form that carries its
+    key in a hidden field (generated when the form was rendered). Runs ``create()`` at most once per
+    (user, scope, key) and returns ``(pk of what it created, whether this call was a replay)``.
+    Raises IdempotencyKeyReused for another ``fingerprint`` under the same key and
+    IdempotencyKeyInUse while the first call is still running, like the API.
+    """
+    claim = _claim(user=user, scope=scope, key=key, print_=fingerprint)
+    if claim.state == IdempotencyKey.State.COMPLETED:
+        return claim.resource_id, True
+    try:
+        with transaction.atomic():
+            instance = create()
+            IdempotencyKey.objects.filter(pk=claim.pk).update(
+                state=IdempotencyKey.State.COMPLETED,
+                resource_id=instance.pk,
+                response_status=status.HTTP_201_CREATED,
+                locked_until=None,
+            )
+    except BaseException:
+        IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+        raise
+    return instance.pk, False

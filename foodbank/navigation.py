@@ -4,18 +4,21 @@ resolve (an app not built yet) is left out."""
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from inventory import navigation as inventory
+
 from .models import Membership, Role
 
 # role -> [(label, url name, takes the membership's site id)]
 LINKS: dict[str, list[tuple[str, str, bool]]] = {
     Role.COORDINATOR: [
+        (inventory.OVERVIEW, "inventory:overview", False),
         (_("Administration"), "admin:index", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
-    Role.WINDOW_STAFF: [],
+    Role.WINDOW_STAFF: [(inventory.WINDOW, "inventory:window", True)],
     Role.CASE_WORKER: [
         (_("New delivery request"), "referrals:request-new", False),
         (_("Our delivery requests"), "referrals:request-list", False),

@@ -334,6 +334,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "referrals.tasks.create_monthly_requests_task",
         "schedule": crontab(day_of_month=1, hour=5, minute=30),
     },
+    # Nightly: raise window par levels ahead of Golden Week, Obon and New Year from last year's
+    # handouts, then propose a restock for every window under par (coordinators approve in the morning).
+    "inventory-plan-restocks": {
+        "task": "inventory.tasks.plan_restocks_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # Daily, before windows open: list each site's stock expiring within INVENTORY_EXPIRY_WARNING_DAYS.
+    "inventory-expiry-reports": {
+        "task": "inventory.tasks.expiry_reports_task",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------------
@@ -351,6 +362,10 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "foodbank-demo")
 # A Japanese TrueType font (.ttf) to embed in PDFs; empty uses IPAexGothic from the matplotlib-fontja
 # package, then Debian's fonts-ipaexfont-gothic (shipping.fonts).
 PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
+# Stock whose best-before date is this many days away (or less) is listed in the daily expiry report.
+INVENTORY_EXPIRY_WARNING_DAYS = env_int("INVENTORY_EXPIRY_WARNING_DAYS", 14)
+# Window par levels are raised this many days before a holiday peak (Golden Week, Obon, New Year).
+INVENTORY_PEAK_LEAD_DAYS = env_int("INVENTORY_PEAK_LEAD_DAYS", 21)
 # Keys for fields encrypted at rest (foodbank.crypto): comma-separated base64 32-byte keys, newest
 # first. Unset on a laptop (derived from SECRET_KEY); `check --deploy` warns.
 FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")

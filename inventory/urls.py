@@ -1,4 +1,16 @@
 """Page routes of `inventory`, mounted at the site root."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "inventory"
-urlpatterns: list = []
+urlpatterns = [
+    path("windows/<int:site_id>/", views.window, name="window"),
+    path("windows/<int:site_id>/restock/", views.window_restock, name="window-restock"),
+    path("windows/<int:site_id>/restocks/<int:pk>/receive/", views.window_receive, name="window-receive"),
+    path("windows/<int:site_id>/handouts/<int:pk>/void/", views.window_void, name="window-void"),
+    path("inventory/", views.overview, name="overview"),
+    path("inventory/restocks/<int:pk>/approve/", views.restock_approve, name="restock-approve"),
+    path("inventory/restocks/<int:pk>/cancel/", views.restock_cancel, name="restock-cancel"),
+]

@@ -1,0 +1,42 @@
+"""Refusals of the inventory domain (the API handler turns them into ``{code, detail, …}``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from foodbank.exceptions import DomainError
+
+
+class InsufficientStock(DomainError):
+    """Not enough usable (unexpired, unreserved) stock; nothing was written.
+
+    ``shortages`` lists ``{"sku", "requested", "available"}`` per short line.
+    """
+
+    code = "insufficient_stock"
+    default_message = _("There is not enough stock for this; nothing was recorded.")
+
+    def __init__(self, message=None, *, shortages: list[dict] | None = None) -> None:
+        super().__init__(message, shortages=shortages or [])
+        self.shortages = shortages or []
+
+
+class SameCounter(DomainError):
+    code = "same_person"
+    status_code = 403
+    default_message = _("A stock-take must be confirmed by someone other than the person who counted.")
+
+
+class ReservationMismatch(DomainError):
+    code = "reservation_mismatch"
+    default_message = _("This reference was already used for a different reservation.")
+
+
+class UnknownPackType(DomainError):
+    """A pack type code the food bank does not have (the API answers 400 on the ``lines`` field)."""
+
+    code = "unknown_pack_type"
+    status_code = 400
+    default_message = _("Unknown pack type.")
+
+    def __init__(self, message=None, *, codes: list[str]) -> None:
+        super().__init__(message, codes=codes)
+        self.codes = codes
