@@ -126,6 +126,17 @@ class Site(models.Model):
         )
 
 
+class HouseholdType(models.TextChoices):
+    """Household types (SPEC §4.1 codes), shared by handouts, delivery requests and reports."""
+
+    SINGLE = "single", _("Single")
+    SINGLE_PARENT = "single_parent", _("Single parent")
+    COUPLE = "couple", _("Couple")
+    FAMILY = "family", _("Family")
+    ELDERLY = "elderly", _("Elderly")
+    OTHER = "other", _("Other")
+
+
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     WINDOW_STAFF = "window_staff", _("Window staff")

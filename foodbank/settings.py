@@ -278,6 +278,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a `status` or `category`; give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "ItemCategoryEnum": "inventory.models.Item.Category",
+        "SituationCategoryEnum": "referrals.models.SituationCategory",
+        "RestockShipmentStatusEnum": "inventory.models.RestockShipment.Status",
+        "StockTakeStatusEnum": "inventory.models.StockTake.Status",
+        "DeliveryRequestStatusEnum": "referrals.models.DeliveryRequest.Status",
+        "HouseholdTypeEnum": "foodbank.models.HouseholdType",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------

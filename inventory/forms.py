@@ -6,7 +6,9 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import HouseholdType, PackType
+from foodbank.models import HouseholdType
+
+from .models import PackType
 
 # The common cases take two taps: a choice, then confirm. Each preset is shown when the food bank has
 # its pack types.

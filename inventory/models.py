@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.crypto import EncryptedTextField
-from foodbank.models import Organisation, Site
+from foodbank.models import HouseholdType, Organisation, Site
 
 FOOD_BANK_ONLY = {"kind": Organisation.Kind.FOOD_BANK}
 
@@ -32,15 +32,6 @@ def _one_sku(prefix: str) -> models.CheckConstraint:
             Q(item__isnull=False, pack_type__isnull=True) | Q(item__isnull=True, pack_type__isnull=False)
         ),
     )
-
-
-class HouseholdType(models.TextChoices):
-    SINGLE = "single", _("Single")
-    SINGLE_PARENT = "single_parent", _("Single parent")
-    COUPLE = "couple", _("Couple")
-    FAMILY = "family", _("Family")
-    ELDERLY = "elderly", _("Elderly")
-    OTHER = "other", _("Other")
 
 
 class Item(models.Model):

@@ -8,7 +8,9 @@ person typed the value in. One set of rules for the API and the page.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import DiaperSize, HouseholdType, SituationCategory, TimeSlot
+from foodbank.models import HouseholdType
+
+from .models import DiaperSize, SituationCategory, TimeSlot
 
 COOKING_CHOICES = [
     ("gas", _("Gas")),

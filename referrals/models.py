@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodbank.crypto import EncryptedTextField
 from foodbank.geo import RegionalBureau
-from foodbank.models import Organisation
+from foodbank.models import HouseholdType, Organisation
 
 
 class AppendOnly(models.Model):
@@ -33,15 +33,6 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError(f"{type(self).__name__} rows are append-only.")
-
-
-class HouseholdType(models.TextChoices):
-    SINGLE = "single", _("Single")
-    SINGLE_PARENT = "single_parent", _("Single parent")
-    COUPLE = "couple", _("Couple")
-    FAMILY = "family", _("Family")
-    ELDERLY = "elderly", _("Elderly")
-    OTHER = "other", _("Other")
 
 
 class SituationCategory(models.TextChoices):
