@@ -2,6 +2,7 @@
 
 import tempfile
 import uuid
+from pathlib import Path
 
 from foodbank.settings import *  # noqa: F403
 from foodbank.settings import CACHES, CELERY_BROKER_URL, CELERY_RESULT_BACKEND
@@ -26,3 +27,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 if CELERY_RESULT_BACKEND.startswith("file://"):
     CELERY_RESULT_BACKEND = "file://" + tempfile.mkdtemp(prefix="foodbank-test-results-")
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not SQLite's in-memory shared-cache database: there, a table lock held by one thread
+    # fails the others at once (the busy timeout does not apply), and worker threads lose tasks.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.mkdtemp(prefix="foodbank-test-db-")) / "test.sqlite3")
+    }

@@ -71,3 +71,14 @@ def test_every_beat_entry_can_be_scheduled(settings):
         soft = task.soft_time_limit or app.conf.task_soft_time_limit
         hard = task.time_limit or app.conf.task_time_limit
         assert soft is None or hard is None or soft <= hard, name
+
+
+def test_tasks_running_at_once_are_all_done(celery_worker):
+    """Four worker threads writing at once: on SQLite each waits for the write lock (IMMEDIATE
+    transactions) instead of failing with "database is locked" and losing its task."""
+    queues = [f"parallel-{i}" for i in range(8)]
+    with transaction.atomic():
+        for queue in queues:
+            outbox.enqueue(heartbeat_task, queue=queue)
+
+    wait_for(lambda: WorkerHeartbeat.objects.filter(queue__in=queues).count() == 8, message="all eight tasks")

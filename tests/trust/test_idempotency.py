@@ -73,6 +73,7 @@ def test_only_a_fingerprint_and_the_id_are_stored_never_the_body(api, coordinato
         assert value not in dump
 
 
+@pytest.mark.postgres  # two write transactions at once: SQLite serialises writers
 @pytest.mark.django_db(transaction=True)
 def test_a_retry_while_the_first_request_runs_is_409(api, coordinator):
     first_client, second_client = api(coordinator), api(coordinator)
