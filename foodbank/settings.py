@@ -278,6 +278,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with another app's get their own component names.
+    "ENUM_NAME_OVERRIDES": {
+        "ItemCategoryEnum": "inventory.models.Item.Category",
+        "RestockStatusEnum": "inventory.models.RestockShipment.Status",
+        "StockTakeStatusEnum": "inventory.models.StockTake.Status",
+        "SituationCategoryEnum": "referrals.models.SituationCategory",
+        "DeliveryRequestStatusEnum": "referrals.models.DeliveryRequest.Status",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def test_coordinator_overview_and_approval(client, window, catalogue, network, c
 def test_start_page_links(client, network, window_staff_a, coordinator):
     client.force_login(window_staff_a)
     html = client.get("/").content.decode()
-    assert f'<a href="/windows/{network.window_a.pk}/">在庫と配布</a>' in html
+    assert f'href="/windows/{network.window_a.pk}/">在庫と配布</a>' in html
 
     client.force_login(coordinator)
-    assert '<a href="/inventory/">在庫と補充</a>' in client.get("/").content.decode()
+    assert 'href="/inventory/">在庫と補充</a>' in client.get("/").content.decode()
