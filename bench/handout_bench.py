@@ -9,7 +9,7 @@ What it does, in about a minute and a half:
    ``postgres://postgres@127.0.0.1:5432/fb_inventory_bench``), migrates it and seeds one food bank
    with a window holding plenty of 1-day and 3-day sets and a second window holding exactly
    ``--drain`` sets;
-2. starts gunicorn (gthread workers) with ``bench.settings``, which adds ``POST /bench/floor/``: a
+2. starts gunicorn (gthread workers) with ``bench.settings``, which adds ``POST /bench/floor/update/``: a
    bare DRF endpoint with the same token authentication that updates one row in a transaction;
 3. runs ``--clients`` concurrent keep-alive HTTP clients against the floor, then against
    ``POST /api/v1/handouts/`` on ONE window (each with a fresh ``Idempotency-Key``; every 20th
@@ -65,9 +65,9 @@ def seed(*, stock: int, drain: int, staff: int) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from bench.urls import UPDATE_FLOOR_TABLE as FLOOR_TABLE
+    from foodbank import tokens as api_tokens
     from foodbank.models import Organisation, Role, Site
     from foodbank.services import grant_role, upsert_site
     from inventory import services
@@ -139,7 +139,7 @@ def seed(*, stock: int, drain: int, staff: int) -> dict:
         user = get_user_model().objects.create_user(username=f"staff{n}", password=uuid.uuid4().hex)
         grant_role(user=user, role=Role.WINDOW_STAFF, organisation=agency, site=window)
         grant_role(user=user, role=Role.WINDOW_STAFF, organisation=agency, site=drain_window)
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(api_tokens.issue_token(user=user, name="bench")[1])
     connection.close()
     return {
         "window": window.pk,

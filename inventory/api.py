@@ -223,10 +223,12 @@ class MovementListView(generics.ListAPIView):
 
 
 def _int_param(value: str, name: str) -> int:
+    """A query parameter naming a row id (a bounded positive integer, so no lookup overflows)."""
+    field = serializers.IntegerField(min_value=1, max_value=s.MAX_ID)
     try:
-        return int(value)
-    except ValueError:
-        raise serializers.ValidationError({name: [_("A whole number is required.")]}) from None
+        return field.run_validation(value)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({name: exc.detail}) from None
 
 
 @extend_schema(tags=["inventory"], request=s.AdjustmentIn, responses={201: s.MovementSerializer})

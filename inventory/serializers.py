@@ -16,6 +16,14 @@ from .models import (
 )
 
 MAX_SETS_PER_LINE = 50
+# Ids are PostgreSQL bigints: a larger number is refused as input rather than overflowing a lookup.
+MAX_ID = 2**63 - 1
+# The most units one line of a receipt, count or adjustment may name.
+MAX_QUANTITY = 1_000_000
+
+
+def IdField(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
 # --- Reference data -------------------------------------------------------------------------------
@@ -28,7 +36,7 @@ class ItemSerializer(serializers.ModelSerializer):
 
 
 class ItemIn(serializers.Serializer):
-    food_bank = serializers.IntegerField(required=False, help_text="Needed only if you coordinate several.")
+    food_bank = IdField(required=False, help_text="Needed only if you coordinate several.")
     code = serializers.SlugField(max_length=64)
     name = serializers.CharField(max_length=200)
     category = serializers.ChoiceField(choices=Item.Category.choices, default=Item.Category.FOOD)
@@ -73,11 +81,11 @@ class PackTypeSerializer(serializers.ModelSerializer):
 
 
 class PackTypeIn(serializers.Serializer):
-    food_bank = serializers.IntegerField(required=False, help_text="Needed only if you coordinate several.")
+    food_bank = IdField(required=False, help_text="Needed only if you coordinate several.")
     code = serializers.SlugField(max_length=32)
     name = serializers.CharField(max_length=100)
     days = serializers.IntegerField(min_value=1, max_value=60)
-    sort_order = serializers.IntegerField(min_value=0, default=0)
+    sort_order = serializers.IntegerField(min_value=0, max_value=1000, default=0)
     active = serializers.BooleanField(default=True)
 
 
@@ -144,8 +152,10 @@ class SkuLotIn(serializers.Serializer):
 
 
 class AdjustmentIn(SkuLotIn):
-    site = serializers.IntegerField()
-    quantity = serializers.IntegerField(help_text="Signed: negative takes stock out.")
+    site = IdField()
+    quantity = serializers.IntegerField(
+        min_value=-MAX_QUANTITY, max_value=MAX_QUANTITY, help_text="Signed: negative takes stock out."
+    )
     kind = serializers.ChoiceField(
         choices=[(MovementKind.ADJUSTMENT, "adjustment"), (MovementKind.WRITE_OFF, "write_off")],
         default=MovementKind.ADJUSTMENT,
@@ -178,7 +188,7 @@ class HouseholdSerializer(serializers.Serializer):
 
 
 class HandoutIn(serializers.Serializer):
-    site = serializers.IntegerField(help_text="The window (site id) handing out.")
+    site = IdField(help_text="The window (site id) handing out.")
     lines = HandoutLineIn(many=True, allow_empty=False, max_length=10)
     household = HouseholdSerializer()
     referral_consent = serializers.BooleanField(
@@ -205,7 +215,7 @@ class HandoutOut(serializers.Serializer):
     """Rendered by hand (a plain dict), so that the hot endpoint spends no time in field machinery."""
 
     id = serializers.IntegerField()
-    site = serializers.IntegerField()
+    site = IdField()
     occurred_at = serializers.DateTimeField()
     recorded_at = serializers.DateTimeField()
     lines = HandoutLineOut(many=True)
@@ -240,12 +250,12 @@ class HandoutOut(serializers.Serializer):
 
 class ReceiptLineSerializer(serializers.Serializer):
     item = serializers.SlugField(help_text="Item code.")
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     best_before = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ReceiptIn(serializers.Serializer):
-    site = serializers.IntegerField(help_text="Where it was received (usually the warehouse).")
+    site = IdField(help_text="Where it was received (usually the warehouse).")
     donor_type = serializers.ChoiceField(choices=DonationReceipt.DonorType.choices)
     donor_name = serializers.CharField(
         max_length=200,
@@ -287,7 +297,7 @@ class ReceiptOut(serializers.ModelSerializer):
 
 
 class AssemblyIn(serializers.Serializer):
-    site = serializers.IntegerField(help_text="The warehouse.")
+    site = IdField(help_text="The warehouse.")
     pack_type = serializers.SlugField()
     quantity = serializers.IntegerField(min_value=1, max_value=10000)
 
@@ -303,14 +313,14 @@ class AssemblyOut(serializers.Serializer):
 
 
 class CountLineIn(SkuLotIn):
-    counted = serializers.IntegerField(min_value=0)
+    counted = serializers.IntegerField(min_value=0, max_value=MAX_QUANTITY)
     reason = serializers.ChoiceField(
         choices=ReasonCode.choices, required=False, default=ReasonCode.COUNT_DIFFERENCE
     )
 
 
 class StockTakeIn(serializers.Serializer):
-    site = serializers.IntegerField()
+    site = IdField()
     lines = CountLineIn(many=True, allow_empty=False)
     note = serializers.CharField(max_length=300, allow_blank=True, default="")
     counted_at = serializers.DateTimeField(required=False)
@@ -355,7 +365,7 @@ class RestockLineSerializer(serializers.Serializer):
 
 
 class RestockIn(serializers.Serializer):
-    site = serializers.IntegerField(help_text="The window to restock.")
+    site = IdField(help_text="The window to restock.")
     lines = RestockLineSerializer(many=True, allow_empty=False)
     note = serializers.CharField(max_length=300, allow_blank=True, default="")
 
@@ -396,7 +406,7 @@ class RestockOut(serializers.ModelSerializer):
 
 
 class ParLevelSerializer(serializers.Serializer):
-    site = serializers.IntegerField()
+    site = IdField()
     pack_type = serializers.SlugField()
     par = serializers.IntegerField(min_value=0, max_value=10000)
     seasonal_par = serializers.IntegerField(read_only=True, allow_null=True)

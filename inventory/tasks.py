@@ -6,6 +6,7 @@ from datetime import date
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 from django.utils import timezone
 
 from foodbank.models import Organisation
@@ -26,7 +27,12 @@ def _day(today: str | None) -> date:
     return date.fromisoformat(today) if today else timezone.localdate()
 
 
-@shared_task(name="inventory.tasks.plan_restocks_task", time_limit=600, soft_time_limit=540)
+# A database that is briefly unavailable (or, on SQLite, locked by another writer) is worth a retry;
+# the tasks are idempotent, so a retry after a partial failure is safe.
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 5}
+
+
+@shared_task(name="inventory.tasks.plan_restocks_task", time_limit=600, soft_time_limit=540, **RETRY)
 def plan_restocks_task(food_bank_id: int | None = None, today: str | None = None) -> dict:
     """Raise par levels for an upcoming holiday peak, then propose restocks for windows under par.
 
@@ -49,7 +55,7 @@ def plan_restocks_task(food_bank_id: int | None = None, today: str | None = None
     return out
 
 
-@shared_task(name="inventory.tasks.expiry_reports_task", time_limit=600, soft_time_limit=540)
+@shared_task(name="inventory.tasks.expiry_reports_task", time_limit=600, soft_time_limit=540, **RETRY)
 def expiry_reports_task(food_bank_id: int | None = None, today: str | None = None) -> dict:
     """List each site's stock expiring within ``INVENTORY_EXPIRY_WARNING_DAYS`` (one report per site and
     day). Returns ``{food bank id: number of sites with expiring stock}``."""

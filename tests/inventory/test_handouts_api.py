@@ -260,6 +260,8 @@ def test_a_handout_in_the_future_is_400(api, stocked, window_staff_a):
 def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_assert_num_queries):
     client = api(window_staff_a)
     body = {"site": stocked.window_a.pk, **HANDOUT_3_PLUS_1}
+    # A new token records its first use (later uses within the resolution window write nothing).
+    assert client.get("/api/v1/me/").status_code == 200
 
     # 1 token + user, 1 memberships (cached for the request; the window comes from it),
     # 1 SAVEPOINT (the service's transaction, nested in the test's), 1 SELECT … FOR UPDATE of the
