@@ -28,7 +28,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 if CELERY_RESULT_BACKEND.startswith("file://"):
     CELERY_RESULT_BACKEND = "file://" + tempfile.mkdtemp(prefix="foodbank-test-results-")
 
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not SQLite's in-memory shared-cache database: there, a table lock held by one thread
     # fails the others at once (the busy timeout does not apply), and worker threads lose tasks.
     DATABASES["default"]["TEST"] = {
