@@ -5,7 +5,7 @@ import uuid
 from pathlib import Path
 
 from foodbank.settings import *  # noqa: F403
-from foodbank.settings import CACHES, CELERY_BROKER_URL, CELERY_RESULT_BACKEND
+from foodbank.settings import CACHES, CELERY_BROKER_URL, CELERY_RESULT_BACKEND, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
