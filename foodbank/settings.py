@@ -286,6 +286,11 @@ SPECTACULAR_SETTINGS = {
         "StockTakeStatusEnum": "inventory.models.StockTake.Status",
         "DeliveryRequestStatusEnum": "referrals.models.DeliveryRequest.Status",
         "HouseholdTypeEnum": "foodbank.models.HouseholdType",
+        "ParcelStatusEnum": "shipping.models.Parcel.Status",
+        "ParcelSourceEnum": "shipping.models.Parcel.Source",
+        "DeliveryRequestSourceEnum": "referrals.models.DeliveryRequest.Source",
+        "DispatchBatchStatusEnum": "shipping.models.DispatchBatch.Status",
+        "BatchDocumentKindEnum": "shipping.models.BatchDocument.Kind",
     },
 }
 
