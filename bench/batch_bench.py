@@ -78,9 +78,8 @@ def main() -> None:
         print(f"  {step:<22} {big['queries'][step]:6d} {small['queries'].get(step, 0):6d}")
     per_chunk_big = big["queries"]["chunks"] / max(1, big["chunks"])
     per_chunk_small = small["queries"]["chunks"] / max(1, small["chunks"])
-    print(
-        f"  per chunk              {per_chunk_big:6.1f} {per_chunk_small:6.1f}   ({big['chunks']} vs {small['chunks']} chunks)"
-    )
+    chunks = f"({big['chunks']} vs {small['chunks']} chunks)"
+    print(f"  per chunk              {per_chunk_big:6.1f} {per_chunk_small:6.1f}   {chunks}")
 
 
 def _seed(n: int) -> dict:
