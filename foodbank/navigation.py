@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory import navigation as inventory
+from shipping import navigation as shipping
 
 from .models import Membership, Role
 
@@ -15,6 +16,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Administration"), "admin:index", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
+        (shipping.BATCHES, "shipping:batches", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
@@ -23,7 +25,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("New delivery request"), "referrals:request-new", False),
         (_("Our delivery requests"), "referrals:request-list", False),
     ],
-    Role.VOLUNTEER: [],
+    Role.VOLUNTEER: [(shipping.PACKING, "shipping:batches", False)],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],
 }
 

@@ -291,6 +291,11 @@ SPECTACULAR_SETTINGS = {
         "StockTakeStatusEnum": "inventory.models.StockTake.Status",
         "DeliveryRequestStatusEnum": "referrals.models.DeliveryRequest.Status",
         "HouseholdTypeEnum": "foodbank.models.HouseholdType",
+        "ParcelStatusEnum": "shipping.models.Parcel.Status",
+        "ParcelSourceEnum": "shipping.models.Parcel.Source",
+        "DeliveryRequestSourceEnum": "referrals.models.DeliveryRequest.Source",
+        "DispatchBatchStatusEnum": "shipping.models.DispatchBatch.Status",
+        "BatchDocumentKindEnum": "shipping.models.BatchDocument.Kind",
     },
 }
 
@@ -354,6 +359,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "inventory.tasks.plan_restocks_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Dispatch batches: every 5 minutes, each carrier account whose cutoff (DISPATCH_CUTOFF or the
+    # account's own) has passed today on a pickup day gets today's batch, once (unique per day).
+    "shipping-open-due-batches": {"task": "shipping.tasks.open_due_batches_task", "schedule": 300.0},
+    # Dispatch batches that made no progress for DISPATCH_STUCK_MINUTES (a killed worker) continue.
+    "shipping-resume-stuck-batches": {"task": "shipping.tasks.resume_stuck_batches_task", "schedule": 600.0},
     # Daily, before windows open: list each site's stock expiring within INVENTORY_EXPIRY_WARNING_DAYS.
     "inventory-expiry-reports": {
         "task": "inventory.tasks.expiry_reports_task",
@@ -365,6 +375,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Requests approved before this local time go into the next day's dispatch batch.
 DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
+# Parcels per chunk task of a dispatch batch (chunks are built in parallel by several workers).
+DISPATCH_CHUNK_SIZE = env_int("DISPATCH_CHUNK_SIZE", 500)
+DISPATCH_STUCK_MINUTES = env_int("DISPATCH_STUCK_MINUTES", 15)
 IDEMPOTENCY_KEY_TTL_DAYS = env_int("IDEMPOTENCY_KEY_TTL_DAYS", 8)
 # A claimed key whose request never finished (a killed process) may be reclaimed after this.
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120)

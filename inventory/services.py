@@ -896,6 +896,126 @@ def reserve_stock(*, site: Site, lines: Sequence[StockNeed], reference: str) -> 
     return reservation
 
 
+@dataclass(frozen=True)
+class ReservedMany:
+    """What ``reserve_stock_many`` did: reservation ids by reference, and the references left
+    unreserved because stock was short (with ``{sku, requested, available}`` per short line)."""
+
+    reserved: dict[str, int]
+    shortages: dict[str, list[dict]]
+
+
+def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) -> ReservedMany:
+    """``reserve_stock`` for many references at once (a dispatch batch's chunk), in a constant number
+    of queries: the existing reservations and their lines are read once, all lots of the needed
+    items and pack types are locked once (pk order), and reservations, lines and balances are
+    written with one bulk insert or UPDATE each.
+
+    Per reference the semantics are reserve_stock's: the same reference with the same lines keeps
+    its reservation (idempotent), other lines raise ReservationMismatch (nothing written), a
+    released one is reserved afresh, FEFO lot by lot. A reference whose stock is short is not
+    reserved at all and is reported in ``shortages`` instead of raising InsufficientStock, so that one
+    short parcel does not stop a batch; references are served in the order given.
+    """
+    needs = dict(needs)
+    if not needs:
+        return ReservedMany({}, {})
+    if any(not lines for lines in needs.values()):
+        raise ValidationError({"lines": _("Reserve at least one line.")})
+    every = [need for lines in needs.values() for need in lines]
+    _same_tenant(site, *{need.item for need in every}, *{need.pack_type for need in every})
+    wanted = {ref: _sku_totals((n.sku, n.quantity) for n in lines) for ref, lines in needs.items()}
+    labels = {need.sku: need.label for need in every}
+    reserved: dict[str, int] = {}
+    shortages: dict[str, list[dict]] = {}
+    with transaction.atomic():
+        existing = {
+            r.reference: r
+            for r in Reservation.objects.select_for_update(of=("self",))
+            .filter(reference__in=list(needs))
+            .order_by("pk")
+        }
+        held: dict[int, list] = defaultdict(list)
+        live = [r.pk for r in existing.values() if r.state != Reservation.State.RELEASED]
+        if live:
+            for line in ReservationLine.objects.filter(reservation_id__in=live):
+                held[line.reservation_id].append(((line.item_id, line.pack_type_id), line.quantity))
+        todo = []
+        for ref in needs:
+            found = existing.get(ref)
+            if found is None:
+                todo.append(ref)
+            elif found.site_id != site.pk:
+                raise ReservationMismatch()
+            elif found.state != Reservation.State.RELEASED:
+                if _sku_totals(held[found.pk]) != wanted[ref]:
+                    raise ReservationMismatch()
+                reserved[ref] = found.pk
+            else:
+                todo.append(ref)
+        if not todo:
+            return ReservedMany(reserved, shortages)
+        skus = {sku for ref in todo for sku in wanted[ref]}
+        rows = _lock_skus(
+            site_id=site.pk,
+            item_ids=[i for i, _p in skus if i],
+            pack_type_ids=[p for _i, p in skus if p],
+        )
+        by_sku: dict[tuple, list[Balance]] = defaultdict(list)
+        for row in rows:
+            by_sku[(row.item_id, row.pack_type_id)].append(row)
+        today = timezone.localdate()
+        plans: dict[str, list[tuple[Balance, int]]] = {}
+        for ref in todo:
+            plan, short = [], []
+            for sku, quantity in wanted[ref].items():
+                allocations, available = _allocate(by_sku[sku], quantity, today=today)
+                if available < quantity:
+                    short.append(_shortage(labels[sku], quantity, available))
+                plan.extend(allocations)
+            if short:
+                shortages[ref] = short
+                continue
+            for row, q in plan:  # later references see what this one took
+                row.on_hand -= q
+            plans[ref] = plan
+        if not plans:
+            return ReservedMany(reserved, shortages)
+        again = [existing[ref].pk for ref in plans if ref in existing]
+        if again:  # released earlier and wanted again: reserve afresh
+            ReservationLine.objects.filter(reservation_id__in=again).delete()
+            Reservation.objects.filter(pk__in=again).update(state=Reservation.State.ACTIVE, closed_at=None)
+        created = Reservation.objects.bulk_create(
+            [
+                Reservation(food_bank_id=site.food_bank_id, site=site, reference=ref)
+                for ref in plans
+                if ref not in existing
+            ]
+        )
+        ids = {r.reference: r.pk for r in created} | {
+            ref: existing[ref].pk for ref in plans if ref in existing
+        }
+        deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        lines = []
+        for ref, plan in plans.items():
+            for row, q in plan:
+                lines.append(
+                    ReservationLine(
+                        reservation_id=ids[ref],
+                        item_id=row.item_id,
+                        pack_type_id=row.pack_type_id,
+                        best_before=row.best_before,
+                        quantity=q,
+                    )
+                )
+                deltas[row.pk][0] -= q
+                deltas[row.pk][1] += q
+        ReservationLine.objects.bulk_create(lines, batch_size=1000)
+        _update_balances({pk: tuple(d) for pk, d in deltas.items()})
+        reserved.update(ids)
+    return ReservedMany(reserved, shortages)
+
+
 def _lock_reserved_lots(reservation: Reservation) -> tuple[list[ReservationLine], dict[Key, Balance]]:
     lines = list(reservation.lines.all())
     condition = Q(pk__in=[])

@@ -1,3 +1,23 @@
 """API routes of `shipping`, mounted under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("dispatch-batches/", api.BatchListCreateView.as_view(), name="api-dispatch-batches"),
+    path("dispatch-batches/<int:pk>/", api.BatchDetailView.as_view(), name="api-dispatch-batch-detail"),
+    path(
+        "dispatch-batches/<int:pk>/documents/<str:kind>/",
+        api.BatchDocumentView.as_view(),
+        name="api-batch-document",
+    ),
+    path(
+        "dispatch-batches/<int:pk>/tracking-import/",
+        api.TrackingImportView.as_view(),
+        name="api-tracking-import",
+    ),
+    path("parcels/", api.ParcelListView.as_view(), name="api-parcels"),
+    path("parcels/<int:pk>/", api.ParcelDetailView.as_view(), name="api-parcel-detail"),
+    path("parcels/<int:pk>/packed/", api.ParcelPackedView.as_view(), name="api-parcel-packed"),
+]

@@ -1,4 +1,14 @@
 """Page routes of `shipping`, mounted at the site root."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "shipping"
-urlpatterns: list = []
+urlpatterns = [
+    path("shipping/batches/", views.batch_list, name="batches"),
+    path("shipping/batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("shipping/batches/<int:pk>/status.json", views.batch_status, name="batch-status"),
+    path("shipping/batches/<int:pk>/pack/", views.station, name="station"),
+    path("shipping/batches/<int:pk>/pack/<int:parcel_id>/", views.station_pack, name="station-pack"),
+]

@@ -222,3 +222,64 @@ def test_reservation_skips_expired_lots(network, catalogue):
 
     assert refused.value.shortages == [{"sku": "home", "requested": 1, "available": 0}]
     assert not Reservation.objects.exists()
+
+
+# --- reserve_stock_many: the bulk form the dispatch batch uses ----------------------------------
+
+
+def test_reserve_stock_many_reserves_fefo_in_order_and_reports_the_short_reference(network, catalogue):
+    from inventory.models import Balance, Reservation
+    from inventory.services import StockNeed, reserve_stock_many
+
+    # given 2 day3 sets expiring soon and 1 later
+    put_stock(network.warehouse, pack_type=catalogue.day3, quantity=2, best_before=in_days(10))
+    put_stock(network.warehouse, pack_type=catalogue.day3, quantity=1, best_before=in_days(40))
+
+    # when three references want 1, 2 and 1 sets
+    result = reserve_stock_many(
+        site=network.warehouse,
+        needs={
+            "parcel:a": [StockNeed(pack_type=catalogue.day3, quantity=1)],
+            "parcel:b": [StockNeed(pack_type=catalogue.day3, quantity=2)],
+            "parcel:c": [StockNeed(pack_type=catalogue.day3, quantity=1)],
+        },
+    )
+
+    # then a and b are reserved first expiry first, c is short and has nothing
+    assert set(result.reserved) == {"parcel:a", "parcel:b"}
+    assert result.shortages == {"parcel:c": [{"sku": "day3", "requested": 1, "available": 0}]}
+    lots = {
+        b.best_before: (b.on_hand, b.reserved)
+        for b in Balance.objects.filter(site=network.warehouse, pack_type=catalogue.day3)
+    }
+    assert lots == {in_days(10): (0, 2), in_days(40): (0, 1)}
+    assert not Reservation.objects.filter(reference="parcel:c").exists()
+
+
+def test_reserve_stock_many_twice_changes_nothing_and_matches_reserve_stock(network, catalogue):
+    from inventory.models import Balance, ReservationLine
+    from inventory.services import StockNeed, reserve_stock, reserve_stock_many
+
+    put_stock(network.warehouse, pack_type=catalogue.day1, quantity=5)
+    needs = {"parcel:x": [StockNeed(pack_type=catalogue.day1, quantity=2)]}
+    first = reserve_stock_many(site=network.warehouse, needs=needs)
+    again = reserve_stock_many(site=network.warehouse, needs=needs)
+    single = reserve_stock(site=network.warehouse, lines=needs["parcel:x"], reference="parcel:x")
+
+    assert first.reserved == again.reserved == {"parcel:x": single.pk}
+    assert ReservationLine.objects.filter(reservation_id=single.pk).count() == 1
+    assert Balance.objects.get(site=network.warehouse, pack_type=catalogue.day1).reserved == 2
+
+
+def test_reserve_stock_many_with_other_lines_for_a_reference_is_refused(network, catalogue):
+    from inventory.exceptions import ReservationMismatch
+    from inventory.services import StockNeed, reserve_stock_many
+
+    put_stock(network.warehouse, pack_type=catalogue.day1, quantity=5)
+    reserve_stock_many(
+        site=network.warehouse, needs={"parcel:x": [StockNeed(pack_type=catalogue.day1, quantity=1)]}
+    )
+    with pytest.raises(ReservationMismatch):
+        reserve_stock_many(
+            site=network.warehouse, needs={"parcel:x": [StockNeed(pack_type=catalogue.day1, quantity=3)]}
+        )

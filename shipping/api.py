@@ -1,0 +1,193 @@
+"""Thin API views of shipping: dispatch batches, their documents, tracking import, packing.
+
+A batch or parcel outside the user's food banks is 404; an action the role does not allow is 403
+(shipping.selectors)."""
+
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from foodbank.api.schema import paginated
+from foodbank.models import Role
+from foodbank.selectors import food_bank_ids, has_role
+from foodbank.uploads import read_text_upload
+
+from . import selectors, services
+from .models import BatchDocument, DispatchBatch, Parcel
+from .serializers import BatchIn, BatchOut, BatchSummaryOut, ParcelOut, TrackingImportIn, TrackingImportOut
+
+TAGS = ["shipping"]
+REFUSALS = {
+    400: OpenApiResponse(description="Validation errors per field"),
+    403: OpenApiResponse(description="Your role may not do this"),
+    404: OpenApiResponse(description="Not found, or not visible to you"),
+    409: OpenApiResponse(description="`invalid_transition`, `insufficient_stock` …"),
+}
+
+
+def _batch(user, pk: int) -> DispatchBatch:
+    batch = selectors.visible_batches(user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def _parcel(user, pk: int) -> Parcel:
+    parcel = selectors.visible_parcels(user).filter(pk=pk).first()
+    if parcel is None:
+        raise Http404
+    return parcel
+
+
+def _require_shipping(user) -> None:
+    if not selectors.may_see_shipping(user):
+        raise PermissionDenied(_("Your role may not see dispatch batches."))
+
+
+def render_batch(batch: DispatchBatch, request) -> dict:
+    """The batch with its counts, parcel list and document links (four queries)."""
+    counts = services.batch_counts(batch.pk)
+    batch.parcel_summary = {**counts, "list": selectors.batch_parcel_list(batch.pk)}
+    batch.document_kinds = set(BatchDocument.objects.filter(batch=batch).values_list("kind", flat=True))
+    return BatchOut(batch, context={"request": request}).data
+
+
+class BatchListCreateView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_dispatch_batches_list",
+        responses={200: paginated(BatchSummaryOut), 403: REFUSALS[403]},
+    )
+    def get(self, request):
+        _require_shipping(request.user)
+        qs = selectors.visible_batches(request.user).order_by("-ship_date", "-pk")
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(BatchSummaryOut(page, many=True).data)
+
+    @extend_schema(tags=TAGS, request=BatchIn, responses={202: BatchSummaryOut, **REFUSALS})
+    def post(self, request):
+        if not has_role(request.user, Role.COORDINATOR):
+            raise PermissionDenied(_("Only coordinators run dispatch batches."))
+        data_in = BatchIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        accounts = selectors.coordinated_accounts(request.user).order_by("pk")
+        if data["carrier_account"] is not None:
+            accounts = accounts.filter(pk=data["carrier_account"])
+        account = accounts.first()
+        if account is None:
+            raise serializers.ValidationError({"carrier_account": [_("No such carrier account.")]})
+        batch, _created = services.open_batch(
+            account_id=account.pk, ship_date=data["ship_date"], by=request.user
+        )
+        batch = DispatchBatch.objects.select_related("account").get(pk=batch.pk)
+        return Response(BatchSummaryOut(batch).data, status=status.HTTP_202_ACCEPTED)
+
+
+class BatchDetailView(APIView):
+    @extend_schema(tags=TAGS, responses={200: BatchOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        _require_shipping(request.user)
+        return Response(render_batch(_batch(request.user, pk), request))
+
+
+class BatchDocumentView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_dispatch_batches_document",
+        parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=BatchDocument.Kind.values)],
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            403: REFUSALS[403],
+            404: REFUSALS[404],
+        },
+    )
+    def get(self, request, pk: int, kind: str):
+        _require_shipping(request.user)
+        batch = _batch(request.user, pk)
+        if not selectors.may_download(request.user, batch, kind):
+            raise PermissionDenied(_("Volunteers may download the pick list, packing slips and labels only."))
+        document = BatchDocument.objects.filter(batch=batch, kind=kind).first()
+        if document is None:
+            raise Http404
+        ext = document.file.name.rsplit(".", 1)[-1]
+        return FileResponse(
+            document.file.open("rb"),
+            as_attachment=True,
+            filename=f"{batch.reference}-{kind}.{ext}",
+            content_type=document.media_type,
+        )
+
+
+class TrackingImportView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        tags=TAGS,
+        request={"multipart/form-data": TrackingImportIn},
+        responses={200: TrackingImportOut, **REFUSALS},
+    )
+    def post(self, request, pk: int):
+        _require_shipping(request.user)
+        batch = _batch(request.user, pk)
+        if batch.food_bank_id not in food_bank_ids(request.user, Role.COORDINATOR):
+            raise PermissionDenied(_("Only coordinators import tracking numbers."))
+        data_in = TrackingImportIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        text = read_text_upload(data_in.validated_data["file"])
+        result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
+        return Response(TrackingImportOut(result).data)
+
+
+class ParcelListView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_parcels_list",
+        parameters=[
+            OpenApiParameter("batch", int),
+            OpenApiParameter("reference", str),
+            OpenApiParameter("status", str, enum=Parcel.Status.values),
+        ],
+        responses={200: paginated(ParcelOut), 400: REFUSALS[400], 403: REFUSALS[403]},
+    )
+    def get(self, request):
+        _require_shipping(request.user)
+        qs = selectors.visible_parcels(request.user).order_by("pk")
+        if (batch := request.query_params.get("batch")) is not None:
+            if not batch.isdigit():
+                raise serializers.ValidationError({"batch": [_("A number.")]})
+            qs = qs.filter(batch_id=int(batch))
+        if reference := request.query_params.get("reference"):
+            qs = qs.filter(reference=reference.strip())
+        if value := request.query_params.get("status"):
+            qs = qs.filter(status=value)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(ParcelOut(page, many=True).data)
+
+
+class ParcelDetailView(APIView):
+    @extend_schema(tags=TAGS, responses={200: ParcelOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        _require_shipping(request.user)
+        return Response(ParcelOut(_parcel(request.user, pk)).data)
+
+
+class ParcelPackedView(APIView):
+    @extend_schema(tags=TAGS, request=None, responses={200: ParcelOut, **REFUSALS})
+    def post(self, request, pk: int):
+        _require_shipping(request.user)
+        parcel = _parcel(request.user, pk)
+        if parcel.food_bank_id not in food_bank_ids(request.user, Role.VOLUNTEER, Role.COORDINATOR):
+            raise PermissionDenied()
+        parcel = services.mark_packed(parcel_id=parcel.pk, by=request.user)
+        return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)

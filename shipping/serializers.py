@@ -1,0 +1,180 @@
+"""API shapes of the shipping app."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import BatchDocument, DispatchBatch, Parcel
+
+
+class BatchIn(serializers.Serializer):
+    ship_date = serializers.DateField()
+    carrier_account = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("Default: the food bank's first account.")
+    )
+
+
+class BatchSummaryOut(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+    carrier = serializers.CharField(source="account.carrier", read_only=True)
+
+    class Meta:
+        model = DispatchBatch
+        fields = [
+            "id",
+            "reference",
+            "ship_date",
+            "status",
+            "progress",
+            "carrier_account",
+            "carrier",
+            "parcel_count",
+            "created_at",
+            "finished_at",
+        ]
+
+    carrier_account = serializers.IntegerField(source="account_id", read_only=True)
+
+
+class ParcelRowOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=Parcel.Status.choices)
+    source = serializers.ChoiceField(choices=Parcel.Source.choices)
+    stock_reserved = serializers.BooleanField()
+
+
+class ParcelCountsOut(serializers.Serializer):
+    total = serializers.IntegerField()
+    packed = serializers.IntegerField()
+    left = serializers.IntegerField()
+    list = ParcelRowOut(many=True)
+
+
+class ProblemOut(serializers.Serializer):
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    severity = serializers.CharField()
+
+
+class HeldBackOut(serializers.Serializer):
+    reference = serializers.CharField()
+    problems = ProblemOut(many=True)
+
+
+class DocumentsOut(serializers.Serializer):
+    pick_list = serializers.URLField(allow_null=True)
+    packing_slips = serializers.URLField(allow_null=True)
+    labels = serializers.URLField(allow_null=True)
+    carrier_csv = serializers.URLField(allow_null=True)
+    manifest = serializers.URLField(allow_null=True)
+
+
+class BatchOut(BatchSummaryOut):
+    parcels = ParcelCountsOut(source="parcel_summary", read_only=True)
+    held_back = HeldBackOut(many=True, read_only=True)
+    documents = serializers.SerializerMethodField()
+
+    class Meta(BatchSummaryOut.Meta):
+        fields = [*BatchSummaryOut.Meta.fields, "parcels", "held_back", "documents"]
+
+    @extend_schema_field(DocumentsOut)
+    def get_documents(self, batch) -> dict:
+        request = self.context.get("request")
+        have = set(getattr(batch, "document_kinds", ()))
+        out = {}
+        for kind in BatchDocument.Kind.values:
+            if kind in have:
+                url = reverse("api-batch-document", kwargs={"pk": batch.pk, "kind": kind})
+                out[kind] = request.build_absolute_uri(url) if request else url
+            else:
+                out[kind] = None
+        return out
+
+
+class LineOut(serializers.Serializer):
+    name = serializers.CharField()
+    quantity = serializers.IntegerField()
+    pack_type = serializers.CharField(required=False, default="")
+    code = serializers.CharField(required=False, default="")
+
+
+class ParcelOut(serializers.ModelSerializer):
+    """What the packing station shows: packing data and the label's name and address; never the
+    situation note, debts, consent or phone number."""
+
+    batch = serializers.IntegerField(source="batch_id", allow_null=True, read_only=True)
+    contents = serializers.SerializerMethodField()
+    extras = serializers.SerializerMethodField()
+    allergies = serializers.SerializerMethodField()
+    no_cook = serializers.SerializerMethodField()
+    notes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Parcel
+        fields = [
+            "id",
+            "reference",
+            "batch",
+            "status",
+            "source",
+            "recipient_name",
+            "recipient_company",
+            "postal_code",
+            "address",
+            "building",
+            "time_slot",
+            "ship_date",
+            "delivery_date",
+            "contents",
+            "extras",
+            "allergies",
+            "no_cook",
+            "notes",
+            "stock_reserved",
+            "tracking_number",
+            "packed_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(LineOut(many=True))
+    def get_contents(self, parcel) -> list:
+        return list((parcel.packing or {}).get("contents", []))
+
+    @extend_schema_field(LineOut(many=True))
+    def get_extras(self, parcel) -> list:
+        return list((parcel.packing or {}).get("extras", []))
+
+    def get_allergies(self, parcel) -> str:
+        return (parcel.packing or {}).get("allergies", "")
+
+    def get_no_cook(self, parcel) -> bool:
+        return bool((parcel.packing or {}).get("no_cook"))
+
+    def get_notes(self, parcel) -> list[str]:
+        return list((parcel.packing or {}).get("notes", []))
+
+
+class TrackingImportIn(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class MatchedOut(serializers.Serializer):
+    reference = serializers.CharField()
+    tracking_number = serializers.CharField()
+
+
+class RejectedOut(serializers.Serializer):
+    row = serializers.IntegerField()
+    reason = serializers.CharField()
+    message = serializers.CharField()
+    reference = serializers.CharField()
+    number = serializers.CharField()
+
+
+class TrackingImportOut(serializers.Serializer):
+    matched = MatchedOut(many=True)
+    rejected = RejectedOut(many=True)

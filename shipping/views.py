@@ -1,0 +1,147 @@
+"""Pages: the coordinators' dispatch batches (run, watch progress, download, upload tracking) and the
+volunteers' packing station (scan or pick a parcel, see what goes in, mark it packed).
+
+The station shows packing data only: parcels hold no situation note, debts or consent at all.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from foodbank.exceptions import DomainError
+from foodbank.models import Role
+from foodbank.selectors import food_bank_ids
+
+from . import selectors, services
+from .models import BatchDocument, DispatchBatch, Parcel
+
+
+def _visible_batch(request, pk: int) -> DispatchBatch:
+    if not selectors.may_see_shipping(request.user):
+        raise PermissionDenied
+    batch = selectors.visible_batches(request.user).filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    return batch
+
+
+def _is_coordinator(user, batch=None) -> bool:
+    ids = food_bank_ids(user, Role.COORDINATOR)
+    return bool(ids) if batch is None else batch.food_bank_id in ids
+
+
+@login_required
+def batch_list(request):
+    if not selectors.may_see_shipping(request.user):
+        raise PermissionDenied
+    coordinator = _is_coordinator(request.user)
+    if request.method == "POST":
+        if not coordinator:
+            raise PermissionDenied
+        ship_date = parse_date(request.POST.get("ship_date", ""))
+        account = (
+            selectors.coordinated_accounts(request.user).filter(pk=request.POST.get("account") or 0).first()
+        )
+        if ship_date is None or account is None:
+            messages.error(request, _("Choose a carrier account and a ship date."))
+        else:
+            batch, _created = services.open_batch(account_id=account.pk, ship_date=ship_date, by=request.user)
+            return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+    context = {
+        "batches": selectors.visible_batches(request.user).order_by("-ship_date", "-pk")[:30],
+        "accounts": selectors.coordinated_accounts(request.user) if coordinator else [],
+        "coordinator": coordinator,
+        "today": timezone.localdate(),
+    }
+    return render(request, "shipping/batch_list.html", context)
+
+
+@login_required
+def batch_detail(request, pk: int):
+    batch = _visible_batch(request, pk)
+    coordinator = _is_coordinator(request.user, batch)
+    result = None
+    if request.method == "POST":
+        if not coordinator:
+            raise PermissionDenied
+        from foodbank.uploads import read_text_upload
+
+        try:
+            text = read_text_upload(request.FILES.get("file"))
+            result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.detail if hasattr(exc, "detail") else exc))
+    documents = [
+        (kind, label, kind in set(BatchDocument.objects.filter(batch=batch).values_list("kind", flat=True)))
+        for kind, label in BatchDocument.Kind.choices
+        if kind in services.document_kinds(batch.account)
+        and selectors.may_download(request.user, batch, kind)
+    ]
+    context = {
+        "batch": batch,
+        "counts": services.batch_counts(batch.pk),
+        "documents": documents,
+        "coordinator": coordinator,
+        "result": result,
+        "status_url": reverse("shipping:batch-status", args=[batch.pk]),
+    }
+    return render(request, "shipping/batch_detail.html", context)
+
+
+@login_required
+def batch_status(request, pk: int):
+    """Small JSON the pages poll: status, progress, packed / left."""
+    batch = _visible_batch(request, pk)
+    return JsonResponse(
+        {"status": batch.status, "status_label": batch.get_status_display(), "progress": batch.progress}
+        | services.batch_counts(batch.pk)
+    )
+
+
+@login_required
+def station(request, pk: int):
+    """Packing station: a scanner types the reference (the slip's QR code) and Enter."""
+    batch = _visible_batch(request, pk)
+    parcel = None
+    scanned = (request.GET.get("ref") or "").strip()
+    if scanned:
+        parcel = Parcel.objects.filter(batch=batch, reference=scanned).first()
+        if parcel is None:
+            messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": scanned})
+    elif request.GET.get("parcel", "").isdigit():
+        parcel = Parcel.objects.filter(batch=batch, pk=int(request.GET["parcel"])).first()
+    left = (
+        Parcel.objects.filter(batch=batch, status=Parcel.Status.BATCHED)
+        .order_by("pk")
+        .values("id", "reference", "recipient_name")[:200]
+    )
+    context = {
+        "batch": batch,
+        "parcel": parcel,
+        "left": left,
+        "counts": services.batch_counts(batch.pk),
+        "status_url": reverse("shipping:batch-status", args=[batch.pk]),
+    }
+    return render(request, "shipping/station.html", context)
+
+
+@login_required
+@require_POST
+def station_pack(request, pk: int, parcel_id: int):
+    batch = _visible_batch(request, pk)
+    parcel = Parcel.objects.filter(batch=batch, pk=parcel_id).first()
+    if parcel is None:
+        raise Http404
+    try:
+        services.mark_packed(parcel_id=parcel.pk, by=request.user)
+        messages.success(request, _("%(ref)s is packed.") % {"ref": parcel.reference})
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    return HttpResponseRedirect(reverse("shipping:station", args=[batch.pk]))
