@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory import navigation as inventory
+from reports import navigation as reports
 
 from .models import Membership, Role
 
@@ -15,6 +16,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Administration"), "admin:index", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
+        (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
