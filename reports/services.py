@@ -134,7 +134,7 @@ def rebuild_days(*, days: Iterable[date]) -> int:
     return len(handout_rows) + len(parcel_rows)
 
 
-def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 31) -> dict:
+def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 366) -> dict:
     """Bring the roll-up up to the start of today (Asia/Tokyo): roll up every whole day since the
     last refresh, and rewrite the earlier days that changed since (see ``_changed_days``).
 
