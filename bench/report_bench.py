@@ -73,7 +73,7 @@ def insert_series(model, count: int, exprs: dict[str, str], *, source: str | Non
     assert not missing, missing
     source = (source or f"generate_series(1, {int(count)}) AS g").replace("%", "%%")
     sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}"  # noqa: S608 - fixed column names and expressions of this script
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -230,7 +230,7 @@ def main() -> int:
     from reports import selectors, services
     from reports.models import HandoutDay, ParcelDay
 
-    user = get_user_model().objects.create_user(username="bench-coordinator", password="x")
+    user = get_user_model().objects.create_user(username="bench-coordinator")
     grant_role(user=user, role=Role.COORDINATOR, organisation=Organisation.objects.get(pk=fb_id))
 
     seconds = timed(services.refresh_rollups)
