@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory import navigation as inventory
 from shipping import navigation as shipping
+from reports import navigation as reports
 
 from .models import Membership, Role
 
@@ -17,6 +18,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
         (shipping.BATCHES, "shipping:batches", False),
+        (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "inventory",
     "referrals",
     "shipping",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -368,6 +369,12 @@ CELERY_BEAT_SCHEDULE = {
     "inventory-expiry-reports": {
         "task": "inventory.tasks.expiry_reports_task",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # Reports: roll up yesterday (just after midnight) and, every hour, rewrite earlier days that a
+    # late or voided handout or a parcel's status change touched (reports read today live anyway).
+    "reports-refresh-rollups": {
+        "task": "reports.tasks.refresh_rollups_task",
+        "schedule": crontab(minute=5),
     },
 }
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("inventory.api_urls")),
     path("", include("referrals.api_urls")),
     path("", include("shipping.api_urls")),
+    path("", include("reports.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,4 +30,5 @@ urlpatterns = [
     path("", include("inventory.urls")),
     path("", include("referrals.urls")),
     path("", include("shipping.urls")),
+    path("", include("reports.urls")),
 ]

@@ -11,6 +11,7 @@ from foodbank.models import Organisation, Role, Site
 from foodbank.services import grant_role, upsert_site
 from inventory import demo as inventory_demo
 from referrals import demo as referrals_demo
+from reports import demo as reports_demo
 from shipping import demo as shipping_demo
 
 K = Organisation.Kind
@@ -188,5 +189,5 @@ class Command(BaseCommand):
 
     def load_apps(self, *, food_bank: Organisation) -> None:
         """Each app's demo data (stock, requests …), in dependency order."""
-        for module in (inventory_demo, referrals_demo, shipping_demo):
+        for module in (inventory_demo, referrals_demo, shipping_demo, reports_demo):
             module.load(food_bank=food_bank, stdout=self.stdout)
