@@ -376,6 +376,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_rollups_task",
         "schedule": crontab(minute=5),
     },
+    # Daily, before offices open: referrals a window or agency has not acknowledged within
+    # REFERRAL_ESCALATE_AFTER_WORKING_DAYS working days go to the coordinator (once each).
+    "referrals-escalate-unacknowledged": {
+        "task": "referrals.tasks.escalate_referrals_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # --- Domain settings ------------------------------------------------------------------------------
@@ -400,6 +406,9 @@ PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
 INVENTORY_EXPIRY_WARNING_DAYS = env_int("INVENTORY_EXPIRY_WARNING_DAYS", 14)
 # Window par levels are raised this many days before a holiday peak (Golden Week, Obon, New Year).
 INVENTORY_PEAK_LEAD_DAYS = env_int("INVENTORY_PEAK_LEAD_DAYS", 21)
+# A referral not acknowledged by its target after this many working days (weekends and Japanese
+# public holidays do not count) is escalated to the food bank's coordinators.
+REFERRAL_ESCALATE_AFTER_WORKING_DAYS = env_int("REFERRAL_ESCALATE_AFTER_WORKING_DAYS", 3)
 # Keys for fields encrypted at rest (foodbank.crypto): comma-separated base64 32-byte keys, newest
 # first. Unset on a laptop (derived from SECRET_KEY); `check --deploy` warns.
 FIELD_ENCRYPTION_KEYS = os.environ.get("FIELD_ENCRYPTION_KEYS", "")

@@ -24,4 +24,13 @@ urlpatterns = [
     path("consents/<int:pk>/withdraw/", api.ConsentWithdrawView.as_view(), name="api-consent-withdraw"),
     path("enrolments/", api.EnrolmentListCreateView.as_view(), name="api-enrolments"),
     path("enrolments/<int:pk>/end/", api.EndEnrolmentView.as_view(), name="api-enrolment-end"),
+    path("referrals/", api.ReferralListCreateView.as_view(), name="api-referrals"),
+    path("referrals/<int:pk>/", api.ReferralDetailView.as_view(), name="api-referral-detail"),
+    path(
+        "referrals/<int:pk>/acknowledge/",
+        api.ReferralAcknowledgeView.as_view(),
+        name="api-referral-acknowledge",
+    ),
+    path("referrals/<int:pk>/contacted/", api.ReferralContactedView.as_view(), name="api-referral-contacted"),
+    path("referrals/<int:pk>/close/", api.ReferralCloseView.as_view(), name="api-referral-close"),
 ]

@@ -33,3 +33,17 @@ class NotEnrolable(DomainError):
     code = "not_enrolable"
     status_code = 409
     default_message = _("Only single-parent households can be enrolled in the monthly parcel.")
+
+
+class NoReferralTarget(DomainError):
+    code = "no_referral_target"
+    status_code = 409
+    default_message = _(
+        "No consultation window or agency serves this person's municipality or region: choose a target."
+    )
+
+
+class NoReferralSubject(DomainError):
+    code = "no_referral_subject"
+    status_code = 409
+    default_message = _("This handout has no named person to refer: record their name and contact first.")

@@ -4,7 +4,7 @@ queryset takes no lock. (SQLite ignores FOR UPDATE; its writes are serialised an
 
 from collections.abc import Iterable
 
-from .models import ConsentRecord, DeliveryRequest, Enrolment
+from .models import ConsentRecord, DeliveryRequest, Enrolment, Referral
 
 
 def lock_request(pk: int) -> DeliveryRequest:
@@ -35,3 +35,19 @@ def lock_enrolment(pk: int) -> Enrolment:
     if not rows:
         raise Enrolment.DoesNotExist(f"No enrolment {pk}.")
     return rows[0]
+
+
+def lock_referral(pk: int) -> Referral:
+    """Lock one referral (raises Referral.DoesNotExist)."""
+    rows = list(Referral.objects.filter(pk=pk).select_for_update(of=("self",)))
+    if not rows:
+        raise Referral.DoesNotExist(f"No referral {pk}.")
+    return rows[0]
+
+
+def lock_referrals(pks: Iterable[int]) -> list[Referral]:
+    """Lock many referrals in primary-key order; missing ones are left out."""
+    ids = sorted(set(pks))
+    if not ids:
+        return []
+    return list(Referral.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)))

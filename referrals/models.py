@@ -581,3 +581,222 @@ class ConsentWithdrawal(AppendOnly):
 
     def __str__(self) -> str:
         return f"withdrawal of consent #{self.consent_id}"
+
+
+# --- Referrals back to consultation services (issue 6) ---------------------------------------------
+
+# Partner kinds a referral may be addressed to (besides consultation windows, which are sites).
+REFERRAL_TARGET_KINDS = (
+    Organisation.Kind.COMMUNITY_SUPPORT_CENTER,
+    Organisation.Kind.DV_SHELTER,
+    Organisation.Kind.SOCIAL_WELFARE_COUNCIL,
+    Organisation.Kind.INDEPENDENCE_SUPPORT,
+    Organisation.Kind.MUNICIPALITY,
+    Organisation.Kind.NPO,
+)
+
+
+class HandoutContact(models.Model):
+    """The person behind an (otherwise anonymous) window handout who asked to be referred and gave
+    a name and contact. ``inventory`` owns the handout; this table links it to the recipient and
+    the consent the window staff recorded (``referrals.services.record_handout_contact``)."""
+
+    handout = models.OneToOneField(
+        "inventory.Handout", verbose_name=_("handout"), on_delete=models.PROTECT, related_name="contact"
+    )
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("person"), on_delete=models.PROTECT, related_name="handout_contacts"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("handout contact")
+        verbose_name_plural = _("handout contacts")
+
+    def __str__(self) -> str:
+        return f"contact for handout #{self.handout_id}"
+
+
+class Referral(models.Model):
+    """A referral of a consenting person back to a consultation window or partner agency.
+
+    ``consent`` is required: the service checks it is a valid referral consent of the same person
+    under a row lock, and on PostgreSQL a trigger (migration 0003) refuses any row whose consent
+    is not a given, unwithdrawn ``referral`` consent of ``recipient``. Exactly one target: a
+    window (``target_site``) or a partner organisation (``target_organisation``).
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CONTACTED = "contacted", _("Contacted")
+        CLOSED = "closed", _("Closed")
+
+    class Source(models.TextChoices):
+        DELIVERY_REQUEST = "delivery_request", _("Delivery request")
+        NAVI = "navi", _("Navi self-referral")
+        HANDOUT = "handout", _("Window handout")
+        DIRECT = "direct", _("Recorded directly")
+
+    food_bank = models.ForeignKey(
+        Organisation, verbose_name=_("food bank"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    recipient = models.ForeignKey(
+        Recipient, verbose_name=_("person"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    consent = models.ForeignKey(
+        ConsentRecord, verbose_name=_("consent"), on_delete=models.PROTECT, related_name="referrals"
+    )
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    delivery_request = models.ForeignKey(
+        DeliveryRequest,
+        verbose_name=_("delivery request"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+    )
+    handout = models.ForeignKey(
+        "inventory.Handout",
+        verbose_name=_("handout"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_site = models.ForeignKey(
+        "foodbank.Site",
+        verbose_name=_("consultation window"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+    )
+    target_organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals_received",
+    )
+    # The data categories shared with the target: the consent's, at the time it was sent.
+    shared_categories = models.JSONField(_("data shared"), default=list)
+    # What the person chose to tell the target about their needs (entered by the coordinator).
+    needs = EncryptedTextField(_("needs the person chose to share"), blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SENT)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    contacted_on = models.DateField(_("contacted on"), null=True, blank=True)
+    contact_outcome = EncryptedTextField(_("outcome of the contact"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    outcome = EncryptedTextField(_("outcome"), blank=True)
+    # Set when the person withdrew their consent: the target then sees no personal details.
+    consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated to the coordinator at"), null=True, blank=True)
+    escalation_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        ordering = ["-sent_at", "-pk"]
+        indexes = [
+            models.Index(fields=["target_site", "sent_at"], name="referral_site_inbox"),
+            models.Index(fields=["target_organisation", "sent_at"], name="referral_org_inbox"),
+            models.Index(
+                fields=["status", "sent_at"], condition=Q(status="sent"), name="referral_unacknowledged"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="referral_exactly_one_target",
+                condition=(Q(target_site__isnull=False) & Q(target_organisation__isnull=True))
+                | (Q(target_site__isnull=True) & Q(target_organisation__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"RF-{self.pk:06d}" if self.pk else "RF-new"
+
+    @property
+    def target(self):
+        return self.target_site if self.target_site_id else self.target_organisation
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.consent_withdrawn_at is not None
+
+
+class ReferralEvent(AppendOnly):
+    """One step of a referral's trail: who, when, what. ``note`` is the target's own note (the
+    filing case worker never sees it)."""
+
+    class Kind(models.TextChoices):
+        SENT = "sent", _("Sent")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        CONTACTED = "contacted", _("Contacted")
+        CLOSED = "closed", _("Closed")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+        ESCALATED = "escalated", _("Escalated to the coordinator")
+
+    referral = models.ForeignKey(
+        Referral, verbose_name=_("referral"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("step"), max_length=32, choices=Kind.choices)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("referral event")
+        verbose_name_plural = _("referral events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id} {self.kind}"
+
+
+class Feedback(models.Model):
+    """A message from a recipient. Only ``may_be_published`` messages ever leave the coordinator's
+    own page (exports, reports, other pages); private ones stay private."""
+
+    food_bank = models.ForeignKey(
+        Organisation, verbose_name=_("food bank"), on_delete=models.PROTECT, related_name="feedback"
+    )
+    recipient = models.ForeignKey(
+        Recipient,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="feedback",
+    )
+    message = EncryptedTextField(_("message"))
+    may_be_published = models.BooleanField(_("may be published"), default=False)
+    received_on = models.DateField(_("received on"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"feedback #{self.pk}"

@@ -92,3 +92,48 @@ def render(notification: Notification) -> tuple[str, str]:
         lines.append("")
         lines.append(_("See the request's status and history in the food bank system."))
     return subject, "\n".join(lines)
+
+
+def send_referral_escalation(*, referral_id: int) -> bool:
+    """Email the food bank's coordinators that a referral was not acknowledged in time; returns
+    whether it was sent. Claimed like a notification (``escalation_emailed_at``), so a resent
+    task emails nobody twice. Names the referral and its target, never the person."""
+    from foodbank.models import Membership, Role
+
+    from .models import Referral
+
+    now = timezone.now()
+    claimed = Referral.objects.filter(
+        pk=referral_id, escalated_at__isnull=False, escalation_emailed_at__isnull=True
+    ).update(escalation_emailed_at=now)
+    if not claimed:
+        return False
+    referral = Referral.objects.select_related("target_site", "target_organisation").get(pk=referral_id)
+    addresses = sorted(
+        {
+            email
+            for email in Membership.objects.filter(
+                role=Role.COORDINATOR, food_bank_id=referral.food_bank_id, active=True, user__is_active=True
+            ).values_list("user__email", flat=True)
+            if email
+        }
+    )
+    if not addresses:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Referral %(reference)s has not been acknowledged") % {"reference": referral.reference}
+        body = _(
+            "Referral %(reference)s to %(target)s, sent on %(sent)s, has not been acknowledged. "
+            "Please follow it up."
+        ) % {
+            "reference": referral.reference,
+            "target": referral.target,
+            "sent": timezone.localtime(referral.sent_at).date().isoformat(),
+        }
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, addresses)
+    except Exception:
+        Referral.objects.filter(pk=referral_id).update(escalation_emailed_at=None)
+        logger.warning("Escalation email for referral %s not sent; will retry", referral_id)
+        raise
+    return True

@@ -9,20 +9,28 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import holidays
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from foodbank.models import Role
-from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids
+from foodbank.models import Organisation, Role, Site
+from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 
 from .models import (
     COOKING_KEYS,
+    REFERRAL_TARGET_KINDS,
     ConsentRecord,
     DeliveryRequest,
     DeliveryRequestEvent,
     Enrolment,
+    Feedback,
+    NaviApplication,
+    Recipient,
+    Referral,
+    ReferralEvent,
 )
+from .validation import display_phone
 
 S = DeliveryRequest.Status
 # Statuses from which a request may still be cancelled ("until packed").
@@ -377,3 +385,166 @@ def enrolments_due(*, month: date) -> QuerySet[Enrolment]:
         .select_related("recipient", "template")
         .order_by("pk")
     )
+
+
+# --- Referrals back to consultation services ------------------------------------------------------
+
+
+def may_use_referral_inbox(user) -> bool:
+    """Roles that read referrals at all: coordinators, window staff and partner agencies' staff."""
+    return has_role(user, Role.COORDINATOR, Role.WINDOW_STAFF, Role.CASE_WORKER)
+
+
+def visible_referrals(user) -> QuerySet[Referral]:
+    """Referrals ``user`` may see: all of their food bank's (coordinator); those addressed to
+    their window (window staff) or to their organisation (its staff). Nothing for other roles."""
+    condition = Q(pk__in=[])
+    coordinator_of = food_bank_ids(user, Role.COORDINATOR)
+    if coordinator_of:
+        condition |= Q(food_bank_id__in=coordinator_of)
+    windows = site_ids(user, Role.WINDOW_STAFF)
+    if windows:
+        condition |= Q(target_site_id__in=windows)
+    organisations = organisation_ids(user, Role.WINDOW_STAFF, Role.CASE_WORKER)
+    if organisations:
+        condition |= Q(target_organisation_id__in=organisations)
+    return Referral.objects.filter(condition).select_related(
+        "recipient", "target_site", "target_organisation", "delivery_request", "consent"
+    )
+
+
+def is_referral_coordinator(user, referral: Referral) -> bool:
+    return referral.food_bank_id in food_bank_ids(user, Role.COORDINATOR)
+
+
+def referral_events(referral_ids: Iterable[int]) -> dict[int, list[ReferralEvent]]:
+    """The trails of many referrals, oldest step first (one query)."""
+    trails: dict[int, list[ReferralEvent]] = {pk: [] for pk in referral_ids}
+    for event in (
+        ReferralEvent.objects.filter(referral_id__in=list(trails)).select_related("by").order_by("at", "pk")
+    ):
+        trails[event.referral_id].append(event)
+    return trails
+
+
+def referrals_of_request(request_id: int) -> list[Referral]:
+    """The referrals made from one delivery request (status only is shown to its case worker)."""
+    return list(
+        Referral.objects.filter(delivery_request_id=request_id)
+        .select_related("target_site", "target_organisation")
+        .order_by("sent_at", "pk")
+    )
+
+
+def propose_target(recipient: Recipient) -> Site | Organisation | None:
+    """The window or agency to refer ``recipient`` to: a consultation window in their
+    municipality, else a partner agency serving it, else an agency (then a window) of their
+    regional bureau. None when nothing matches (the coordinator chooses)."""
+    windows = Site.objects.filter(
+        food_bank_id=recipient.food_bank_id, kind=Site.Kind.WINDOW, active=True
+    ).select_related("organisation")
+    agencies = Organisation.objects.filter(
+        food_bank_id=recipient.food_bank_id, kind__in=REFERRAL_TARGET_KINDS, active=True
+    )
+    same_place = Q(pk__in=[])
+    if recipient.municipality_code:
+        same_place |= Q(municipality_code=recipient.municipality_code)
+    if recipient.municipality:
+        same_place |= Q(municipality=recipient.municipality)
+    window = windows.filter(same_place).order_by("pk").first()
+    if window is not None:
+        return window
+    if recipient.municipality:
+        agency = agencies.filter(municipality=recipient.municipality).order_by("pk").first()
+        if agency is not None:
+            return agency
+    if recipient.regional_bureau:
+        agency = agencies.filter(regional_bureau=recipient.regional_bureau).order_by("pk").first()
+        if agency is not None:
+            return agency
+        return windows.filter(regional_bureau=recipient.regional_bureau).order_by("pk").first()
+    return None
+
+
+def referral_targets(food_bank_id: int) -> tuple[QuerySet[Site], QuerySet[Organisation]]:
+    """What a coordinator may address a referral to: the food bank's active windows and partner
+    agencies of the referral kinds."""
+    return (
+        Site.objects.filter(food_bank_id=food_bank_id, kind=Site.Kind.WINDOW, active=True),
+        Organisation.objects.filter(food_bank_id=food_bank_id, kind__in=REFERRAL_TARGET_KINDS, active=True),
+    )
+
+
+def shared_details(referral: Referral) -> dict | None:
+    """What the target may see of the person: only the categories the consent covered when the
+    referral was sent, plus the needs the person chose to share. None once the consent is
+    withdrawn (the target still sees that the referral existed). The recipient and delivery
+    request must be loaded (``visible_referrals`` joins them)."""
+    if referral.withdrawn:
+        return None
+    person = referral.recipient
+    categories = set(referral.shared_categories)
+    details: dict = {"municipality": person.municipality, "needs": referral.needs}
+    if "identity" in categories:
+        details.update(name=person.name, name_kana=person.name_kana, is_pseudonym=person.is_pseudonym)
+    if "contact" in categories:
+        details["phone"] = display_phone(person.phone) if person.phone else ""
+    if "address" in categories:
+        details.update(
+            postal_code=person.postal_code_display,
+            address=f"{person.prefecture}{person.municipality}{person.address} {person.building}".strip(),
+        )
+    if "household" in categories:
+        details["household"] = {
+            "type": person.household_type,
+            "adults": person.adults,
+            "children": person.children,
+            "infants": person.infants,
+            "elderly": person.elderly,
+        }
+    request = referral.delivery_request
+    if "situation" in categories and request is not None:
+        details["situation"] = {"category": request.situation_category, "note": request.situation_note}
+    if "debts" in categories and request is not None:
+        navi = NaviApplication.objects.filter(delivery_request_id=request.pk).first()
+        if navi is not None and navi.has_debts:
+            details["debts"] = navi.debts_note
+    return details
+
+
+def working_days_since(start: date, today: date) -> int:
+    """Working days after ``start`` up to and including ``today``: weekends and Japanese public
+    holidays (the ``holidays`` package) do not count."""
+    if today <= start:
+        return 0
+    japan = holidays.country_holidays("JP", years=range(start.year, today.year + 1))
+    count = 0
+    day = start + timedelta(days=1)
+    while day <= today:
+        if day.weekday() < 5 and day not in japan:
+            count += 1
+        day += timedelta(days=1)
+    return count
+
+
+def referrals_to_escalate(*, today: date, after_working_days: int) -> list[int]:
+    """Ids of referrals still unacknowledged ``after_working_days`` working days after they were
+    sent, and not escalated yet."""
+    candidates = Referral.objects.filter(status=Referral.Status.SENT, escalated_at__isnull=True).values_list(
+        "pk", "sent_at"
+    )
+    return [
+        pk
+        for pk, sent_at in candidates
+        if working_days_since(timezone.localtime(sent_at).date(), today) >= after_working_days
+    ]
+
+
+def visible_feedback(user) -> QuerySet[Feedback]:
+    """All feedback of the coordinator's food banks (private included: only coordinators)."""
+    return Feedback.objects.filter(food_bank_id__in=food_bank_ids(user, Role.COORDINATOR))
+
+
+def publishable_feedback(*, food_banks: Iterable[int]) -> QuerySet[Feedback]:
+    """The only feedback that may leave the coordinator's page (exports, reports, other pages)."""
+    return Feedback.objects.filter(food_bank_id__in=list(food_banks), may_be_published=True)

@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from foodbank import audit, outbox
 from foodbank.crypto import blind_index
 from foodbank.exceptions import InvalidTransition
-from foodbank.models import AuditEvent, Organisation
+from foodbank.models import AuditEvent, Organisation, Site
 
 from . import locks, selectors
 from .exceptions import (
@@ -31,19 +32,25 @@ from .exceptions import (
     ConsentRequired,
     DuplicateApplication,
     DuplicateClientReference,
+    NoReferralTarget,
     NotEnrolable,
 )
 from .models import (
     COOKING_KEYS,
+    DATA_CATEGORIES,
     ConsentRecord,
     ConsentWithdrawal,
     DeliveryRequest,
     DeliveryRequestEvent,
     Enrolment,
+    Feedback,
+    HandoutContact,
     HouseholdType,
     NaviApplication,
     Notification,
     Recipient,
+    Referral,
+    ReferralEvent,
 )
 
 S = DeliveryRequest.Status
@@ -609,6 +616,8 @@ def record_consent(
         )
         if data.purpose == Purpose.SHARE_WITH_FOODBANK and data.decision == ConsentRecord.Decision.REFUSED:
             _stop_work_for(recipient_id=recipient_id, by=by, note=_("Consent to share refused."))
+        if data.purpose == Purpose.REFERRAL and data.decision == ConsentRecord.Decision.REFUSED:
+            _honour_referral_withdrawal(recipient_id=recipient_id, by=by, now=timezone.now())
     return record
 
 
@@ -641,6 +650,8 @@ def withdraw_consent(
             is None
         ):
             _stop_work_for(recipient_id=consent.recipient_id, by=by, note=_("Consent withdrawn."))
+        if consent.purpose == Purpose.REFERRAL:
+            _honour_referral_withdrawal(recipient_id=consent.recipient_id, by=by, now=timezone.now())
         audit.record(
             actor=by,
             action=AuditEvent.Action.CHANGE,
@@ -760,3 +771,285 @@ def create_monthly_requests(*, month: date) -> int:
             continue  # another run created this month's request first
         created += 1
     return created
+
+
+# --- Referrals back to consultation services ------------------------------------------------------
+
+RS = Referral.Status
+EK = ReferralEvent.Kind
+# The referral trail (SPEC §3.3): sent → acknowledged → contacted → closed.
+REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    RS.SENT: frozenset({RS.ACKNOWLEDGED, RS.CONTACTED, RS.CLOSED}),
+    RS.ACKNOWLEDGED: frozenset({RS.CONTACTED, RS.CLOSED}),
+    RS.CONTACTED: frozenset({RS.CLOSED}),
+    RS.CLOSED: frozenset(),
+}
+
+
+def create_referral(
+    *,
+    by,
+    recipient_id: int,
+    source: str,
+    delivery_request_id: int | None = None,
+    handout_id: int | None = None,
+    target: Site | Organisation | None = None,
+    needs: str = "",
+    request=None,
+) -> Referral:
+    """Refer a consenting person to a consultation window or partner agency (status ``sent``).
+
+    Needs the person's valid consent to referral (``ConsentRequired``, nothing written): it is
+    found, locked (``SELECT … FOR UPDATE`` on the consent row, which a withdrawal also locks) and
+    checked again under the lock, and it must cover consultation services as recipients of the
+    data. ``target`` defaults to ``selectors.propose_target`` (``NoReferralTarget`` when nothing
+    matches). Shares the consent's data categories with the target: records the provision
+    (``audit.record_provision``) and the first event in the same transaction. The caller checks
+    that ``by`` is a coordinator of the person's food bank.
+    """
+    with transaction.atomic():
+        consent = selectors.valid_consent(recipient_id=recipient_id, purpose=Purpose.REFERRAL)
+        if consent is not None:
+            consent = locks.lock_consent(consent.pk)
+            latest = selectors.valid_consent(recipient_id=recipient_id, purpose=Purpose.REFERRAL)
+            if latest is None or latest.pk != consent.pk:
+                consent = None
+        if consent is None or "consultation_service" not in consent.data_recipients:
+            raise ConsentRequired(
+                _(
+                    "The person has not consented to a referral to a consultation service, "
+                    "or has withdrawn that consent."
+                )
+            )
+        person = Recipient.objects.get(pk=recipient_id)
+        if target is None:
+            target = selectors.propose_target(person)
+            if target is None:
+                raise NoReferralTarget()
+        _check_target(target, food_bank_id=person.food_bank_id)
+        categories = sorted(set(consent.data_categories) & set(DATA_CATEGORIES))
+        referral = Referral.objects.create(
+            food_bank_id=person.food_bank_id,
+            recipient=person,
+            consent=consent,
+            source=source,
+            delivery_request_id=delivery_request_id,
+            handout_id=handout_id,
+            target_site=target if isinstance(target, Site) else None,
+            target_organisation=target if isinstance(target, Organisation) else None,
+            shared_categories=categories,
+            needs=needs,
+            created_by=by,
+        )
+        ReferralEvent.objects.create(referral=referral, kind=EK.SENT, by=by)
+        audit.record_provision(
+            food_bank_id=person.food_bank_id,
+            subject_ids=[person.pk],
+            data_categories=[*categories, "municipality", "needs"],
+            basis="consent",
+            trigger_type="referral",
+            trigger_id=referral.pk,
+            recipient_organisation=target.organisation if isinstance(target, Site) else target,
+            recipient_name=str(target),
+            provided_by=by,
+        )
+        audit.record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            object_type="referral",
+            object_id=referral.pk,
+            subject_id=person.pk,
+            food_bank_id=person.food_bank_id,
+            request=request,
+        )
+    return referral
+
+
+def _check_target(target, *, food_bank_id: int) -> None:
+    sites, organisations = selectors.referral_targets(food_bank_id)
+    queryset = sites if isinstance(target, Site) else organisations
+    if not queryset.filter(pk=target.pk).exists():
+        raise ValueError("A referral goes to an active window or partner agency of the person's food bank.")
+
+
+def _referral_step(
+    *, referral_id: int, to_status: str, by, note: str = "", kind: str, changes: dict
+) -> Referral:
+    with transaction.atomic():
+        referral = locks.lock_referral(referral_id)
+        if to_status not in REFERRAL_TRANSITIONS[referral.status]:
+            raise InvalidTransition(
+                _("A referral that is %(status)s cannot become %(target)s.")
+                % {"status": referral.get_status_display(), "target": RS(to_status).label},
+                status=referral.status,
+                requested=to_status,
+            )
+        referral.status = to_status
+        for name, value in changes.items():
+            setattr(referral, name, value)
+        referral.save(update_fields=["status", *changes])
+        ReferralEvent.objects.create(referral=referral, kind=kind, by=by, note=note)
+    return referral
+
+
+def acknowledge_referral(*, referral_id: int, by) -> Referral:
+    """The target has seen the referral: sent → acknowledged (no escalation after this)."""
+    return _referral_step(
+        referral_id=referral_id,
+        to_status=RS.ACKNOWLEDGED,
+        by=by,
+        kind=EK.ACKNOWLEDGED,
+        changes={"acknowledged_at": timezone.now()},
+    )
+
+
+def record_referral_contact(*, referral_id: int, by, contacted_on: date, outcome: str) -> Referral:
+    """The target reached the person on ``contacted_on``: → contacted, with the outcome."""
+    changes: dict = {"contacted_on": contacted_on, "contact_outcome": outcome}
+    with transaction.atomic():
+        referral = locks.lock_referral(referral_id)
+        if referral.acknowledged_at is None and referral.status == RS.SENT:
+            changes["acknowledged_at"] = timezone.now()
+        return _referral_step(
+            referral_id=referral_id,
+            to_status=RS.CONTACTED,
+            by=by,
+            note=outcome,
+            kind=EK.CONTACTED,
+            changes=changes,
+        )
+
+
+def close_referral(*, referral_id: int, by, outcome: str) -> Referral:
+    """The target (or the coordinator) closes the referral with its outcome."""
+    return _referral_step(
+        referral_id=referral_id,
+        to_status=RS.CLOSED,
+        by=by,
+        note=outcome,
+        kind=EK.CLOSED,
+        changes={"closed_at": timezone.now(), "outcome": outcome},
+    )
+
+
+def _honour_referral_withdrawal(*, recipient_id: int, by, now) -> int:
+    """The person no longer consents to referral: every referral of theirs hides its personal
+    details from the target at once, and open ones are closed. Same transaction as the
+    withdrawal; returns how many referrals were affected."""
+    if selectors.valid_consent(recipient_id=recipient_id, purpose=Purpose.REFERRAL) is not None:
+        return 0
+    ids = Referral.objects.filter(recipient_id=recipient_id, consent_withdrawn_at__isnull=True).values_list(
+        "pk", flat=True
+    )
+    rows = [r for r in locks.lock_referrals(list(ids)) if r.consent_withdrawn_at is None]
+    events = []
+    for referral in rows:
+        referral.consent_withdrawn_at = now
+        events.append(ReferralEvent(referral=referral, kind=EK.CONSENT_WITHDRAWN, by=by))
+        if referral.status != RS.CLOSED:
+            referral.status = RS.CLOSED
+            referral.closed_at = now
+            events.append(ReferralEvent(referral=referral, kind=EK.CLOSED, by=by))
+    Referral.objects.bulk_update(rows, ["consent_withdrawn_at", "status", "closed_at"])
+    ReferralEvent.objects.bulk_create(events)
+    return len(rows)
+
+
+def escalate_referral(*, referral_id: int) -> bool:
+    """Escalate one unacknowledged referral to the coordinators: flag, event, email (after
+    commit). Exactly once: the flag is claimed with a conditional UPDATE, so a second run (or a
+    second worker) finds nothing to do. Returns whether this call escalated it."""
+    with transaction.atomic():
+        claimed = Referral.objects.filter(pk=referral_id, status=RS.SENT, escalated_at__isnull=True).update(
+            escalated_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        ReferralEvent.objects.create(referral_id=referral_id, kind=EK.ESCALATED, by=None)
+        from .tasks import email_referral_escalation_task
+
+        outbox.enqueue(email_referral_escalation_task, referral_id=referral_id)
+    return True
+
+
+def escalate_overdue_referrals(*, today: date | None = None) -> int:
+    """Escalate every referral unacknowledged for ``REFERRAL_ESCALATE_AFTER_WORKING_DAYS``
+    working days; returns how many were escalated by this run."""
+    today = today or timezone.localdate()
+    ids = selectors.referrals_to_escalate(
+        today=today, after_working_days=settings.REFERRAL_ESCALATE_AFTER_WORKING_DAYS
+    )
+    return sum(escalate_referral(referral_id=pk) for pk in ids)
+
+
+def record_handout_contact(
+    *,
+    handout_id: int,
+    by,
+    recipient: RecipientInput,
+    household_type: str,
+    household_size: int,
+    method: str = ConsentRecord.Method.VERBAL,
+    witness_name: str = "",
+) -> HandoutContact:
+    """At a window handout where the person ticked ``referral_consent`` and gave a name and
+    contact: record them as a recipient with a consent to referral (verbal, the window staff
+    member as witness by default), linked to the handout. ``ConsentRequired`` when the handout
+    carries no referral consent; ``ValueError`` when a contact was already recorded."""
+    from inventory.models import Handout
+
+    with transaction.atomic():
+        handout = Handout.objects.select_related("site").get(pk=handout_id)
+        if not handout.referral_consent or handout.voided_at is not None:
+            raise ConsentRequired(_("The person did not consent to a referral at this handout."))
+        if HandoutContact.objects.filter(handout_id=handout_id).exists():
+            raise ValueError("A contact was already recorded for this handout.")
+        person = _create_recipient(
+            food_bank_id=handout.food_bank_id,
+            agency=handout.site.organisation,
+            data=recipient,
+            household=HouseholdInput(type=household_type, adults=max(1, household_size)),
+        )
+        _record_consents(
+            person=person,
+            consents=[
+                ConsentInput(
+                    purpose=Purpose.REFERRAL,
+                    method=method,
+                    witness_name=witness_name or (by.get_full_name() or by.get_username()),
+                    decided_at=handout.occurred_at,
+                )
+            ],
+            by=by,
+            organisation_id=handout.site.organisation_id,
+        )
+        contact = HandoutContact.objects.create(handout=handout, recipient=person)
+        audit.record(
+            actor=by,
+            action=AuditEvent.Action.CREATE,
+            object_type="handout_contact",
+            object_id=contact.pk,
+            subject_id=person.pk,
+            food_bank_id=handout.food_bank_id,
+        )
+    return contact
+
+
+def record_feedback(
+    *,
+    food_bank_id: int,
+    by,
+    message: str,
+    may_be_published: bool,
+    received_on: date,
+    recipient_id: int | None = None,
+) -> Feedback:
+    """A recipient's message, private unless they said it may be published."""
+    return Feedback.objects.create(
+        food_bank_id=food_bank_id,
+        recipient_id=recipient_id,
+        message=message,
+        may_be_published=may_be_published,
+        received_on=received_on,
+        recorded_by=by,
+    )

@@ -36,3 +36,27 @@ def create_monthly_requests_task(month: str | None = None) -> int:
     created = services.create_monthly_requests(month=first.replace(day=1))
     logger.info("Monthly programme %s: %d requests created", first.strftime("%Y-%m"), created)
     return created
+
+
+@shared_task(name="referrals.tasks.escalate_referrals_task", time_limit=10 * 60, soft_time_limit=9 * 60)
+def escalate_referrals_task(today: str | None = None) -> int:
+    """Beat, daily: escalate referrals unacknowledged for REFERRAL_ESCALATE_AFTER_WORKING_DAYS
+    working days to the coordinators. Each is escalated once, however often this runs."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    escalated = services.escalate_overdue_referrals(today=day)
+    logger.info("Referrals escalated: %d", escalated)
+    return escalated
+
+
+@shared_task(
+    name="referrals.tasks.email_referral_escalation_task",
+    ignore_result=True,
+    time_limit=120,
+    soft_time_limit=100,
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    max_retries=5,
+)
+def email_referral_escalation_task(referral_id: int) -> bool:
+    """Email the coordinators about one escalated referral (once: a resend emails nobody)."""
+    return notifications.send_referral_escalation(referral_id=referral_id)

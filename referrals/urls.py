@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import feedback_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -13,4 +13,5 @@ urlpatterns = [
     path("triage/", views.triage, name="triage"),
     path("triage/<int:pk>/approve/", views.triage_approve, name="triage-approve"),
     path("triage/<int:pk>/decline/", views.triage_decline, name="triage-decline"),
+    path("feedback/export.csv", feedback_views.feedback_export, name="feedback-export"),
 ]
