@@ -5,8 +5,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory import navigation as inventory
-from shipping import navigation as shipping
 from reports import navigation as reports
+from shipping import navigation as shipping
 
 from .models import Membership, Role
 
