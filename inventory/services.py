@@ -183,11 +183,9 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
             params.extend(value for pair in changed for value in pair)
     ids = ", ".join("%s" for _ in deltas)
     params.extend(deltas)
+    table = connection.ops.quote_name(Balance._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Balance._meta.db_table} SET {', '.join(assignments)} WHERE id IN ({ids})",  # noqa: S608
-            params,
-        )
+        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id IN ({ids})", params)  # noqa: S608
 
 
 def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: datetime, recorded_by, **extra):
