@@ -183,11 +183,9 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
             params.extend(value for pair in changed for value in pair)
     ids = ", ".join("%s" for _ in deltas)
     params.extend(deltas)
+    table = connection.ops.quote_name(Balance._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Balance._meta.db_table} SET {', '.join(assignments)} WHERE id IN ({ids})",  # noqa: S608
-            params,
-        )
+        cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id IN ({ids})", params)  # noqa: S608
 
 
 def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: datetime, recorded_by, **extra):
@@ -626,16 +624,17 @@ REVERSIBLE = (MovementKind.RECEIPT, MovementKind.ADJUSTMENT, MovementKind.WRITE_
 def reverse_movement(*, movement_id: int, recorded_by, reason: str = ReasonCode.ENTRY_ERROR) -> StockMovement:
     """Correct one mistaken receipt, adjustment or write-off with a reversing movement.
 
-    Locks the lot. Raises InvalidTransition for other kinds (handouts are voided, transfers and
-    packing follow their workflow) and for a movement already reversed; InsufficientStock when the
-    stock it added has already gone.
+    Locks the lot first, so that two reversals of one movement queue up and the second sees the
+    first. Raises InvalidTransition for other kinds (handouts are voided, transfers and packing
+    follow their workflow) and for a movement already reversed; InsufficientStock when the stock it
+    added has already gone.
     """
     original = StockMovement.objects.select_related("site", "item", "pack_type").get(pk=movement_id)
     if original.kind not in REVERSIBLE:
         raise InvalidTransition(_("Only receipts, adjustments and write-offs are reversed this way."))
+    rows = _ensure_lots(site=original.site, keys=[_key(original)])
     if StockMovement.objects.filter(reverses=original).exists():
         raise InvalidTransition(_("This movement was already reversed."))
-    rows = _ensure_lots(site=original.site, keys=[_key(original)])
     _reverse([original], rows=rows, recorded_by=recorded_by, reason=reason, reference=original.reference)
     return StockMovement.objects.get(reverses=original)
 
@@ -1435,7 +1434,11 @@ def propose_restocks(*, food_bank_id: int, today: date) -> list[RestockShipment]
     """For every window under par (usable stock + sets already on their way < effective par), keep one
     ``proposed`` restock shipment with the shortfall; a window no longer short has its proposal
     cancelled. Idempotent: running twice on the same stock gives the same proposals.
-    Locks the food bank's par levels (pk order) so that two runs do not interleave."""
+    Locks the food bank's par levels (pk order) so that two runs do not interleave. A food bank
+    without an active warehouse has nothing to send from: nothing is proposed."""
+    if not Site.objects.filter(food_bank_id=food_bank_id, kind=Site.Kind.WAREHOUSE, active=True).exists():
+        logger.warning("Food bank %s has no active warehouse: no restocks proposed", food_bank_id)
+        return []
     levels = list(
         ParLevel.objects.select_for_update(of=("self",))
         .filter(food_bank_id=food_bank_id, site__active=True)

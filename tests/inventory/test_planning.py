@@ -229,3 +229,13 @@ def test_the_jobs_run_on_a_real_worker(celery_worker, network, catalogue, settin
         str(network.food_bank.pk): 1
     }
     assert ExpiryReport.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_no_proposals_without_a_warehouse_to_send_from(network, catalogue):
+    # Given a window under par in a food bank that has no warehouse
+    other = services.upsert_pack_type(food_bank=network.other_food_bank, code="day1", name="1日分", days=1)
+    services.set_par_level(site=network.other_window, pack_type=other, par=5)
+
+    assert services.propose_restocks(food_bank_id=network.other_food_bank.pk, today=in_days(0)) == []
+    assert not RestockShipment.objects.exists()
