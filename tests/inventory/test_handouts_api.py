@@ -270,14 +270,15 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
     with django_assert_num_queries(9):
         assert post(client, body).status_code == 201
 
-    # With an Idempotency-Key, the key's claim adds a committed get_or_create (SAVEPOINT, SELECT,
-    # SAVEPOINT, INSERT, RELEASE, RELEASE) and completing it adds a transaction around the work
-    # (SAVEPOINT … RELEASE) plus one UPDATE of the key: 9 + 6 + 3 = 18.
-    with django_assert_num_queries(18):
+    # With an Idempotency-Key, the key's claim adds one INSERT (in the test's transaction wrapped in
+    # SAVEPOINT … RELEASE) and completing it adds a transaction around the work (SAVEPOINT … RELEASE)
+    # plus one UPDATE of the key: 9 + 3 + 3 = 15.
+    with django_assert_num_queries(15):
         assert post(client, body, key="counted").status_code == 201
-    # A replay: token, memberships, the key lookup inside get_or_create's transaction (SAVEPOINT,
-    # SELECT, RELEASE), and the handout with its lines and their pack types (2).
-    with django_assert_num_queries(7):
+    # A replay: token, memberships, the claim's INSERT refused by the unique key (SAVEPOINT, INSERT,
+    # ROLLBACK TO SAVEPOINT, RELEASE), reading the first claim, and the handout with its lines and
+    # their pack types (2). Replays are rare; new keys are the path kept short.
+    with django_assert_num_queries(9):
         assert post(client, body, key="counted").status_code == 201
 
 
