@@ -71,9 +71,9 @@ def prepare() -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from bench.urls import FLOOR_TABLE_SQL
+    from foodbank import tokens
     from foodbank.models import Organisation, Role
     from foodbank.services import grant_role
 
@@ -88,8 +88,8 @@ def prepare() -> dict:
     )
     worker = get_user_model().objects.create_user(username="bench_caseworker")
     grant_role(user=worker, role=Role.CASE_WORKER, organisation=agency)
-    token, _ = Token.objects.get_or_create(user=worker)
-    return {"token": token.key, "user_id": worker.pk}
+    _, key = tokens.issue_token(user=worker, name="bench")
+    return {"token": key, "user_id": worker.pk}
 
 
 def request_body() -> dict:
