@@ -14,6 +14,9 @@ p50/p99/max latency and throughput; never passes or fails on time. Bounded: abou
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fb_requests \\
         python bench/delivery_request_bench.py [--seconds 8] [--clients 16] [--port 8250]
+
+``BENCH_DATABASE_URL``, when set, names the database to use instead. Exits 1 when any request
+failed (``tests/test_benchmarks.py`` runs it at smoke size in CI, so it cannot rot).
 """
 
 import argparse
@@ -71,9 +74,9 @@ def prepare() -> dict:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from bench.urls import FLOOR_TABLE_SQL
+    from foodbank import tokens
     from foodbank.models import Organisation, Role
     from foodbank.services import grant_role
 
@@ -88,8 +91,8 @@ def prepare() -> dict:
     )
     worker = get_user_model().objects.create_user(username="bench_caseworker")
     grant_role(user=worker, role=Role.CASE_WORKER, organisation=agency)
-    token, _ = Token.objects.get_or_create(user=worker)
-    return {"token": token.key, "user_id": worker.pk}
+    _, key = tokens.issue_token(user=worker, name="bench")
+    return {"token": key, "user_id": worker.pk}
 
 
 def request_body() -> dict:
@@ -267,7 +270,7 @@ def wait_ready(port: int, token: str, timeout: float = 30.0) -> None:
     sys.exit("gunicorn did not start")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -279,7 +282,7 @@ def main() -> None:
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)  # bounded: the machine is shared
 
-    url = bench_database_url(os.environ.get("DATABASE_URL", ""))
+    url = os.environ.get("BENCH_DATABASE_URL") or bench_database_url(os.environ.get("DATABASE_URL", ""))
     ensure_database(url)
     var_dir = tempfile.mkdtemp(prefix="foodbank-bench-")
     setup_django(url, var_dir)
@@ -359,7 +362,12 @@ def main() -> None:
     for name, n in queries.items():
         print(f"  {name:<24} {n}")
     print("\nTarget (SPEC §7): p99 under 50 ms at 16 concurrent clients. Figures only; no pass/fail.")
+    errors = sum(r["errors"] for r in results)
+    if errors or not all(r["n"] for r in results):
+        print(f"CHECK FAILED: {errors} requests answered with an error, or a phase completed none")
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

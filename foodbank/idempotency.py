@@ -11,11 +11,12 @@ stored, never the body.
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -54,12 +55,17 @@ def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
     """Claim the key for this request, or raise/return what an earlier request left."""
     now = timezone.now()
     lease = timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
-    with transaction.atomic():
-        row, created = IdempotencyKey.objects.get_or_create(
-            user=user, scope=scope, key=key, defaults={"fingerprint": print_, "locked_until": now + lease}
-        )
-    if created:
-        return row
+    # The usual case is a new key: try the INSERT first (one statement, committed at once outside a
+    # transaction), and read the earlier row only when the unique constraint says there is one.
+    try:
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            return IdempotencyKey.objects.create(
+                user=user, scope=scope, key=key, fingerprint=print_, locked_until=now + lease
+            )
+    except IntegrityError:
+        row = IdempotencyKey.objects.filter(user=user, scope=scope, key=key).first()
+        if row is None:  # the first request failed and released the key just now
+            raise IdempotencyKeyInUse() from None
     if row.fingerprint != print_:
         raise IdempotencyKeyReused()
     if row.state == IdempotencyKey.State.COMPLETED:

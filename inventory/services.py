@@ -488,10 +488,10 @@ def record_handout(
 ) -> Handout:
     """Hand sets out at a window: ``lines`` maps pack type codes to quantities (``{"day3": 1, "day1": 1}``).
 
-    One short transaction. Locks the window's balance rows of the requested pack types with one
-    ``SELECT … FOR UPDATE`` in primary-key order; checks every line (FEFO over unexpired lots) before
-    writing; then writes the handout, its lines, one ``handout`` movement per lot taken and one
-    UPDATE of the balances. Raises InsufficientStock when any line is short and UnknownPackType for
+    One short transaction: writes the handout and its lines, then locks the window's balance rows of
+    the requested pack types with one ``SELECT … FOR UPDATE`` in primary-key order, checks every line
+    (FEFO over unexpired lots), and writes one ``handout`` movement per lot taken and one UPDATE of
+    the balances. Raises InsufficientStock when any line is short and UnknownPackType for
     a code the food bank does not have; in both cases nothing is written. The caller checks that
     ``recorded_by`` is window staff of ``site``. No side effects beyond these rows (the referrals app
     reads ``referral_consent`` from the handout).
@@ -501,31 +501,17 @@ def record_handout(
     today, now = timezone.localdate(), timezone.now()
     occurred_at = _check_time(occurred_at, now)
     with transaction.atomic():
-        rows = locks.lock_balances(
-            Balance.objects.filter(site=site, pack_type__code__in=list(lines)).select_related("pack_type")
-        )
-        by_code: dict[str, list[Balance]] = defaultdict(list)
-        for row in rows:
-            by_code[row.pack_type.code].append(row)
-        missing = [code for code in lines if code not in by_code]
-        if missing:
-            known = set(
-                PackType.objects.filter(food_bank_id=site.food_bank_id, code__in=missing).values_list(
-                    "code", flat=True
-                )
-            )
-            unknown = [code for code in missing if code not in known]
-            if unknown:
-                raise UnknownPackType(codes=unknown)
-        plan, shortages = [], []
-        for code, quantity in lines.items():
-            allocations, available = _allocate(by_code.get(code, []), quantity, today=today)
-            if available < quantity:
-                shortages.append(_shortage(code, quantity, available))
-            plan.extend(allocations)
-        if shortages:
-            raise InsufficientStock(shortages=shortages)
-
+        # First what needs no lock: the pack types (which also tells an unknown code), the handout
+        # and its lines, rows no other handout touches. The window's balance rows are locked last, so
+        # concurrent handouts at one window wait only for the FEFO check, the movements and the
+        # UPDATE of another, not for its whole transaction. A refusal rolls all of it back.
+        pack_types = {
+            pt.code: pt
+            for pt in PackType.objects.filter(food_bank_id=site.food_bank_id, code__in=list(lines))
+        }
+        unknown = [code for code in lines if code not in pack_types]
+        if unknown:
+            raise UnknownPackType(codes=unknown)
         handout = Handout.objects.create(
             food_bank_id=site.food_bank_id,
             site=site,
@@ -536,13 +522,27 @@ def record_handout(
             occurred_at=occurred_at,
             recorded_by=recorded_by,
         )
-        pack_types = {row.pack_type.code: row.pack_type for row in rows}
         handout.line_list = HandoutLine.objects.bulk_create(
             [
                 HandoutLine(handout=handout, pack_type=pack_types[code], quantity=q)
                 for code, q in lines.items()
             ]
         )
+        rows = locks.lock_balances(
+            Balance.objects.filter(site=site, pack_type_id__in=[pt.pk for pt in pack_types.values()])
+        )
+        by_code: dict[str, list[Balance]] = defaultdict(list)
+        codes = {pt.pk: code for code, pt in pack_types.items()}
+        for row in rows:
+            by_code[codes[row.pack_type_id]].append(row)
+        plan, shortages = [], []
+        for code, quantity in lines.items():
+            allocations, available = _allocate(by_code.get(code, []), quantity, today=today)
+            if available < quantity:
+                shortages.append(_shortage(code, quantity, available))
+            plan.extend(allocations)
+        if shortages:
+            raise InsufficientStock(shortages=shortages)
         StockMovement.objects.bulk_create(
             [
                 _movement(

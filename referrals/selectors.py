@@ -72,8 +72,26 @@ class RequestDetail:
     consents: list[ConsentRecord]
 
 
+_NEW_HISTORY = "_new_history"
+
+
+def remember_new_history(
+    request: DeliveryRequest, *, events: list[DeliveryRequestEvent], consents: list[ConsentRecord]
+) -> None:
+    """Keep, on a request its service has just created for a new person, the rows of its whole
+    history (nothing was withdrawn yet), so ``history`` answers the caller without reading them back.
+    """
+    for consent in consents:
+        ConsentRecord.withdrawal.related.set_cached_value(consent, None)
+    ordered = sorted(consents, key=lambda c: (c.decided_at, c.pk), reverse=True)
+    setattr(request, _NEW_HISTORY, RequestDetail(request=request, events=list(events), consents=ordered))
+
+
 def history(request: DeliveryRequest) -> RequestDetail:
-    """Load the events and consents of a request already in hand (two queries)."""
+    """Load the events and consents of a request already in hand (two queries; none for a request
+    just filed for a new person, see ``remember_new_history``)."""
+    if (known := getattr(request, _NEW_HISTORY, None)) is not None:
+        return known
     events = list(
         DeliveryRequestEvent.objects.filter(request_id=request.pk).select_related("by").order_by("at", "pk")
     )

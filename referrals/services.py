@@ -191,7 +191,7 @@ def file_delivery_request(
         guard = transaction.atomic() if client_reference else nullcontext()
         try:
             with guard:
-                request = _create_request(
+                request, submitted = _create_request(
                     food_bank_id=food_bank_id,
                     source=DeliveryRequest.Source.AGENCY,
                     agency=agency,
@@ -203,7 +203,7 @@ def file_delivery_request(
         except IntegrityError:
             # Two requests with one reference raced past the check above.
             raise DuplicateClientReference() from None
-        _record_consents(
+        recorded = _record_consents(
             person=person, consents=consents, by=filed_by, organisation_id=agency.pk, request=request
         )
         audit.record(
@@ -214,6 +214,8 @@ def file_delivery_request(
             subject_id=person.pk,
             food_bank_id=food_bank_id,
         )
+    # The person is new, so this is their whole history: the answer needs no query to read it back.
+    selectors.remember_new_history(request, events=[submitted], consents=recorded)
     return request
 
 
@@ -241,7 +243,7 @@ def receive_navi_application(
         person = _create_recipient(
             food_bank_id=food_bank.pk, agency=None, data=recipient, household=household
         )
-        request = _create_request(
+        request, _event = _create_request(
             food_bank_id=food_bank.pk,
             source=DeliveryRequest.Source.NAVI,
             agency=None,
@@ -320,7 +322,8 @@ def _create_recipient(
 
 def _create_request(
     *, food_bank_id: int, source: str, agency, filed_by, recipient: Recipient, needs: NeedsInput, **extra
-) -> DeliveryRequest:
+) -> tuple[DeliveryRequest, DeliveryRequestEvent]:
+    """The request and its first event (``submitted``)."""
     request = DeliveryRequest.objects.create(
         food_bank_id=food_bank_id,
         source=source,
@@ -339,8 +342,10 @@ def _create_request(
         **{key: bool(needs.cooking.get(key, False)) for key in COOKING_KEYS},
         **extra,
     )
-    DeliveryRequestEvent.objects.create(request=request, by=filed_by, from_status="", to_status=S.SUBMITTED)
-    return request
+    event = DeliveryRequestEvent.objects.create(
+        request=request, by=filed_by, from_status="", to_status=S.SUBMITTED
+    )
+    return request, event
 
 
 def _record_consents(
@@ -746,7 +751,7 @@ def create_monthly_requests(*, month: date) -> int:
         )
         try:
             with transaction.atomic():
-                request = _create_request(
+                request, _event = _create_request(
                     food_bank_id=enrolment.food_bank_id,
                     source=DeliveryRequest.Source.PROGRAMME,
                     agency=enrolment.agency,

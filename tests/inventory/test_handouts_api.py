@@ -264,20 +264,22 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
     assert client.get("/api/v1/me/").status_code == 200
 
     # 1 token + user, 1 memberships (cached for the request; the window comes from it),
-    # 1 SAVEPOINT (the service's transaction, nested in the test's), 1 SELECT … FOR UPDATE of the
-    # window's balance rows for both pack types (with their pack types joined), 1 INSERT handout,
-    # 1 INSERT both lines, 1 INSERT both movements, 1 UPDATE of both balances, 1 RELEASE SAVEPOINT.
-    with django_assert_num_queries(9):
+    # 1 SAVEPOINT (the service's transaction, nested in the test's), 1 SELECT of the pack types,
+    # 1 INSERT handout, 1 INSERT both lines, then under the lock: 1 SELECT … FOR UPDATE of the
+    # window's balance rows for both pack types, 1 INSERT both movements, 1 UPDATE of both balances,
+    # 1 RELEASE SAVEPOINT.
+    with django_assert_num_queries(10):
         assert post(client, body).status_code == 201
 
-    # With an Idempotency-Key, the key's claim adds a committed get_or_create (SAVEPOINT, SELECT,
-    # SAVEPOINT, INSERT, RELEASE, RELEASE) and completing it adds a transaction around the work
-    # (SAVEPOINT … RELEASE) plus one UPDATE of the key: 9 + 6 + 3 = 18.
-    with django_assert_num_queries(18):
+    # With an Idempotency-Key, the key's claim adds one INSERT (in the test's transaction wrapped in
+    # SAVEPOINT … RELEASE) and completing it adds a transaction around the work (SAVEPOINT … RELEASE)
+    # plus one UPDATE of the key: 10 + 3 + 3 = 16.
+    with django_assert_num_queries(16):
         assert post(client, body, key="counted").status_code == 201
-    # A replay: token, memberships, the key lookup inside get_or_create's transaction (SAVEPOINT,
-    # SELECT, RELEASE), and the handout with its lines and their pack types (2).
-    with django_assert_num_queries(7):
+    # A replay: token, memberships, the claim's INSERT refused by the unique key (SAVEPOINT, INSERT,
+    # ROLLBACK TO SAVEPOINT, RELEASE), reading the first claim, and the handout with its lines and
+    # their pack types (2). Replays are rare; new keys are the path kept short.
+    with django_assert_num_queries(9):
         assert post(client, body, key="counted").status_code == 201
 
 

@@ -106,7 +106,7 @@ def _index(queries, predicate) -> int:
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_handout_locks_the_balance_rows_in_pk_order_before_writing(network, catalogue, window_staff_a):
+def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network, catalogue, window_staff_a):
     put_stock(network.window_a, pack_type=catalogue.day3, quantity=2)
     put_stock(network.window_a, pack_type=catalogue.day1, quantity=2)
 
@@ -123,9 +123,16 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing(network, cata
     lock = _index(queries, lambda sql: 'FROM "inventory_balance"' in sql)
     assert 'ORDER BY "inventory_balance"."id" ASC' in queries[lock]["sql"]
     assert queries[lock]["sql"].endswith('FOR UPDATE OF "inventory_balance"')
-    first_write = _index(queries, lambda sql: sql.startswith(("INSERT", "UPDATE")))
-    assert lock < first_write
-    assert queries[first_write]["sql"].startswith('INSERT INTO "inventory_handout"')
+    # Before the lock only the handout's own new rows are written (no other transaction can reach
+    # them); every write to shared stock rows (movements, balances) comes after it.
+    before = [q["sql"] for q in queries[:lock] if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert [sql.split(" (")[0] for sql in before] == [
+        'INSERT INTO "inventory_handout"',
+        'INSERT INTO "inventory_handoutline"',
+    ]
+    after = [q["sql"] for q in queries[lock:]]
+    assert any(sql.startswith('INSERT INTO "inventory_stockmovement"') for sql in after)
+    assert any(sql.startswith('UPDATE "inventory_balance"') for sql in after)
 
 
 @pytest.mark.postgres
