@@ -272,7 +272,7 @@ def test_triage_refuses_a_referral_without_consent_with_a_clear_message(
     response = client.post(f"/triage/{request.pk}/refer/", {"target": ""}, follow=True)
     # then it is refused with the reason and nothing is written
     html = response.content.decode()
-    assert "consented" in html or "同意" in html
+    assert "ご本人が相談機関への紹介に同意していないか、同意を撤回しています。紹介できません。" in html
     assert Referral.objects.count() == 0
     assert ReferralEvent.objects.count() == 0
     assert not ProvisionRecord.objects.filter(trigger_type="referral").exists()
