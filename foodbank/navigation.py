@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from inventory import navigation as inventory
+from referrals import navigation as referrals
 from reports import navigation as reports
 from shipping import navigation as shipping
 
@@ -17,15 +18,21 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Administration"), "admin:index", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
+        (referrals.REFERRALS, "referrals:referral-list", False),
+        (referrals.FEEDBACK, "referrals:feedback", False),
         (shipping.BATCHES, "shipping:batches", False),
         (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
-    Role.WINDOW_STAFF: [(inventory.WINDOW, "inventory:window", True)],
+    Role.WINDOW_STAFF: [
+        (inventory.WINDOW, "inventory:window", True),
+        (referrals.INBOX, "referrals:inbox", False),
+    ],
     Role.CASE_WORKER: [
         (_("New delivery request"), "referrals:request-new", False),
         (_("Our delivery requests"), "referrals:request-list", False),
+        (referrals.INBOX, "referrals:inbox", False),
     ],
     Role.VOLUNTEER: [(shipping.PACKING, "shipping:batches", False)],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],

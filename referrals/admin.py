@@ -15,9 +15,13 @@ from .models import (
     DeliveryRequest,
     DeliveryRequestEvent,
     Enrolment,
+    Feedback,
+    HandoutContact,
     NaviApplication,
     Notification,
     Recipient,
+    Referral,
+    ReferralEvent,
 )
 
 
@@ -121,3 +125,50 @@ class EnrolmentAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["pk", "event", "created_at", "sent_at", "skipped"]
+
+
+class ReferralEventInline(admin.TabularInline):
+    model = ReferralEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Referral)
+class ReferralAdmin(AuditedReadOnlyAdmin):
+    """Referrals change only through the inbox, the API and the services; the admin shows the
+    trail. The target's notes and the shared needs stay out of it."""
+
+    list_display = [
+        "reference",
+        "status",
+        "source",
+        "target_site",
+        "target_organisation",
+        "sent_at",
+        "escalated_at",
+        "consent_withdrawn_at",
+    ]
+    list_filter = ["status", "source", "food_bank"]
+    search_fields = ["=id"]
+    date_hierarchy = "sent_at"
+    list_select_related = ["target_site", "target_organisation"]
+    inlines = [ReferralEventInline]
+    exclude = ["needs", "contact_outcome", "outcome"]
+
+
+@admin.register(HandoutContact)
+class HandoutContactAdmin(ReadOnlyAdmin):
+    list_display = ["handout", "recipient", "created_at"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(ReadOnlyAdmin):
+    """Private messages are only for the coordinators (admin users are staff of the food bank)."""
+
+    list_display = ["pk", "received_on", "may_be_published", "food_bank", "recorded_at"]
+    list_filter = ["may_be_published", "food_bank"]

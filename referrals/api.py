@@ -6,6 +6,7 @@ personal data are recorded with ``foodbank.audit.record``.
 """
 
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -20,11 +21,12 @@ from foodbank.api.schema import paginated
 from foodbank.authentication import ApiTokenAuthentication
 from foodbank.idempotency import idempotent_create
 from foodbank.models import AuditEvent, Organisation, Role
-from foodbank.selectors import food_bank_ids, has_role, memberships_for
+from foodbank.selectors import food_bank_ids, has_role, memberships_for, site_ids
 
 from . import selectors, services
 from .exceptions import NoReferralSubject
 from .models import ConsentRecord, DeliveryRequest, Enrolment, HandoutContact, Recipient, Referral
+from .referral_views import contact_recipient
 from .serializers import (
     CancelIn,
     ConsentOut,
@@ -37,6 +39,10 @@ from .serializers import (
     EndEnrolmentIn,
     EnrolmentIn,
     EnrolmentOut,
+    FeedbackIn,
+    FeedbackOut,
+    HandoutContactIn,
+    HandoutContactOut,
     NaviApplicationIn,
     ReferralCloseIn,
     ReferralContactedIn,
@@ -95,7 +101,7 @@ def _render(obj: DeliveryRequest) -> dict:
 def _render_created(obj: DeliveryRequest) -> dict:
     """A request just created by this process: its recipient, agency and filer are in hand, only
     the history is read (two queries)."""
-    return DeliveryRequestOut(selectors.history(obj)).data
+    return DeliveryRequestOut(selectors.history(obj, just_created=True)).data
 
 
 def _agency_for(user, requested: int | None) -> Organisation:
@@ -635,3 +641,120 @@ class ReferralCloseView(APIView):
             referral_id=referral.pk, by=request.user, outcome=data.validated_data["outcome"].strip()
         )
         return Response(_render_referral(referral.pk))
+
+
+# --- Feedback from recipients ---------------------------------------------------------------------
+
+
+class FeedbackListCreateView(APIView):
+    """Recipients' messages (coordinators only: private ones included). Only ``may_be_published``
+    messages ever leave the coordinator (exports, reports)."""
+
+    @extend_schema(tags=REFERRAL_TAGS, responses={200: paginated(FeedbackOut), 403: REFUSALS[403]})
+    def get(self, request):
+        _require_roles(request.user, Role.COORDINATOR)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(selectors.visible_feedback(request.user), request, view=self)
+        return paginator.get_paginated_response(FeedbackOut(page, many=True).data)
+
+    @extend_schema(tags=REFERRAL_TAGS, request=FeedbackIn, responses={201: FeedbackOut, **REFUSALS})
+    def post(self, request):
+        _require_roles(request.user, Role.COORDINATOR)
+        data_in = FeedbackIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        food_banks = food_bank_ids(request.user, Role.COORDINATOR)
+        food_bank_id = data["food_bank"]
+        if food_bank_id is None:
+            if len(food_banks) > 1:
+                raise serializers.ValidationError({"food_bank": [_("Say which food bank.")]})
+            food_bank_id = next(iter(food_banks))
+        elif food_bank_id not in food_banks:
+            raise serializers.ValidationError({"food_bank": [_("Not a food bank you coordinate.")]})
+        recipient_id = data["recipient"]
+        if (
+            recipient_id is not None
+            and not Recipient.objects.filter(pk=recipient_id, food_bank_id=food_bank_id).exists()
+        ):
+            raise serializers.ValidationError({"recipient": [_("No such person.")]})
+        feedback = services.record_feedback(
+            food_bank_id=food_bank_id,
+            by=request.user,
+            message=data["message"].strip(),
+            may_be_published=data["may_be_published"],
+            received_on=data.get("received_on") or timezone.localdate(),
+            recipient_id=recipient_id,
+        )
+        return Response(FeedbackOut(feedback).data, status=status.HTTP_201_CREATED)
+
+
+# --- The contact behind a window handout ----------------------------------------------------------
+
+
+class HandoutReferralContactView(APIView):
+    """At a handout where the person ticked ``referral_consent``: their name, contact and what they
+    agree may be passed on, recorded by window staff of that window. The coordinator then refers
+    them (``POST referrals/`` with ``{handout}``)."""
+
+    @extend_schema(
+        tags=REFERRAL_TAGS,
+        request=HandoutContactIn,
+        responses={201: HandoutContactOut, **REFUSALS},
+        description=(
+            "Window staff of the handout's window only: 403 for other roles, 404 for a handout of "
+            "another window. 409 `consent_required` when the handout carries no referral consent "
+            "(or was voided), 409 `contact_already_recorded` the second time. Nothing is written "
+            "on a refusal."
+        ),
+    )
+    def post(self, request, pk: int):
+        from inventory.models import Handout
+        from inventory.selectors import visible_handouts
+
+        _require_roles(request.user, Role.WINDOW_STAFF)
+        try:
+            handout = (
+                visible_handouts(request.user)
+                .filter(site_id__in=site_ids(request.user, Role.WINDOW_STAFF))
+                .select_related("site")
+                .get(pk=pk)
+            )
+        except Handout.DoesNotExist:
+            raise Http404 from None
+        data_in = HandoutContactIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = data_in.validated_data
+        contact = services.record_handout_contact(
+            handout_id=handout.pk,
+            by=request.user,
+            recipient=contact_recipient(
+                site=handout.site,
+                name=data["name"].strip(),
+                name_kana=data["name_kana"].strip(),
+                is_pseudonym=data["is_pseudonym"],
+                phone=data["phone"],
+            ),
+            household_type=handout.household_type,
+            household_size=handout.household_size,
+            method=data["method"],
+            witness_name=data["witness_name"].strip(),
+            data_categories=data["data_categories"],
+        )
+        consent = ConsentRecord.objects.filter(recipient_id=contact.recipient_id).get()
+        return Response(
+            HandoutContactOut(
+                {
+                    "id": contact.pk,
+                    "handout": handout.pk,
+                    "recipient": contact.recipient_id,
+                    "consent": {
+                        "id": consent.pk,
+                        "purpose": consent.purpose,
+                        "data_categories": consent.data_categories,
+                        "method": consent.method,
+                    },
+                    "created_at": contact.created_at,
+                }
+            ).data,
+            status=status.HTTP_201_CREATED,
+        )

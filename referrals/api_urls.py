@@ -33,4 +33,10 @@ urlpatterns = [
     ),
     path("referrals/<int:pk>/contacted/", api.ReferralContactedView.as_view(), name="api-referral-contacted"),
     path("referrals/<int:pk>/close/", api.ReferralCloseView.as_view(), name="api-referral-close"),
+    path("feedback/", api.FeedbackListCreateView.as_view(), name="api-feedback"),
+    path(
+        "handouts/<int:pk>/referral-contact/",
+        api.HandoutReferralContactView.as_view(),
+        name="api-handout-referral-contact",
+    ),
 ]

@@ -1,7 +1,9 @@
 """Demo data of `referrals`: requests in several states from both demo case workers, a Navi
-self-referral and a monthly-programme enrolment. Loaded by `manage.py load_demo_data` after the
-network. Idempotent: each demo request has a fixed agency reference (or Navi application id) and is
-only created, and moved through its states, when it does not exist yet."""
+self-referral, a monthly-programme enrolment, two referrals back to consultation services (one in
+window_sapporo's inbox) and two messages of feedback (one private). Loaded by
+`manage.py load_demo_data` after the network. Idempotent: each demo request has a fixed agency
+reference (or Navi application id) and is only created, and moved through its states, when it does
+not exist yet; a request is referred once; feedback is added to a food bank that has none."""
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -10,7 +12,7 @@ from foodbank.models import Organisation, Role
 from foodbank.postal import lookup
 
 from . import services
-from .models import ConsentRecord, DeliveryRequest, Enrolment, NaviApplication
+from .models import ConsentRecord, DeliveryRequest, Enrolment, Feedback, NaviApplication, Referral
 
 Purpose = ConsentRecord.Purpose
 
@@ -152,6 +154,79 @@ def load(*, food_bank: Organisation, stdout=None) -> None:
     created += _load_navi(food_bank=food_bank, navi=users.get("navi"))
     if stdout is not None and created:
         stdout.write(f"  Delivery requests: {created} demo requests created.")
+    referred = _load_referrals(food_bank=food_bank, coordinator=coordinator)
+    if stdout is not None and referred:
+        stdout.write(f"  Referrals: {referred} demo referrals sent.")
+    _load_feedback(food_bank=food_bank, coordinator=coordinator)
+
+
+# (agency reference of the request, needs the person chose to share, steps the target took)
+DEMO_REFERRALS = [
+    # Proposed: the Sapporo window (same municipality). Left unacknowledged: window_sapporo's inbox
+    # has one to work on.
+    ("DEMO-S-001", "生活保護の申請後の生活について相談したい。子どもの保育園のことも。", []),
+    # Proposed: 江別市社会福祉協議会 (an agency in the person's municipality), already contacted.
+    ("DEMO-E-001", "仕事探しと家計の立て直しを相談したい。", ["acknowledge", "contact"]),
+]
+
+
+def _load_referrals(*, food_bank: Organisation, coordinator) -> int:
+    if coordinator is None:
+        return 0
+    created = 0
+    for reference, needs, steps in DEMO_REFERRALS:
+        request = DeliveryRequest.objects.filter(food_bank=food_bank, client_reference=reference).first()
+        if request is None or Referral.objects.filter(delivery_request=request).exists():
+            continue
+        referral = services.create_referral(
+            by=coordinator,
+            recipient_id=request.recipient_id,
+            source=Referral.Source.DELIVERY_REQUEST,
+            delivery_request_id=request.pk,
+            needs=needs,
+        )
+        target_staff = _target_user(referral) or coordinator
+        if "acknowledge" in steps:
+            services.acknowledge_referral(referral_id=referral.pk, by=target_staff)
+        if "contact" in steps:
+            services.record_referral_contact(
+                referral_id=referral.pk,
+                by=target_staff,
+                contacted_on=timezone.localdate(),
+                outcome="電話で面談の日程を調整した。",
+            )
+        created += 1
+    return created
+
+
+def _target_user(referral: Referral):
+    """Someone working for the referral's target (its staff act in the demo), or None."""
+    from foodbank.models import Membership
+
+    if referral.target_site_id:
+        membership = Membership.objects.filter(site_id=referral.target_site_id).first()
+    else:
+        membership = Membership.objects.filter(organisation_id=referral.target_organisation_id).first()
+    return membership.user if membership else None
+
+
+DEMO_FEEDBACK = [
+    ("届いた箱を開けて子どもが喜んでいました。本当に助かりました。", True),
+    ("近所の人に知られたくないので、箱に団体名を書かないでほしい。", False),
+]
+
+
+def _load_feedback(*, food_bank: Organisation, coordinator) -> None:
+    if coordinator is None or Feedback.objects.filter(food_bank=food_bank).exists():
+        return
+    for message, may_be_published in DEMO_FEEDBACK:
+        services.record_feedback(
+            food_bank_id=food_bank.pk,
+            by=coordinator,
+            message=message,
+            may_be_published=may_be_published,
+            received_on=timezone.localdate(),
+        )
 
 
 def _move(pk: int, steps: list[str], *, coordinator, volunteer, agency_user) -> None:

@@ -47,3 +47,9 @@ class NoReferralSubject(DomainError):
     code = "no_referral_subject"
     status_code = 409
     default_message = _("This handout has no named person to refer: record their name and contact first.")
+
+
+class ContactAlreadyRecorded(DomainError):
+    code = "contact_already_recorded"
+    status_code = 409
+    default_message = _("The person's name and contact were already recorded for this handout.")

@@ -252,3 +252,71 @@ class DeliveryRequestForm(forms.Form):
             if index < len(self._extra_fields):
                 return self._extra_fields[index]
         return None  # shown above the form
+
+
+# --- Referrals back to consultation services ------------------------------------------------------
+
+SHAREABLE_CATEGORIES = [
+    ("identity", _("Name")),
+    ("contact", _("Phone number")),
+    ("household", _("Household")),
+    ("situation", _("Situation")),
+]
+
+
+class ReferralContactForm(forms.Form):
+    """The target reached the person (one per referral on the inbox page: use a prefix)."""
+
+    contacted_on = forms.DateField(
+        label=_("Date of contact"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    outcome = forms.CharField(
+        label=_("Outcome of the contact"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReferralCloseForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome of the referral"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class FeedbackForm(forms.Form):
+    message = forms.CharField(label=_("Message"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    publication = forms.ChoiceField(
+        label=_("May it be published?"),
+        choices=[
+            ("private", _("Private: only the food bank's coordinators read it")),
+            ("publish", _("May be published (reports, exports, leaflets)")),
+        ],
+        widget=forms.RadioSelect,
+        initial="private",
+    )
+
+
+class HandoutContactForm(forms.Form):
+    """Window staff: the person at a handout who asked to be referred gives a name and contact."""
+
+    name = forms.CharField(label=_("Name (a pseudonym is fine)"), max_length=64)
+    is_pseudonym = forms.BooleanField(label=_("This is a pseudonym"), required=False)
+    name_kana = forms.CharField(label=_("Name (kana)"), max_length=64, required=False)
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("What the person agrees may be passed to the consultation service"),
+        choices=SHAREABLE_CATEGORIES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["identity", "contact"],
+    )
+    method = forms.ChoiceField(
+        label=_("How the consent was given"),
+        choices=[("verbal", _("Verbal, with me as witness")), ("signed_form", _("Signed form"))],
+        widget=forms.RadioSelect,
+        initial="verbal",
+    )

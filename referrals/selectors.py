@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import holidays
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
 from foodbank.models import Organisation, Role, Site
@@ -70,6 +70,8 @@ class RequestDetail:
     request: DeliveryRequest
     events: list[DeliveryRequestEvent]
     consents: list[ConsentRecord]
+    # Referrals made from the request (their status only: never the target's notes or outcome).
+    referrals: list[Referral] = field(default_factory=list)
 
 
 _NEW_HISTORY = "_new_history"
@@ -87,9 +89,10 @@ def remember_new_history(
     setattr(request, _NEW_HISTORY, RequestDetail(request=request, events=list(events), consents=ordered))
 
 
-def history(request: DeliveryRequest) -> RequestDetail:
-    """Load the events and consents of a request already in hand (two queries; none for a request
-    just filed for a new person, see ``remember_new_history``)."""
+def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestDetail:
+    """Load the events, consents and referrals of a request already in hand (three queries; two
+    for a request ``just_created``, which cannot have been referred yet; none for a request just
+    filed for a new person, see ``remember_new_history``)."""
     if (known := getattr(request, _NEW_HISTORY, None)) is not None:
         return known
     events = list(
@@ -100,7 +103,8 @@ def history(request: DeliveryRequest) -> RequestDetail:
         .select_related("withdrawal")
         .order_by("-decided_at", "-pk")
     )
-    return RequestDetail(request=request, events=events, consents=consents)
+    referrals = [] if just_created else referrals_of_request(request.pk)
+    return RequestDetail(request=request, events=events, consents=consents, referrals=referrals)
 
 
 def request_detail(user, pk: int) -> RequestDetail:
@@ -408,6 +412,73 @@ def enrolments_due(*, month: date) -> QuerySet[Enrolment]:
 # --- Referrals back to consultation services ------------------------------------------------------
 
 
+def may_use_target_inbox(user) -> bool:
+    """Roles that may be the staff of a referral's target: window staff and partner agencies'
+    staff (the inbox page; coordinators follow referrals on their own page)."""
+    return has_role(user, Role.WINDOW_STAFF, Role.CASE_WORKER)
+
+
+def _target_scope(user) -> Q:
+    condition = Q(pk__in=[])
+    windows = site_ids(user, Role.WINDOW_STAFF)
+    if windows:
+        condition |= Q(target_site_id__in=windows)
+    organisations = organisation_ids(user, Role.WINDOW_STAFF, Role.CASE_WORKER)
+    if organisations:
+        condition |= Q(target_organisation_id__in=organisations)
+    return condition
+
+
+def inbox_referrals(user) -> QuerySet[Referral]:
+    """The target's inbox: referrals addressed to the user's window (window staff) or to their
+    organisation (its staff), whatever other roles the user has. Open ones first, then newest."""
+    return (
+        Referral.objects.filter(_target_scope(user))
+        .select_related("recipient", "target_site", "target_organisation", "delivery_request", "consent")
+        .order_by(
+            Case(When(status=Referral.Status.CLOSED, then=1), default=0),
+            "-sent_at",
+            "-pk",
+        )
+    )
+
+
+def is_window_staff_of(user, site_id: int) -> bool:
+    return site_id in site_ids(user, Role.WINDOW_STAFF)
+
+
+def open_referral_count(user, *, site_id: int) -> int:
+    """Open referrals addressed to one window the user works at (the badge on the window page)."""
+    if not is_window_staff_of(user, site_id):
+        return 0
+    return Referral.objects.filter(target_site_id=site_id).exclude(status=Referral.Status.CLOSED).count()
+
+
+def referral_trail(user) -> QuerySet[Referral]:
+    """The coordinator's list: every referral of their food banks, newest first."""
+    return (
+        Referral.objects.filter(food_bank_id__in=food_bank_ids(user, Role.COORDINATOR))
+        .select_related("recipient", "target_site", "target_organisation", "delivery_request", "created_by")
+        .order_by("-sent_at", "-pk")
+    )
+
+
+def handout_contacts_waiting(user) -> QuerySet:
+    """Named people behind window handouts who asked to be referred and have no referral yet
+    (coordinator's food banks), oldest first."""
+    from .models import HandoutContact
+
+    referred = Referral.objects.filter(handout_id=OuterRef("handout_id"))
+    return (
+        HandoutContact.objects.filter(
+            recipient__food_bank_id__in=food_bank_ids(user, Role.COORDINATOR), handout__voided_at__isnull=True
+        )
+        .exclude(Exists(referred))
+        .select_related("recipient", "handout__site")
+        .order_by("created_at", "pk")
+    )
+
+
 def may_use_referral_inbox(user) -> bool:
     """Roles that read referrals at all: coordinators, window staff and partner agencies' staff."""
     return has_role(user, Role.COORDINATOR, Role.WINDOW_STAFF, Role.CASE_WORKER)
@@ -416,16 +487,10 @@ def may_use_referral_inbox(user) -> bool:
 def visible_referrals(user) -> QuerySet[Referral]:
     """Referrals ``user`` may see: all of their food bank's (coordinator); those addressed to
     their window (window staff) or to their organisation (its staff). Nothing for other roles."""
-    condition = Q(pk__in=[])
+    condition = _target_scope(user)
     coordinator_of = food_bank_ids(user, Role.COORDINATOR)
     if coordinator_of:
         condition |= Q(food_bank_id__in=coordinator_of)
-    windows = site_ids(user, Role.WINDOW_STAFF)
-    if windows:
-        condition |= Q(target_site_id__in=windows)
-    organisations = organisation_ids(user, Role.WINDOW_STAFF, Role.CASE_WORKER)
-    if organisations:
-        condition |= Q(target_organisation_id__in=organisations)
     return Referral.objects.filter(condition).select_related(
         "recipient", "target_site", "target_organisation", "delivery_request", "consent"
     )

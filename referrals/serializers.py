@@ -17,6 +17,7 @@ from .models import (
     Enrolment,
     ExtraItem,
     HouseholdType,
+    Referral,
     SituationCategory,
     TimeSlot,
 )
@@ -611,6 +612,19 @@ class DeliveryRequestSummaryOut(serializers.Serializer):
         }
 
 
+class RequestReferralOut(serializers.Serializer):
+    """A referral made from the request, as its case worker sees it: that it was made and its
+    status; never the target's notes or outcome."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField(help_text="RF- and six digits.")
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    target_name = serializers.CharField(help_text="The consultation window or agency.")
+    sent_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    consent_withdrawn = serializers.BooleanField()
+
+
 class DeliveryRequestOut(serializers.Serializer):
     """A request with everything its agency and the coordinators may see, and its history.
     Renders a ``selectors.RequestDetail`` (request, events, consents) without further queries."""
@@ -650,6 +664,9 @@ class DeliveryRequestOut(serializers.Serializer):
     events = EventOut(many=True)
     consents = ConsentOut(many=True)
     navi = NaviAnswersOut(allow_null=True, help_text="The Navi's answers, for self-referrals.")
+    referrals = RequestReferralOut(
+        many=True, help_text="Referrals to consultation services made for the person (status only)."
+    )
 
     def to_representation(self, detail: RequestDetail) -> dict:
         r = detail.request
@@ -718,6 +735,18 @@ class DeliveryRequestOut(serializers.Serializer):
             "events": [event_out.to_representation(e) for e in detail.events],
             "consents": [consent_out.to_representation(c) for c in detail.consents],
             "navi": self._navi(r),
+            "referrals": [
+                {
+                    "id": ref.pk,
+                    "reference": ref.reference,
+                    "status": ref.status,
+                    "target_name": ref.target.name,
+                    "sent_at": _dt(ref.sent_at),
+                    "closed_at": _dt(ref.closed_at),
+                    "consent_withdrawn": ref.withdrawn,
+                }
+                for ref in detail.referrals
+            ],
         }
 
     @staticmethod
@@ -886,3 +915,80 @@ def referral_out(referral, events) -> dict:
             ],
         }
     ).data
+
+
+# --- Feedback and the contact behind a window handout ---------------------------------------------
+
+
+class FeedbackIn(serializers.Serializer):
+    message = serializers.CharField(max_length=4000)
+    may_be_published = serializers.BooleanField(
+        help_text="The person said it may be published (exports, reports). Private otherwise: required, "
+        "so that nobody publishes by default."
+    )
+    received_on = serializers.DateField(required=False, help_text="Default: today.")
+    recipient = serializers.IntegerField(required=False, allow_null=True, default=None)
+    food_bank = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Only for coordinators of several."
+    )
+
+
+class FeedbackOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    message = serializers.CharField()
+    may_be_published = serializers.BooleanField()
+    received_on = serializers.DateField()
+    recipient = serializers.IntegerField(allow_null=True, source="recipient_id")
+    recorded_at = serializers.DateTimeField()
+
+
+SHAREABLE = ["identity", "contact", "household", "situation"]
+
+
+class HandoutContactIn(serializers.Serializer):
+    """The person at a window handout (with ``referral_consent``) who gave a name and contact."""
+
+    name = serializers.CharField(max_length=64, help_text="A pseudonym is fine (set is_pseudonym).")
+    is_pseudonym = serializers.BooleanField(default=False)
+    name_kana = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=SHAREABLE),
+        min_length=1,
+        default=["identity", "contact"],
+        help_text="What the person agrees may be passed to the consultation service.",
+    )
+    method = serializers.ChoiceField(
+        choices=ConsentRecord.Method.choices,
+        default=ConsentRecord.Method.VERBAL,
+        help_text="`verbal` (you are the witness unless witness_name says otherwise) or `signed_form`.",
+    )
+    witness_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", help_text="Default: you."
+    )
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalise_phone(value)
+        except FieldErrors as exc:
+            raise serializers.ValidationError(exc.errors["phone"]) from None
+
+    def validate_method(self, value: str) -> str:
+        if value == ConsentRecord.Method.ELECTRONIC:
+            raise serializers.ValidationError(_("At a window, consent is verbal or on a signed form."))
+        return value
+
+
+class HandoutContactConsentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    purpose = serializers.CharField()
+    data_categories = serializers.ListField(child=serializers.CharField())
+    method = serializers.CharField()
+
+
+class HandoutContactOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    handout = serializers.IntegerField()
+    recipient = serializers.IntegerField()
+    consent = HandoutContactConsentOut()
+    created_at = serializers.DateTimeField()

@@ -30,6 +30,7 @@ from . import locks, selectors
 from .exceptions import (
     ConsentAlreadyWithdrawn,
     ConsentRequired,
+    ContactAlreadyRecorded,
     DuplicateApplication,
     DuplicateClientReference,
     NoReferralTarget,
@@ -996,11 +997,15 @@ def record_handout_contact(
     household_size: int,
     method: str = ConsentRecord.Method.VERBAL,
     witness_name: str = "",
+    data_categories: Sequence[str] | None = None,
 ) -> HandoutContact:
     """At a window handout where the person ticked ``referral_consent`` and gave a name and
     contact: record them as a recipient with a consent to referral (verbal, the window staff
     member as witness by default), linked to the handout. ``ConsentRequired`` when the handout
-    carries no referral consent; ``ValueError`` when a contact was already recorded."""
+    carries no referral consent (or was voided); ``ContactAlreadyRecorded`` when a contact was
+    already recorded (nothing written).
+    ``data_categories`` are what the person agreed may be passed on (default: the referral
+    consent's usual scope). The caller checks that ``by`` works at the handout's window."""
     from inventory.models import Handout
 
     with transaction.atomic():
@@ -1008,7 +1013,7 @@ def record_handout_contact(
         if not handout.referral_consent or handout.voided_at is not None:
             raise ConsentRequired(_("The person did not consent to a referral at this handout."))
         if HandoutContact.objects.filter(handout_id=handout_id).exists():
-            raise ValueError("A contact was already recorded for this handout.")
+            raise ContactAlreadyRecorded()
         person = _create_recipient(
             food_bank_id=handout.food_bank_id,
             agency=handout.site.organisation,
@@ -1023,12 +1028,18 @@ def record_handout_contact(
                     method=method,
                     witness_name=witness_name or (by.get_full_name() or by.get_username()),
                     decided_at=handout.occurred_at,
+                    data_categories=data_categories,
                 )
             ],
             by=by,
             organisation_id=handout.site.organisation_id,
         )
-        contact = HandoutContact.objects.create(handout=handout, recipient=person)
+        try:
+            with transaction.atomic():
+                contact = HandoutContact.objects.create(handout=handout, recipient=person)
+        except IntegrityError:
+            # Two taps raced past the check above: the first one's contact stands.
+            raise ContactAlreadyRecorded() from None
         audit.record(
             actor=by,
             action=AuditEvent.Action.CREATE,

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,6 +22,7 @@ from foodbank.selectors import has_role
 from . import selectors, services
 from .forms import COOKING_CHOICES, DeliveryRequestForm
 from .models import DeliveryRequest, ExtraItem
+from .referral_views import referral_proposals
 from .serializers import (
     DeliveryRequestIn,
     agency_consent_inputs,
@@ -134,8 +136,18 @@ def request_detail(request, pk: int):
             "consents": detail.consents,
             "can_cancel": obj.status in selectors.CANCELLABLE and selectors.may_cancel(request.user, obj),
             "can_triage": obj.status == S.SUBMITTED and selectors.is_coordinator_of(request.user, obj),
+            "referrals": detail.referrals,
+            "referral": _referral_info(request.user, obj, detail),
         },
     )
+
+
+def _referral_info(user, obj: DeliveryRequest, detail) -> dict | None:
+    """The coordinator's referral form on the request's page (proposed target, override)."""
+    if detail.referrals or not selectors.is_coordinator_of(user, obj):
+        return None
+    info = referral_proposals([obj])[obj.pk]
+    return info if info["consent"] else None
 
 
 def _extra_label(extra: dict) -> str:
@@ -184,6 +196,8 @@ def triage(request):
         "referrals/triage.html",
         {
             "queue": queue,
+            "referral_info": referral_proposals(queue),
+            "triage_url": reverse("referrals:triage"),
             "cutoff": selectors.cutoff_at(),
             "left_hours": int(left.total_seconds() // 3600) if left else None,
             "left_minutes": int(left.total_seconds() % 3600 // 60) if left else None,

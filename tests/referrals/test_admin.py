@@ -19,7 +19,18 @@ def admin_client_with_coordinator(client, coordinator):
 
 
 @pytest.mark.parametrize(
-    "model", ["deliveryrequest", "recipient", "consentrecord", "naviapplication", "enrolment", "notification"]
+    "model",
+    [
+        "deliveryrequest",
+        "recipient",
+        "consentrecord",
+        "naviapplication",
+        "enrolment",
+        "notification",
+        "referral",
+        "handoutcontact",
+        "feedback",
+    ],
 )
 def test_changelists_render(admin_client_with_coordinator, submitted, model):
     response = admin_client_with_coordinator.get(f"/admin/referrals/{model}/")
@@ -48,3 +59,24 @@ def test_opening_a_request_is_recorded_and_nothing_is_editable(
     )
     post = admin_client_with_coordinator.post(f"/admin/referrals/deliveryrequest/{submitted.pk}/change/", {})
     assert post.status_code == 403
+
+
+def test_opening_a_referral_is_recorded_and_its_notes_are_left_out(
+    admin_client_with_coordinator, network, coordinator, submitted
+):
+    from referrals import services
+
+    referral = services.create_referral(
+        by=coordinator,
+        recipient_id=submitted.recipient_id,
+        source="delivery_request",
+        delivery_request_id=submitted.pk,
+        needs="借金の相談をしたい",
+    )
+    response = admin_client_with_coordinator.get(f"/admin/referrals/referral/{referral.pk}/change/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "借金の相談" not in html
+    assert 'name="_save"' not in html
+    event = AuditEvent.objects.get(action="view", object_type="referral")
+    assert (event.object_id, event.subject_id) == (str(referral.pk), submitted.recipient_id)

@@ -98,8 +98,8 @@ def test_detail_takes_a_fixed_number_of_queries(api, submitted, coordinator, dja
 
     # 1 token with user, 1 memberships, 1 the request with recipient, agency, filer and Navi
     # answers joined, 1 its events with their users, 1 the person's consents with withdrawals,
-    # 1 the audit event. Five events or fifty, the same six.
-    with django_assert_num_queries(6):
+    # 1 its referrals with their targets, 1 the audit event. Five events or fifty, the same seven.
+    with django_assert_num_queries(7):
         response = client.get(f"{URL}{submitted.pk}/")
 
     assert response.status_code == 200

@@ -10,13 +10,26 @@ from referrals.models import (
     DeliveryRequest,
     DeliveryRequestEvent,
     Enrolment,
+    Feedback,
     NaviApplication,
     Recipient,
+    Referral,
+    ReferralEvent,
 )
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Recipient, DeliveryRequest, DeliveryRequestEvent, ConsentRecord, NaviApplication, Enrolment]
+MODELS = [
+    Recipient,
+    DeliveryRequest,
+    DeliveryRequestEvent,
+    ConsentRecord,
+    NaviApplication,
+    Enrolment,
+    Referral,
+    ReferralEvent,
+    Feedback,
+]
 
 
 def _snapshot():
@@ -55,3 +68,21 @@ def test_demo_has_requests_in_several_states_from_both_case_workers():
     number = shipped.tracking_number
     assert len(number) == 12
     assert int(number[:11]) % 7 == int(number[11])
+
+
+def test_demo_window_sapporo_has_a_referral_in_its_inbox(client):
+    from django.contrib.auth import get_user_model
+
+    from referrals import selectors
+
+    call_command("load_demo_data", quiet=True)
+
+    user = get_user_model().objects.get(username="window_sapporo")
+    inbox = list(selectors.inbox_referrals(user))
+    assert [(r.status, r.target_site.code) for r in inbox] == [("sent", "window-sapporo")]
+    ebetsu = Referral.objects.get(target_organisation__code="ebetsu-shakyo")
+    assert ebetsu.status == "contacted"
+    assert sorted(Feedback.objects.values_list("may_be_published", flat=True)) == [False, True]
+    client.force_login(user)
+    html = client.get("/referrals/inbox/").content.decode()
+    assert "北野 さくら" in html

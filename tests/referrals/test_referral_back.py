@@ -247,3 +247,40 @@ def test_acknowledged_referral_is_not_escalated(network, coordinator, submitted)
     services.acknowledge_referral(referral_id=referral.pk, by=coordinator)
     Referral.objects.filter(pk=referral.pk).update(sent_at=timezone.now() - timedelta(days=30))
     assert services.escalate_overdue_referrals() == 0
+
+
+def test_a_referral_consent_not_covering_consultation_services_is_refused(
+    network, coordinator, case_worker_a
+):
+    # given a referral consent whose recipients of the data are only the referring agency
+    request = services.file_delivery_request(
+        filed_by=case_worker_a,
+        agency=network.agency_a,
+        recipient=recipient_input(),
+        household=services.HouseholdInput(type="single", adults=1),
+        needs=services.NeedsInput(situation_category="job_loss"),
+        consents=[
+            services.ConsentInput(purpose=Purpose.SHARE_WITH_FOODBANK),
+            services.ConsentInput(purpose=Purpose.REFERRAL, data_recipients=["referring_agency"]),
+        ],
+    )
+    # when / then
+    with pytest.raises(ConsentRequired):
+        refer(request, coordinator)
+    assert Referral.objects.count() == 0
+    assert ProvisionRecord.objects.filter(trigger_type="referral").count() == 0
+
+
+def test_a_later_refusal_of_referral_is_refused(network, coordinator, submitted):
+    # given the person first agreed to referral, then said no (a new decision, not a withdrawal)
+    services.record_consent(
+        recipient_id=submitted.recipient_id,
+        data=services.ConsentInput(purpose=Purpose.REFERRAL, decision=ConsentRecord.Decision.REFUSED),
+        by=coordinator,
+        organisation_id=network.food_bank.pk,
+    )
+    # when / then
+    with pytest.raises(ConsentRequired):
+        refer(submitted, coordinator)
+    assert Referral.objects.count() == 0
+    assert ReferralEvent.objects.count() == 0
