@@ -18,6 +18,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
         (shipping.BATCHES, "shipping:batches", False),
+        (shipping.PANTRY, "shipping:pantry", False),
         (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
