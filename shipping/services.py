@@ -593,10 +593,11 @@ def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Par
     """A coordinator voids a parcel that has not been handed over. Returns the parcel and what staff
     must still do by hand at the carrier ("" when nothing).
 
-    In one transaction, locking the batch, then the parcel (shipping.locks order), then what the
-    other apps lock: the parcel becomes ``void`` with one event; its stock goes back (an active
-    reservation is released with ``inventory.services.release_reservation``; a packed box is
-    unpacked with ``return_packed_stock``); what it was made for leaves the batch — with
+    In one transaction, locking the parcel, then the batch (the order ``build_chunk`` takes them:
+    its parcels, then the batch row it counts chunks on), then what the other apps lock: the
+    parcel becomes ``void`` with one event; its stock goes back (an active reservation is released
+    with ``inventory.services.release_reservation``; a packed box is unpacked with
+    ``return_packed_stock``); what it was made for leaves the batch — with
     ``reason="rebook"`` a delivery request is approved again and a restock or pantry shipment
     approved again, so the next batch books a new parcel; with ``reason="cancel"`` they are
     cancelled; and the batch's documents are written again without it. After commit the
@@ -612,14 +613,13 @@ def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Par
         raise ValueError(f"Unknown void reason {reason!r}")
     cancel = reason == Parcel.VoidReason.CANCEL
     actor = by if getattr(by, "pk", None) else None
-    batch_id = Parcel.objects.filter(pk=parcel_id).values_list("batch_id", flat=True).get()
     with transaction.atomic():
-        batch = locks.lock_batch(batch_id) if batch_id else None
         parcel = locks.lock_parcel(parcel_id)
         if parcel.status == S.VOID:
             return parcel, ""
         if parcel.status not in VOIDABLE:
             raise InvalidTransition(status=parcel.status, requested=S.VOID)
+        batch = locks.lock_batch(parcel.batch_id) if parcel.batch_id else None
         packed = parcel.status in PACKED_OR_LATER
         exported = bool(
             batch and BatchDocument.objects.filter(batch=batch, kind__in=(K.CARRIER_CSV, K.LABELS)).exists()
@@ -661,19 +661,26 @@ def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Par
     return parcel, "" if result.done else result.instructions
 
 
+def handed_over_statuses(account: CarrierAccount) -> tuple[str, ...]:
+    """Which packed parcels go to the courier: with Yamato only those whose B2 label was issued (a
+    box without its label cannot be picked up); with the local carrier every packed one."""
+    return (S.LABEL_ISSUED,) if account.carrier == "yamato" else (S.PACKED, S.LABEL_ISSUED)
+
+
 def mark_handed_over(*, batch_id: int, by=None) -> int:
-    """The courier (or the partner, or the driver) took the batch's packed boxes: every packed or
-    label-issued parcel becomes ``handed_over`` with an event. Delivery requests without a tracking
-    number (hand delivery, pick-up) move to shipped here; those with one moved when their label was
-    issued. Locks the batch, then the parcels (pk order), then the requests. Handing over twice
-    changes nothing; returns the number of parcels handed over now. Parcels not packed yet stay."""
+    """The courier (or the partner, or the driver) took the batch's packed boxes: every parcel ready
+    to go (``handed_over_statuses``) becomes ``handed_over`` with an event. Delivery requests
+    without a tracking number (hand delivery, pick-up) move to shipped here; those with one moved
+    when their label was issued. Locks the parcels (pk order), then the requests; not the batch
+    (``void_parcel`` takes a parcel, then the batch). Handing over twice changes nothing; returns
+    the number of parcels handed over now. Parcels not ready stay as they are."""
     from referrals import services as referral_services
 
     actor = by if getattr(by, "pk", None) else None
+    account = CarrierAccount.objects.get(batches__pk=batch_id)
     with transaction.atomic():
-        locks.lock_batch(batch_id)
         parcels = locks.lock_parcels(
-            Parcel.objects.filter(batch_id=batch_id, status__in=(S.PACKED, S.LABEL_ISSUED))
+            Parcel.objects.filter(batch_id=batch_id, status__in=handed_over_statuses(account))
         )
         now = timezone.now()
         events = [

@@ -7,7 +7,7 @@ from foodbank.models import Organisation
 from shipping.models import PantryShipment, Parcel, ParcelEvent
 from tests.factories import OrganisationFactory
 
-from .integration import approved_requests, run_batch, tomorrow_batch
+from .integration import approved_requests, make_local_account, run_batch, tomorrow_batch
 
 pytestmark = pytest.mark.django_db
 
@@ -141,13 +141,19 @@ def test_volunteer_may_not_void_nor_hand_over_and_nothing_changes(client, volunt
     assert ParcelEvent.objects.count() == events
 
 
-def test_coordinator_records_the_hand_over_from_the_batch_page(client, coordinator, volunteer, built):
-    parcel = Parcel.objects.filter(batch=built).first()
+def test_coordinator_records_the_hand_over_from_the_batch_page(
+    client, network, coordinator, volunteer, stocked, case_worker_a
+):
+    # given a hand-delivery batch of two requests, one of them packed
+    account = make_local_account(network.food_bank, takes_requests=True, name="自社便")
+    approved_requests(2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+    batch = run_batch(tomorrow_batch(account).pk)
+    parcel = Parcel.objects.filter(batch=batch).first()
     client.force_login(volunteer)
-    client.post(f"/shipping/batches/{built.pk}/pack/{parcel.pk}/")
+    client.post(f"/shipping/batches/{batch.pk}/pack/{parcel.pk}/")
     client.force_login(coordinator)
 
-    response = client.post(f"/shipping/batches/{built.pk}/handed-over/")
+    response = client.post(f"/shipping/batches/{batch.pk}/handed-over/")
 
     assert response.status_code == 302
     assert sorted(Parcel.objects.values_list("status", flat=True)) == ["batched", "handed_over"]

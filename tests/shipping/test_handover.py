@@ -28,7 +28,7 @@ def built(network, b2_account, stocked, case_worker_a, coordinator):
 
 
 def test_the_status_chain_from_booked_to_delivered(api, coordinator, volunteer, built):
-    # given a batch of two parcels: the first packed and its label issued, the second not packed
+    # given a batch of two parcels: the first packed and its label issued
     batch, (first, second) = built
     parcel = Parcel.objects.get(delivery_request=first)
     api(volunteer).post(f"/api/v1/parcels/{parcel.pk}/packed/")
@@ -39,14 +39,19 @@ def test_the_status_chain_from_booked_to_delivered(api, coordinator, volunteer, 
         format="multipart",
     )
 
+    # and the second packed, but its B2 label not issued yet
+    unlabelled = Parcel.objects.get(delivery_request=second)
+    api(volunteer).post(f"/api/v1/parcels/{unlabelled.pk}/packed/")
+
     # when the coordinator records the hand-over (twice: a double click) and then the delivery
     handed = api(coordinator).post(f"/api/v1/dispatch-batches/{batch.pk}/handed-over/")
     again = api(coordinator).post(f"/api/v1/dispatch-batches/{batch.pk}/handed-over/")
     delivered = api(coordinator).post(f"/api/v1/parcels/{parcel.pk}/delivered/")
 
-    # then the packed parcel went through every status once; the unpacked one stays batched
+    # then the labelled parcel went through every status once; the one without a label stays
+    # packed (a Yamato box cannot be picked up without its label)
     assert (handed.status_code, handed.json()["handed_over"]) == (200, 1)
-    assert handed.json()["batch"]["parcels"]["packed"] == 1
+    assert handed.json()["batch"]["parcels"]["packed"] == 2
     assert again.json()["handed_over"] == 0
     assert delivered.status_code == 200
     assert list(ParcelEvent.objects.filter(parcel=parcel).values_list("to_status", flat=True)) == [
@@ -57,7 +62,7 @@ def test_the_status_chain_from_booked_to_delivered(api, coordinator, volunteer, 
         "handed_over",
         "delivered",
     ]
-    assert Parcel.objects.get(delivery_request=second).status == "batched"
+    assert Parcel.objects.get(delivery_request=second).status == "packed"
     first.refresh_from_db()
     assert (first.status, first.tracking_number) == ("delivered", tracking)
     assert first.delivered_at is not None

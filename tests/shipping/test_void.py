@@ -192,11 +192,16 @@ def test_voiding_twice_writes_one_event(api, coordinator, built):
 
 
 def test_a_handed_over_parcel_cannot_be_voided_and_nothing_changes(api, coordinator, volunteer, built):
-    # given a packed parcel handed over to the courier
+    # given a packed, labelled parcel handed over to the courier
     batch, (first, _second) = built
     parcel = Parcel.objects.get(delivery_request=first)
     api(volunteer).post(f"/api/v1/parcels/{parcel.pk}/packed/")
-    services.mark_handed_over(batch_id=batch.pk, by=coordinator)
+    api(coordinator).post(
+        f"/api/v1/dispatch-batches/{batch.pk}/tracking-import/",
+        {"file": issued_file(batch, [(parcel.reference, number(22222222222))])},
+        format="multipart",
+    )
+    assert services.mark_handed_over(batch_id=batch.pk, by=coordinator) == 1
     before = snapshot()
 
     # when a coordinator tries to void it
