@@ -285,3 +285,28 @@ def test_voiding_a_packed_restock_parcel_unpacks_it(network, local_account, stoc
     shipment.refresh_from_db()
     assert (shipment.status, shipment.packed_at) == ("approved", None)
     assert balances() == before
+
+
+@pytest.mark.postgres
+def test_void_locks_the_parcel_then_the_batch_before_writing(built, coordinator):
+    """A missing lock is hard to catch with a behavioural test: the SQL shows the order. Parcel
+    before batch is build_chunk's order (its parcels, then the batch row), so the two never
+    deadlock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _batch, (first, _second) = built
+    parcel = Parcel.objects.get(delivery_request=first)
+
+    with CaptureQueriesContext(connection) as captured:
+        services.void_parcel(parcel_id=parcel.pk, by=coordinator, reason="rebook")
+
+    sqls = [q["sql"] for q in captured.captured_queries]
+
+    def index_of(predicate) -> int:
+        return next(i for i, sql in enumerate(sqls) if predicate(sql))
+
+    parcel_lock = index_of(lambda sql: sql.endswith('FOR UPDATE OF "shipping_parcel"'))
+    batch_lock = index_of(lambda sql: sql.endswith('FOR UPDATE OF "shipping_dispatchbatch"'))
+    first_write = index_of(lambda sql: sql.startswith(("INSERT", "UPDATE", "DELETE")))
+    assert parcel_lock < batch_lock < first_write
