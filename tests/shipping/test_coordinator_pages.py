@@ -84,6 +84,7 @@ def test_coordinator_saves_a_pantry_shipment(client, coordinator, stocked, cafet
     )
     listing = client.get(PANTRY).content.decode()
     assert "こども食堂みなみ" in listing
+    assert "登録日時" in listing
 
 
 def test_an_invalid_form_shows_errors_and_saves_nothing(client, coordinator, stocked, cafeteria):
