@@ -21,6 +21,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (referrals.REFERRALS, "referrals:referral-list", False),
         (referrals.FEEDBACK, "referrals:feedback", False),
         (shipping.BATCHES, "shipping:batches", False),
+        (shipping.PANTRY, "shipping:pantry", False),
         (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),

@@ -297,6 +297,9 @@ SPECTACULAR_SETTINGS = {
         "DeliveryRequestSourceEnum": "referrals.models.DeliveryRequest.Source",
         "DispatchBatchStatusEnum": "shipping.models.DispatchBatch.Status",
         "BatchDocumentKindEnum": "shipping.models.BatchDocument.Kind",
+        "ParcelVoidReasonEnum": "shipping.models.Parcel.VoidReason",
+        # Kept under the name it had before shipping added its own `reason`.
+        "ReasonEnum": "inventory.models.ReasonCode",
     },
 }
 

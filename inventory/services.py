@@ -1097,6 +1097,40 @@ def release_reservation(*, reference: str) -> Reservation | None:
     return reservation
 
 
+@transaction.atomic
+def return_packed_stock(*, reference: str, recorded_by, reason: str = ReasonCode.OTHER) -> Reservation | None:
+    """A box packed from this reservation was voided before it left the warehouse and is unpacked:
+    one ``correction`` movement reverses each packing movement, putting the sets back into the lots
+    they came from, and the reservation is released (a later ``reserve_stock`` under the same
+    reference reserves afresh). Locks the reservation, then its lots. An active reservation is just
+    released; a released one, or an unknown reference, changes nothing (returns it, or None)."""
+    reservation = locks.lock_reservation(reference)
+    if reservation is None or reservation.state == Reservation.State.RELEASED:
+        return reservation
+    if reservation.state == Reservation.State.ACTIVE:
+        return release_reservation(reference=reference)
+    originals = list(
+        reservation.movements.filter(quantity__lt=0, reversed_by__isnull=True)
+        .exclude(kind=MovementKind.CORRECTION)
+        .select_related("site")
+        .order_by("pk")
+    )
+    if originals:
+        rows = _ensure_lots(site=originals[0].site, keys={_key(m) for m in originals})
+        _reverse(
+            originals,
+            rows=rows,
+            recorded_by=recorded_by,
+            reason=reason,
+            reference=reference,
+            reservation=reservation,
+        )
+    reservation.state = Reservation.State.RELEASED
+    reservation.closed_at = timezone.now()
+    reservation.save(update_fields=["state", "closed_at"])
+    return reservation
+
+
 # --- Restocking -----------------------------------------------------------------------------------
 
 
@@ -1245,6 +1279,26 @@ def unbook_restock(*, shipment_id: int) -> RestockShipment:
     shipment.dispatch_reference = ""
     shipment.booked_at = None
     shipment.save(update_fields=["status", "dispatch_reference", "booked_at"])
+    return shipment
+
+
+@transaction.atomic
+def unpack_restock(*, shipment_id: int, recorded_by) -> RestockShipment:
+    """Shipping voided the parcel of a packed restock before it left the warehouse: the box is
+    unpacked, its sets go back to the lots they came from (``return_packed_stock``) and the shipment
+    is approved again, ready for the next batch (``cancel_restock`` may follow). Locks the shipment,
+    then the reservation and lots. A booked shipment is unbooked (``unbook_restock``); an approved
+    one changes nothing; a received or cancelled one raises InvalidTransition."""
+    shipment = locks.lock_restock_shipment(shipment_id)
+    if shipment.status in (RestockShipment.Status.APPROVED, RestockShipment.Status.BOOKED):
+        return unbook_restock(shipment_id=shipment_id)
+    _transition(shipment, [RestockShipment.Status.PACKED])
+    return_packed_stock(reference=shipment.reservation_reference, recorded_by=recorded_by)
+    shipment.status = RestockShipment.Status.APPROVED
+    shipment.dispatch_reference = ""
+    shipment.booked_at = None
+    shipment.packed_at = None
+    shipment.save(update_fields=["status", "dispatch_reference", "booked_at", "packed_at"])
     return shipment
 
 

@@ -604,6 +604,41 @@ def mark_returned(*, request_id: int, by=None, reason: str = "") -> DeliveryRequ
     return _transition(request_id=request_id, to_status=S.RETURNED, by=by, note=reason)
 
 
+# Shipping voided the request's parcel before it was handed over: from these statuses the request
+# goes back to approved (rebooked into the next batch) or is cancelled (release_from_dispatch).
+RELEASABLE = frozenset({S.SCHEDULED, S.PACKED, S.SHIPPED})
+
+
+def release_from_dispatch(*, request_id: int, by, cancel: bool, note: str = "") -> DeliveryRequest:
+    """Shipping voided the parcel (not handed over yet): the request leaves its batch. With
+    ``cancel`` it is cancelled (nobody needs it any more); otherwise it is approved again with its
+    first approval time and no batch, so the next batch books it. A tracking number of a voided
+    label is cleared. No email: the case worker sees the event; a rebooked parcel still comes.
+
+    A request already approved or cancelled changes nothing; other statuses raise
+    InvalidTransition. Locks the request row. Outside ``TRANSITIONS`` on purpose: only shipping's
+    void may move a request back."""
+    target = S.CANCELLED if cancel else S.APPROVED
+    with transaction.atomic():
+        request = locks.lock_request(request_id)
+        if request.status in (S.APPROVED, S.CANCELLED):
+            return request
+        if request.status not in RELEASABLE:
+            raise InvalidTransition(
+                _("A request that is %(status)s cannot leave its dispatch batch.")
+                % {"status": request.get_status_display()},
+                status=request.status,
+                requested=target,
+            )
+        changes = {"batch_ref": "", "tracking_number": "", "tracking_url": "", "shipped_at": None}
+        if cancel:
+            changes["cancel_reason"] = note[:500]
+        event = _apply(request, target, by=by, note=note, now=timezone.now(), changes=changes)
+        request.save(update_fields=["status", "status_changed_at", *changes])
+        event.save()
+    return request
+
+
 # --- Consent --------------------------------------------------------------------------------------
 
 

@@ -15,13 +15,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.api.schema import paginated
+from foodbank.idempotency import idempotent_create
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 from foodbank.uploads import read_text_upload
 
 from . import selectors, services
 from .models import BatchDocument, DispatchBatch, Parcel
-from .serializers import BatchIn, BatchOut, BatchSummaryOut, ParcelOut, TrackingImportIn, TrackingImportOut
+from .serializers import (
+    BatchIn,
+    BatchOut,
+    BatchSummaryOut,
+    HandedOverOut,
+    PantryShipmentIn,
+    PantryShipmentOut,
+    ParcelOut,
+    TrackingImportIn,
+    TrackingImportOut,
+    VoidIn,
+    VoidOut,
+)
 
 TAGS = ["shipping"]
 REFUSALS = {
@@ -49,6 +62,23 @@ def _parcel(user, pk: int) -> Parcel:
 def _require_shipping(user) -> None:
     if not selectors.may_see_shipping(user):
         raise PermissionDenied(_("Your role may not see dispatch batches."))
+
+
+def _require_coordinator(user, message: str) -> None:
+    """403 before any lookup: the role may not do this at all."""
+    if not has_role(user, Role.COORDINATOR):
+        raise PermissionDenied(message)
+
+
+def _coordinated_parcel(user, pk: int) -> Parcel:
+    parcel = (
+        selectors.visible_parcels(user)
+        .filter(pk=pk, food_bank_id__in=selectors.coordinated_food_bank_ids(user))
+        .first()
+    )
+    if parcel is None:
+        raise Http404
+    return parcel
 
 
 def render_batch(batch: DispatchBatch, request) -> dict:
@@ -191,3 +221,140 @@ class ParcelPackedView(APIView):
             raise PermissionDenied()
         parcel = services.mark_packed(parcel_id=parcel.pk, by=request.user)
         return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)
+
+
+class ParcelVoidView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        request=VoidIn,
+        responses={200: VoidOut, **REFUSALS},
+        description=(
+            "Coordinators void a parcel that has not been handed over: its stock goes back, what it "
+            "was made for is approved again (`rebook`) or cancelled (`cancel`), and the batch's "
+            "documents are written again without it. 409 `invalid_transition` once handed over. "
+            "Voiding twice changes nothing."
+        ),
+    )
+    def post(self, request, pk: int):
+        _require_coordinator(request.user, _("Only coordinators void parcels."))
+        parcel = _coordinated_parcel(request.user, pk)
+        data_in = VoidIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        parcel, instructions = services.void_parcel(
+            parcel_id=parcel.pk,
+            by=request.user,
+            reason=data_in.validated_data["reason"],
+            note=data_in.validated_data["note"],
+        )
+        out = VoidOut(Parcel.objects.get(pk=parcel.pk), context={"carrier_instructions": instructions})
+        return Response(out.data)
+
+
+class ParcelDeliveredView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={200: ParcelOut, **REFUSALS},
+        description="Coordinators record that a handed-over parcel arrived (409 from any other status).",
+    )
+    def post(self, request, pk: int):
+        _require_coordinator(request.user, _("Only coordinators record deliveries."))
+        parcel = _coordinated_parcel(request.user, pk)
+        parcel = services.mark_delivered(parcel_id=parcel.pk, by=request.user)
+        return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)
+
+
+class BatchHandedOverView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={200: HandedOverOut, **REFUSALS},
+        description=(
+            "Coordinators record the hand-over to the courier (or driver, or partner): every packed "
+            "parcel of the batch becomes `handed_over`. Parcels not packed yet stay; twice changes "
+            "nothing."
+        ),
+    )
+    def post(self, request, pk: int):
+        _require_coordinator(request.user, _("Only coordinators hand batches over."))
+        batch = (
+            selectors.visible_batches(request.user)
+            .filter(pk=pk, food_bank_id__in=selectors.coordinated_food_bank_ids(request.user))
+            .first()
+        )
+        if batch is None:
+            raise Http404
+        count = services.mark_handed_over(batch_id=batch.pk, by=request.user)
+        return Response({"handed_over": count, "batch": render_batch(batch, request)})
+
+
+class PantryShipmentListCreateView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_pantry_shipments_list",
+        parameters=[OpenApiParameter("status", str, enum=["approved", "booked", "packed", "cancelled"])],
+        responses={200: paginated(PantryShipmentOut), 403: REFUSALS[403]},
+    )
+    def get(self, request):
+        _require_coordinator(request.user, _("Only coordinators see pantry shipments."))
+        qs = selectors.visible_pantry_shipments(request.user).order_by("-created_at", "-pk")
+        if value := request.query_params.get("status"):
+            qs = qs.filter(status=value)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(PantryShipmentOut(page, many=True).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=PantryShipmentIn,
+        responses={201: PantryShipmentOut, 400: REFUSALS[400], 403: REFUSALS[403]},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        description=(
+            "A bulk box of sets for a partner group; the next batch of a carrier account that "
+            "carries pantry shipments books it as a parcel."
+        ),
+    )
+    def post(self, request):
+        from inventory.models import PackType
+
+        _require_coordinator(request.user, _("Only coordinators create pantry shipments."))
+        data_in = PantryShipmentIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        data = dict(data_in.validated_data)
+        partner = selectors.pantry_partners(request.user).filter(pk=data.pop("partner")).first()
+        if partner is None:
+            raise serializers.ValidationError({"partner": [_("No such pantry group in your food bank.")]})
+        pack_type = PackType.objects.filter(
+            food_bank_id=partner.food_bank_id, code=data.pop("pack_type"), active=True
+        ).first()
+        if pack_type is None:
+            raise serializers.ValidationError({"pack_type": [_("No such pack type.")]})
+
+        def create():
+            return services.create_pantry_shipment(
+                food_bank_id=partner.food_bank_id,
+                by=request.user,
+                partner=partner,
+                pack_type=pack_type,
+                **data,
+            )
+
+        return idempotent_create(
+            request,
+            scope="shipping.pantry",
+            create=create,
+            render=lambda shipment: (
+                PantryShipmentOut(selectors.visible_pantry_shipments(request.user).get(pk=shipment.pk)).data
+            ),
+            load=lambda pk: selectors.visible_pantry_shipments(request.user).get(pk=pk),
+        )
+
+
+class PantryShipmentDetailView(APIView):
+    @extend_schema(tags=TAGS, responses={200: PantryShipmentOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    def get(self, request, pk: int):
+        _require_coordinator(request.user, _("Only coordinators see pantry shipments."))
+        shipment = selectors.visible_pantry_shipments(request.user).filter(pk=pk).first()
+        if shipment is None:
+            raise Http404
+        return Response(PantryShipmentOut(shipment).data)

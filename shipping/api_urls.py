@@ -17,7 +17,20 @@ urlpatterns = [
         api.TrackingImportView.as_view(),
         name="api-tracking-import",
     ),
+    path(
+        "dispatch-batches/<int:pk>/handed-over/",
+        api.BatchHandedOverView.as_view(),
+        name="api-batch-handed-over",
+    ),
     path("parcels/", api.ParcelListView.as_view(), name="api-parcels"),
     path("parcels/<int:pk>/", api.ParcelDetailView.as_view(), name="api-parcel-detail"),
     path("parcels/<int:pk>/packed/", api.ParcelPackedView.as_view(), name="api-parcel-packed"),
+    path("parcels/<int:pk>/void/", api.ParcelVoidView.as_view(), name="api-parcel-void"),
+    path("parcels/<int:pk>/delivered/", api.ParcelDeliveredView.as_view(), name="api-parcel-delivered"),
+    path("pantry-shipments/", api.PantryShipmentListCreateView.as_view(), name="api-pantry-shipments"),
+    path(
+        "pantry-shipments/<int:pk>/",
+        api.PantryShipmentDetailView.as_view(),
+        name="api-pantry-shipment-detail",
+    ),
 ]

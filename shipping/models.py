@@ -245,6 +245,12 @@ class Parcel(models.Model):
         RESTOCK = "restock", _("Restock shipment")
         PANTRY = "pantry", _("Pantry shipment")
 
+    class VoidReason(models.TextChoices):
+        """Why a coordinator voids a parcel; decides what happens to what it was made for."""
+
+        REBOOK = "rebook", _("Remake it in the next batch (damaged box, label or address error)")
+        CANCEL = "cancel", _("Not needed any more (cancel the request or shipment)")
+
     food_bank = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="+", limit_choices_to=FOOD_BANK_ONLY
     )

@@ -4,3 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 BATCHES = _("Dispatch batches")
 PACKING = _("Dispatch batches and packing")
+PANTRY = _("Pantry shipments")

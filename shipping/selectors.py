@@ -9,10 +9,10 @@ nor the hand-over manifest, which coordinators handle.
 
 from django.db.models import QuerySet
 
-from foodbank.models import Role
+from foodbank.models import Organisation, Role
 from foodbank.selectors import food_bank_ids
 
-from .models import BatchDocument, CarrierAccount, DispatchBatch, Parcel
+from .models import BatchDocument, CarrierAccount, DispatchBatch, PantryShipment, Parcel
 
 VOLUNTEER_DOCUMENTS = frozenset(
     {BatchDocument.Kind.PICK_LIST, BatchDocument.Kind.PACKING_SLIPS, BatchDocument.Kind.LABELS}
@@ -39,6 +39,27 @@ def visible_parcels(user) -> QuerySet[Parcel]:
 
 def coordinated_accounts(user) -> QuerySet[CarrierAccount]:
     return CarrierAccount.objects.filter(food_bank_id__in=food_bank_ids(user, Role.COORDINATOR), active=True)
+
+
+def coordinated_food_bank_ids(user) -> set[int]:
+    return food_bank_ids(user, Role.COORDINATOR)
+
+
+def visible_pantry_shipments(user) -> QuerySet[PantryShipment]:
+    """Pantry shipments of the food banks the user coordinates (nobody else sees them), with their
+    partner, pack type and parcels."""
+    return (
+        PantryShipment.objects.filter(food_bank_id__in=coordinated_food_bank_ids(user))
+        .select_related("partner", "pack_type")
+        .prefetch_related("parcels")
+    )
+
+
+def pantry_partners(user) -> QuerySet[Organisation]:
+    """Active pantry groups (children's cafeterias, welfare facilities) of the user's food banks."""
+    return Organisation.objects.filter(
+        kind=Organisation.Kind.PANTRY_GROUP, food_bank_id__in=coordinated_food_bank_ids(user), active=True
+    ).order_by("name", "pk")
 
 
 def may_download(user, batch: DispatchBatch, kind: str) -> bool:

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import BatchDocument, DispatchBatch, Parcel
+from .models import BatchDocument, DispatchBatch, PantryShipment, Parcel
 
 
 class BatchIn(serializers.Serializer):
@@ -178,3 +178,92 @@ class RejectedOut(serializers.Serializer):
 class TrackingImportOut(serializers.Serializer):
     matched = MatchedOut(many=True)
     rejected = RejectedOut(many=True)
+
+
+class VoidIn(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=Parcel.VoidReason.choices,
+        help_text=_(
+            "`rebook`: what the parcel was for goes back to approved and the next batch books a new "
+            "parcel; `cancel`: the delivery request, restock or pantry shipment is cancelled."
+        ),
+    )
+    note = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text=_("No personal data.")
+    )
+
+
+class VoidOut(ParcelOut):
+    carrier_instructions = serializers.SerializerMethodField(
+        help_text=_("What staff must still do at the carrier by hand; empty when nothing.")
+    )
+
+    class Meta(ParcelOut.Meta):
+        fields = [*ParcelOut.Meta.fields, "carrier_instructions"]
+        read_only_fields = fields
+
+    def get_carrier_instructions(self, parcel) -> str:
+        return self.context.get("carrier_instructions", "")
+
+
+class HandedOverOut(serializers.Serializer):
+    handed_over = serializers.IntegerField(help_text=_("Parcels handed over by this request."))
+    batch = BatchOut()
+
+
+POSTAL_CODE = r"^\d{3}-?\d{4}$"
+PHONE = r"^[0-9０-９()（）\- ー－]{0,15}$"
+
+
+class PantryShipmentIn(serializers.Serializer):
+    partner = serializers.IntegerField(help_text=_("A pantry group (organisation) of your food bank."))
+    pack_type = serializers.SlugField(help_text=_("Pack type code: day1, day3, home."))
+    quantity = serializers.IntegerField(min_value=1, max_value=1000, help_text=_("Sets in the box."))
+    contact_name = serializers.CharField(max_length=64)
+    phone = serializers.RegexField(PHONE, max_length=15, required=False, allow_blank=True, default="")
+    postal_code = serializers.RegexField(POSTAL_CODE, help_text=_("Seven digits, e.g. 060-0001."))
+    address = serializers.CharField(max_length=200)
+    building = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate_postal_code(self, value: str) -> str:
+        return value.replace("-", "")
+
+
+class PantryParcelOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    status = serializers.ChoiceField(choices=Parcel.Status.choices)
+    batch = serializers.IntegerField(source="batch_id", allow_null=True)
+
+
+class PantryShipmentOut(serializers.ModelSerializer):
+    partner = serializers.IntegerField(source="partner_id", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+    pack_type = serializers.CharField(source="pack_type.code", read_only=True)
+    parcels = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PantryShipment
+        fields = [
+            "id",
+            "partner",
+            "partner_name",
+            "pack_type",
+            "quantity",
+            "contact_name",
+            "phone",
+            "postal_code",
+            "address",
+            "building",
+            "note",
+            "status",
+            "created_at",
+            "parcels",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(PantryParcelOut(many=True))
+    def get_parcels(self, shipment) -> list:
+        parcels = sorted(shipment.parcels.all(), key=lambda p: p.pk)
+        return PantryParcelOut(parcels, many=True).data

@@ -567,6 +567,161 @@ def batch_counts(batch_id: int) -> dict[str, int]:
     return {"total": row["total"], "packed": row["packed"], "left": row["total"] - row["packed"]}
 
 
+# --- Void, hand-over, delivery ---------------------------------------------------------------------
+
+VOIDABLE = (S.BOOKED, S.BATCHED, S.PACKED, S.LABEL_ISSUED)
+
+
+def refresh_batch_documents(batch: DispatchBatch) -> int:
+    """Write a batch's documents again (a parcel was voided after they were written), so that the
+    pick list, packing slips, carrier file and manifest leave it out. Call inside a transaction
+    holding the batch's lock: the rows go, the batch goes back to ``documents``, and one task per
+    kind is enqueued (files are overwritten by the tasks). Returns the tasks sent; a batch still
+    building writes its documents later anyway (0)."""
+    if batch.status not in (B.DOCUMENTS, B.READY):
+        return 0
+    BatchDocument.objects.filter(batch=batch).delete()
+    batch.status = B.DOCUMENTS
+    batch.documents_done = 0
+    batch.finished_at = None
+    batch.held_back = []
+    batch.save(update_fields=["status", "documents_done", "finished_at", "held_back", "updated_at"])
+    return _enqueue_remaining(batch)
+
+
+def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Parcel, str]:
+    """A coordinator voids a parcel that has not been handed over. Returns the parcel and what staff
+    must still do by hand at the carrier ("" when nothing).
+
+    In one transaction, locking the parcel, then the batch (the order ``build_chunk`` takes them:
+    its parcels, then the batch row it counts chunks on), then what the other apps lock: the
+    parcel becomes ``void`` with one event; its stock goes back (an active reservation is released
+    with ``inventory.services.release_reservation``; a packed box is unpacked with
+    ``return_packed_stock``); what it was made for leaves the batch — with
+    ``reason="rebook"`` a delivery request is approved again and a restock or pantry shipment
+    approved again, so the next batch books a new parcel; with ``reason="cancel"`` they are
+    cancelled; and the batch's documents are written again without it. After commit the
+    carrier's ``void`` says what is left to do there (file-based carriers cannot cancel remotely).
+
+    Voiding twice changes nothing (one event). A handed-over or delivered parcel raises
+    InvalidTransition with nothing changed.
+    """
+    from inventory import services as inventory_services
+    from referrals import services as referral_services
+
+    if reason not in Parcel.VoidReason.values:
+        raise ValueError(f"Unknown void reason {reason!r}")
+    cancel = reason == Parcel.VoidReason.CANCEL
+    actor = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        parcel = locks.lock_parcel(parcel_id)
+        if parcel.status == S.VOID:
+            return parcel, ""
+        if parcel.status not in VOIDABLE:
+            raise InvalidTransition(status=parcel.status, requested=S.VOID)
+        batch = locks.lock_batch(parcel.batch_id) if parcel.batch_id else None
+        packed = parcel.status in PACKED_OR_LATER
+        exported = bool(
+            batch and BatchDocument.objects.filter(batch=batch, kind__in=(K.CARRIER_CSV, K.LABELS)).exists()
+        )
+        if parcel.restock_id:
+            if packed:
+                inventory_services.unpack_restock(shipment_id=parcel.restock_id, recorded_by=actor)
+            else:
+                inventory_services.unbook_restock(shipment_id=parcel.restock_id)
+            if cancel:
+                inventory_services.cancel_restock(shipment_id=parcel.restock_id)
+        elif packed:
+            inventory_services.return_packed_stock(reference=parcel.reservation_reference, recorded_by=actor)
+        elif parcel.stock_reserved:
+            inventory_services.release_reservation(reference=parcel.reservation_reference)
+        if parcel.delivery_request_id:
+            referral_services.release_from_dispatch(
+                request_id=parcel.delivery_request_id, by=actor, cancel=cancel, note=note
+            )
+        if parcel.pantry_id:
+            PantryShipment.objects.filter(pk=parcel.pantry_id).update(
+                status=PantryShipment.Status.CANCELLED if cancel else PantryShipment.Status.APPROVED
+            )
+        ParcelEvent.objects.create(
+            parcel=parcel,
+            from_status=parcel.status,
+            to_status=S.VOID,
+            by=actor,
+            note=f"{reason}: {note}"[:200],
+        )
+        parcel.status = S.VOID
+        parcel.stock_reserved = False
+        parcel.save(update_fields=["status", "stock_reserved"])
+        if batch is not None:
+            refresh_batch_documents(batch)
+    result = get_carrier(parcel.account.carrier).void(
+        parcel.as_data(), exported=exported, tracking_number=parcel.tracking_number or ""
+    )
+    return parcel, "" if result.done else result.instructions
+
+
+def handed_over_statuses(account: CarrierAccount) -> tuple[str, ...]:
+    """Which packed parcels go to the courier: with Yamato only those whose B2 label was issued (a
+    box without its label cannot be picked up); with the local carrier every packed one."""
+    return (S.LABEL_ISSUED,) if account.carrier == "yamato" else (S.PACKED, S.LABEL_ISSUED)
+
+
+def mark_handed_over(*, batch_id: int, by=None) -> int:
+    """The courier (or the partner, or the driver) took the batch's packed boxes: every parcel ready
+    to go (``handed_over_statuses``) becomes ``handed_over`` with an event. Delivery requests
+    without a tracking number (hand delivery, pick-up) move to shipped here; those with one moved
+    when their label was issued. Locks the parcels (pk order), then the requests; not the batch
+    (``void_parcel`` takes a parcel, then the batch). Handing over twice changes nothing; returns
+    the number of parcels handed over now. Parcels not ready stay as they are."""
+    from referrals import services as referral_services
+
+    actor = by if getattr(by, "pk", None) else None
+    account = CarrierAccount.objects.get(batches__pk=batch_id)
+    with transaction.atomic():
+        parcels = locks.lock_parcels(
+            Parcel.objects.filter(batch_id=batch_id, status__in=handed_over_statuses(account))
+        )
+        now = timezone.now()
+        events = [
+            ParcelEvent(parcel=p, from_status=p.status, to_status=S.HANDED_OVER, at=now, by=actor)
+            for p in parcels
+        ]
+        untracked = [
+            (p.delivery_request_id, "", "")
+            for p in parcels
+            if p.delivery_request_id and not p.tracking_number
+        ]
+        for p in parcels:
+            p.status = S.HANDED_OVER
+        Parcel.objects.bulk_update(parcels, ["status"], batch_size=1000)
+        ParcelEvent.objects.bulk_create(events, batch_size=1000)
+        if untracked:
+            referral_services.mark_many_shipped(shipments=untracked, by=actor)
+    return len(parcels)
+
+
+def mark_delivered(*, parcel_id: int, by=None) -> Parcel:
+    """The parcel arrived (the courier's tracking says so, or the driver or partner confirms):
+    handed_over → delivered with an event, and its delivery request shipped → delivered. Locks the
+    parcel, then the request. Twice changes nothing; from any other status InvalidTransition."""
+    from referrals import services as referral_services
+
+    actor = by if getattr(by, "pk", None) else None
+    with transaction.atomic():
+        parcel = locks.lock_parcel(parcel_id)
+        if parcel.status == S.DELIVERED:
+            return parcel
+        if parcel.status != S.HANDED_OVER:
+            raise InvalidTransition(status=parcel.status, requested=S.DELIVERED)
+        if parcel.delivery_request_id:
+            referral_services.mark_delivered(request_id=parcel.delivery_request_id, by=actor)
+        ParcelEvent.objects.create(parcel=parcel, from_status=parcel.status, to_status=S.DELIVERED, by=actor)
+        parcel.status = S.DELIVERED
+        parcel.save(update_fields=["status"])
+    return parcel
+
+
 # --- Tracking import ------------------------------------------------------------------------------
 
 

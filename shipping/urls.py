@@ -11,4 +11,7 @@ urlpatterns = [
     path("shipping/batches/<int:pk>/status.json", views.batch_status, name="batch-status"),
     path("shipping/batches/<int:pk>/pack/", views.station, name="station"),
     path("shipping/batches/<int:pk>/pack/<int:parcel_id>/", views.station_pack, name="station-pack"),
+    path("shipping/batches/<int:pk>/void/", views.batch_void, name="batch-void"),
+    path("shipping/batches/<int:pk>/handed-over/", views.batch_handed_over, name="batch-handed-over"),
+    path("shipping/pantry/", views.pantry, name="pantry"),
 ]

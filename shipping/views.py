@@ -13,13 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from foodbank.exceptions import DomainError
 from foodbank.models import Role
-from foodbank.selectors import food_bank_ids
+from foodbank.selectors import food_bank_ids, has_role
 
 from . import selectors, services
+from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
 
 
@@ -89,6 +91,7 @@ def batch_detail(request, pk: int):
         "counts": services.batch_counts(batch.pk),
         "documents": documents,
         "coordinator": coordinator,
+        "void_form": VoidForm(auto_id="void_%s") if coordinator else None,
         "result": result,
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
     }
@@ -145,3 +148,84 @@ def station_pack(request, pk: int, parcel_id: int):
     except DomainError as exc:
         messages.error(request, str(exc))
     return HttpResponseRedirect(reverse("shipping:station", args=[batch.pk]))
+
+
+def _coordinated_batch(request, pk: int) -> DispatchBatch:
+    """A coordinator's batch: other roles 403 before the lookup, other food banks 404."""
+    if not has_role(request.user, Role.COORDINATOR):
+        raise PermissionDenied
+    batch = (
+        selectors.visible_batches(request.user)
+        .filter(pk=pk, food_bank_id__in=selectors.coordinated_food_bank_ids(request.user))
+        .first()
+    )
+    if batch is None:
+        raise Http404
+    return batch
+
+
+@login_required
+@require_POST
+def batch_void(request, pk: int):
+    """Void one parcel of the batch by its reference (scanned or typed); see services.void_parcel."""
+    batch = _coordinated_batch(request, pk)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the parcel's reference and a reason."))
+        return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+    reference = form.cleaned_data["reference"].strip()
+    parcel = Parcel.objects.filter(batch=batch, reference=reference).first()
+    if parcel is None:
+        messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": reference})
+        return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+    try:
+        parcel, instructions = services.void_parcel(
+            parcel_id=parcel.pk,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError:
+        messages.error(
+            request,
+            _("%(ref)s is %(status)s: it can no longer be voided.")
+            % {"ref": parcel.reference, "status": parcel.get_status_display()},
+        )
+    else:
+        messages.success(request, _("%(ref)s is void.") % {"ref": parcel.reference})
+        if instructions:
+            messages.warning(request, instructions)
+    return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+
+
+@login_required
+@require_POST
+def batch_handed_over(request, pk: int):
+    batch = _coordinated_batch(request, pk)
+    count = services.mark_handed_over(batch_id=batch.pk, by=request.user)
+    messages.success(
+        request,
+        ngettext("%(n)d parcel handed over.", "%(n)d parcels handed over.", count) % {"n": count},
+    )
+    return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+
+
+@login_required
+def pantry(request):
+    """Coordinators: pantry-backup shipments to partner groups (list, and a form for a new one)."""
+    if not has_role(request.user, Role.COORDINATOR):
+        raise PermissionDenied
+    form = PantryShipmentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        partner = data.pop("partner")
+        shipment = services.create_pantry_shipment(
+            food_bank_id=partner.food_bank_id, by=request.user, partner=partner, **data
+        )
+        messages.success(
+            request,
+            _("Pantry shipment for %(partner)s saved: the next batch takes it.") % {"partner": partner.name},
+        )
+        return HttpResponseRedirect(f"{reverse('shipping:pantry')}#shipment-{shipment.pk}")
+    shipments = selectors.visible_pantry_shipments(request.user).order_by("-created_at", "-pk")[:50]
+    return render(request, "shipping/pantry.html", {"form": form, "shipments": shipments})

@@ -28,3 +28,13 @@ def test_a_food_bank_sender_name_is_refused(network):
     )
     with pytest.raises(ValidationError):
         account.full_clean()
+
+
+def test_demo_has_a_pantry_group_with_one_shipment_waiting_once():
+    from shipping.models import PantryShipment
+
+    call_command("load_demo_data", verbosity=0)
+    call_command("load_demo_data", verbosity=0)
+
+    shipment = PantryShipment.objects.select_related("partner").get()
+    assert (shipment.partner.kind, shipment.status) == ("pantry_group", "approved")
