@@ -64,7 +64,8 @@ def has_japanese_font() -> bool:
 
 
 def ensure_browser() -> None:
-    """Install Debian's Chromium (and a Japanese font, so screenshots are legible) where missing.
+    """Install Debian's Chromium (and a Japanese font, so screenshots are legible) where missing,
+    and poppler-utils and zbar-tools, with which the tests read back the QR codes on packing slips.
 
     Needs root and apt-get (CI, a container, a Debian machine as root). Anywhere else the browser
     tests are skipped, and this says so here and in pytest's summary.
@@ -74,6 +75,11 @@ def ensure_browser() -> None:
         missing.append("chromium")
     if not has_japanese_font():
         missing.append("fonts-ipaexfont-gothic")
+    # The packing-slip tests render PDF pages and decode their QR codes like a scanner would.
+    if not shutil.which("pdftoppm"):
+        missing.append("poppler-utils")
+    if not shutil.which("zbarimg"):
+        missing.append("zbar-tools")
     as_root = hasattr(os, "geteuid") and os.geteuid() == 0
     if missing and as_root and shutil.which("apt-get"):
         say(f"Installing Debian's {' and '.join(missing)} for the browser tests (first run only)")
