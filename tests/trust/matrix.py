@@ -217,6 +217,21 @@ def _batch_body(w, place):
     return {"ship_date": _tomorrow(), "carrier_account": w.obj("batch", place).account_id}
 
 
+def _handout_form(w, place):
+    w.obj("window_stock", place)
+    return {
+        "choice": "day1",
+        "household_size": 1,
+        "household_type": "single",
+        "note": "",
+        "idempotency_key": f"matrix-handout-{place}",
+    }
+
+
+def _batch_form(w, place):
+    return {"ship_date": _tomorrow(), "account": w.obj("batch", place).account_id}
+
+
 def _restock_form(w, place):
     w.obj("window_stock", place)
     return {"qty_day1": 3, "qty_day3": 0, "note": "", "idempotency_key": f"matrix-{place}"}
@@ -454,6 +469,19 @@ PAGES: list[Row] = [
     page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
     page(
         "POST",
+        "inventory:window",
+        "window",
+        c=(403, 403, 404),
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        body=_handout_form,
+        note="the handout form: the window's own staff; coordinators read the page only",
+    ),
+    page(
+        "POST",
         "inventory:window-restock",
         "window",
         c=404,
@@ -510,6 +538,16 @@ PAGES: list[Row] = [
     ),
     page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=403),
     page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "referrals:request-new",
+        c=403,
+        w=403,
+        cw=400,
+        v=403,
+        i=403,
+        note="the web form; posted empty, a case worker gets it back with its errors (400)",
+    ),
     page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
     page("POST", "referrals:request-cancel", "delivery_request", c=302, w=404, cw=302, v=404, i=404),
     page("GET", "referrals:triage", c=200, **NOBODY_BUT_C),
@@ -527,6 +565,19 @@ PAGES: list[Row] = [
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
     page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
+    page("POST", "shipping:batches", c=302, **NOBODY_BUT_C, body=_batch_form),
+    page(
+        "POST",
+        "shipping:batch",
+        "batch",
+        c=200,
+        w=403,
+        cw=403,
+        v=(403, 403, 404),
+        i=403,
+        body=_tracking_body,
+        note="the tracking-number upload on the batch page: coordinators",
+    ),
     page("GET", "shipping:batch", "batch", c=200, w=403, cw=403, v=200, i=403),
     page("GET", "shipping:batch-status", "batch", c=200, w=403, cw=403, v=200, i=403),
     page("GET", "shipping:station", "batch", c=200, w=403, cw=403, v=200, i=403),
@@ -558,3 +609,59 @@ EXEMPT_ROUTES = {
 EXEMPT_METHODS = {
     ("login", "PUT"): "Django's LoginView answers PUT as POST (a FormView); browsers never send it",
 }
+
+
+# --- the docs' copy --------------------------------------------------------------------------------
+
+DOC_BEGIN = "<!-- matrix:begin (generated: python -m tests.trust.matrix --write) -->"
+DOC_END = "<!-- matrix:end -->"
+DOC_PATH = "docs/authorization.md"
+_LABELS = {401: "401", 403: "—", 404: "404", LOGIN: "login"}
+
+
+def _cell(row: Row, role: str) -> str:
+    places = ("own", "sibling", "foreign") if row.obj else ("own",)
+    values = [row.expected(role, p) for p in places]
+    if len(set(values)) == 1:
+        return _LABELS.get(values[0], str(values[0]))
+    return " · ".join(_LABELS.get(v, str(v)) for v in values)
+
+
+def markdown_table() -> str:
+    from django.urls import get_resolver  # noqa: F401  (Django must be set up by the caller)
+
+    from .test_matrix import resolver_routes
+
+    routes = resolver_routes()
+    lines = [
+        "| method and path | object | coordinator | window staff | case worker | volunteer | integration "
+        "| anonymous |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in ALL_ROWS:
+        path = "/" + routes[row.route][0]
+        cells = " | ".join(_cell(row, role) for role in ROLES)
+        lines.append(f"| `{row.method} {path}` | {row.obj or ''} | {cells} |")
+    return "\n".join([DOC_BEGIN, *lines, DOC_END])
+
+
+def write_docs() -> None:
+    with open(DOC_PATH, encoding="utf-8") as f:
+        text = f.read()
+    start, end = text.index(DOC_BEGIN), text.index(DOC_END) + len(DOC_END)
+    with open(DOC_PATH, "w", encoding="utf-8") as f:
+        f.write(text[:start] + markdown_table() + text[end:])
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foodbank.settings")
+    django.setup()
+    if "--write" in sys.argv:
+        write_docs()
+    else:
+        print(markdown_table())

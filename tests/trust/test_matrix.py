@@ -17,6 +17,7 @@ A completeness test fails for any route of the URL resolver that has no row.
 
 from __future__ import annotations
 
+import inspect
 import os
 
 import pytest
@@ -50,6 +51,20 @@ def _walk(patterns, prefix="", namespace=None):
             yield (f"{namespace}:{name}" if namespace else name), prefix + str(p.pattern), p.callback
 
 
+def _function_view_methods(callback) -> set[str]:
+    """The methods a function view answers, read from its source: ``@require_POST`` /
+    ``@require_GET``, else GET plus POST when it branches on ``request.method == "POST"``."""
+    try:
+        source = inspect.getsource(inspect.unwrap(callback))
+    except (OSError, TypeError):
+        return {"*"}
+    if "@require_POST" in source:
+        return {"POST"}
+    if "@require_GET" in source:
+        return {"GET"}
+    return {"GET", "POST"} if 'request.method == "POST"' in source else {"GET"}
+
+
 def resolver_routes() -> dict[str, tuple[str, set[str]]]:
     """Every routed (name → (path, methods)); methods of class-based views, ``{"*"}`` for functions."""
     out = {}
@@ -59,7 +74,7 @@ def resolver_routes() -> dict[str, tuple[str, set[str]]]:
             allowed = getattr(view_class, "http_method_names", METHODS)
             methods = {m.upper() for m in METHODS if hasattr(view_class, m) and m in allowed}
         else:
-            methods = {"*"}
+            methods = _function_view_methods(callback)
         out[name] = (route, methods)
     return out
 
@@ -260,3 +275,14 @@ def test_matrix(row: Row, network, actors):
                 f.write(f"    ! {failure}\n")
         return
     assert not failures, f"{row.id}:\n  " + "\n  ".join(failures)
+
+
+def test_the_docs_carry_the_same_matrix():
+    from .matrix import DOC_PATH, markdown_table
+
+    with open(DOC_PATH, encoding="utf-8") as f:
+        docs = f.read()
+    assert markdown_table() in docs, (
+        f"{DOC_PATH} is out of date with tests/trust/matrix.py: run "
+        "`python -m tests.trust.matrix --write` and commit the result"
+    )
