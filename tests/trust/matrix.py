@@ -368,11 +368,11 @@ ROWS: list[Row] = [
         body=lambda w, p: {},
     ),
     api("POST", "api-navi-intake", c=403, w=403, cw=403, v=403, i=201, body=_navi_body),
-    api("GET", "api-consents", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-consents", listed="consent", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-consents", "delivery_request", c=201, w=403, cw=201, v=403, i=403, body=_consent_body),
     api("GET", "api-consent-detail", "consent", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-consent-withdraw", "consent", c=200, w=403, cw=200, v=403, i=403, body=lambda w, p: {}),
-    api("GET", "api-enrolments", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-enrolments", listed="enrolment", c=200, w=403, cw=200, v=403, i=403),
     api(
         "POST", "api-enrolments", "delivery_request", c=201, w=403, cw=201, v=403, i=403, body=_enrolment_body
     ),
@@ -549,7 +549,7 @@ PAGES: list[Row] = [
         note="the web form; posted empty, a case worker gets it back with its errors (400)",
     ),
     page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
-    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=404, cw=302, v=404, i=404),
+    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403, i=403),
     page("GET", "referrals:triage", c=200, **NOBODY_BUT_C),
     page("POST", "referrals:triage-approve", "delivery_request", c=302, **NOBODY_BUT_C),
     page(

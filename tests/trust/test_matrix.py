@@ -209,6 +209,9 @@ def test_matrix(row: Row, network, actors):
                 row.route, kwargs={k: NONEXISTENT_ID if isinstance(v, int) else v for k, v in kwargs.items()}
             )
 
+    if row.listed:  # what a list must or must not show exists before the list is asked for
+        for place in PLACES:
+            world.obj(row.listed, place)
     failures, observed = [], {}
     for role in ROLES:
         user = actors[role]
@@ -249,6 +252,10 @@ def test_matrix(row: Row, network, actors):
                     and response["Content-Type"].startswith("application/json")
                 ):
                     ids = _listed_ids(response)
+                    own = world.obj(row.listed, "own").pk
+                    if role == "coordinator" and own not in ids:
+                        # The coordinator sees the whole food bank: proves the check reads the list.
+                        failures.append(f"coordinator: the list does not show the own {row.listed} ({own})")
                     hidden = ["foreign"]
                     if role in ("window_staff", "case_worker") and role not in row.listed_sibling:
                         hidden.append("sibling")
