@@ -659,7 +659,7 @@ if __name__ == "__main__":
 
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "foodbank.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
     django.setup()
     if "--write" in sys.argv:
         write_docs()
