@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from foodbank.models import Organisation, Role, Site
 from inventory import services as inventory
-from inventory.models import Item, PackType
+from inventory.models import Item
 from referrals import services as referrals
-from referrals.models import ConsentRecord, Referral
+from referrals.models import ConsentRecord, DeliveryRequest, Referral
 from shipping.models import BatchDocument, Parcel
 from tests.conftest import Network, make_actor
 from tests.factories import UserFactory, WarehouseFactory
@@ -229,7 +229,6 @@ class World:
         self.catalogue(place)
         request = file_request(self.case_worker_of(place), self.places[place].agency)
         referrals.approve_request(request_id=request.pk, by=self.coordinator_of(place))
-        from referrals.models import DeliveryRequest
 
         DeliveryRequest.objects.filter(pk=request.pk).update(approved_at=timezone.now() - timedelta(hours=1))
         account = make_b2_account(self.places[place].food_bank)
@@ -243,6 +242,3 @@ class World:
 
 def _in_days(days: int):
     return timezone.localdate() + timedelta(days=days)
-
-
-__all__ = ["NONEXISTENT_ID", "PLACES", "Item", "PackType", "World"]
