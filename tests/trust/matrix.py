@@ -23,6 +23,10 @@ Anonymous callers get 401 from the API and a redirect to the login page (``LOGIN
 unless the row says otherwise. Adding a route means adding one line here, e.g.::
 
     api("POST", "api-parcel-void", "parcel", c=200, w=403, cw=403, v=403, i=403),
+
+then ``python -m tests.trust.matrix --write`` to regenerate the docs' table. An object kind the
+world does not know yet (say ``pantry_shipment``) is one ``_make_pantry_shipment(self, place)``
+method in tests/trust/world.py, made through the app's services.
 """
 
 from __future__ import annotations
