@@ -1,10 +1,14 @@
 """The client's address behind proxies, and the answer to a refused login (django-axes lockout): the
 login page in the user's language, or JSON for the API."""
 
+from datetime import timedelta
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import ngettext
 
 LOCKED_OUT_CODE = "login_locked_out"
@@ -65,3 +69,17 @@ def lockout_response(request, original_response=None, credentials=None):
         )
     response["Retry-After"] = retry_after
     return response
+
+
+def purge_login_records(*, now=None) -> int:
+    """Delete django-axes' records of logins (AccessLog), failed logins (AccessFailureLog) and
+    lockout counters (AccessAttempt) older than ``AXES_RECORD_RETENTION_DAYS``; returns how many
+    rows went. They hold staff usernames, addresses and browsers, kept only as long as needed to
+    look into a break-in. A lockout lasts minutes, so no live lockout is ever lifted by this.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AXES_RECORD_RETENTION_DAYS)
+    deleted = 0
+    for model in (AccessLog, AccessFailureLog, AccessAttempt):
+        count, _ = model.objects.filter(attempt_time__lt=cutoff).delete()
+        deleted += count
+    return deleted

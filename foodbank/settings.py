@@ -149,6 +149,9 @@ AXES_LOCKOUT_CALLABLE = "foodbank.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "foodbank.security.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 AXES_VERBOSE = False
+# django-axes' records of logins and failed logins (staff usernames, addresses, browsers) are
+# deleted after this many days by the nightly purge-login-records job.
+AXES_RECORD_RETENTION_DAYS = env_int("AXES_RECORD_RETENTION_DAYS", 90)
 # Integration tokens from POST /api/v1/auth/token/ expire after this many days (0: never).
 # Tokens issued with `manage.py issue_token` choose their own expiry.
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
@@ -350,6 +353,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "foodbank.tasks.purge_idempotency_keys_task",
         "schedule": crontab(hour=3, minute=10),
+    },
+    # django-axes' login records older than AXES_RECORD_RETENTION_DAYS days are deleted.
+    "purge-login-records": {
+        "task": "foodbank.tasks.purge_login_records_task",
+        "schedule": crontab(hour=3, minute=20),
     },
     # The monthly parcel for enrolled single-parent households: this month's requests, early on
     # the 1st (running it again in the same month creates nothing).

@@ -5,7 +5,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
-from . import idempotency, outbox
+from . import idempotency, outbox, security
 from .models import WorkerHeartbeat
 
 
@@ -27,3 +27,10 @@ def heartbeat_task(queue: str = "celery") -> None:
 )
 def purge_idempotency_keys_task() -> int:
     return idempotency.purge_expired_keys() + outbox.purge_sent()
+
+
+@shared_task(
+    name="foodbank.tasks.purge_login_records_task", ignore_result=True, time_limit=600, soft_time_limit=540
+)
+def purge_login_records_task() -> int:
+    return security.purge_login_records()

@@ -161,6 +161,9 @@ def _extra_label(extra: dict) -> str:
 @login_required
 @require_POST
 def request_cancel(request, pk: int):
+    # A role that may not cancel at all gets 403 before any lookup, as from the API.
+    if not has_role(request.user, Role.COORDINATOR, Role.CASE_WORKER):
+        raise PermissionDenied
     obj = _visible_or_404(request.user, pk)
     if not selectors.may_cancel(request.user, obj):
         raise PermissionDenied
