@@ -515,25 +515,38 @@ def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -
     a valid consent to share; returns their ids (ascending). The others (cancelled meanwhile,
     consent withdrawn) are skipped, not an error: build parcels only for the ids returned. Call it
     inside the transaction that creates the batch so both commit together.
+
+    Set-based: every chosen request gets the same status, time and batch reference, so they are
+    written with one UPDATE and their events with one INSERT, whatever the batch's size.
+    Scheduling notifies nobody (``scheduled`` is not in ``NOTIFY_ON``).
     """
     with transaction.atomic():
-        rows = locks.lock_requests(request_ids)
+        rows = locks.lock_request_states(request_ids)
         consenting = selectors.recipients_with_valid_consent(
-            recipient_ids={r.recipient_id for r in rows}, purpose=Purpose.SHARE_WITH_FOODBANK
+            recipient_ids={recipient_id for _pk, recipient_id, _s, _b in rows},
+            purpose=Purpose.SHARE_WITH_FOODBANK,
         )
-        now = timezone.now()
         chosen = [
-            r for r in rows if r.status == S.APPROVED and not r.batch_ref and r.recipient_id in consenting
+            pk
+            for pk, recipient_id, status, ref in rows
+            if status == S.APPROVED and not ref and recipient_id in consenting
         ]
-        events = [
-            _apply(r, S.SCHEDULED, by=by, note=batch_ref, now=now, changes={"batch_ref": batch_ref})
-            for r in chosen
-        ]
-        DeliveryRequest.objects.bulk_update(
-            chosen, ["status", "status_changed_at", "batch_ref"], batch_size=1000
+        if not chosen:
+            return []
+        now = timezone.now()
+        DeliveryRequest.objects.filter(pk__in=chosen).update(
+            status=S.SCHEDULED, status_changed_at=now, batch_ref=batch_ref
         )
-        _after_events(events, {r.pk: r for r in chosen})
-    return [r.pk for r in chosen]
+        note = batch_ref[:500]
+        DeliveryRequestEvent.objects.bulk_create(
+            [
+                DeliveryRequestEvent(
+                    request_id=pk, by=by, from_status=S.APPROVED, to_status=S.SCHEDULED, note=note
+                )
+                for pk in chosen
+            ]
+        )
+    return chosen
 
 
 def mark_packed(*, request_id: int, by=None) -> DeliveryRequest:
