@@ -321,17 +321,18 @@ def recipients_with_valid_consent(*, recipient_ids: Iterable[int], purpose: str)
     ids = set(recipient_ids)
     if not ids:
         return set()
-    latest: dict[int, ConsentRecord] = {}
-    for record in (
+    # Plain values, not models: the dispatch batch asks about thousands of recipients at once.
+    latest: dict[int, tuple[str, int | None]] = {}
+    for recipient_id, decision, withdrawal_id in (
         ConsentRecord.objects.filter(recipient_id__in=ids, purpose=purpose)
-        .select_related("withdrawal")
         .order_by("recipient_id", "-decided_at", "-pk")
+        .values_list("recipient_id", "decision", "withdrawal__pk")
     ):
-        latest.setdefault(record.recipient_id, record)
+        latest.setdefault(recipient_id, (decision, withdrawal_id))
     return {
         rid
-        for rid, record in latest.items()
-        if record.decision == ConsentRecord.Decision.GIVEN and not _is_withdrawn(record)
+        for rid, (decision, withdrawal_id) in latest.items()
+        if decision == ConsentRecord.Decision.GIVEN and withdrawal_id is None
     }
 
 
