@@ -54,7 +54,7 @@ def normalise_phone(raw: str) -> str:
 # Mobile, IP and M2M numbers (020, 050, 070, 080, 090 and eight digits) are written 0X0-XXXX-XXXX;
 # 0800 (toll-free, also eleven digits) is not. phonenumbers gives the same, at 20 times the cost,
 # which counts when a dispatch batch formats 10,000 of them (tests/referrals/test_validation.py).
-_MOBILE_E164 = re.compile(r"\+81((?:[2579]0|80)\d)(\d{4})(\d{4})")
+_MOBILE_E164 = re.compile(r"\+81([2579]0|80)(\d{4})(\d{4})")
 
 
 def display_phone(e164: str) -> str:
