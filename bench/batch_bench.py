@@ -101,12 +101,15 @@ def main() -> None:
         )
         met = "yes" if ratio <= 2 else "NO"
         print(f"  ratio batch / floor: {ratio:.2f}×   SPEC §7 target (≤ 2×) met: {met}")
+        print(f"  CPU of the worker's processes meanwhile: {worker['worker_cpu']:.2f} s")
         print(f"  milestones (s after opening): {worker['milestones']}")
     total = sum(big["times"].values())
+    cpu = sum(big["cpus"].values())
     print(f"\nThe same batch step by step in this process, one step after the other ({args.n} parcels)")
+    print(f"  {'step':<24} {'wall':>8}   {'CPU (this process; the database server not counted)'}")
     for step, seconds in big["times"].items():
-        print(f"  {step:<24} {seconds:8.2f} s")
-    print(f"  {'total (one process)':<24} {total:8.2f} s = {total / floor_wall:.2f}× floor")
+        print(f"  {step:<24} {seconds:8.2f} s {big['cpus'][step]:8.2f} s")
+    print(f"  {'total (one process)':<24} {total:8.2f} s {cpu:8.2f} s = {total / floor_wall:.2f}× floor wall")
     print(f"\nQueries per batch: {args.n} parcels vs {args.small} parcels")
     for step in big["queries"]:
         print(f"  {step:<24} {big['queries'][step]:6d} {small['queries'].get(step, 0):6d}")
@@ -114,6 +117,22 @@ def main() -> None:
     chunks = f"({big['chunks']} vs {small['chunks']} chunks)"
     print(f"  {'whole batch':<24} {big_total:6d} {small_total:6d}   {chunks}")
     print(f"  independent of the batch's size: {'yes' if big_total == small_total else 'NO'}")
+
+
+def _cpu_of_children(pid: int) -> float:
+    """User + system CPU seconds of the worker's pool processes (Linux /proc; 0 elsewhere)."""
+    total = 0.0
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        children = []
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += (task / "children").read_text().split()
+        for child in children:
+            fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    except (OSError, ValueError):
+        return 0.0
+    return total
 
 
 def _worker_batch(seed: dict, *, n: int, concurrency: int) -> dict:
@@ -150,6 +169,7 @@ def _worker_batch(seed: dict, *, n: int, concurrency: int) -> dict:
                 raise SystemExit("the Celery worker did not start")
         account = _account(seed, "worker")
         _hold_back_all_but(n)
+        cpu_before = _cpu_of_children(process.pid)
         started = time.perf_counter()
         batch = _open(account)
         milestones, seen = {}, None
@@ -168,6 +188,7 @@ def _worker_batch(seed: dict, *, n: int, concurrency: int) -> dict:
                 raise SystemExit(f"batch not finished after 15 minutes: {row}")
             time.sleep(0.05)
         seconds = time.perf_counter() - started
+        worker_cpu = _cpu_of_children(process.pid) - cpu_before
         batch = DispatchBatch.objects.get(pk=batch.pk)
         if batch.status != "ready" or batch.parcel_count != n:
             raise SystemExit(f"batch not finished: {batch.status}, {batch.parcel_count} parcels")
@@ -180,6 +201,7 @@ def _worker_batch(seed: dict, *, n: int, concurrency: int) -> dict:
         "parcels": batch.parcel_count,
         "documents": batch.documents_done,
         "milestones": milestones,
+        "worker_cpu": worker_cpu,
         "batch_id": batch.pk,
     }
 
@@ -341,13 +363,14 @@ def _run_batch(seed: dict, *, n: int, name: str) -> dict:
 
     account = _account(seed, name)
     _hold_back_all_but(n)
-    times, queries = {}, Counter()
+    times, cpus, queries = {}, {}, Counter()
 
     def step(label, key, fn):
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = fn()
             times[label] = times.get(label, 0) + time.perf_counter() - started
+            cpus[label] = cpus.get(label, 0) + time.process_time() - cpu
         queries[key] += len(captured)
         return result
 
@@ -370,7 +393,13 @@ def _run_batch(seed: dict, *, n: int, name: str) -> dict:
     if batch.status != "ready" or batch.parcel_count != n:
         raise SystemExit(f"batch not finished: {batch.status}, {batch.parcel_count} parcels")
     _release_held_back()
-    return {"batch_id": batch.pk, "times": times, "queries": dict(queries), "chunks": batch.chunk_count}
+    return {
+        "batch_id": batch.pk,
+        "times": times,
+        "cpus": cpus,
+        "queries": dict(queries),
+        "chunks": batch.chunk_count,
+    }
 
 
 if __name__ == "__main__":
