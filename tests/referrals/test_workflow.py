@@ -355,7 +355,8 @@ def test_packing_view_shows_what_to_pack_and_never_the_narrative(network, case_w
 
     (view,) = selectors.packing_views(request_ids=[request.pk])
 
-    assert view.request_id == request.pk
+    assert (view.request_id, view.reference, view.status) == (request.pk, request.reference, "submitted")
+    assert view.cooking == request.cooking
     assert view.no_cook is True
     assert view.allergies == "えび・かに"
     assert view.dietary_note == "たんぱく質多めに"
