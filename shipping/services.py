@@ -4,19 +4,22 @@ A batch is built in steps, each a Celery task and each idempotent (shipping.task
 
 1. ``plan_batch``: one transaction gathers the bookable sources (approved delivery requests approved
    before the account's cutoff, approved restock shipments, pantry shipments), schedules the
-   requests (``referrals.services.schedule_for_batch``), and books one parcel per source with
-   ``bulk_create``, split into chunks (``DispatchBatch.chunk_size``). A source has at most one live
-   parcel (a partial unique constraint), so a second plan cannot duplicate a parcel.
-2. ``build_chunk`` (one task per chunk, run in parallel): reserves the stock of the chunk's parcels
-   FEFO with ``inventory.services.reserve_stock_many`` (constant queries per chunk) and moves them to
-   ``batched``. The chunk row's ``done_at`` is set in the same transaction, so a chunk is counted
-   once; the last chunk moves the batch to ``documents`` and enqueues one task per document.
-3. ``build_document`` (one task per kind): writes the PDF or carrier file to default storage; the
-   ``(batch, kind)`` unique constraint keeps one row per document; the last moves the batch to ready.
+   requests (``referrals.services.schedule_for_batch``), and books one parcel per source with one
+   ``INSERT`` (events: one ``INSERT … SELECT``), split into ``DISPATCH_CHUNKS`` chunks whatever
+   the batch's size. A source has at most one live parcel (a partial unique constraint), so a
+   second plan cannot duplicate a parcel. It enqueues the chunks and the documents together.
+2. ``build_chunk`` (one task per chunk, run in parallel): moves the chunk's parcels to ``batched``
+   and reserves their stock FEFO with ``inventory.services.reserve_stock_many`` (a fixed number of
+   queries per chunk). The chunk row's ``done_at`` is set in the same transaction, so a chunk is
+   counted once.
+3. ``build_document`` (one task per kind, beside the chunks: documents show the booked parcels
+   and not the reservations): writes the PDF or carrier file to default storage; the ``(batch,
+   kind)`` unique constraint keeps one row per document.
 
-A worker killed mid-way leaves the batch in a state ``resume_batch`` (the sweeper) continues from.
-The number of queries per batch does not grow with the number of parcels (only with the number of
-chunks, and with restock shipments, which are one per window at most).
+After each chunk and document, ``_advance`` moves the batch to ``documents`` (chunks done) or to
+``ready`` (chunks and documents done). A worker killed mid-way leaves the batch in a state
+``resume_batch`` (the sweeper) continues from. The number of queries per batch does not grow with
+the number of parcels (restock shipments aside, which are one per window at most).
 """
 
 import io

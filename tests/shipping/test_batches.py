@@ -199,3 +199,43 @@ def test_documents_read_the_same_parcel_data_as_the_model_gives(
     assert [services._row_data(row) for row in rows] == [p.as_data() for p in models]
     assert all(row["recipient_phone"] for row in rows)
     assert "recipient_phone" not in services._batch_rows(batch, with_phone=False)[0]
+
+
+def test_a_batch_left_mid_way_by_a_killed_worker_is_resumed_with_what_is_left_and_completes(
+    settings, network, b2_account, stocked, case_worker_a, coordinator
+):
+    from foodbank.models import OutboxMessage
+
+    # given a batch in two chunks whose first chunk and slips were built before the worker died
+    settings.DISPATCH_CHUNKS = 2
+    approved_requests(4, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+    batch = services.plan_batch(batch_id=tomorrow_batch(b2_account).pk)
+    services.build_chunk(batch_id=batch.pk, index=0)
+    services.build_document(batch_id=batch.pk, kind="packing_slips")
+    OutboxMessage.objects.all().delete()
+
+    # when the sweeper resumes it
+    sent = services.resume_batch(batch_id=batch.pk)
+
+    # then exactly the missing chunk and the three missing documents are enqueued again
+    tasks = sorted(
+        (m.task_name.rsplit(".", 1)[1], m.kwargs.get("index", m.kwargs.get("kind")))
+        for m in OutboxMessage.objects.all()
+    )
+    assert sent == 4
+    assert tasks == [
+        ("build_chunk_task", 1),
+        ("build_document_task", "carrier_csv"),
+        ("build_document_task", "manifest"),
+        ("build_document_task", "pick_list"),
+    ]
+
+    # and running them finishes the batch without duplicating anything
+    services.build_chunk(batch_id=batch.pk, index=1)
+    for kind in ("carrier_csv", "manifest", "pick_list", "packing_slips"):
+        services.build_document(batch_id=batch.pk, kind=kind)
+    done = DispatchBatch.objects.get(pk=batch.pk)
+    assert (done.status, done.chunks_done, done.documents_done) == ("ready", 2, 4)
+    assert Reservation.objects.filter(reference__startswith="parcel:").count() == 4
+    assert ParcelEvent.objects.filter(parcel__batch=batch, to_status="batched").count() == 4
+    assert BatchDocument.objects.filter(batch=batch).count() == 4
