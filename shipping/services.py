@@ -25,6 +25,7 @@ the number of parcels (restock shipments aside, which are one per window at most
 import io
 import logging
 import math
+import time
 from collections.abc import Iterable
 from datetime import date, datetime
 
@@ -293,9 +294,8 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
         size = max(1, math.ceil(len(parcels) / dispatch_chunks()))
         for seq, parcel in enumerate(parcels):
             parcel.chunk = seq // size
-        # One INSERT for every parcel (PostgreSQL; SQLite splits it at its parameter limit), and one
-        # INSERT … SELECT for their events.
-        Parcel.objects.bulk_create(parcels)
+        # One statement for every parcel and one INSERT … SELECT for their events.
+        _insert_parcels(parcels)
         now = timezone.now()
         _log_events(batch_id=batch.pk, status=S.BOOKED, from_status="", at=now, note=batch.reference)
         batch.parcel_count = len(parcels)
@@ -316,6 +316,26 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
         )
         _enqueue_remaining(batch)
     return batch
+
+
+def _insert_parcels(parcels: list[Parcel]) -> None:
+    """Insert new parcels with one statement: PostgreSQL's ``COPY`` (about half the time of a bulk
+    ``INSERT`` of 10,000 wide rows, client and server), ``bulk_create`` elsewhere (SQLite splits it
+    at its parameter limit). Values are prepared by the model's fields as for ``bulk_create``
+    (``auto_now_add``, encryption, JSON); ids are not read back."""
+    if connection.vendor != "postgresql" or not parcels:
+        Parcel.objects.bulk_create(parcels)
+        return
+    qn = connection.ops.quote_name
+    fields = [f for f in Parcel._meta.concrete_fields if not f.primary_key]
+    sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
+    started = time.monotonic()
+    rows = [[f.get_db_prep_save(f.pre_save(p, True), connection) for f in fields] for p in parcels]
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+    if connection.queries_logged:  # COPY bypasses Django's cursor: count it like any other query
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def _log_events(
