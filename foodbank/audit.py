@@ -100,7 +100,8 @@ def record_provision(
         before = ProvisionRecord.objects.filter(
             food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
         ).count()
-        ProvisionRecord.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        # One INSERT however many subjects (a dispatch batch has thousands; SQLite splits it itself).
+        ProvisionRecord.objects.bulk_create(rows, ignore_conflicts=True)
         after = ProvisionRecord.objects.filter(
             food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
         ).count()

@@ -399,8 +399,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Requests approved before this local time go into the next day's dispatch batch.
 DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
-# Parcels per chunk task of a dispatch batch (chunks are built in parallel by several workers).
-DISPATCH_CHUNK_SIZE = env_int("DISPATCH_CHUNK_SIZE", 500)
+# Chunk tasks a dispatch batch is split into, whatever its size (built in parallel by the workers;
+# a fixed number keeps the queries of a batch independent of its size, SPEC §7).
+DISPATCH_CHUNKS = env_int("DISPATCH_CHUNKS", 4)
 DISPATCH_STUCK_MINUTES = env_int("DISPATCH_STUCK_MINUTES", 15)
 IDEMPOTENCY_KEY_TTL_DAYS = env_int("IDEMPOTENCY_KEY_TTL_DAYS", 8)
 # A claimed key whose request never finished (a killed process) may be reclaimed after this.

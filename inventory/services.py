@@ -1009,7 +1009,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 )
                 deltas[row.pk][0] -= q
                 deltas[row.pk][1] += q
-        ReservationLine.objects.bulk_create(lines, batch_size=1000)
+        ReservationLine.objects.bulk_create(lines)  # one INSERT (SQLite splits it at its parameter limit)
         _update_balances({pk: tuple(d) for pk, d in deltas.items()})
         reserved.update(ids)
     return ReservedMany(reserved, shortages)

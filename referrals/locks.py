@@ -23,6 +23,21 @@ def lock_requests(pks: Iterable[int]) -> list[DeliveryRequest]:
     return list(DeliveryRequest.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)))
 
 
+def lock_request_states(pks: Iterable[int]) -> list[tuple[int, int, str, str]]:
+    """Lock many delivery requests in primary-key order and read only ``(pk, recipient_id, status,
+    batch_ref)`` of each: the dispatch batch locks thousands at once, and full rows would decrypt
+    every note for nothing. Missing ones are left out."""
+    ids = sorted(set(pks))
+    if not ids:
+        return []
+    return list(
+        DeliveryRequest.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", "recipient_id", "status", "batch_ref")
+    )
+
+
 def lock_consent(pk: int) -> ConsentRecord:
     rows = list(ConsentRecord.objects.filter(pk=pk).select_for_update(of=("self",)))
     if not rows:

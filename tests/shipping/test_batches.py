@@ -140,3 +140,102 @@ def test_short_stock_is_reported_on_the_parcel_and_nothing_is_reserved_for_it(
     assert got[first.pk].stock_reserved is True
     assert got[second.pk].stock_reserved is False
     assert got[second.pk].stock_problem == [{"sku": "day3", "requested": 1, "available": 0}]
+
+
+def test_a_batch_is_split_into_the_configured_number_of_chunks_whatever_its_size(
+    settings, network, b2_account, stocked, case_worker_a, coordinator
+):
+    # given five approved requests and batches split into two chunks
+    settings.DISPATCH_CHUNKS = 2
+    approved_requests(5, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+
+    # when the batch is planned
+    batch = services.plan_batch(batch_id=tomorrow_batch(b2_account).pk)
+
+    # then its parcels are in two chunks of three and two
+    assert (batch.chunk_count, batch.chunk_size, batch.parcel_count) == (2, 3, 5)
+    chunks = list(Parcel.objects.filter(batch=batch).order_by("pk").values_list("chunk", flat=True))
+    assert chunks == [0, 0, 0, 1, 1]
+
+
+def test_documents_written_before_the_chunks_finish_the_batch_only_with_the_last_chunk(
+    network, b2_account, stocked, case_worker_a, coordinator
+):
+    # given a planned batch of three parcels
+    approved_requests(3, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+    batch = services.plan_batch(batch_id=tomorrow_batch(b2_account).pk)
+    assert batch.status == DispatchBatch.Status.BUILDING
+
+    # when every document is written before any chunk has reserved stock
+    for kind in services.document_kinds(b2_account):
+        assert services.build_document(batch_id=batch.pk, kind=kind) is True
+
+    # then the batch still waits for its chunks
+    waiting = DispatchBatch.objects.get(pk=batch.pk)
+    assert (waiting.status, waiting.documents_done, waiting.chunks_done) == ("building", 4, 0)
+    assert waiting.finished_at is None
+
+    # and the last chunk makes it ready, with every parcel batched and reserved
+    for index in range(waiting.chunk_count):
+        services.build_chunk(batch_id=batch.pk, index=index)
+    ready = DispatchBatch.objects.get(pk=batch.pk)
+    assert ready.status == DispatchBatch.Status.READY
+    assert ready.finished_at is not None
+    parcels = Parcel.objects.filter(batch=batch)
+    assert {(p.status, p.stock_reserved) for p in parcels} == {("batched", True)}
+    assert ParcelEvent.objects.filter(parcel__batch=batch, to_status="batched").count() == 3
+
+
+def test_documents_read_the_same_parcel_data_as_the_model_gives(
+    network, b2_account, stocked, case_worker_a, coordinator
+):
+    # given a built batch
+    approved_requests(2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # then the rows the documents read make the same ParcelData as Parcel.as_data()
+    rows = services._batch_rows(batch, with_phone=True)
+    models = list(Parcel.objects.filter(batch=batch).order_by("pk"))
+    assert [services._row_data(row) for row in rows] == [p.as_data() for p in models]
+    assert all(row["recipient_phone"] for row in rows)
+    assert "recipient_phone" not in services._batch_rows(batch, with_phone=False)[0]
+
+
+def test_a_batch_left_mid_way_by_a_killed_worker_is_resumed_with_what_is_left_and_completes(
+    settings, network, b2_account, stocked, case_worker_a, coordinator
+):
+    from foodbank.models import OutboxMessage
+
+    # given a batch in two chunks whose first chunk and slips were built before the worker died
+    settings.DISPATCH_CHUNKS = 2
+    approved_requests(4, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+    batch = services.plan_batch(batch_id=tomorrow_batch(b2_account).pk)
+    services.build_chunk(batch_id=batch.pk, index=0)
+    services.build_document(batch_id=batch.pk, kind="packing_slips")
+    OutboxMessage.objects.all().delete()
+
+    # when the sweeper resumes it
+    sent = services.resume_batch(batch_id=batch.pk)
+
+    # then exactly the missing chunk and the three missing documents are enqueued again
+    tasks = sorted(
+        (m.task_name.rsplit(".", 1)[1], m.kwargs.get("index", m.kwargs.get("kind")))
+        for m in OutboxMessage.objects.all()
+    )
+    assert sent == 4
+    assert tasks == [
+        ("build_chunk_task", 1),
+        ("build_document_task", "carrier_csv"),
+        ("build_document_task", "manifest"),
+        ("build_document_task", "pick_list"),
+    ]
+
+    # and running them finishes the batch without duplicating anything
+    services.build_chunk(batch_id=batch.pk, index=1)
+    for kind in ("carrier_csv", "manifest", "pick_list", "packing_slips"):
+        services.build_document(batch_id=batch.pk, kind=kind)
+    done = DispatchBatch.objects.get(pk=batch.pk)
+    assert (done.status, done.chunks_done, done.documents_done) == ("ready", 2, 4)
+    assert Reservation.objects.filter(reference__startswith="parcel:").count() == 4
+    assert ParcelEvent.objects.filter(parcel__batch=batch, to_status="batched").count() == 4
+    assert BatchDocument.objects.filter(batch=batch).count() == 4

@@ -17,8 +17,8 @@ from .integration import approved_requests, run_batch, tomorrow_batch
 def test_a_real_worker_builds_a_batch_in_several_chunks(
     celery_worker, settings, network, b2_account, stocked, case_worker_a, coordinator
 ):
-    # given seven approved requests and chunks of three parcels
-    settings.DISPATCH_CHUNK_SIZE = 3
+    # given seven approved requests and batches split into three chunks (of three, three and one)
+    settings.DISPATCH_CHUNKS = 3
     approved_requests(7, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
 
     # when the batch is opened (as beat or a coordinator does: its build goes through the outbox)
@@ -53,10 +53,10 @@ def _build_queries(n, *, network, account, case_worker, coordinator) -> int:
 def test_the_number_of_queries_of_a_batch_build_does_not_grow_with_its_size(
     settings, network, stocked, case_worker_a, coordinator
 ):
-    # given one chunk per batch (chunk tasks add a few queries each, per chunk not per parcel)
+    # given batches split into three chunks whatever their size (a chunk task adds a few queries)
     from .integration import make_b2_account
 
-    settings.DISPATCH_CHUNK_SIZE = 1000
+    settings.DISPATCH_CHUNKS = 3
     small = make_b2_account(network.food_bank, name="small")
     large = make_b2_account(network.food_bank, name="large")
 
