@@ -20,13 +20,16 @@ from datetime import timedelta
 
 from django.utils import timezone
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from foodbank import tokens
 from inventory import services as inventory_services
 from inventory.models import Balance, Handout, RestockShipment
 from referrals.models import DeliveryRequest
+from shipping.models import DispatchBatch, Parcel
 from tests.conftest import wait_for
 from tests.inventory.conftest import put_stock
+from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account
 
 from .browser import (
@@ -36,6 +39,7 @@ from .browser import (
     expect_english,
     expect_japanese,
     login,
+    press_on,
     tab_to,
     type_into,
 )
@@ -366,3 +370,128 @@ def _b2_issued_data(carrier_csv: bytes, numbers: dict[str, str]) -> bytes:
             row[3] = numbers[row[0]]
             writer.writerow(row)
     return out.getvalue().encode("cp932")
+
+
+# --- 3. A coordinator and a volunteer ---------------------------------------------------------------
+
+
+def test_coordinator_runs_the_batch_and_a_volunteer_packs_a_parcel(
+    live_server_with_worker, open_page, network, catalogue, coordinator, volunteer, case_worker_a, shots
+):
+    # Given three requests from agency A waiting for triage, a stocked warehouse and Yamato via B2
+    make_b2_account(network.food_bank)
+    put_stock(network.warehouse, pack_type=catalogue.home, quantity=20)
+    requests = [file_request(case_worker_a, network.agency_a) for _ in range(3)]
+    laptop = open_page("laptop")
+
+    # When the coordinator opens the triage from the start page
+    login(laptop, "coordinator")
+    laptop.get_by_role("link", name="配送依頼の受付判断").click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("配送依頼の受付判断")
+    queue = laptop.get_by_role("list").filter(has=laptop.get_by_role("button", name="承認"))
+    expect(queue.get_by_role("listitem")).to_have_count(3)
+    assert_controls_labelled(laptop)
+    assert_touch_targets(laptop)
+    assert_accessible(laptop)
+    shots(laptop, "triage")
+
+    # And approves the first request with the keyboard, and the other two by mouse
+    press_on(laptop, laptop.locator(f"#r{requests[0].pk}").get_by_role("button", name="承認"))
+    expect(laptop.get_by_role("status").filter(has_text="承認しました")).to_have_text(
+        f"{requests[0].reference} を承認しました。"
+    )
+    for request in requests[1:]:
+        laptop.locator(f"#r{request.pk}").get_by_role("button", name="承認").click()
+        expect(laptop.get_by_role("status").filter(has_text="承認しました")).to_have_text(
+            f"{request.reference} を承認しました。"
+        )
+
+    # Then the queue is empty and the requests are approved
+    expect(laptop.get_by_text("判断待ちの依頼はありません。")).to_be_visible()
+    assert set(DeliveryRequest.objects.values_list("status", flat=True)) == {"approved"}
+    shots(laptop, "triage-done")
+
+    # When they run tomorrow's batch from the batch page
+    laptop.get_by_role("link", name="フードバンク ネットワーク").click()
+    laptop.get_by_role("link", name="出荷バッチ").click()
+    run = laptop.get_by_role("region", name="バッチを実行")
+    run.get_by_label("出荷日").fill((timezone.localdate() + timedelta(days=1)).isoformat())
+    assert_controls_labelled(laptop)
+    assert_accessible(laptop)
+    shots(laptop, "run-batch")
+    run.get_by_role("button", name="バッチを実行する").click()
+
+    # Then its page shows the worker's progress until it reaches 100 % and every document is ready
+    batch = DispatchBatch.objects.get()
+    expect(laptop).to_have_url(f"/shipping/batches/{batch.pk}/")
+    progress = laptop.get_by_role("region", name="進み具合")
+    expect(progress).to_contain_text("準備完了 · 100%", timeout=60_000)
+    expect(progress.get_by_role("progressbar")).to_have_attribute("value", "100")
+    expect(progress).to_contain_text("梱包済み 0 / 3 · 残り 3")
+    documents = laptop.get_by_role("region", name="帳票")
+    expect(documents.get_by_role("link")).to_have_count(4)
+    assert_accessible(laptop)
+    shots(laptop, "batch-ready")
+
+    # When they download the pick list, the packing slips and the B2 Cloud CSV
+    pick_list = _download(laptop, documents.get_by_role("link", name="ピッキングリスト"))
+    slips = _download(laptop, documents.get_by_role("link", name="梱包票"))
+    carrier_csv = _download(laptop, documents.get_by_role("link", name="配送CSV（B2クラウド）"))
+
+    # Then they are PDFs (one packing slip per parcel) and B2's 95-column CSV in Shift_JIS
+    references = sorted(Parcel.objects.filter(batch=batch).values_list("reference", flat=True))
+    assert pick_list.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(pick_list)).pages) >= 1
+    assert slips.startswith(b"%PDF-")
+    assert len(PdfReader(io.BytesIO(slips)).pages) == 3
+    rows = list(csv.reader(io.StringIO(carrier_csv.decode("cp932"), newline="")))
+    assert {len(row) for row in rows} == {95}
+    assert sorted(row[0] for row in rows[1:]) == references
+    assert b"\r\n" in carrier_csv
+
+    # When a volunteer at the packing station opens the batch
+    station = open_page("laptop")
+    login(station, "volunteer")
+    station.get_by_role("link", name="出荷バッチと梱包").click()
+    station.get_by_role("link", name="梱包ステーション").click()
+    expect(station.get_by_role("heading", level=1)).to_contain_text("梱包ステーション")
+    expect(station.get_by_text("梱包済み 0 / 3 · 残り 3")).to_be_visible()
+    assert_controls_labelled(station)
+    assert_touch_targets(station)
+    assert_accessible(station)
+    shots(station, "station")
+
+    # And scans a slip's QR code: the scanner types the reference into the focused field and Enter
+    scan = station.get_by_label("梱包票のQRコードを読み取るか、お客様管理番号を入力")
+    expect(scan).to_be_focused()
+    with station.expect_navigation():
+        station.keyboard.type(references[0])
+        station.keyboard.press("Enter")
+
+    # Then the station shows that parcel and what goes in it
+    parcel = station.get_by_role("region", name=references[0])
+    expect(parcel.get_by_role("heading", level=3)).to_have_text("入れるもの")
+    expect(parcel).to_contain_text("家庭向けパック × 1")
+    assert_accessible(station)
+    shots(station, "parcel-scanned")
+
+    # When they mark it packed with the keyboard
+    press_on(station, parcel.get_by_role("button", name="梱包済みにする"))
+
+    # Then the station says so and the packed count moves, there and on the coordinator's page
+    expect(station.get_by_role("status")).to_have_text(f"{references[0]} を梱包済みにしました。")
+    expect(station.get_by_text("梱包済み 1 / 3 · 残り 2")).to_be_visible()
+    expect(station.get_by_role("region", name="未梱包").get_by_role("listitem")).to_have_count(2)
+    assert Parcel.objects.get(reference=references[0]).status == "packed"
+    assert_accessible(station)
+    shots(station, "parcel-packed")
+    expect(progress).to_contain_text("梱包済み 1 / 3 · 残り 2", timeout=15_000)
+    shots(laptop, "batch-counts-moved")
+
+
+def _download(page, link) -> bytes:
+    """Click a download link and return the file's bytes."""
+    with page.expect_download() as download:
+        link.click()
+    with open(download.value.path(), "rb") as file:
+        return file.read()
