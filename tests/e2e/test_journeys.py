@@ -76,6 +76,7 @@ def test_window_staff_hand_out_sets_and_ask_for_a_restock_on_a_phone(
     stock = phone.get_by_role("region", name="在庫")
     expect(stock.get_by_label("在庫 5")).to_be_visible()
     expect(stock.get_by_label("在庫 2")).to_be_visible()
+    expect(stock.get_by_text("基準より少ない")).to_have_count(2)  # both below par: said, not only coloured
     assert_controls_labelled(phone)
     assert_touch_targets(phone)
     assert_accessible(phone)
@@ -156,6 +157,7 @@ def test_window_staff_hand_out_sets_and_ask_for_a_restock_on_a_phone(
     expect(phone.get_by_role("button", name="Record handout")).to_be_visible()
     expect(phone.get_by_role("radio", name="3 + 1 days")).to_be_visible()
     expect(phone.get_by_label("4 in stock")).to_be_visible()
+    expect(phone.get_by_text("Below par")).to_have_count(2)
     assert_accessible(phone)
     shots(phone, "window-in-english")
 
@@ -205,6 +207,7 @@ def test_case_worker_files_a_home_delivery_and_follows_it_until_shipped(
     laptop.get_by_role("link", name="配送依頼の申請").click()
     expect(laptop.get_by_role("heading", level=1)).to_have_text("配送依頼の申請")
     assert_controls_labelled(laptop)
+    assert_touch_targets(laptop)
     assert_accessible(laptop)
 
     # And fills it in with a postal code whose digits are swapped (047-0204 does not exist)
