@@ -171,17 +171,28 @@ def _double_tap(page, button) -> None:
     page.touchscreen.tap(x, y)
 
 
-def _acknowledge_referral_in_inbox(page, *, reference: str) -> None:
-    """Window staff open their referral inbox from the window page and acknowledge one referral.
+def _acknowledge_referral_in_inbox(page, *, referral) -> None:
+    """From the window page, window staff open their referral inbox and acknowledge ``referral``.
 
-    NOT CALLED YET: the inbox page (``referrals:inbox``) is being built on another branch. Once it is
-    merged, call this at the end of the window-staff journey with a referral made for window A (a
-    handout with referral consent → ``referrals.services.create_referral``) and fill in the steps
-    with the page's own button texts: tap the inbox link on the window page, find the referral by
-    ``reference``, tap "acknowledge", and expect its status to read "acknowledged" on the page and in
-    the database.
+    NOT CALLED YET, and not run on this branch: the inbox page (``referrals:inbox``) is built on the
+    referrals branch, whose journey (tests/e2e/test_referral_inbox.py) fixes these texts: the
+    window page's badge 「紹介 N件」, the button 「受付済みにする」, the message
+    「<reference>：受付済みにしました。」.
+    To wire it after merging, at the end of the window-staff journey: make a referral to window A
+    before the page is opened (``tests.referrals.factories.file_request`` for agency A, then
+    ``referrals.services.create_referral(by=coordinator, recipient_id=…, source=
+    Referral.Source.DELIVERY_REQUEST, delivery_request_id=…, needs=…)``), switch back to Japanese,
+    and call ``_acknowledge_referral_in_inbox(phone, referral=referral)``.
     """
-    raise NotImplementedError("the referral inbox page is not merged yet (see the docstring)")
+    page.get_by_role("link", name="紹介 1件").tap()
+    card = page.locator(f"#rf{referral.pk}")
+    expect(card.get_by_role("heading")).to_contain_text(referral.reference)
+    card.get_by_role("button", name="受付済みにする").tap()
+    expect(page.get_by_role("status").first).to_contain_text(f"{referral.reference}：受付済みにしました。")
+    expect(page.locator(f"#rf{referral.pk}").get_by_role("heading")).to_contain_text("受付済み")
+    referral.refresh_from_db()
+    assert referral.status == "acknowledged"
+    assert_accessible(page)
 
 
 # --- 2. A case worker on a laptop -------------------------------------------------------------------
