@@ -174,10 +174,10 @@ def _double_tap(page, button) -> None:
 def _acknowledge_referral_in_inbox(page, *, referral) -> None:
     """From the window page, window staff open their referral inbox and acknowledge ``referral``.
 
-    NOT CALLED YET, and not run on this branch: the inbox page (``referrals:inbox``) is built on the
-    referrals branch, whose journey (tests/e2e/test_referral_inbox.py) fixes these texts: the
-    window page's badge 「紹介 N件」, the button 「受付済みにする」, the message
-    「<reference>：受付済みにしました。」.
+    NOT CALLED YET: the inbox page (``referrals:inbox``) is built on the referrals branch (this was
+    run once against it, at 6fd2779, in a throwaway merge: it passes). That branch's journey
+    (tests/e2e/test_referral_inbox.py) fixes these texts: the window page's badge 「紹介 N件」, the
+    button 「受付済みにする」, the message 「<reference>：受付済みにしました。」.
     To wire it after merging, at the end of the window-staff journey: make a referral to window A
     before the page is opened (``tests.referrals.factories.file_request`` for agency A, then
     ``referrals.services.create_referral(by=coordinator, recipient_id=…, source=
