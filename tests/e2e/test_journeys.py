@@ -326,6 +326,7 @@ def test_case_worker_files_a_home_delivery_and_follows_it_until_shipped(
     expect(track).to_have_attribute("href", re.compile(r"^https://toi\.kuronekoyamato\.co\.jp/.*" + number))
     request.refresh_from_db()
     assert (request.status, request.tracking_number) == ("shipped", number)
+    assert_touch_targets(laptop)
     assert_accessible(laptop)
     shots(laptop, "request-shipped")
 
@@ -431,6 +432,7 @@ def test_coordinator_runs_the_batch_and_a_volunteer_packs_a_parcel(
     run = laptop.get_by_role("region", name="バッチを実行")
     run.get_by_label("出荷日").fill((timezone.localdate() + timedelta(days=1)).isoformat())
     assert_controls_labelled(laptop)
+    assert_touch_targets(laptop)
     assert_accessible(laptop)
     shots(laptop, "run-batch")
     run.get_by_role("button", name="バッチを実行する").click()
@@ -444,6 +446,8 @@ def test_coordinator_runs_the_batch_and_a_volunteer_packs_a_parcel(
     expect(progress).to_contain_text("梱包済み 0 / 3 · 残り 3")
     documents = laptop.get_by_role("region", name="帳票")
     expect(documents.get_by_role("link")).to_have_count(4)
+    assert_controls_labelled(laptop)
+    assert_touch_targets(laptop)
     assert_accessible(laptop)
     shots(laptop, "batch-ready")
 
