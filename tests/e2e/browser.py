@@ -206,6 +206,8 @@ _SMALL_TARGETS_JS = """(minimum) => {
 def assert_touch_targets(page: Page, minimum: int = 44) -> None:
     """Every button, field and block link on screen is at least ``minimum`` CSS pixels each way
     (44 is Apple's and WCAG 2.5.5's figure; the app's own controls are 48)."""
+    # Sizes come from the stylesheets: measured before they have loaded, a 48px row is 27px.
+    page.wait_for_load_state("load")
     small = page.evaluate(_SMALL_TARGETS_JS, minimum)
     assert not small, f"Touch targets under {minimum}px on {page.url}:\n  " + "\n  ".join(small)
 
@@ -215,6 +217,7 @@ FAILING_IMPACTS = ("serious", "critical")
 
 def axe_violations(page: Page, *, context: str | None = None) -> list[dict]:
     """Run axe-core inside the page (WCAG 2.x A and AA rules and best practices); return violations."""
+    page.wait_for_load_state("load")  # colour contrast and sizes depend on the stylesheets
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
     return page.evaluate(
@@ -271,6 +274,7 @@ class Screenshots:
     def __call__(self, page: Page, name: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
+        page.wait_for_load_state("load")
         page.screenshot(path=path, full_page=True, animations="disabled")
         return path
 

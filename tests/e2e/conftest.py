@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# The catalogue of pack types and items the inventory tests use (a fixture, imported to be shared).
+from tests.inventory.conftest import catalogue  # noqa: F401
+
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DEVICES, Screenshots
 
 HERE = Path(__file__).resolve().parent
@@ -145,3 +148,9 @@ def live_server_with_worker(live_server, celery_worker):
     triggers through ``foodbank.outbox.enqueue`` runs in the worker, against the same database.
     """
     return live_server
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Batch documents go to default storage: keep each journey's files apart, out of the repository."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
