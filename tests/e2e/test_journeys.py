@@ -1,7 +1,8 @@
 """The three daily jobs, end to end in Chromium (issue #9, SPEC §2 and §4).
 
 1. Window staff on a phone: see stock, hand out 3 + 1 days in two taps (a double tap records one
-   handout), be refused more than is in stock, ask for a restock.
+   handout), be refused more than is in stock, ask for a restock, switch to English and back, and
+   acknowledge a referral in the window's inbox.
 2. A case worker on a laptop: file a home-delivery request, fix a wrong postal code, and follow the
    request until it is shipped with its tracking link.
 3. A coordinator and a volunteer: approve requests, run the batch on the worker, download its
@@ -25,7 +26,8 @@ from pypdf import PdfReader
 from foodbank import tokens
 from inventory import services as inventory_services
 from inventory.models import Balance, Handout, RestockShipment
-from referrals.models import DeliveryRequest
+from referrals import services as referral_services
+from referrals.models import DeliveryRequest, Referral
 from shipping.models import DispatchBatch, Parcel
 from tests.conftest import wait_for
 from tests.inventory.conftest import put_stock
@@ -57,6 +59,8 @@ def test_window_staff_hand_out_sets_and_ask_for_a_restock_on_a_phone(
     network,
     catalogue,
     window_staff_a,
+    coordinator,
+    case_worker_a,
     shots,
 ):
     # Given a window holding 5 one-day sets and 2 three-day sets, with par levels of 10 and 6
@@ -65,6 +69,15 @@ def test_window_staff_hand_out_sets_and_ask_for_a_restock_on_a_phone(
     put_stock(window, pack_type=catalogue.day3, quantity=2)
     inventory_services.set_par_level(site=window, pack_type=catalogue.day1, par=10)
     inventory_services.set_par_level(site=window, pack_type=catalogue.day3, par=6)
+    # and a person the food bank has referred to this window, with their consent
+    request = file_request(case_worker_a, network.agency_a)
+    referral = referral_services.create_referral(
+        by=coordinator,
+        recipient_id=request.recipient_id,
+        source=Referral.Source.DELIVERY_REQUEST,
+        delivery_request_id=request.pk,
+        needs="家計の相談をしたい",
+    )
 
     # When the staff member logs in on their phone and opens their window's page from the start page
     login(phone, "window_a")
@@ -161,6 +174,13 @@ def test_window_staff_hand_out_sets_and_ask_for_a_restock_on_a_phone(
     assert_accessible(phone)
     shots(phone, "window-in-english")
 
+    # When they switch back to Japanese and open the referrals sent to their window
+    phone.get_by_role("button", name="日本語").tap()
+    expect_japanese(phone)
+    # Then they acknowledge the referral there, and the food bank sees it acknowledged
+    _acknowledge_referral_in_inbox(phone, referral=referral)
+    shots(phone, "referral-acknowledged")
+
 
 def _double_tap(page, button) -> None:
     """Two taps on ``button`` as fast as a thumb can: the second lands whatever the first did."""
@@ -174,15 +194,8 @@ def _double_tap(page, button) -> None:
 def _acknowledge_referral_in_inbox(page, *, referral) -> None:
     """From the window page, window staff open their referral inbox and acknowledge ``referral``.
 
-    NOT CALLED YET: the inbox page (``referrals:inbox``) is built on the referrals branch (this was
-    run once against it, at 6fd2779, in a throwaway merge: it passes). That branch's journey
-    (tests/e2e/test_referral_inbox.py) fixes these texts: the window page's badge 「紹介 N件」, the
-    button 「受付済みにする」, the message 「<reference>：受付済みにしました。」.
-    To wire it after merging, at the end of the window-staff journey: make a referral to window A
-    before the page is opened (``tests.referrals.factories.file_request`` for agency A, then
-    ``referrals.services.create_referral(by=coordinator, recipient_id=…, source=
-    Referral.Source.DELIVERY_REQUEST, delivery_request_id=…, needs=…)``), switch back to Japanese,
-    and call ``_acknowledge_referral_in_inbox(phone, referral=referral)``.
+    The texts are those of the inbox page (tests/e2e/test_referral_inbox.py): the window page's
+    badge 「紹介 N件」, the button 「受付済みにする」, the message 「<reference>：受付済みにしました。」.
     """
     page.get_by_role("link", name="紹介 1件").tap()
     card = page.locator(f"#rf{referral.pk}")
