@@ -228,4 +228,10 @@ def pantry(request):
         )
         return HttpResponseRedirect(f"{reverse('shipping:pantry')}#shipment-{shipment.pk}")
     shipments = selectors.visible_pantry_shipments(request.user).order_by("-created_at", "-pk")[:50]
-    return render(request, "shipping/pantry.html", {"form": form, "shipments": shipments})
+    # A form sent back with its errors is a 400, as on the other pages' forms.
+    return render(
+        request,
+        "shipping/pantry.html",
+        {"form": form, "shipments": shipments},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -92,7 +92,7 @@ def test_an_invalid_form_shows_errors_and_saves_nothing(client, coordinator, sto
 
     response = client.post(PANTRY, form(cafeteria, stocked, quantity="0", postal_code="abc"))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'id="field-quantity"' in html
     assert 'role="alert"' in html

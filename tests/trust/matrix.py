@@ -241,6 +241,77 @@ def _restock_form(w, place):
     return {"qty_day1": 3, "qty_day3": 0, "note": "", "idempotency_key": f"matrix-{place}"}
 
 
+def _void_body(w, place):
+    return {"reason": "rebook", "note": ""}
+
+
+def _void_form(w, place):
+    return {"reference": w.obj("parcel", place).reference, "reason": "rebook", "note": ""}
+
+
+def _pantry_body(w, place):
+    w.catalogue(place)
+    return {
+        "partner": w.obj("pantry_partner", place).pk,
+        "pack_type": "day3",
+        "quantity": 12,
+        "contact_name": "佐藤 花子",
+        "phone": "011-555-0199",
+        "postal_code": "060-0001",
+        "address": "北海道札幌市中央区北一条西2丁目",
+    }
+
+
+def _pantry_form(w, place):
+    return {
+        **_pantry_body(w, place),
+        "pack_type": w.catalogue(place)["day3"].pk,
+        "building": "",
+        "note": "",
+    }
+
+
+def _feedback_body(w, place):
+    return {"message": "ありがとうございました", "may_be_published": False}
+
+
+def _feedback_form(w, place):
+    return {
+        "message": "ありがとうございました",
+        "received_on": timezone.localdate().isoformat(),
+        "publication": "private",
+    }
+
+
+def _contact_body(w, place):
+    return {
+        "name": "小樽 太郎",
+        "name_kana": "オタル タロウ",
+        "phone": "090-2222-3333",
+        "data_categories": ["identity", "contact"],
+    }
+
+
+def _contact_form(w, place):
+    return {
+        "name": "小樽 太郎",
+        "name_kana": "オタル タロウ",
+        "phone": "090-2222-3333",
+        "categories": ["identity", "contact"],
+        "method": "verbal",
+    }
+
+
+def _inbox_contacted_form(w, place):
+    pk = w.obj("agency_referral_acknowledged", place).pk
+    return {f"c{pk}-contacted_on": timezone.localdate().isoformat(), f"c{pk}-outcome": "電話で連絡"}
+
+
+def _inbox_close_form(w, place):
+    pk = w.obj("agency_referral_acknowledged", place).pk
+    return {f"x{pk}-outcome": "支援につながった"}
+
+
 def _doc(kind):
     return lambda w, place: {"pk": w.obj("batch", place).pk, "kind": kind}
 
@@ -402,6 +473,20 @@ ROWS: list[Row] = [
         note="the request is named in the body: another food bank's is 400 'No such delivery request.', "
         "as an id that does not exist",
     ),
+    api("GET", "api-feedback", c=200, **NOBODY_BUT_C),
+    api("POST", "api-feedback", c=201, **NOBODY_BUT_C, body=_feedback_body),
+    api(
+        "POST",
+        "api-handout-referral-contact",
+        "consenting_handout",
+        c=403,
+        w=201,
+        cw=403,
+        v=403,
+        i=403,
+        body=_contact_body,
+        note="window staff of the handout's window, after a handout with referral consent",
+    ),
     api("GET", "api-referral-detail", "referral", c=200, w=200, cw=404, v=403, i=403),
     api("POST", "api-referral-acknowledge", "referral", c=200, w=200, cw=404, v=403, i=403),
     api(
@@ -447,6 +532,21 @@ ROWS: list[Row] = [
     api("GET", "api-parcels", listed="parcel", c=200, w=403, cw=403, v=200, i=403),
     api("GET", "api-parcel-detail", "parcel", c=200, w=403, cw=403, v=200, i=403),
     api("POST", "api-parcel-packed", "parcel", c=200, w=403, cw=403, v=200, i=403),
+    api("POST", "api-parcel-void", "parcel", c=200, **NOBODY_BUT_C, body=_void_body),
+    api("POST", "api-parcel-delivered", "parcel_handed_over", c=200, **NOBODY_BUT_C),
+    api("POST", "api-batch-handed-over", "batch_ready", c=200, **NOBODY_BUT_C),
+    api("GET", "api-pantry-shipments", listed="pantry_shipment", c=200, **NOBODY_BUT_C),
+    api(
+        "POST",
+        "api-pantry-shipments",
+        "pantry_partner",
+        c=(201, 201, 400),
+        **NOBODY_BUT_C,
+        body=_pantry_body,
+        note="the partner group is named in the body: another food bank's is 400 'partner', "
+        "as an id that does not exist",
+    ),
+    api("GET", "api-pantry-shipment-detail", "pantry_shipment", c=200, **NOBODY_BUT_C),
     # Reports
     api("GET", "api-report-monthly", c=200, **NOBODY_BUT_C),
     api("GET", "api-report-breakdowns", c=200, **NOBODY_BUT_C),
@@ -565,6 +665,65 @@ PAGES: list[Row] = [
         body=lambda w, p: {"reason": "対象外"},
     ),
     page("GET", "referrals:feedback-export", c=200, **NOBODY_BUT_C),
+    page("GET", "referrals:feedback", c=200, **NOBODY_BUT_C),
+    page("POST", "referrals:feedback", c=302, **NOBODY_BUT_C, body=_feedback_form),
+    page("GET", "referrals:referral-list", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "referrals:refer-request",
+        "delivery_request",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"needs": ""},
+    ),
+    page("POST", "referrals:refer-handout-contact", "handout_contact", c=302, **NOBODY_BUT_C),
+    page("GET", "referrals:inbox", c=403, w=200, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "referrals:inbox-acknowledge",
+        "agency_referral",
+        c=403,
+        w=302,
+        cw=302,
+        v=403,
+        i=403,
+        note="the inbox of the referral's target: here an agency, so its case workers and the staff "
+        "of its windows",
+    ),
+    page(
+        "POST",
+        "referrals:inbox-contacted",
+        "agency_referral_acknowledged",
+        c=403,
+        w=302,
+        cw=302,
+        v=403,
+        i=403,
+        body=_inbox_contacted_form,
+    ),
+    page(
+        "POST",
+        "referrals:inbox-close",
+        "agency_referral_acknowledged",
+        c=403,
+        w=302,
+        cw=302,
+        v=403,
+        i=403,
+        body=_inbox_close_form,
+    ),
+    page("GET", "referrals:handout-contact", "consenting_handout", c=403, w=200, cw=403, v=403, i=403),
+    page(
+        "POST",
+        "referrals:handout-contact",
+        "consenting_handout",
+        c=403,
+        w=302,
+        cw=403,
+        v=403,
+        i=403,
+        body=_contact_form,
+    ),
     page("GET", "reports:report", c=200, **NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
@@ -595,6 +754,18 @@ PAGES: list[Row] = [
         v=302,
         i=403,
         kwargs=lambda w, p: {"pk": w.obj("batch", p).pk, "parcel_id": w.obj("parcel", p).pk},
+    ),
+    page("POST", "shipping:batch-void", "batch", c=302, **NOBODY_BUT_C, body=_void_form),
+    page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **NOBODY_BUT_C),
+    page("GET", "shipping:pantry", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "shipping:pantry",
+        "pantry_partner",
+        c=(302, 302, 400),
+        **NOBODY_BUT_C,
+        body=_pantry_form,
+        note="the partner group is chosen in the form: another food bank's is not a choice (400)",
     ),
 ]
 

@@ -21,10 +21,12 @@ from foodbank.models import Organisation, Role, Site
 from inventory import services as inventory
 from inventory.models import Item
 from referrals import services as referrals
-from referrals.models import ConsentRecord, DeliveryRequest, Referral
-from shipping.models import BatchDocument, Parcel
+from referrals.models import ConsentRecord, DeliveryRequest, HandoutContact, Referral
+from referrals.referral_views import contact_recipient
+from shipping import services as shipping
+from shipping.models import BatchDocument, PantryShipment, Parcel
 from tests.conftest import Network, make_actor
-from tests.factories import UserFactory, WarehouseFactory
+from tests.factories import OrganisationFactory, UserFactory, WarehouseFactory
 from tests.inventory.conftest import put_stock
 from tests.inventory.factories import ItemFactory, PackTypeFactory
 from tests.referrals.factories import file_request
@@ -32,6 +34,8 @@ from tests.shipping.integration import make_b2_account, run_batch, tomorrow_batc
 
 PLACES = ("own", "sibling", "foreign")
 NONEXISTENT_ID = 987_654_321
+# A B2 tracking number per place (11 digits and their check digit, mod 7): numbers are unique.
+TRACKING = {place: f"{n:011d}{n % 7}" for n, place in enumerate(PLACES, start=40000000001)}
 
 
 @dataclass
@@ -238,6 +242,97 @@ class World:
 
     def _make_parcel(self, place) -> Parcel:
         return Parcel.objects.filter(batch=self.obj("batch", place)).get()
+
+    def _make_parcel_labelled(self, place) -> Parcel:
+        """The batch's parcel packed, with its B2 label issued (tracking number imported): ready
+        to be handed over."""
+        if place == "sibling":
+            return self.obj("parcel_labelled", "own")
+        parcel = self.obj("parcel", place)
+        shipping.mark_packed(parcel_id=parcel.pk, by=self.coordinator_of(place))
+        issued = f"{parcel.reference},0,,{TRACKING[place]}\r\n".encode("cp932")
+        coordinator = self.coordinator_of(place)
+        result = shipping.import_tracking(batch_id=parcel.batch_id, data=issued, by=coordinator)
+        assert not result["rejected"], result
+        return Parcel.objects.get(pk=parcel.pk)
+
+    def _make_batch_ready(self, place):
+        """A batch whose parcel is packed and labelled: the hand-over has something to hand over."""
+        return self.obj("parcel_labelled", place).batch
+
+    def _make_parcel_handed_over(self, place) -> Parcel:
+        if place == "sibling":
+            return self.obj("parcel_handed_over", "own")
+        parcel = self.obj("parcel_labelled", place)
+        assert shipping.mark_handed_over(batch_id=parcel.batch_id, by=self.coordinator_of(place)) == 1
+        return Parcel.objects.get(pk=parcel.pk)
+
+    def _make_pantry_partner(self, place) -> Organisation:
+        """A pantry group (children's cafeteria) of the place's food bank; the sibling's is another
+        group of the same food bank."""
+        return OrganisationFactory(
+            code=f"pantry-{place}",
+            food_bank=self.places[place].food_bank,
+            name=f"こども食堂-{place}",
+            kind=Organisation.Kind.PANTRY_GROUP,
+        )
+
+    def _make_pantry_shipment(self, place) -> PantryShipment:
+        return shipping.create_pantry_shipment(
+            food_bank_id=self.places[place].food_bank.pk,
+            by=self.coordinator_of(place),
+            partner=self.obj("pantry_partner", place),
+            pack_type=self.catalogue(place)["day3"],
+            quantity=6,
+            contact_name="佐藤 花子",
+            postal_code="0600001",
+            address="北海道札幌市中央区北一条西2丁目",
+        )
+
+    def _make_consenting_handout(self, place):
+        """A handout at the place's window where the person asked to be referred."""
+        self.obj("window_stock", place)
+        return inventory.record_handout(
+            site=self.places[place].window,
+            lines={"day3": 1},
+            household_size=2,
+            household_type="single_parent",
+            referral_consent=True,
+            recorded_by=self.window_staff_of(place),
+        )
+
+    def _make_handout_contact(self, place) -> HandoutContact:
+        """The named person behind a consenting handout, waiting for the coordinator's referral."""
+        handout = self.obj("consenting_handout", place)
+        return referrals.record_handout_contact(
+            handout_id=handout.pk,
+            by=self.window_staff_of(place),
+            recipient=contact_recipient(
+                site=handout.site,
+                name=f"小樽 太郎-{place}",
+                name_kana="オタル タロウ",
+                is_pseudonym=False,
+                phone="+819022223333",
+            ),
+            household_type=handout.household_type,
+            household_size=handout.household_size,
+        )
+
+    def _make_agency_referral(self, place) -> Referral:
+        """A referral addressed to the place's agency (not to its window): in the inbox of the
+        agency's case workers and of its windows' staff."""
+        request = self.obj("delivery_request", place)
+        return referrals.create_referral(
+            by=self.coordinator_of(place),
+            recipient_id=request.recipient_id,
+            source="delivery_request",
+            delivery_request_id=request.pk,
+            target=self.places[place].agency,
+        )
+
+    def _make_agency_referral_acknowledged(self, place) -> Referral:
+        referral = self.obj("agency_referral", place)
+        return referrals.acknowledge_referral(referral_id=referral.pk, by=self.case_worker_of(place))
 
 
 def _in_days(days: int):
