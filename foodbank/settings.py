@@ -376,6 +376,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_rollups_task",
         "schedule": crontab(minute=5),
     },
+    # Daily, at night: erase the personal data of cases closed more than RETENTION_MONTHS ago
+    # (referrals.retention); reports keep their figures.
+    "referrals-retention": {
+        "task": "referrals.tasks.anonymise_closed_cases_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Daily, before offices open: referrals a window or agency has not acknowledged within
     # REFERRAL_ESCALATE_AFTER_WORKING_DAYS working days go to the coordinator (once each).
     "referrals-escalate-unacknowledged": {
@@ -391,6 +397,8 @@ DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
 # Parcels per chunk task of a dispatch batch (chunks are built in parallel by several workers).
 DISPATCH_CHUNK_SIZE = env_int("DISPATCH_CHUNK_SIZE", 500)
 DISPATCH_STUCK_MINUTES = env_int("DISPATCH_STUCK_MINUTES", 15)
+# Personal data of closed cases is erased this many months after the case closed (referrals.retention).
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", 13)
 IDEMPOTENCY_KEY_TTL_DAYS = env_int("IDEMPOTENCY_KEY_TTL_DAYS", 8)
 # A claimed key whose request never finished (a killed process) may be reclaimed after this.
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120)
