@@ -1,0 +1,9 @@
+"""Settings for the worker processes of the fault scripts: the product's, with emails written to
+files (``EMAIL_FILE_PATH``) so the script can count them. Never used by the product."""
+
+import os
+
+from foodbank.settings import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
