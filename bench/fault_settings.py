@@ -7,3 +7,6 @@ from foodbank.settings import *  # noqa: F403
 
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
+# The queue the worker consumes is also the one its own follow-up tasks go to (the tests use a
+# queue of their own per run).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "celery")

@@ -269,7 +269,16 @@ def database_url_of(connection) -> str:
 class WorkerProcess:
     """``celery worker`` in its own process (the production shape), killable with SIGKILL."""
 
-    def __init__(self, *, broker_url: str, database_url: str, queue: str, concurrency: int = 2, **env: str):
+    def __init__(
+        self,
+        *,
+        broker_url: str,
+        database_url: str,
+        queue: str,
+        concurrency: int = 2,
+        include: str = "",
+        **env: str,
+    ):
         self.mail_dir = tempfile.mkdtemp(prefix="fault-mail-")
         self.env = {
             **os.environ,
@@ -292,6 +301,8 @@ class WorkerProcess:
             "-P", "threads", "-c", str(concurrency), "-Q", queue,
             "--without-gossip", "--without-mingle", "-l", "WARNING",
         ]  # fmt: skip
+        if include:
+            self.command += ["--include", include]
         self.process: subprocess.Popen | None = None
         self.log = Path(tempfile.mkdtemp(prefix="fault-worker-")) / "worker.log"
 
@@ -305,6 +316,9 @@ class WorkerProcess:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    def alive(self) -> bool:
+        return bool(self.process) and self.process.poll() is None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

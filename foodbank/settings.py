@@ -330,6 +330,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message redelivered more often than this (its worker died each time it ran it) is acknowledged
+# without running: a poison task cannot loop forever (foodbank.redelivery).
+TASK_MAX_REDELIVERIES = env_int("TASK_MAX_REDELIVERIES", 3)
 # A hard ceiling for any task; each task declares its own (lower) time_limit and soft_time_limit.
 # No global soft limit: one above a task's own time_limit makes apply_async refuse the task.
 CELERY_TASK_TIME_LIMIT = 30 * 60

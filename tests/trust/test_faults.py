@@ -3,13 +3,22 @@ servers (a private Redis or PostgreSQL on a free port) and worker processes; the
 Redis and PostgreSQL are never stopped. The scripts print the same figures at full size."""
 
 import shutil
+import time
 from types import SimpleNamespace
 
 import pytest
+import redis as redis_client
 from django.contrib.auth import get_user_model
+from django.db import connection
 
-from bench import fault_redis_down
-from bench.faults import PrivateRedis
+from bench import fault_redis_down, fault_worker_killed
+from bench.faults import PrivateRedis, WorkerProcess, broker_at, database_url_of
+from foodbank.models import TaskRedelivery
+from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
+from tests.shipping.conftest import b2_account, stocked  # noqa: F401 (fixtures)
+from tests.shipping.integration import approved_requests
+
+POISON = "tests.trust.poison_tasks.poison_task"
 
 needs_redis_server = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server")
 
@@ -45,3 +54,87 @@ def test_redis_down_while_requests_are_filed_loses_nothing(network, coordinator,
     assert result["unsent_while_down"] > 0
     assert (result["follow_ups_ran"], result["emails"]) == (24, 24)
     assert (result["lost"], result["duplicated"]) == (0, 0)
+
+
+@needs_redis_server
+@pytest.mark.fault
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_batch_leaves_no_duplicate_and_the_batch_completes(
+    settings,
+    network,
+    b2_account,  # noqa: F811
+    stocked,  # noqa: F811
+    case_worker_a,
+    coordinator,
+):
+    # Given 24 approved requests and chunks of 3 parcels, built by a worker process
+    settings.DISPATCH_CHUNK_SIZE = 3
+    requests = approved_requests(
+        24, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator
+    )
+    redis = PrivateRedis().start()
+    try:
+        # When the worker is SIGKILLed once some chunks are done, and a second worker starts
+        result = fault_worker_killed.run(
+            account=b2_account, request_ids=[r.pk for r in requests], redis=redis
+        )
+    finally:
+        redis.stop()
+
+    # Then the batch is ready with one parcel, one reservation per parcel and one document per kind
+    assert result["killed_mid_way"] is True
+    assert result["final"]["status"] == "ready"
+    assert (result["parcels"], result["reservations"], result["documents"]) == (24, 24, 4)
+    assert result["ledger_differences"] == 0
+    assert (result["lost"], result["duplicated"]) == (0, 0)
+
+
+def _runs(marker) -> int:
+    return len(marker.read_text().splitlines()) if marker.exists() else 0
+
+
+@needs_redis_server
+@pytest.mark.fault
+@pytest.mark.django_db(transaction=True)
+def test_a_task_that_kills_its_worker_is_given_up_after_the_redelivery_cap(settings, tmp_path):
+    # Given a task that kills the worker running it, and a supervisor restarting dead workers
+    marker = tmp_path / "runs"
+    redis = PrivateRedis().start()
+    workers = []
+    try:
+        with broker_at(redis.url) as app:
+            app.send_task(POISON, kwargs={"marker": str(marker)}, queue=settings.CELERY_TASK_DEFAULT_QUEUE)
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                if TaskRedelivery.objects.filter(gave_up_at__isnull=False).exists():
+                    break
+                if not workers or not workers[-1].alive():
+                    workers.append(
+                        WorkerProcess(
+                            broker_url=redis.url,
+                            database_url=database_url_of(connection),
+                            queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+                            concurrency=1,
+                            include="tests.trust.poison_tasks",
+                            CELERY_VISIBILITY_TIMEOUT="2",
+                            TASK_MAX_REDELIVERIES="2",
+                        ).start()
+                    )
+                time.sleep(0.2)
+            time.sleep(1)
+        queue_left = redis_client.Redis.from_url(redis.url).llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+        unacked = redis_client.Redis.from_url(redis.url).hlen("unacked")
+        last_alive = workers[-1].alive()
+    finally:
+        for worker in workers:
+            worker.stop()
+        redis.stop()
+
+    # Then it ran once and was redelivered twice (each run killed its worker); the third
+    # redelivery was acknowledged without running, recorded for a human, and nothing is left queued
+    row = TaskRedelivery.objects.get()
+    assert (row.task_name, row.redeliveries) == (POISON, 3)
+    assert row.gave_up_at is not None
+    assert _runs(marker) == 3
+    assert (queue_left, unacked) == (0, 0)
+    assert last_alive  # the last worker survived: it did not run the task
