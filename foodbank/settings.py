@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: oversized bodies are 413, NUL bytes 400 (foodbank.middleware).
     "foodbank.middleware.RequestGuardMiddleware",
+    # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
+    "foodbank.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -2,7 +2,10 @@
 servers (a private Redis or PostgreSQL on a free port) and worker processes; the machine's own
 Redis and PostgreSQL are never stopped. The scripts print the same figures at full size."""
 
+import os
 import shutil
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 
@@ -12,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from bench import fault_redis_down, fault_worker_killed
-from bench.faults import PrivateRedis, WorkerProcess, broker_at, database_url_of
+from bench.faults import PG_BIN, ROOT, PrivateRedis, WorkerProcess, broker_at, database_url_of
 from foodbank.models import TaskRedelivery
 from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
 from tests.shipping.conftest import b2_account, stocked  # noqa: F401 (fixtures)
@@ -138,3 +141,41 @@ def test_a_task_that_kills_its_worker_is_given_up_after_the_redelivery_cap(setti
     assert _runs(marker) == 3
     assert (queue_left, unacked) == (0, 0)
     assert last_alive  # the last worker survived: it did not run the task
+
+
+needs_private_postgres = pytest.mark.skipif(
+    PG_BIN is None or shutil.which("runuser") is None or os.geteuid() != 0,
+    reason="needs PostgreSQL server binaries and root (initdb runs as the postgres user)",
+)
+
+
+@needs_private_postgres
+@pytest.mark.fault
+def test_postgres_restarted_under_load_answers_503_then_nothing_half_written():
+    # Given gunicorn on a private PostgreSQL cluster and four clients logging handouts,
+    # When the cluster is restarted after two seconds (the script, at small size)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "bench/fault_pg_restart.py",
+            "--seconds",
+            "5",
+            "--clients",
+            "4",
+            "--restart-after",
+            "2",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+    )
+
+    # Then no 500, no 503 after the restart, nothing lost, duplicated or half-written
+    assert run.returncode == 0, run.stdout + run.stderr[-3000:]
+    line = run.stdout.strip().splitlines()[-1]
+    figures = dict(part.split("=") for part in line.split())
+    assert (figures["lost"], figures["duplicated"], figures["half_written"]) == ("0", "0", "0")
+    assert (figures["answered_500"], figures["late_503"]) == ("0", "0")
+    assert int(figures["tried"]) > 0
