@@ -14,12 +14,12 @@ import redis as redis_client
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from bench import fault_redis_down, fault_worker_killed
+from bench import fault_redis_down, fault_two_beats, fault_worker_killed
 from bench.faults import PG_BIN, ROOT, PrivateRedis, WorkerProcess, broker_at, database_url_of
 from foodbank.models import TaskRedelivery
 from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
 from tests.shipping.conftest import b2_account, stocked  # noqa: F401 (fixtures)
-from tests.shipping.integration import approved_requests
+from tests.shipping.integration import approved_requests, make_b2_account
 
 POISON = "tests.trust.poison_tasks.poison_task"
 
@@ -179,3 +179,25 @@ def test_postgres_restarted_under_load_answers_503_then_nothing_half_written():
     assert (figures["lost"], figures["duplicated"], figures["half_written"]) == ("0", "0", "0")
     assert (figures["answered_500"], figures["late_503"]) == ("0", "0")
     assert int(figures["tried"]) > 0
+
+
+@needs_redis_server
+@pytest.mark.fault
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_processes_open_one_batch_per_account_and_day(network):
+    # Given four carrier accounts that pick up every day
+    accounts = [make_b2_account(network.food_bank, name=f"ヤマト{i}") for i in range(4)]
+
+    # When three openers (each its own connection) run open_due_batches at the same moment, 8 days
+    # (the build tasks go to a private Redis that no worker reads; the outbox rows are counted)
+    redis = PrivateRedis().start()
+    try:
+        with broker_at(redis.url):
+            result = fault_two_beats.run(food_bank=network.food_bank, accounts=accounts, rounds=8, openers=3)
+    finally:
+        redis.stop()
+
+    # Then each account has one batch a day, created (and its build enqueued) by one opener only
+    assert result["errors"] == []
+    assert (result["batches"], result["claimed_created"], result["build_tasks"]) == (32, 32, 32)
+    assert (result["lost"], result["duplicated"]) == (0, 0)
