@@ -202,3 +202,19 @@ def test_two_beat_processes_open_one_batch_per_account_and_day(network):
     assert result["errors"] == []
     assert (result["batches"], result["claimed_created"], result["build_tasks"]) == (32, 32, 32)
     assert (result["lost"], result["duplicated"]) == (0, 0)
+
+
+def test_tasks_survive_a_killed_worker_by_configuration(settings):
+    # A killed worker's message comes back (late ack, rejected on worker loss), one at a time, and
+    # every task counts its redeliveries (the cap above)
+    from foodbank.celery import Task, app
+
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks.py
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert settings.CELERY_WORKER_PREFETCH_MULTIPLIER == 1
+    assert settings.TASK_MAX_REDELIVERIES == 3
+    assert {"shipping.tasks.build_chunk_task", "referrals.tasks.anonymise_closed_cases_task"} <= set(
+        app.tasks
+    )
+    assert all(isinstance(task, Task) for name, task in app.tasks.items() if not name.startswith("celery."))
