@@ -11,6 +11,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -167,8 +168,6 @@ def recreate_database(url: str) -> None:
 def setup_django(*, database_url: str, broker_url: str | None = None, **env: str) -> None:
     """Configure the product's settings for a script run (before anything imports Django models)
     and migrate the (fresh) database."""
-    import sys
-
     os.environ["DATABASE_URL"] = database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "foodbank.settings"
     os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="fault-var-"))
@@ -294,9 +293,7 @@ class WorkerProcess:
         }
         self.env.pop("REDIS_URL", None)
         self.command = [
-            os.environ.get("FAULT_PYTHON", "/work/venv/bin/python")
-            if Path("/work/venv/bin/python").exists()
-            else "python",
+            sys.executable,
             "-m", "celery", "-A", "foodbank", "worker",
             "-P", "threads", "-c", str(concurrency), "-Q", queue,
             "--without-gossip", "--without-mingle", "-l", "WARNING",

@@ -13,7 +13,8 @@ source, status and every date — and erases what identifies or describes a pers
 - recipients with no open case (every request and referral closed before the cutoff, no handout
   contact and no enrolment after it): name, kana, phone and its blind index, postal code, street
   address, building, children's ages; the witness and guardian names of their consents; the
-  text of their feedback (and of anonymous feedback received before the cutoff);
+  text of their feedback (and of anonymous feedback, and feedback of people erased earlier,
+  received before the cutoff);
 - dispatch batch documents (labels, carrier CSV, slips) of batches shipped before the cutoff.
 
 Each row is marked (``anonymised_at``, or an empty field) so a second run changes nothing. Work is
@@ -242,7 +243,10 @@ def anonymise_closed_cases(*, now: datetime | None = None) -> RetentionResult:
         result.recipients += recipients
         result.feedback += feedback
     result.feedback += (
-        Feedback.objects.filter(recipient__isnull=True, received_on__lt=cutoff.date())
+        Feedback.objects.filter(
+            Q(recipient__isnull=True) | Q(recipient__anonymised_at__isnull=False),
+            received_on__lt=cutoff.date(),
+        )
         .exclude(message="")
         .update(message="")
     )

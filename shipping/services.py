@@ -654,6 +654,19 @@ def parcels_for(ids: Iterable[int]) -> list[Parcel]:
 # --- Retention (called by referrals.retention) ----------------------------------------------------
 
 
+ERASED_PARCEL_FIELDS = (
+    "recipient_name",
+    "recipient_name_kana",
+    "recipient_company",
+    "recipient_phone",
+    "postal_code",
+    "address",
+    "building",
+    "tracking_number",
+    "packing",
+)
+
+
 def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     """Erase the recipient snapshot of the parcels of these (closed, anonymised) delivery requests:
     name, kana, company, phone, postal code, address, building, tracking number, and the allergies
@@ -686,8 +699,9 @@ def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
         for name, value in values.items():
             setattr(parcel, name, value)
         changed.append(parcel)
-    Parcel.objects.bulk_update(changed, list(values) if changed else ["recipient_name"], batch_size=500)
-    ParcelEvent.objects.filter(parcel__in=changed).exclude(note="").update(note="")
+    if changed:
+        Parcel.objects.bulk_update(changed, list(ERASED_PARCEL_FIELDS), batch_size=500)
+        ParcelEvent.objects.filter(parcel__in=changed).exclude(note="").update(note="")
     return len(changed)
 
 
