@@ -275,6 +275,7 @@ class WorkerProcess:
         database_url: str,
         queue: str,
         concurrency: int = 2,
+        pool: str = "threads",
         include: str = "",
         **env: str,
     ):
@@ -295,7 +296,7 @@ class WorkerProcess:
         self.command = [
             sys.executable,
             "-m", "celery", "-A", "foodbank", "worker",
-            "-P", "threads", "-c", str(concurrency), "-Q", queue,
+            "-P", pool, "-c", str(concurrency), "-Q", queue,
             "--without-gossip", "--without-mingle", "-l", "WARNING",
         ]  # fmt: skip
         if include:

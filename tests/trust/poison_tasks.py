@@ -4,6 +4,7 @@ product. Each run appends a line to ``marker`` before it dies, so the test count
 
 import os
 import signal
+import time
 
 from celery import shared_task
 
@@ -12,4 +13,5 @@ from celery import shared_task
 def poison_task(marker: str) -> None:
     with open(marker, "a") as out:
         out.write("run\n")
+    time.sleep(0.5)  # dies while running, as a task that runs out of memory would
     os.kill(os.getpid(), signal.SIGKILL)
