@@ -12,6 +12,7 @@ from .models import (
     OutboxMessage,
     ProvisionRecord,
     Site,
+    TaskRedelivery,
     WorkerHeartbeat,
 )
 
@@ -71,6 +72,12 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["scope", "key", "user", "state", "response_status", "resource_id", "created_at"]
+
+
+@admin.register(TaskRedelivery)
+class TaskRedeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["task_name", "task_id", "redeliveries", "first_at", "last_at", "gave_up_at"]
+    list_filter = ["task_name"]
 
 
 @admin.register(WorkerHeartbeat)

@@ -7,15 +7,22 @@
   this such input would end in a 500 wherever it reaches a query.
 
 API paths (``/api/``) answer JSON ``{code, detail}``; pages answer a short plain-text 400/413.
+
+And a database that went away mid-request (PostgreSQL restarted) is 503 with Retry-After, not 500
+(``DatabaseUnavailableMiddleware``).
 """
 
+import logging
 import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 NUL = "\x00"
 # \u0000 in JSON text, unless its backslash is itself escaped (an odd number of backslashes).
@@ -99,3 +106,54 @@ class RequestGuardMiddleware:
                 request, status=400, code="malformed_request", detail=_("The request body cannot be read.")
             )
         return None
+
+
+# --- The database went away ------------------------------------------------------------------------
+
+# Retry-After (seconds) on a 503: a restarted PostgreSQL takes a few seconds to take connections.
+DATABASE_RETRY_AFTER = 5
+
+
+def is_database_unavailable(exc: BaseException | None) -> bool:
+    """A lost or refused database connection (a restart, a failover, a network cut), or a
+    transaction the database rolled back to resolve a conflict: a retry will do."""
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def database_unavailable(request):
+    """503 with Retry-After: JSON ``{code, detail}`` under /api/, a short page elsewhere."""
+    detail = _("The service is briefly unavailable. Please try again in a few seconds.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"code": "service_unavailable", "detail": detail},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = HttpResponse(
+            '<!doctype html><html lang="ja"><meta charset="utf-8"><title>503</title>'
+            f'<p role="alert">{escape(detail)}</p>',
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that lost its database answers 503 (+ Retry-After), not 500. (DRF views answer the
+    same from ``foodbank.api.exceptions``; errors outside any view reach ``foodbank.views.server_error``.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_database_unavailable(exception):
+            return None
+        logger.warning("Database unavailable during %s: %s", request.path, type(exception).__name__)
+        return database_unavailable(request)

@@ -317,6 +317,23 @@ class WorkerHeartbeat(models.Model):
         return f"{self.queue} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class TaskRedelivery(models.Model):
+    """A task message the broker delivered again (its worker died before acknowledging it: acks_late
+    with task_reject_on_worker_lost). Counted per task id; after TASK_MAX_REDELIVERIES the message is
+    acknowledged without running, so a poison task (one that kills its worker) cannot loop forever.
+    ``gave_up_at`` marks those for a human (the admin lists them)."""
+
+    task_id = models.CharField(max_length=255, unique=True)
+    task_name = models.CharField(max_length=200)
+    redeliveries = models.PositiveIntegerField(default=0)
+    first_at = models.DateTimeField(auto_now_add=True)
+    last_at = models.DateTimeField(auto_now=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.task_id} ×{self.redeliveries}"
+
+
 class ApiToken(models.Model):
     """A credential for ``Authorization: Token <key>``, stored hashed and revocable.
 

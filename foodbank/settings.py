@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request: oversized bodies are 413, NUL bytes 400 (foodbank.middleware).
     "foodbank.middleware.RequestGuardMiddleware",
+    # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
+    "foodbank.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -336,6 +338,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A message redelivered more often than this (its worker died each time it ran it) is acknowledged
+# without running: a poison task cannot loop forever (foodbank.redelivery).
+TASK_MAX_REDELIVERIES = env_int("TASK_MAX_REDELIVERIES", 3)
 # A hard ceiling for any task; each task declares its own (lower) time_limit and soft_time_limit.
 # No global soft limit: one above a task's own time_limit makes apply_async refuse the task.
 CELERY_TASK_TIME_LIMIT = 30 * 60
@@ -387,6 +392,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_rollups_task",
         "schedule": crontab(minute=5),
     },
+    # Daily, at night: erase the personal data of cases closed more than RETENTION_MONTHS ago
+    # (referrals.retention); reports keep their figures.
+    "referrals-retention": {
+        "task": "referrals.tasks.anonymise_closed_cases_task",
+        "schedule": crontab(hour=3, minute=40),
+    },
     # Daily, before offices open: referrals a window or agency has not acknowledged within
     # REFERRAL_ESCALATE_AFTER_WORKING_DAYS working days go to the coordinator (once each).
     "referrals-escalate-unacknowledged": {
@@ -403,6 +414,8 @@ DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
 # a fixed number keeps the queries of a batch independent of its size, SPEC §7).
 DISPATCH_CHUNKS = env_int("DISPATCH_CHUNKS", 4)
 DISPATCH_STUCK_MINUTES = env_int("DISPATCH_STUCK_MINUTES", 15)
+# Personal data of closed cases is erased this many months after the case closed (referrals.retention).
+RETENTION_MONTHS = env_int("RETENTION_MONTHS", 13)
 IDEMPOTENCY_KEY_TTL_DAYS = env_int("IDEMPOTENCY_KEY_TTL_DAYS", 8)
 # A claimed key whose request never finished (a killed process) may be reclaimed after this.
 IDEMPOTENCY_LEASE_SECONDS = env_int("IDEMPOTENCY_LEASE_SECONDS", 120)

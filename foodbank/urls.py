@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import audit_views, health, views
 
+# A database-connection error outside any view is 503, not 500 (foodbank.middleware).
+handler500 = "foodbank.views.server_error"
+
 # Each app adds its API routes here under /api/v1/.
 api_v1 = [
     path("", include("foodbank.api.urls")),

@@ -1584,3 +1584,13 @@ def build_expiry_reports(*, food_bank_id: int, today: date, within_days: int) ->
         )
         reports.append(report)
     return reports
+
+
+# --- Retention (called by referrals.retention) ----------------------------------------------------
+
+
+def erase_handout_notes(*, before: datetime) -> int:
+    """Erase the free-text note of every handout that took place before ``before`` (the retention
+    cutoff). Everything the reports count (site, household, lines, dates) stays. Returns how many
+    notes were erased; a second run finds none."""
+    return Handout.objects.filter(occurred_at__lt=before).exclude(note="").update(note="")

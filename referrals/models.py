@@ -130,6 +130,8 @@ class Recipient(models.Model):
     infants = models.PositiveSmallIntegerField(_("infants (under 3)"), default=0)
     elderly = models.PositiveSmallIntegerField(_("elderly (65+)"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set by the retention job (referrals.retention) when the personal data was erased.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("recipient")
@@ -319,6 +321,7 @@ class DeliveryRequest(models.Model):
     tracking_url = models.URLField(_("tracking link"), max_length=300, blank=True)
     shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("delivery request")
@@ -698,6 +701,7 @@ class Referral(models.Model):
     consent_withdrawn_at = models.DateTimeField(_("consent withdrawn at"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("escalated to the coordinator at"), null=True, blank=True)
     escalation_emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral")

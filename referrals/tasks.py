@@ -60,3 +60,17 @@ def escalate_referrals_task(today: str | None = None) -> int:
 def email_referral_escalation_task(referral_id: int) -> bool:
     """Email the coordinators about one escalated referral (once: a resend emails nobody)."""
     return notifications.send_referral_escalation(referral_id=referral_id)
+
+
+@shared_task(
+    name="referrals.tasks.anonymise_closed_cases_task",
+    ignore_result=True,
+    time_limit=3600,
+    soft_time_limit=3300,
+)
+def anonymise_closed_cases_task() -> dict[str, int]:
+    """Beat, daily: erase the personal data of cases closed more than RETENTION_MONTHS ago. Running
+    it twice changes nothing the second time."""
+    from . import retention
+
+    return retention.anonymise_closed_cases().as_dict()
