@@ -37,7 +37,7 @@ from reportlab.pdfgen import canvas as rl_canvas
 
 from .carriers.base import TIME_SLOTS, ContentLine, ParcelData, Problem, SenderData
 from .fonts import register_font
-from .qr import matrix as qr_matrix
+from .qr import rows as qr_rows
 
 __all__ = [
     "LABEL_SIZE",
@@ -55,10 +55,10 @@ __all__ = [
     "write_pick_list",
 ]
 
-_DARK_RUN = re.compile(rb"\x01+")
+_DARK_RUN = re.compile("1+")
 # Rectangle operators of 8-module pieces of QR rows, by (row from the bottom, first column, modules):
 # at most 29 × 4 × 256 strings, and most pieces repeat from one code to the next.
-_QR_RECTS: dict[tuple[int, int, bytes], str] = {}
+_QR_RECTS: dict[tuple[int, int, str], str] = {}
 LABEL_SIZE = (100 * mm, 150 * mm)  # the common 4×6 inch thermal label
 SLIP_SIZE = A5
 SHEET_SIZE = A4
@@ -173,15 +173,18 @@ class _Writer:
         self.text(x - self.measure(text, size) / 2, y, size, text)
 
     def qr(self, data: str, x: float, y: float, size: float) -> None:
-        """A QR code of ``data`` with its lower-left corner at (x, y), ``size`` points wide."""
-        matrix = qr_matrix(data)
-        n = len(matrix)
+        """A QR code of ``data`` with its lower-left corner at (x, y), ``size`` points wide: one path of
+        rectangles, one per run of dark modules in each 8-module piece of a row (cached: most pieces
+        repeat from one code to the next)."""
+        rows = qr_rows(data)
+        n = len(rows)
         parts = [f"q {size / n:.4f} 0 0 {size / n:.4f} {x:.2f} {y:.2f} cm"]
         cache = _QR_RECTS
-        for r, row in enumerate(matrix):
+        append = parts.append
+        for r, row in enumerate(rows):
             yy = n - 1 - r
             for start in range(0, n, 8):
-                key = (yy, start, bytes(row[start : start + 8]))
+                key = (yy, start, row[start : start + 8])
                 rects = cache.get(key)
                 if rects is None:
                     rects = cache[key] = " ".join(
@@ -189,9 +192,9 @@ class _Writer:
                         for run in _DARK_RUN.finditer(key[2])
                     )
                 if rects:
-                    parts.append(rects)
-        parts.append("f Q")
-        self.canvas.addLiteral("\n".join(parts))
+                    append(rects)
+        append("f Q")
+        self.canvas._code.append("\n".join(parts))
 
     def end_page(self) -> None:
         """Close the page without reportlab's page objects: its content stream is compressed here and
