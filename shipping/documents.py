@@ -208,7 +208,7 @@ class _Writer:
         if shared is None:
             shared = self._shared[forms] = _PageShared(self.width, self.height, self.doc, forms)
         content = "\n".join([c._preamble, *c._code]) + "\n "
-        self.doc.addPage(_Page(shared, zlib.compress(content.encode("utf8"))))
+        self.doc.addPage(_Page(shared, zlib.compress(content.encode("utf8"), 1)))
         c._code = []
         c._formsinuse = []
         self.pages += 1
