@@ -27,12 +27,13 @@ import logging
 import math
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -565,37 +566,85 @@ def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, s
     return out.getvalue(), "application/pdf", "pdf", []
 
 
-def build_document(*, batch_id: int, kind: str) -> bool:
-    """Step 3 for one document kind (written while the chunks reserve stock). Returns False when it
-    existed already."""
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A document drawn from the parcels the batch had at ``generation`` (not stored yet)."""
+
+    batch_id: int
+    kind: str
+    generation: int
+    rows: list[dict]
+    content: bytes
+    media_type: str
+    ext: str
+    held_back: list[dict]
+
+
+def render_document(*, batch_id: int, kind: str) -> RenderedDocument | None:
+    """First half of ``build_document``: read the batch's generation, then its live parcels, and draw
+    the document (no lock held: this is the long part). None when there is nothing to write."""
     batch = DispatchBatch.objects.select_related("account").get(pk=batch_id)
     if batch.status not in (B.BUILDING, B.DOCUMENTS, B.READY) or kind not in document_kinds(batch.account):
-        return False
+        return None
     if BatchDocument.objects.filter(batch=batch, kind=kind).exists():
-        return False
+        return None
+    # The generation is read before the parcels: a void committed in between makes the document
+    # look stale (discarded, written again by the void's task), never the other way round.
     rows = _batch_rows(batch, with_phone=kind in (K.CARRIER_CSV, K.LABELS))
     content, media_type, ext, held_back = _render(batch, kind, rows)
-    name = f"shipping/batches/{batch.pk}/{kind}.{ext}"
+    return RenderedDocument(
+        batch_id=batch.pk,
+        kind=kind,
+        generation=batch.documents_generation,
+        rows=rows,
+        content=content,
+        media_type=media_type,
+        ext=ext,
+        held_back=held_back,
+    )
+
+
+def store_document(rendered: RenderedDocument) -> bool:
+    """Second half of ``build_document``: under the batch's lock, store the file and its row only if
+    the batch's documents generation is still the one the parcels were read under (compare and set:
+    ``refresh_batch_documents`` bumps it under the same lock and enqueues a new task, which writes the
+    document instead). Returns False when the document is stale or was stored already."""
+    kind = rendered.kind
     with transaction.atomic():
+        batch = locks.lock_batch(rendered.batch_id)
+        if batch.documents_generation != rendered.generation:
+            logger.info("Batch %s: %s drawn before a void, left to the newer task.", batch.pk, kind)
+            return False
+        if BatchDocument.objects.filter(batch=batch, kind=kind).exists():  # a duplicate task was first
+            return False
+        name = f"shipping/batches/{batch.pk}/{kind}.{rendered.ext}"
+        # The storage is written while the batch is locked: a stale task never touches the file.
         if default_storage.exists(name):
             default_storage.delete(name)
-        stored = default_storage.save(name, ContentFile(content))
-        try:
-            with transaction.atomic():
-                BatchDocument.objects.create(
-                    batch=batch, kind=kind, file=stored, media_type=media_type, size=len(content)
-                )
-        except IntegrityError:  # another worker wrote it first
-            return False
+        stored = default_storage.save(name, ContentFile(rendered.content))
+        BatchDocument.objects.create(
+            batch=batch,
+            kind=kind,
+            file=stored,
+            media_type=rendered.media_type,
+            size=len(rendered.content),
+        )
         now = timezone.now()
         updates = {"documents_done": F("documents_done") + 1, "updated_at": now}
         if kind in (K.CARRIER_CSV, K.LABELS):
-            updates["held_back"] = held_back
+            updates["held_back"] = rendered.held_back
         DispatchBatch.objects.filter(pk=batch.pk).update(**updates)
         if kind == K.CARRIER_CSV:
-            _record_courier_provision(batch, rows, held_back)
+            _record_courier_provision(batch, rendered.rows, rendered.held_back)
         _advance(batch.pk, now)
     return True
+
+
+def build_document(*, batch_id: int, kind: str) -> bool:
+    """Step 3 for one document kind (written while the chunks reserve stock). Returns False when it
+    existed already, or when a void made what it drew stale (the void's own task writes it)."""
+    rendered = render_document(batch_id=batch_id, kind=kind)
+    return rendered is not None and store_document(rendered)
 
 
 def _record_courier_provision(batch: DispatchBatch, rows: list[dict], held_back: list[dict]) -> None:
@@ -709,20 +758,36 @@ VOIDABLE = (S.BOOKED, S.BATCHED, S.PACKED, S.LABEL_ISSUED)
 
 
 def refresh_batch_documents(batch: DispatchBatch) -> int:
-    """Write a batch's documents again (a parcel was voided after they were written), so that the
-    pick list, packing slips, carrier file and manifest leave it out. Call inside a transaction
-    holding the batch's lock: the rows go, the batch goes back to ``documents``, and one task per
-    kind is enqueued (files are overwritten by the tasks). Returns the tasks sent; a batch still
-    building writes its documents later anyway (0)."""
-    if batch.status not in (B.DOCUMENTS, B.READY):
+    """Write a batch's documents again (a parcel was voided), so that the pick list, packing slips,
+    carrier file and manifest leave it out. Call inside a transaction holding the batch's lock: the
+    rows go, the documents generation is bumped (a document task drawing the old parcels at this
+    moment will not store its file: ``store_document``), a ready batch goes back to ``documents``,
+    and one task per kind is enqueued. Documents are written beside the chunks, so a batch still
+    ``building`` is refreshed too (its chunks are left alone). Returns the tasks sent (0 while the
+    batch is planning: it has no parcels yet)."""
+    if batch.status not in (B.BUILDING, B.DOCUMENTS, B.READY):
         return 0
     BatchDocument.objects.filter(batch=batch).delete()
-    batch.status = B.DOCUMENTS
+    if batch.status == B.READY:
+        batch.status = B.DOCUMENTS
     batch.documents_done = 0
+    batch.documents_generation += 1
     batch.finished_at = None
     batch.held_back = []
-    batch.save(update_fields=["status", "documents_done", "finished_at", "held_back", "updated_at"])
-    return _enqueue_remaining(batch)
+    batch.save(
+        update_fields=[
+            "status",
+            "documents_done",
+            "documents_generation",
+            "finished_at",
+            "held_back",
+            "updated_at",
+        ]
+    )
+    kinds = document_kinds(batch.account)
+    for kind in kinds:
+        enqueue(DOCUMENT_TASK, batch_id=batch.pk, kind=kind)
+    return len(kinds)
 
 
 def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Parcel, str]:
