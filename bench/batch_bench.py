@@ -162,7 +162,7 @@ def _worker_batch(seed: dict, *, n: int, concurrency: int) -> dict:
         "--without-mingle",
         "--without-heartbeat",
         "--loglevel",
-        "WARNING",
+        os.environ.get("BENCH_WORKER_LOGLEVEL", "WARNING"),  # INFO: each task's start and end
     ]
     process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
     try:

@@ -13,7 +13,10 @@ Speed matters: a batch of 10,000 parcels must take at most twice what raw report
   fonts) instead of a text object per string;
 - QR codes are filled rectangles in one path, from ``shipping.qr`` (level M, fixed mask 0: any of the
   eight masks is valid, and evaluating all eight costs more than the rest of the page);
-- content streams are zlib-compressed binary, not ASCII85 on top (valid PDF, 15 % smaller, faster);
+- content streams are zlib-compressed binary (level 1), not ASCII85 on top (valid PDF, faster);
+- pages bypass reportlab's page objects: each page is a pre-formatted dictionary (``_Page``) with its
+  stream compressed when the page ends, and one resource dictionary (fonts, forms) shared by all
+  pages; reportlab still writes the fonts, forms, catalogue and cross-reference table;
 - the PDF is deterministic (``invariant``): rebuilding a document gives the same bytes.
 """
 
