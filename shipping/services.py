@@ -23,6 +23,7 @@ the number of parcels (restock shipments aside, which are one per window at most
 """
 
 import io
+import json
 import logging
 import math
 import time
@@ -34,7 +35,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, JSONField, Q
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,6 +136,24 @@ def _line(pack_type, quantity: int = 1) -> dict:
     return {"name": pack_type.name, "quantity": quantity, "pack_type": pack_type.code, "code": pack_type.code}
 
 
+_PARCEL_DEFAULTS: dict | None = None
+
+
+def _new_parcel(**values) -> Parcel:
+    """``Parcel(**values)`` for a new row (``values`` by attname: ``batch_id``, not ``batch``), without
+    ``Model.__init__``'s work per field and keyword (a sixth of the plan's CPU at 10,000 parcels).
+    The defaults are computed once: a default list or dict is shared by the parcels that do not set
+    it (they are only inserted, never changed in place)."""
+    global _PARCEL_DEFAULTS
+    if _PARCEL_DEFAULTS is None:
+        _PARCEL_DEFAULTS = {f.attname: f.get_default() for f in Parcel._meta.concrete_fields}
+    parcel = Parcel.__new__(Parcel)
+    parcel.__dict__.update(_PARCEL_DEFAULTS)
+    parcel.__dict__.update(values)
+    parcel._state = ModelState()
+    return parcel
+
+
 def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
     from referrals.models import DeliveryRequest
     from referrals.validation import display_phone
@@ -161,10 +181,10 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
     address = (
         " ".join(x for x in (label.prefecture + label.municipality, label.address) if x) if label else ""
     )
-    return Parcel(
+    return _new_parcel(
         food_bank_id=batch.food_bank_id,
         account_id=batch.account_id,
-        batch=batch,
+        batch_id=batch.pk,
         reference=f"{batch.reference}-R{view.request_id}",
         source=source,
         source_key=f"request:{view.request_id}",
@@ -331,12 +351,56 @@ def _insert_parcels(parcels: list[Parcel]) -> None:
     fields = [f for f in Parcel._meta.concrete_fields if not f.primary_key]
     sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
     started = time.monotonic()
-    rows = [[f.get_db_prep_save(f.pre_save(p, True), connection) for f in fields] for p in parcels]
+    rows = [[d[name] for name in _COPY_NAMES] for d in (p.__dict__ for p in parcels)]
+    now = timezone.now()
+    for index, convert in _copy_converters():
+        for row in rows:
+            row[index] = convert(row[index], now)
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)
     if connection.queries_logged:  # COPY bypasses Django's cursor: count it like any other query
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+
+
+_COPY_NAMES = [f.attname for f in Parcel._meta.concrete_fields if not f.primary_key]
+
+
+def _copy_converters() -> list[tuple[int, object]]:
+    """(column, convert(value, now)) for the parcel columns whose Python value is not what ``COPY``
+    takes as is: what ``get_db_prep_save`` does for them, without its generic per-value path (about
+    a third of the plan's CPU at 10,000 parcels). Every other column (text, numbers, dates, foreign
+    keys) is written as the model holds it, as ``get_db_prep_save`` would return it on PostgreSQL."""
+    from foodbank.crypto import EncryptedTextField
+
+    converters = []
+    for index, field in enumerate(f for f in Parcel._meta.concrete_fields if not f.primary_key):
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            converters.append((index, lambda _value, now: now))
+        elif isinstance(field, EncryptedTextField):
+            converters.append((index, lambda value, _now, f=field: f.get_db_prep_save(value, connection)))
+        elif isinstance(field, JSONField):
+            converters.append((index, lambda value, _now, f=field: _json(value, f.encoder)))
+        elif field.get_internal_type() not in _COPY_AS_IS:
+            raise TypeError(f"Parcel.{field.name}: add a COPY converter for {field.get_internal_type()}")
+    return converters
+
+
+def _json(value, encoder) -> str | None:
+    return None if value is None else json.dumps(value, cls=encoder)
+
+
+_COPY_AS_IS = {
+    "CharField",
+    "TextField",
+    "ForeignKey",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "IntegerField",
+    "BooleanField",
+    "DateField",
+    "DateTimeField",
+}
 
 
 def _log_events(
@@ -368,13 +432,15 @@ def _enqueue_remaining(batch: DispatchBatch) -> int:
 
     While the chunks reserve stock the documents are written too: they are drawn from the parcels
     booked by the plan and do not depend on the reservations, so both run side by side on the
-    workers. The packing slips go first (the longest task), then the chunks, then the rest.
+    workers. The packing slips go first (the longest task), then the carrier's file, then the
+    chunks, then the rest: the longest first, so that both processes finish about together.
     """
     sent = 0
     if batch.status in (B.BUILDING, B.DOCUMENTS):
         have = set(BatchDocument.objects.filter(batch=batch).values_list("kind", flat=True))
         kinds = [k for k in document_kinds(batch.account) if k not in have]
-        first = [k for k in kinds if k == K.PACKING_SLIPS]
+        # The longest first: the slips, then the carrier's file (decrypts every phone number).
+        first = [k for k in (K.PACKING_SLIPS, K.CARRIER_CSV, K.LABELS) if k in kinds]
         chunks = []
         if batch.status == B.BUILDING:
             chunks = list(
