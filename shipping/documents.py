@@ -152,6 +152,7 @@ class _Writer:
         self._subset_name = self.font.getSubsetInternalName
         self._string_width = self.font.stringWidth
         self._shared: dict[tuple[str, ...], _PageShared] = {}
+        self._runs: dict[str, list[tuple[str, str]]] = {}
 
     def measure(self, text: str, size: float) -> float:
         return self._string_width(text, size)
@@ -159,15 +160,21 @@ class _Writer:
     def text(self, x: float, y: float, size: float, text: str) -> None:
         if not text:
             return
+        runs = self._runs.get(text)
+        if runs is None:
+            # A character keeps its subset and code once placed, so a string's runs never change
+            # within the document: headings, quantities, dates and slots repeat on every page.
+            runs = [
+                (self._subset_name(subset, self.doc), escapePDF(chunk))
+                for subset, chunk in self._split(text, self.doc)
+            ]
+            if len(self._runs) < 50_000:
+                self._runs[text] = runs
         ops = self._ops
-        first = True
-        for subset, chunk in self._split(text, self.doc):
-            name = self._subset_name(subset, self.doc)
-            if first:
-                ops.append(f"{name} {size:g} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({escapePDF(chunk)}) Tj")
-                first = False
-            else:
-                ops.append(f"{name} {size:g} Tf ({escapePDF(chunk)}) Tj")
+        name, chunk = runs[0]
+        ops.append(f"{name} {size:g} Tf 1 0 0 1 {x:.2f} {y:.2f} Tm ({chunk}) Tj")
+        for name, chunk in runs[1:]:
+            ops.append(f"{name} {size:g} Tf ({chunk}) Tj")
 
     def text_right(self, x: float, y: float, size: float, text: str) -> None:
         self.text(x - self.measure(text, size), y, size, text)
