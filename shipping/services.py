@@ -568,8 +568,23 @@ _DATA_FIELDS = (
 )
 
 
-def _row_data(row: dict) -> ParcelData:
-    """``Parcel.as_data()`` from a ``values()`` row, without building the model (10,000 a batch)."""
+def _content_line(line: dict, lines: dict) -> ContentLine:
+    """``ContentLine(**line)``, one (immutable) instance per distinct line in ``lines``: a batch's
+    parcels hold a few kinds of line between them."""
+    key = tuple(line.items())
+    try:
+        found = lines.get(key)
+    except TypeError:  # an unhashable value: not shared
+        return ContentLine(**line)
+    if found is None:
+        found = lines[key] = ContentLine(**line)
+    return found
+
+
+def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
+    """``Parcel.as_data()`` from a ``values()`` row, without building the model (10,000 a batch).
+    ``lines`` caches content lines across the rows of one document."""
+    lines = {} if lines is None else lines
     packing = row["packing"] or {}
     return ParcelData(
         reference=row["reference"],
@@ -585,8 +600,8 @@ def _row_data(row: dict) -> ParcelData:
         time_slot=row["time_slot"],
         delivery_date=row["delivery_date"],
         notes=PackingNotes(
-            contents=tuple(ContentLine(**line) for line in packing.get("contents", ())),
-            extras=tuple(ContentLine(**line) for line in packing.get("extras", ())),
+            contents=tuple(_content_line(line, lines) for line in packing.get("contents", ())),
+            extras=tuple(_content_line(line, lines) for line in packing.get("extras", ())),
             allergies=packing.get("allergies", ""),
             no_cook=bool(packing.get("no_cook")),
             notes=tuple(packing.get("notes", ())),
@@ -603,7 +618,8 @@ def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, s
     """(content, media type, file extension, held back) of one document."""
     from inventory.models import PackType
 
-    data = [_row_data(row) for row in rows]
+    lines: dict = {}
+    data = [_row_data(row, lines) for row in rows]
     account = batch.account
     title = f"{batch.reference} {account.name}"
     out = io.BytesIO()
