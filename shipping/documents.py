@@ -119,7 +119,8 @@ class _Stream(pdfdoc.PDFObject):
 
 
 class _Page(pdfdoc.PDFObject):
-    """A page as reportlab writes it (same dictionary entries), formatted from bytes: reportlab's
+    """A page as reportlab writes it (without its default ``/Rotate 0`` and empty ``/Trans``; the
+    same content stream), formatted from bytes: reportlab's
     ``PDFPage`` builds and formats a resource dictionary and a stream object per page, about a third
     of a packing slip's time."""
 
@@ -217,7 +218,7 @@ class _Writer:
         shared = self._shared.get(forms)
         if shared is None:
             shared = self._shared[forms] = _PageShared(self.width, self.height, self.doc, forms)
-        content = "\n".join([c._preamble, *c._code]) + "\n "
+        content = "\n".join([c._preamble, *c._code, " "]) + "\n"  # as reportlab ends a page
         self.doc.addPage(_Page(shared, zlib.compress(content.encode("utf8"), 1)))
         c._code = []
         c._formsinuse = []
