@@ -172,6 +172,9 @@ class DispatchBatch(models.Model):
     chunks_done = models.PositiveIntegerField(default=0)
     documents_wanted = models.PositiveIntegerField(default=0)
     documents_done = models.PositiveIntegerField(default=0)
+    # Bumped when the documents must be written again (a parcel voided): a document task stores its
+    # file only if the generation it read its parcels under is still the batch's.
+    documents_generation = models.PositiveIntegerField(default=0)
     parcel_count = models.PositiveIntegerField(default=0)
     # [{"reference", "problems": [{field, code, message, severity}]}]: not in the carrier file.
     held_back = models.JSONField(default=list, blank=True)

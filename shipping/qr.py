@@ -13,9 +13,11 @@ ISO/IEC 18004 allows any of the eight masks; the penalty evaluation that chooses
 tunes contrast, and costs more than the rest of the encoding.
 """
 
+import operator
+
 import segno
 
-__all__ = ["ALPHANUMERIC", "matrix"]
+__all__ = ["ALPHANUMERIC", "matrix", "rows"]
 
 ALPHANUMERIC = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {c: i for i, c in enumerate(ALPHANUMERIC)}
@@ -105,7 +107,32 @@ def _template(version: int):
     return tuple(bytes(r) for r in modules), tuple(order)
 
 
-_TABLES = {v: (*_template(v), _generator(_VERSIONS[v][2])) for v in _VERSIONS}
+def _tables(version: int):
+    """Precomputed placement of a version: the symbol is one ``itemgetter`` over the data bits in
+    placement order (mask applied as one integer XOR) followed by the function modules."""
+    base, order = _template(version)
+    size = _VERSIONS[version][0]
+    count = len(order)
+    mask = 0
+    where = {}
+    for i, (row, col, bit) in enumerate(order):
+        mask = (mask << 1) | bit
+        where[row * size + col] = i
+    base_flat = "".join("1" if m else "0" for r in base for m in r)
+    picks = [where.get(cell, count + cell) for cell in range(size * size)]
+    # Reed-Solomon: the remainder as an integer of ``degree`` bytes; one table lookup per codeword.
+    generator = _generator(_VERSIONS[version][2])
+    degree = len(generator)
+    products = []
+    for factor in range(256):
+        value = 0
+        for g in generator:
+            value = (value << 8) | (_EXP[g + _LOG[factor]] if factor else 0)
+        products.append(value)
+    return size, count, mask, base_flat, operator.itemgetter(*picks), degree, products
+
+
+_TABLES = {v: _tables(v) for v in _VERSIONS}
 
 
 def _codewords(data: str, version: int) -> list[int]:
@@ -133,32 +160,36 @@ def _codewords(data: str, version: int) -> list[int]:
     return words
 
 
-def _error_correction(words: list[int], generator: list[int]) -> list[int]:
-    remainder = [0] * len(generator)
-    exp, log = _EXP, _LOG
-    for word in words:
-        factor = word ^ remainder[0]
-        remainder = [*remainder[1:], 0]
-        if factor:
-            lf = log[factor]
-            for i, g in enumerate(generator):
-                remainder[i] ^= exp[g + lf]
-    return remainder
+def _fast(data: str) -> bool:
+    # Digits only: segno uses the denser numeric mode; keep its symbol.
+    return bool(data) and not data.isdigit() and len(data) <= _CAPACITY[3] and all(c in _VALUE for c in data)
+
+
+def rows(data: str) -> list[str]:
+    """Rows of the symbol as strings of "0" and "1" (1 = dark), top row first, no quiet zone."""
+    if _fast(data):
+        version = next(v for v in (1, 2, 3) if len(data) <= _CAPACITY[v])
+        size, count, mask, base_flat, pick, degree, products = _TABLES[version]
+        words = _codewords(data, version)
+        remainder = 0
+        top = 8 * (degree - 1)
+        full = (1 << (8 * degree)) - 1
+        for word in words:
+            remainder = ((remainder << 8) & full) ^ products[word ^ (remainder >> top)]
+        bits = (int.from_bytes(bytes(words), "big") << (8 * degree)) | remainder
+        n = (len(words) + degree) * 8
+        placed = format(((bits << (count - n)) ^ mask), f"0{count}b")  # remainder bits are 0
+        flat = "".join(pick(placed + base_flat))
+        return [flat[i : i + size] for i in range(0, size * size, size)]
+    symbol = segno.make_qr(data, error="m", mask=0, boost_error=False).matrix
+    return ["".join("1" if m else "0" for m in r) for r in symbol]
 
 
 def matrix(data: str) -> list[bytearray]:
     """Rows of the symbol (1 = dark), top row first, without the quiet zone."""
-    # Digits only: segno uses the denser numeric mode; keep its symbol.
-    if data and not data.isdigit() and len(data) <= _CAPACITY[3] and all(c in _VALUE for c in data):
-        version = next(v for v in (1, 2, 3) if len(data) <= _CAPACITY[v])
-        base, order, generator = _TABLES[version]
-        words = _codewords(data, version)
-        words += _error_correction(words, generator)
-        rows = [bytearray(r) for r in base]
-        bits = int.from_bytes(bytes(words), "big")
-        n = len(words) * 8
-        for i, (row, col, mask) in enumerate(order):
-            bit = (bits >> (n - 1 - i)) & 1 if i < n else 0  # remainder bits are 0
-            rows[row][col] = bit ^ mask
-        return rows
+    if _fast(data):
+        return [bytearray(row.encode().translate(_BITS)) for row in rows(data)]
     return [bytearray(r) for r in segno.make_qr(data, error="m", mask=0, boost_error=False).matrix]
+
+
+_BITS = bytes.maketrans(b"01", b"\x00\x01")

@@ -310,3 +310,94 @@ def test_void_locks_the_parcel_then_the_batch_before_writing(built, coordinator)
     batch_lock = index_of(lambda sql: sql.endswith('FOR UPDATE OF "shipping_dispatchbatch"'))
     first_write = index_of(lambda sql: sql.startswith(("INSERT", "UPDATE", "DELETE")))
     assert parcel_lock < batch_lock < first_write
+
+
+# --- A document task racing a void (steps called in the racing order, no sleeps) ------------------
+
+
+def slip_pages(batch) -> int:
+    from pypdf import PdfReader
+
+    document = BatchDocument.objects.get(batch=batch, kind="packing_slips")
+    return len(PdfReader(io.BytesIO(document.file.read())).pages)
+
+
+@pytest.fixture
+def planned(network, b2_account, stocked, case_worker_a, coordinator):
+    """A batch of two parcels, planned: its chunks and documents still to do."""
+    approved_requests(
+        2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator, days_needed=3
+    )
+    batch = tomorrow_batch(b2_account)
+    services.plan_batch(batch_id=batch.pk)
+    return DispatchBatch.objects.get(pk=batch.pk)
+
+
+def build_chunks(batch_id: int) -> DispatchBatch:
+    for index in range(DispatchBatch.objects.get(pk=batch_id).chunk_count):
+        services.build_chunk(batch_id=batch_id, index=index)
+    return DispatchBatch.objects.get(pk=batch_id)
+
+
+def test_a_document_drawn_before_a_void_is_not_stored_and_the_newer_task_leaves_the_parcel_out(
+    planned, coordinator
+):
+    # given the packing-slip task has read the two parcels and drawn them (not stored yet)
+    batch = build_chunks(planned.pk)
+    voided, kept = Parcel.objects.filter(batch=batch).order_by("pk")
+    stale = services.render_document(batch_id=batch.pk, kind="packing_slips")
+    assert stale is not None
+    assert stale.generation == 0
+
+    # when a coordinator voids one parcel and only then the task stores what it drew
+    services.void_parcel(parcel_id=voided.pk, by=coordinator, reason="cancel")
+    stored = services.store_document(stale)
+
+    # then the stale slips are not stored (no row, no file, not counted)
+    assert stored is False
+    batch.refresh_from_db()
+    assert batch.documents_generation == 1
+    assert batch.documents_done == 0
+    assert not BatchDocument.objects.filter(batch=batch).exists()
+    assert not services.default_storage.exists(f"shipping/batches/{batch.pk}/packing_slips.pdf")
+
+    # and the tasks the void enqueued write every document without the voided parcel
+    batch = rebuild_documents(batch.pk)
+    assert (batch.status, batch.documents_done) == ("ready", 4)
+    assert slip_pages(batch) == 1
+    assert csv_references(batch) == [kept.reference]
+
+
+def test_a_void_while_the_chunks_run_rewrites_the_documents_written_already(planned, coordinator):
+    # given the slips were written beside the chunks, while the batch was still building
+    batch = planned
+    assert batch.status == "building"
+    assert services.build_document(batch_id=batch.pk, kind="packing_slips") is True
+    assert slip_pages(batch) == 2
+    voided = Parcel.objects.filter(batch=batch).order_by("pk").first()
+
+    # when a parcel is voided before the batch is ready
+    services.void_parcel(parcel_id=voided.pk, by=coordinator, reason="rebook")
+
+    # then the slips are gone, the batch still building, and written again without the parcel
+    batch.refresh_from_db()
+    assert (batch.status, batch.documents_done, batch.documents_generation) == ("building", 0, 1)
+    assert not BatchDocument.objects.filter(batch=batch).exists()
+    batch = rebuild_documents(batch.pk)
+    assert (batch.status, batch.documents_done) == ("building", 4)
+    assert slip_pages(batch) == 1
+    assert build_chunks(batch.pk).status == "ready"
+
+
+def test_a_duplicate_document_task_stores_nothing_the_second_time(planned):
+    # given two deliveries of the same task message drew the same document
+    first = services.render_document(batch_id=planned.pk, kind="manifest")
+    second = services.render_document(batch_id=planned.pk, kind="manifest")
+
+    # when both store it
+    stored = [services.store_document(first), services.store_document(second)]
+
+    # then one row, counted once
+    assert stored == [True, False]
+    assert BatchDocument.objects.filter(batch=planned, kind="manifest").count() == 1
+    assert DispatchBatch.objects.get(pk=planned.pk).documents_done == 1
