@@ -202,6 +202,7 @@ class ParcelListView(APIView):
             qs = qs.filter(status=value)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
+        services.record_parcel_list_view(request=request, ids=[p.pk for p in page])
         return paginator.get_paginated_response(ParcelOut(page, many=True).data)
 
 
@@ -209,7 +210,9 @@ class ParcelDetailView(APIView):
     @extend_schema(tags=TAGS, responses={200: ParcelOut, 403: REFUSALS[403], 404: REFUSALS[404]})
     def get(self, request, pk: int):
         _require_shipping(request.user)
-        return Response(ParcelOut(_parcel(request.user, pk)).data)
+        parcel = _parcel(request.user, pk)
+        services.record_parcel_view(request=request, parcel=parcel)
+        return Response(ParcelOut(parcel).data)
 
 
 class ParcelPackedView(APIView):

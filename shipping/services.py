@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from foodbank import audit
 from foodbank.exceptions import InvalidTransition
-from foodbank.models import ProvisionRecord
+from foodbank.models import AuditEvent, ProvisionRecord
 from foodbank.outbox import enqueue
 
 from . import documents, locks
@@ -1157,3 +1157,43 @@ def purge_batch_documents(*, shipped_before: date) -> int:
             transaction.on_commit(lambda name=name: name and default_storage.delete(name))
         deleted += 1
     return deleted
+
+
+# --- Who saw a parcel -------------------------------------------------------------------------------
+
+
+def record_parcel_view(*, request, parcel: Parcel) -> None:
+    """Record that ``request.user`` saw one parcel's label data (name, address, packing needs):
+    staff views of personal data are audited (SPEC §5), with the person when the parcel was made for
+    a delivery request, so the disclosure export of that person lists it."""
+    subject_id = None
+    if parcel.delivery_request_id:
+        from referrals.models import DeliveryRequest
+
+        subject_id = (
+            DeliveryRequest.objects.filter(pk=parcel.delivery_request_id)
+            .values_list("recipient_id", flat=True)
+            .first()
+        )
+    audit.record(
+        actor=request.user,
+        action=AuditEvent.Action.VIEW,
+        object_type="parcel",
+        object_id=parcel.pk,
+        subject_id=subject_id,
+        food_bank_id=parcel.food_bank_id,
+        request=request,
+    )
+
+
+def record_parcel_list_view(*, request, ids: list[int]) -> None:
+    """Record that ``request.user`` saw a list of parcels with their recipients' names."""
+    if ids:
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="parcel",
+            object_id="list",
+            request=request,
+            detail={"ids": ids},
+        )

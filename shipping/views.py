@@ -120,11 +120,14 @@ def station(request, pk: int):
             messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": scanned})
     elif request.GET.get("parcel", "").isdigit():
         parcel = Parcel.objects.filter(batch=batch, pk=int(request.GET["parcel"])).first()
-    left = (
+    left = list(
         Parcel.objects.filter(batch=batch, status=Parcel.Status.BATCHED)
         .order_by("pk")
         .values("id", "reference", "recipient_name")[:200]
     )
+    if parcel is not None:
+        services.record_parcel_view(request=request, parcel=parcel)
+    services.record_parcel_list_view(request=request, ids=[row["id"] for row in left])
     context = {
         "batch": batch,
         "parcel": parcel,

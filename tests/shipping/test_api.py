@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from foodbank.models import AuditEvent
 from inventory.models import Reservation
 from referrals.models import DeliveryRequest
 from shipping.models import BatchDocument, DispatchBatch, Parcel
@@ -115,6 +116,36 @@ def test_volunteer_api_never_shows_the_situation_note_or_phone(api, volunteer, b
         assert "welfare_pending" not in text
         assert "consent" not in text
         assert "+81" not in text
+
+
+def test_every_staff_view_of_parcels_is_recorded_with_the_person(api, client, volunteer, built):
+    # Given a built batch whose parcels carry their recipients' names and addresses
+    batch, _requests = built
+    parcel = Parcel.objects.filter(batch=batch).order_by("pk").first()
+    person = DeliveryRequest.objects.get(pk=parcel.delivery_request_id).recipient_id
+    views = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, object_type="parcel", actor=volunteer)
+
+    # When the volunteer lists the batch's parcels and opens one through the API
+    assert api(volunteer).get(f"/api/v1/parcels/?batch={batch.pk}").status_code == 200
+    assert api(volunteer).get(f"/api/v1/parcels/{parcel.pk}/").status_code == 200
+    # and scans that parcel at the packing station
+    client.force_login(volunteer)
+    assert client.get(f"/shipping/batches/{batch.pk}/pack/", {"ref": parcel.reference}).status_code == 200
+
+    # Then each view is in the audit log: the lists by parcel id, the opened parcel with its person
+    lists = views.filter(object_id="list")
+    assert lists.count() == 2
+    assert all(
+        sorted(e.detail["ids"]) == sorted(Parcel.objects.filter(batch=batch).values_list("pk", flat=True))
+        for e in lists
+    )
+    opened = views.filter(object_id=str(parcel.pk))
+    assert opened.count() == 2
+    assert set(opened.values_list("subject_id", flat=True)) == {person}
+    assert {e.path for e in opened} == {
+        f"/api/v1/parcels/{parcel.pk}/",
+        f"/shipping/batches/{batch.pk}/pack/",
+    }
 
 
 def test_packing_consumes_the_reservation_and_moves_the_request_to_packed(api, volunteer, built):
