@@ -4,6 +4,8 @@ queryset takes no lock. (SQLite ignores FOR UPDATE; its writes are serialised an
 
 from collections.abc import Iterable
 
+from foodbank.lookups import AnyOf
+
 from .models import ConsentRecord, DeliveryRequest, Enrolment, Referral
 
 
@@ -31,7 +33,7 @@ def lock_request_states(pks: Iterable[int]) -> list[tuple[int, int, str, str]]:
     if not ids:
         return []
     return list(
-        DeliveryRequest.objects.filter(pk__in=ids)
+        DeliveryRequest.objects.filter(AnyOf("pk", ids))
         .order_by("pk")
         .select_for_update(of=("self",))
         .values_list("pk", "recipient_id", "status", "batch_ref")

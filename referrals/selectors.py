@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
+from foodbank.lookups import AnyOf
 from foodbank.models import Organisation, Role, Site
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 
@@ -276,7 +277,7 @@ def packing_views(*, request_ids: Iterable[int]) -> list[PackingView]:
     a dispatch batch asks for 10,000 at once.
     """
     ids = list(request_ids)
-    rows = DeliveryRequest.objects.filter(pk__in=ids).values(
+    rows = DeliveryRequest.objects.filter(AnyOf("pk", ids)).values(
         "pk",
         *_PACKING_REQUEST_FIELDS,
         *COOKING_KEYS,
@@ -352,7 +353,7 @@ def recipients_with_valid_consent(*, recipient_ids: Iterable[int], purpose: str)
     # Plain values, not models: the dispatch batch asks about thousands of recipients at once.
     latest: dict[int, tuple[str, int | None]] = {}
     for recipient_id, decision, withdrawal_id in (
-        ConsentRecord.objects.filter(recipient_id__in=ids, purpose=purpose)
+        ConsentRecord.objects.filter(AnyOf("recipient_id", ids), purpose=purpose)
         .order_by("recipient_id", "-decided_at", "-pk")
         .values_list("recipient_id", "decision", "withdrawal__pk")
     ):
