@@ -135,18 +135,22 @@ def _chunks(queryset):
         last = pks[-1]
 
 
+def _lock_still_due(queryset, pks: list[int]) -> list[int]:
+    """Lock the rows of ``pks`` that ``queryset`` still selects, in primary-key order, and return
+    their keys: a row may have changed (reopened, closed later) since its chunk was listed."""
+    return list(
+        queryset.filter(pk__in=pks)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )
+
+
 def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> tuple[int, int]:
     from shipping import services as shipping_services
 
     with transaction.atomic():
-        # Lock in primary-key order and re-check: a request may have changed since it was listed.
-        locked = list(
-            _closed_requests(cutoff)
-            .filter(pk__in=pks)
-            .order_by("pk")
-            .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
-        )
+        locked = _lock_still_due(_closed_requests(cutoff), pks)
         if not locked:
             return 0, 0
         DeliveryRequest.objects.filter(pk__in=locked).update(
@@ -171,13 +175,7 @@ def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> t
 
 def _anonymise_referrals(pks: list[int], *, cutoff: datetime, now: datetime) -> int:
     with transaction.atomic():
-        locked = list(
-            _closed_referrals(cutoff)
-            .filter(pk__in=pks)
-            .order_by("pk")
-            .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
-        )
+        locked = _lock_still_due(_closed_referrals(cutoff), pks)
         if not locked:
             return 0
         Referral.objects.filter(pk__in=locked).update(
@@ -189,13 +187,7 @@ def _anonymise_referrals(pks: list[int], *, cutoff: datetime, now: datetime) -> 
 
 def _anonymise_recipients(pks: list[int], *, cutoff: datetime, now: datetime) -> tuple[int, int]:
     with transaction.atomic():
-        locked = list(
-            _recipients_without_open_case(cutoff)
-            .filter(pk__in=pks)
-            .order_by("pk")
-            .select_for_update(of=("self",))
-            .values_list("pk", flat=True)
-        )
+        locked = _lock_still_due(_recipients_without_open_case(cutoff), pks)
         if not locked:
             return 0, 0
         Recipient.objects.filter(pk__in=locked).update(
