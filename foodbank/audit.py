@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from . import security
+from .bulk import insert_many
 from .models import AuditEvent, Organisation, ProvisionRecord
 from .selectors import memberships_for
 
@@ -80,28 +81,27 @@ def record_provision(
     if basis not in ProvisionRecord.Basis.values:
         raise ValueError(f"Unknown basis {basis!r}")
     categories = sorted(set(data_categories))
-    when = provided_at or timezone.now()
-    rows = [
-        ProvisionRecord(
-            food_bank_id=food_bank_id,
-            subject_id=subject_id,
-            recipient_organisation=recipient_organisation,
-            recipient_name=recipient_name[:200],
-            data_categories=categories,
-            basis=basis,
-            provided_at=when,
-            provided_by=provided_by if getattr(provided_by, "pk", None) else None,
-            trigger_type=trigger_type,
-            trigger_id=str(trigger_id),
-        )
-        for subject_id in sorted(set(subject_ids))
-    ]
     with transaction.atomic():
         before = ProvisionRecord.objects.filter(
             food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
         ).count()
-        # One INSERT however many subjects (a dispatch batch has thousands; SQLite splits it itself).
-        ProvisionRecord.objects.bulk_create(rows, ignore_conflicts=True)
+        # One INSERT however many subjects (a dispatch batch has thousands), no instance per row.
+        insert_many(
+            ProvisionRecord,
+            columns={"subject_id": sorted(set(subject_ids))},
+            same={
+                "food_bank_id": food_bank_id,
+                "recipient_organisation_id": getattr(recipient_organisation, "pk", None),
+                "recipient_name": recipient_name[:200],
+                "data_categories": categories,
+                "basis": basis,
+                "provided_at": provided_at or timezone.now(),
+                "provided_by_id": provided_by.pk if getattr(provided_by, "pk", None) else None,
+                "trigger_type": trigger_type,
+                "trigger_id": str(trigger_id),
+            },
+            ignore_conflicts=True,
+        )
         after = ProvisionRecord.objects.filter(
             food_bank_id=food_bank_id, trigger_type=trigger_type, trigger_id=str(trigger_id)
         ).count()

@@ -30,6 +30,7 @@ from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foodbank.bulk import insert_many
 from foodbank.exceptions import InvalidTransition
 from foodbank.models import Organisation, Site
 
@@ -984,32 +985,31 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         if again:  # released earlier and wanted again: reserve afresh
             ReservationLine.objects.filter(reservation_id__in=again).delete()
             Reservation.objects.filter(pk__in=again).update(state=Reservation.State.ACTIVE, closed_at=None)
-        created = Reservation.objects.bulk_create(
-            [
-                Reservation(food_bank_id=site.food_bank_id, site=site, reference=ref)
-                for ref in plans
-                if ref not in existing
-            ]
+        # Reservations and lines as columns in one INSERT each (no model instance per row).
+        fresh = [ref for ref in plans if ref not in existing]
+        created = insert_many(
+            Reservation,
+            columns={"reference": fresh},
+            same={"food_bank_id": site.food_bank_id, "site_id": site.pk, "state": Reservation.State.ACTIVE},
+            returning=("id", "reference"),
         )
-        ids = {r.reference: r.pk for r in created} | {
+        ids = {reference: pk for pk, reference in created} | {
             ref: existing[ref].pk for ref in plans if ref in existing
         }
         deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        lines = []
+        lines: dict[str, list] = {
+            name: [] for name in ("reservation_id", "item_id", "pack_type_id", "best_before", "quantity")
+        }
         for ref, plan in plans.items():
             for row, q in plan:
-                lines.append(
-                    ReservationLine(
-                        reservation_id=ids[ref],
-                        item_id=row.item_id,
-                        pack_type_id=row.pack_type_id,
-                        best_before=row.best_before,
-                        quantity=q,
-                    )
-                )
+                lines["reservation_id"].append(ids[ref])
+                lines["item_id"].append(row.item_id)
+                lines["pack_type_id"].append(row.pack_type_id)
+                lines["best_before"].append(row.best_before)
+                lines["quantity"].append(q)
                 deltas[row.pk][0] -= q
                 deltas[row.pk][1] += q
-        ReservationLine.objects.bulk_create(lines)  # one INSERT (SQLite splits it at its parameter limit)
+        insert_many(ReservationLine, columns=lines)
         _update_balances({pk: tuple(d) for pk, d in deltas.items()})
         reserved.update(ids)
     return ReservedMany(reserved, shortages)

@@ -35,13 +35,14 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, F, JSONField, Q
+from django.db.models import Case, Count, F, JSONField, Q, Value, When
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank import audit
 from foodbank.exceptions import InvalidTransition
+from foodbank.lookups import AnyOf
 from foodbank.models import AuditEvent, ProvisionRecord
 from foodbank.outbox import enqueue
 
@@ -504,9 +505,17 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
         booked = Parcel.objects.filter(batch_id=batch_id, chunk=index, status=S.BOOKED)
         rows = locks.lock_parcel_rows(booked, "pk", "reference", "stock_needs", "stock_reserved")
         now = timezone.now()
-        booked.update(status=S.BATCHED)
-        _log_events(batch_id=batch_id, chunk=index, status=S.BATCHED, from_status=S.BOOKED, at=now)
         wanting = [(pk, ref, needs) for pk, ref, needs, reserved in rows if needs and not reserved]
+        # One UPDATE of the chunk's parcels, before the lots are locked: batched, and reserved if
+        # they need stock (the few the reservation below does not serve are set back).
+        booked.update(
+            status=S.BATCHED,
+            stock_reserved=Case(
+                When(AnyOf("pk", [pk for pk, _ref, _needs in wanting]), then=Value(True)),
+                default=F("stock_reserved"),
+            ),
+        )
+        _log_events(batch_id=batch_id, chunk=index, status=S.BATCHED, from_status=S.BOOKED, at=now)
         reserved: list[int] = []
         problems: dict[int, list] = {}
         if wanting:
@@ -534,8 +543,9 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
                         reserved.append(pk)
                     elif key in result.shortages:
                         problems[pk] = result.shortages[key]
-        if reserved:
-            Parcel.objects.filter(pk__in=reserved).update(stock_reserved=True)
+        unserved = {pk for pk, _ref, _needs in wanting} - set(reserved)
+        if unserved:
+            Parcel.objects.filter(AnyOf("pk", sorted(unserved))).update(stock_reserved=False)
         if problems:
             Parcel.objects.bulk_update(
                 [Parcel(pk=pk, stock_problem=problem) for pk, problem in problems.items()], ["stock_problem"]
@@ -741,7 +751,9 @@ def _record_courier_provision(batch: DispatchBatch, rows: list[dict], held_back:
     ]
     if not request_ids:
         return
-    subjects = set(DeliveryRequest.objects.filter(pk__in=request_ids).values_list("recipient_id", flat=True))
+    subjects = set(
+        DeliveryRequest.objects.filter(AnyOf("pk", request_ids)).values_list("recipient_id", flat=True)
+    )
     audit.record_provision(
         food_bank_id=batch.food_bank_id,
         subject_ids=subjects,
