@@ -253,6 +253,7 @@ class DeliveryRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="delivery_requests",
         limit_choices_to={"kind": Organisation.Kind.FOOD_BANK},
+        db_index=False,  # dr_fb_status_submitted starts with it
     )
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
     agency = models.ForeignKey(
@@ -262,6 +263,7 @@ class DeliveryRequest(models.Model):
         null=True,
         blank=True,
         related_name="filed_delivery_requests",
+        db_index=False,  # dr_agency_submitted starts with it
     )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -284,12 +286,11 @@ class DeliveryRequest(models.Model):
         null=True,
         blank=True,
         related_name="delivery_requests",
+        db_index=False,  # delivery_request_once_per_enrolment_month starts with it
     )
     programme_month = models.DateField(_("programme month"), null=True, blank=True)
 
-    situation_category = models.CharField(
-        _("situation"), max_length=32, choices=SituationCategory.choices, db_index=True
-    )
+    situation_category = models.CharField(_("situation"), max_length=32, choices=SituationCategory.choices)
     situation_note = EncryptedTextField(_("situation note"), blank=True)
     no_food_today = models.BooleanField(_("no food today"), default=False)
     days_needed = models.PositiveSmallIntegerField(_("days of food"), default=7)
@@ -308,9 +309,9 @@ class DeliveryRequest(models.Model):
         _("time slot"), max_length=4, choices=TimeSlot.choices, blank=True, default=TimeSlot.NONE
     )
 
-    status = models.CharField(
-        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True
-    )
+    # No index of its own: every query by status also filters the food bank (dr_fb_status_submitted),
+    # and each index is rewritten when a dispatch batch moves 10,000 requests to scheduled.
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("status changed at"), auto_now_add=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)

@@ -258,11 +258,11 @@ class Parcel(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="+", limit_choices_to=FOOD_BANK_ONLY
     )
     account = models.ForeignKey(CarrierAccount, on_delete=models.PROTECT, related_name="parcels")
-    batch = models.ForeignKey(
-        DispatchBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="parcels"
+    batch = models.ForeignKey(  # parcel_batch_chunk starts with it
+        DispatchBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="parcels", db_index=False
     )
     chunk = models.PositiveIntegerField(default=0)
-    reference = models.CharField(_("reference (お客様管理番号)"), max_length=50, unique=True)
+    reference = models.CharField(_("reference (お客様管理番号)"), max_length=50)  # unique: Meta
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     # "request:12", "restock:3", "pantry:7": one live parcel per source (constraint below).
     source_key = models.CharField(max_length=40)
@@ -270,10 +270,20 @@ class Parcel(models.Model):
         "referrals.DeliveryRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     restock = models.ForeignKey(
-        "inventory.RestockShipment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "inventory.RestockShipment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # parcel_restock (partial)
     )
     pantry = models.ForeignKey(
-        PantryShipment, on_delete=models.PROTECT, null=True, blank=True, related_name="parcels"
+        PantryShipment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="parcels",
+        db_index=False,  # parcel_pantry (partial)
     )
     recipient_name = models.CharField(_("recipient"), max_length=64)
     recipient_name_kana = models.CharField(max_length=64, blank=True)
@@ -293,12 +303,16 @@ class Parcel(models.Model):
     stock_needs = models.JSONField(default=list, blank=True)  # [[pack_type_id, quantity]] to reserve
     stock_reserved = models.BooleanField(default=False)
     stock_problem = models.JSONField(default=list, blank=True)  # shortages when reserving failed
-    tracking_number = models.CharField(
-        _("tracking number"), max_length=20, null=True, blank=True, unique=True
-    )
+    # NULL until the label is issued (unique: Meta; many parcels have none, so not "").
+    tracking_number = models.CharField(_("tracking number"), max_length=20, null=True, blank=True)  # noqa: DJ001
     packed_at = models.DateTimeField(null=True, blank=True)
     packed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # parcel_packed_by (partial)
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -306,12 +320,23 @@ class Parcel(models.Model):
         verbose_name = _("parcel")
         verbose_name_plural = _("parcels")
         ordering = ["pk"]
+        # A batch inserts 10,000 parcels and moves each through several statuses: every index is
+        # written each time. Unique constraints instead of unique=True (no varchar_pattern_ops twin:
+        # references and tracking numbers are looked up exactly); foreign keys that are mostly empty
+        # get partial indexes; the batch is the first column of parcel_batch_chunk.
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="parcel_reference_unique"),
+            models.UniqueConstraint(fields=["tracking_number"], name="parcel_tracking_number_unique"),
             models.UniqueConstraint(
                 fields=["source_key"], condition=~Q(status="void"), name="parcel_one_live_per_source"
-            )
+            ),
         ]
-        indexes = [models.Index(fields=["batch", "chunk", "status"], name="parcel_batch_chunk")]
+        indexes = [
+            models.Index(fields=["batch", "chunk", "status"], name="parcel_batch_chunk"),
+            models.Index(fields=["restock"], condition=Q(restock__isnull=False), name="parcel_restock"),
+            models.Index(fields=["pantry"], condition=Q(pantry__isnull=False), name="parcel_pantry"),
+            models.Index(fields=["packed_by"], condition=Q(packed_by__isnull=False), name="parcel_packed_by"),
+        ]
 
     def __str__(self) -> str:
         return self.reference
