@@ -1,5 +1,6 @@
 """Dispatch batches: the cutoff job, building in steps, re-running, stock reservation, documents."""
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -193,12 +194,27 @@ def test_documents_read_the_same_parcel_data_as_the_model_gives(
     approved_requests(2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
     batch = run_batch(tomorrow_batch(b2_account).pk)
 
-    # then the rows the documents read make the same ParcelData as Parcel.as_data()
-    rows = services._batch_rows(batch, with_phone=True)
+    # then the rows the carrier's file reads make the same ParcelData as Parcel.as_data()
+    rows = services._batch_rows(batch, BatchDocument.Kind.CARRIER_CSV)
     models = list(Parcel.objects.filter(batch=batch).order_by("pk"))
     assert [services._row_data(row) for row in rows] == [p.as_data() for p in models]
     assert all(row["recipient_phone"] for row in rows)
-    assert "recipient_phone" not in services._batch_rows(batch, with_phone=False)[0]
+    # and the other documents read no more than they print: no phone on the slips, and neither
+    # name, address nor phone for the pick list and the manifest
+    slips = services._batch_rows(batch, BatchDocument.Kind.PACKING_SLIPS)
+    assert "recipient_phone" not in slips[0]
+    assert [services._row_data(row) for row in slips] == [
+        dataclasses.replace(p.as_data(), recipient_phone="") for p in models
+    ]
+    personal = {"recipient_name", "recipient_name_kana", "recipient_phone", "address", "building"}
+    for kind in (BatchDocument.Kind.PICK_LIST, BatchDocument.Kind.MANIFEST):
+        assert not personal & set(services._batch_rows(batch, kind)[0])
+    pick = [services._row_data(row) for row in services._batch_rows(batch, BatchDocument.Kind.PICK_LIST)]
+    assert [(p.reference, p.notes) for p in pick] == [(m.reference, m.as_data().notes) for m in models]
+    manifest = services._batch_rows(batch, BatchDocument.Kind.MANIFEST)
+    assert [(r["reference"], r["postal_code"]) for r in manifest] == [
+        (m.reference, m.postal_code) for m in models
+    ]
 
 
 def test_a_batch_left_mid_way_by_a_killed_worker_is_resumed_with_what_is_left_and_completes(
