@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from django.db import connections, router
 from django.utils import timezone
 
-# Columns passed as arrays must be one of these (their Python values are what PostgreSQL takes).
-_AS_IS = {
+# Field types whose Python values are what PostgreSQL takes as they are (columns passed as arrays
+# here; the values shipping's parcel COPY writes without converting).
+DB_READY_TYPES = {
     "AutoField",
     "BigAutoField",
     "BigIntegerField",
@@ -72,7 +73,7 @@ def insert_many(
             same[attname] = field.get_default()
     for attname in columns:
         kind = fields[attname].get_internal_type()
-        if kind not in _AS_IS:
+        if kind not in DB_READY_TYPES:
             raise TypeError(f"insert_many: {model.__name__}.{attname} ({kind}) can only be a shared value")
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank import audit
+from foodbank.bulk import DB_READY_TYPES
 from foodbank.exceptions import InvalidTransition
 from foodbank.lookups import AnyOf
 from foodbank.models import AuditEvent, ProvisionRecord
@@ -382,26 +383,13 @@ def _copy_converters() -> list[tuple[int, object]]:
             converters.append((index, lambda value, _now, f=field: f.get_db_prep_save(value, connection)))
         elif isinstance(field, JSONField):
             converters.append((index, lambda value, _now, f=field: _json(value, f.encoder)))
-        elif field.get_internal_type() not in _COPY_AS_IS:
+        elif field.get_internal_type() not in DB_READY_TYPES:
             raise TypeError(f"Parcel.{field.name}: add a COPY converter for {field.get_internal_type()}")
     return converters
 
 
 def _json(value, encoder) -> str | None:
     return None if value is None else json.dumps(value, cls=encoder)
-
-
-_COPY_AS_IS = {
-    "CharField",
-    "TextField",
-    "ForeignKey",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "IntegerField",
-    "BooleanField",
-    "DateField",
-    "DateTimeField",
-}
 
 
 def _log_events(
