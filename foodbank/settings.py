@@ -236,8 +236,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Where files (the dispatch batches' documents) are kept: "filesystem" (MEDIA_ROOT, one machine),
+# "database" (PostgreSQL rows that every web and worker replica reads, foodbank.storage), or the
+# dotted path of another storage class, e.g. django-storages' object storage (docs/storage.md).
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "").strip() or "filesystem"
+_FILE_STORAGES = {
+    "filesystem": "django.core.files.storage.FileSystemStorage",
+    "database": "foodbank.storage.DatabaseStorage",
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": _FILE_STORAGES.get(FILE_STORAGE, FILE_STORAGE)},
     # No manifest: pages render before (or without) collectstatic, e.g. on a laptop and in tests.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
