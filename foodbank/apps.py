@@ -8,4 +8,8 @@ class FoodbankConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers system checks)
+        # Imported once the apps are loaded: checks registers system checks, and navigation finds
+        # every app's start-page links.
+        from . import checks, navigation  # noqa: F401
+
+        navigation.autodiscover()
