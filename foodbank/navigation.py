@@ -52,7 +52,6 @@ def links_for(membership: Membership) -> list[tuple[str | Promise, str]]:
 
 
 # The core's own pages.
-register(Role.COORDINATOR, _("Administration"), "admin:index", order=20)
 register(Role.COORDINATOR, _("Audit log"), "audit-log", order=200)
 register(Role.COORDINATOR, _("Records of provision"), "provision-records", order=210)
 register(Role.INTEGRATION, _("API documentation"), "api-docs", order=10)
