@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('foodbank', '0004_task_redelivery_cap'),
+        ('foodbank', '0005_stored_file'),
     ]
 
     operations = [
