@@ -130,7 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses any login attempt for a username/address locked out by django-axes.
     "foodbank.auth_backends.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing integration users (token only).
+    "foodbank.auth_backends.PasswordBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -444,6 +445,9 @@ INVENTORY_PEAK_LEAD_DAYS = env_int("INVENTORY_PEAK_LEAD_DAYS", 21)
 # offline (inventory.late_entry). Keep it below IDEMPOTENCY_KEY_TTL_DAYS, so that a queued handout is
 # still protected against a double send for as long as it may be sent.
 HANDOUT_LATE_ENTRY_DAYS = env_int("HANDOUT_LATE_ENTRY_DAYS", 7)
+# An adjustment, or a stock-take line, that changes a lot by more than this many units or sets needs
+# a coordinator: recorded by one, or the stock-take confirmed by one (docs/inventory.md).
+INVENTORY_LARGE_DIFFERENCE = env_int("INVENTORY_LARGE_DIFFERENCE", 100)
 # A referral not acknowledged by its target after this many working days (weekends and Japanese
 # public holidays do not count) is escalated to the food bank's coordinators.
 REFERRAL_ESCALATE_AFTER_WORKING_DAYS = env_int("REFERRAL_ESCALATE_AFTER_WORKING_DAYS", 3)
