@@ -272,10 +272,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
-    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For).
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
-    # Views opt in with `throttle_scope`; a view without one is not throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For); 0
+    # is REMOTE_ADDR only (None would make DRF trust any X-Forwarded-For a client sends).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Views opt in with `throttle_scope`; a view without one is not throttled. The address is
+    # foodbank.security.client_ip, the same as the audit log's and the lockout's.
+    "DEFAULT_THROTTLE_CLASSES": ["foodbank.throttling.ClientScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/, per client address (django-axes also locks out repeated failures).
         "auth": os.environ.get("THROTTLE_RATE_AUTH", "10/min"),
