@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "referrals",
     "shipping",
     "reports",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +256,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Email ----------------------------------------------------------------------------------------
 
+# A staff invitation link (console) works once, for this many hours.
+INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@foodbank.invalid")
 
