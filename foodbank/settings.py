@@ -65,7 +65,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store unless a view set its own caching (static files are answered above).
+    "foodbank.middleware.NoStoreMiddleware",
     # Before anything reads the request: oversized bodies are 413, NUL bytes 400 (foodbank.middleware).
     "foodbank.middleware.RequestGuardMiddleware",
     # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
@@ -80,6 +84,24 @@ MIDDLEWARE = [
     # Last: turns a login refused by django-axes into the lockout page or JSON.
     "axes.middleware.AxesMiddleware",
 ]
+
+# No inline script or style anywhere (pages load theirs from static files, the API docs use
+# drf-spectacular's split Swagger view), so scripts come from this origin only: an injected
+# <script> or onclick= does not run. data: images: Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "foodbank.urls"
 WSGI_APPLICATION = "foodbank.wsgi.application"
