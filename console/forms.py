@@ -122,7 +122,7 @@ class InviteForm(RoleForm):
         regex=r"^[\w.@+-]+\Z",
         help_text=_("Letters, digits and @ . + - _ only; the person signs in with it."),
     )
-    full_name = forms.CharField(label=_("name"), max_length=150)
+    full_name = forms.CharField(label=_("full name"), max_length=150)
     email = forms.EmailField(label=_("email"), help_text=_("The invitation link is sent here."))
 
     field_order = ["full_name", "username", "email", "role", "organisation", "site"]
@@ -130,7 +130,9 @@ class InviteForm(RoleForm):
 
 class IntegrationForm(forms.Form):
     username = forms.RegexField(label=_("username"), max_length=150, regex=r"^[\w.@+-]+\Z")
-    full_name = forms.CharField(label=_("name"), max_length=150, help_text=_("e.g. Support Information Navi"))
+    full_name = forms.CharField(
+        label=_("name of the system"), max_length=150, help_text=_("e.g. Support Information Navi")
+    )
 
 
 class TokenForm(forms.Form):

@@ -46,6 +46,14 @@ class Organisation(models.Model):
     regional_bureau = models.CharField(
         _("regional bureau"), max_length=16, choices=RegionalBureau.choices, blank=True
     )
+    # A DV shelter and the like: every site it runs is confidential (see Site.confidential).
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Never published (open data, directories); every site it runs is treated as confidential."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -101,6 +109,17 @@ class Site(models.Model):
     building = models.CharField(_("building"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    # Where people are safe only while nobody can find them (a window run by a DV shelter): never in
+    # open data or a directory, the address shown only to the site's own staff and the coordinator,
+    # parcels to it labelled without its name (docs/privacy.md, "Confidential sites").
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Never published; the address is shown only to the site's own staff and the coordinators, "
+            "and parcels to it carry no site name."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -117,6 +136,11 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_confidential(self) -> bool:
+        """Confidential itself or run by a confidential organisation."""
+        return self.confidential or self.organisation.confidential
 
     @property
     def postal_code_display(self) -> str:

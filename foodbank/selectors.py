@@ -52,13 +52,38 @@ def coordinator_food_bank_ids(user: Actor) -> set[int]:
     return food_bank_ids(user, Role.COORDINATOR)
 
 
+# A site is confidential when it is flagged itself or its organisation is (foodbank.models.Site).
+CONFIDENTIAL_SITE = Q(confidential=True) | Q(organisation__confidential=True)
+
+
+def publishable_sites(*, food_bank_id: int | None = None) -> QuerySet[Site]:
+    """Windows that may be published: active, run by an active organisation, and neither the
+    window nor its organisation confidential. Every public or shared directory reads this (the
+    open-data CSV, the windows listed to case workers, the HSDS directory); never list windows
+    from ``Site.objects`` directly. Every food bank's unless ``food_bank_id`` is given."""
+    sites = Site.objects.filter(kind=Site.Kind.WINDOW, active=True, organisation__active=True).exclude(
+        CONFIDENTIAL_SITE
+    )
+    if food_bank_id is not None:
+        sites = sites.filter(food_bank_id=food_bank_id)
+    return sites
+
+
+def publishable_organisations(*, food_bank_id: int | None = None) -> QuerySet[Organisation]:
+    """Organisations that may be named in a public directory: active and not confidential."""
+    organisations = Organisation.objects.filter(active=True, confidential=False)
+    if food_bank_id is not None:
+        organisations = organisations.filter(Q(pk=food_bank_id) | Q(food_bank_id=food_bank_id))
+    return organisations
+
+
 def visible_sites(user: Actor) -> QuerySet[Site]:
     """Sites the user may see.
 
     Coordinators: every site of their food bank. Window staff: their own windows. Volunteers: the
     warehouses of their food bank (or the one warehouse their membership names). Case workers: the
-    active windows of their food bank, which are public information (the open-data directory).
-    Integrations: none.
+    publishable windows of their food bank (``publishable_sites``: public information; a
+    confidential window is not listed to them). Integrations: none.
     """
     condition = Q(pk__in=[])
     for m in memberships_for(user):
@@ -71,7 +96,7 @@ def visible_sites(user: Actor) -> QuerySet[Site]:
                 Q(pk=m.site_id) if m.site_id else Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WAREHOUSE)
             )
         elif m.role == Role.CASE_WORKER:
-            condition |= Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WINDOW, active=True)
+            condition |= Q(pk__in=publishable_sites(food_bank_id=m.food_bank_id).values("pk"))
     return Site.objects.filter(condition).select_related("organisation")
 
 

@@ -21,6 +21,7 @@ def upsert_site(
     phone: str = "",
     opening_hours: str = "",
     active: bool = True,
+    confidential: bool = False,
 ) -> Site:
     """Create or update the site with ``code``; the municipality and regional bureau come from the
     postal code (Japan Post data). Raises ValidationError for an unknown postal code."""
@@ -46,6 +47,7 @@ def upsert_site(
             "phone": phone,
             "opening_hours": opening_hours,
             "active": active,
+            "confidential": confidential,
         },
     )
     return site

@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from foodbank import selectors as core
-from foodbank.models import Organisation, Role, Site
+from foodbank.models import Organisation, Role
 from foodbank.types import Actor
 from inventory.models import DonationReceipt, Handout, HandoutLine, PackRecipeLine, PackType, RestockLine
 from referrals.models import DeliveryRequest, NaviApplication
@@ -497,9 +497,9 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
 
 
 def open_windows():
-    """Active consultation windows of active organisations, every food bank: the public directory."""
+    """The public directory: every food bank's publishable windows (never a confidential one)."""
     return (
-        Site.objects.filter(kind=Site.Kind.WINDOW, active=True, organisation__active=True)
+        core.publishable_sites()
         .select_related("organisation", "food_bank")
         .order_by("municipality_code", "municipality", "name", "pk")
     )
