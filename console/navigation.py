@@ -4,3 +4,4 @@ app's catalogue translates them."""
 from django.utils.translation import gettext_lazy as _
 
 NETWORK = _("Network and staff")
+PEOPLE = _("People: disclosure, correction, consent")

@@ -17,6 +17,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
     Role.COORDINATOR: [
         (inventory.OVERVIEW, "inventory:overview", False),
         (console.NETWORK, "console:index", False),
+        (console.PEOPLE, "console:people", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
         (referrals.REFERRALS, "referrals:referral-list", False),
