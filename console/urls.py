@@ -37,6 +37,8 @@ urlpatterns = [
     path("people/<int:pk>/correct/", people.person_correct, name="person-correct"),
     path("people/<int:pk>/disclosure.json", people.person_export, {"fmt": "json"}, name="person-export-json"),
     path("people/<int:pk>/disclosure.pdf", people.person_export, {"fmt": "pdf"}, name="person-export-pdf"),
+    path("duplicates/", people.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/<int:other_pk>/", people.compare, name="compare"),
     path("consents/<int:pk>/withdraw/", people.consent_withdraw, name="consent-withdraw"),
     # Public: the link is the credential (one-time, expiring).
     path("invitation/<str:secret>/", staff.invitation, name="invitation"),

@@ -923,6 +923,18 @@ PAGES: list[Row] = [
         **NOBODY_BUT_C,
         body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
     ),
+    page("GET", "console:duplicates", c=200, **NOBODY_BUT_C),
+    page(
+        "GET",
+        "console:compare",
+        "delivery_request",
+        c=200,
+        **NOBODY_BUT_C,
+        kwargs=lambda w, p: {
+            "pk": w.obj("delivery_request", p).pk,
+            "other_pk": w.obj("delivery_request", p).pk,
+        },
+    ),
     page(
         "GET",
         "console:invitation",
