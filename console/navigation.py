@@ -7,5 +7,7 @@ from foodbank.models import Role
 from foodbank.navigation import register
 
 NETWORK = _("Network and staff")
+PEOPLE = _("People: disclosure, correction, consent")
 
 register(Role.COORDINATOR, NETWORK, "console:index", order=20)
+register(Role.COORDINATOR, PEOPLE, "console:people", order=21)
