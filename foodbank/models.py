@@ -425,3 +425,19 @@ class ProvisionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provided_at:%Y-%m-%d} #{self.subject_id} → {self.recipient_name}"
+
+
+class StoredFile(models.Model):
+    """A file kept in the database (``foodbank.storage.DatabaseStorage``, ``FILE_STORAGE=database``):
+    every web and worker replica reads what any of them wrote, with no shared disk (docs/storage.md)."""
+
+    name = models.CharField(max_length=255, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,6 +4,7 @@ resolve (an app not built yet) is left out."""
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from console import navigation as console
 from inventory import navigation as inventory
 from referrals import navigation as referrals
 from reports import navigation as reports
@@ -15,7 +16,7 @@ from .models import Membership, Role
 LINKS: dict[str, list[tuple[str, str, bool]]] = {
     Role.COORDINATOR: [
         (inventory.OVERVIEW, "inventory:overview", False),
-        (_("Administration"), "admin:index", False),
+        (console.NETWORK, "console:index", False),
         (_("Triage of delivery requests"), "referrals:triage", False),
         (_("Delivery requests"), "referrals:request-list", False),
         (referrals.REFERRALS, "referrals:referral-list", False),

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "referrals",
     "shipping",
     "reports",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -236,8 +237,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Where files (the dispatch batches' documents) are kept: "filesystem" (MEDIA_ROOT, one machine),
+# "database" (PostgreSQL rows that every web and worker replica reads, foodbank.storage), or the
+# dotted path of another storage class, e.g. django-storages' object storage (docs/storage.md).
+FILE_STORAGE = os.environ.get("FILE_STORAGE", "").strip() or "filesystem"
+_FILE_STORAGES = {
+    "filesystem": "django.core.files.storage.FileSystemStorage",
+    "database": "foodbank.storage.DatabaseStorage",
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": _FILE_STORAGES.get(FILE_STORAGE, FILE_STORAGE)},
     # No manifest: pages render before (or without) collectstatic, e.g. on a laptop and in tests.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
@@ -246,6 +255,8 @@ WHITENOISE_USE_FINDERS = True
 
 # --- Email ----------------------------------------------------------------------------------------
 
+# A staff invitation link (console) works once, for this many hours.
+INVITATION_TTL_HOURS = env_int("INVITATION_TTL_HOURS", 72)
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@foodbank.invalid")
 
@@ -297,6 +308,7 @@ SPECTACULAR_SETTINGS = {
         "StockTakeStatusEnum": "inventory.models.StockTake.Status",
         "DeliveryRequestStatusEnum": "referrals.models.DeliveryRequest.Status",
         "HouseholdTypeEnum": "foodbank.models.HouseholdType",
+        "HandoutHouseholdTypeEnum": "inventory.models.HandoutHouseholdType",
         "ParcelStatusEnum": "shipping.models.Parcel.Status",
         "ParcelSourceEnum": "shipping.models.Parcel.Source",
         "DeliveryRequestSourceEnum": "referrals.models.DeliveryRequest.Source",
@@ -431,6 +443,10 @@ PDF_FONT_PATH = os.environ.get("PDF_FONT_PATH", "")
 INVENTORY_EXPIRY_WARNING_DAYS = env_int("INVENTORY_EXPIRY_WARNING_DAYS", 14)
 # Window par levels are raised this many days before a holiday peak (Golden Week, Obon, New Year).
 INVENTORY_PEAK_LEAD_DAYS = env_int("INVENTORY_PEAK_LEAD_DAYS", 21)
+# A handout may be logged this many days late (today counts as 0): a busy morning, a phone that was
+# offline (inventory.late_entry). Keep it below IDEMPOTENCY_KEY_TTL_DAYS, so that a queued handout is
+# still protected against a double send for as long as it may be sent.
+HANDOUT_LATE_ENTRY_DAYS = env_int("HANDOUT_LATE_ENTRY_DAYS", 7)
 # A referral not acknowledged by its target after this many working days (weekends and Japanese
 # public holidays do not count) is escalated to the food bank's coordinators.
 REFERRAL_ESCALATE_AFTER_WORKING_DAYS = env_int("REFERRAL_ESCALATE_AFTER_WORKING_DAYS", 3)

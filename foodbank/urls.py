@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("audit/export.csv", audit_views.audit_log_export, name="audit-log-export"),
     path("audit/provisions/", audit_views.provision_records, name="provision-records"),
+    path("console/", include("console.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -43,8 +43,8 @@ from .models import (
     DonationReceiptLine,
     ExpiryReport,
     Handout,
+    HandoutHouseholdType,
     HandoutLine,
-    HouseholdType,
     Item,
     MovementKind,
     PackRecipe,
@@ -480,9 +480,9 @@ def record_handout(
     *,
     site: Site,
     lines: Mapping[str, int],
-    household_size: int,
-    household_type: str,
     recorded_by,
+    household_size: int | None = None,
+    household_type: str = HandoutHouseholdType.UNKNOWN,
     referral_consent: bool = False,
     note: str = "",
     occurred_at: datetime | None = None,
@@ -497,7 +497,7 @@ def record_handout(
     ``recorded_by`` is window staff of ``site``. No side effects beyond these rows (the referrals app
     reads ``referral_consent`` from the handout).
     """
-    if household_type not in HouseholdType.values:
+    if household_type not in HandoutHouseholdType.values:
         raise ValidationError({"household": _("Unknown household type.")})
     today, now = timezone.localdate(), timezone.now()
     occurred_at = _check_time(occurred_at, now)

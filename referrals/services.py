@@ -1088,7 +1088,7 @@ def record_handout_contact(
     by,
     recipient: RecipientInput,
     household_type: str,
-    household_size: int,
+    household_size: int | None,
     method: str = ConsentRecord.Method.VERBAL,
     witness_name: str = "",
     data_categories: Sequence[str] | None = None,
@@ -1112,7 +1112,12 @@ def record_handout_contact(
             food_bank_id=handout.food_bank_id,
             agency=handout.site.organisation,
             data=recipient,
-            household=HouseholdInput(type=household_type, adults=max(1, household_size)),
+            # A handout's household may be "not recorded" (type unknown, no size); a recipient has a
+            # type among the shared codes, and "other" says no more than that.
+            household=HouseholdInput(
+                type=household_type if household_type in HouseholdType.values else HouseholdType.OTHER,
+                adults=max(1, household_size or 1),
+            ),
         )
         _record_consents(
             person=person,

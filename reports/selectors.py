@@ -431,6 +431,7 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
     the kilograms in and out by month."""
     from foodbank.geo import RegionalBureau
     from foodbank.models import HouseholdType
+    from inventory.models import HandoutHouseholdType
     from referrals.models import SituationCategory
 
     cut = rolled_up_before()
@@ -444,7 +445,9 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
 
     result = Breakdowns()
     handouts, parcels = facts(("household_type",))
-    for code, label in HouseholdType.choices:
+    # A handout's household may be "not recorded": its own category, never folded into another.
+    unknown = HandoutHouseholdType.UNKNOWN
+    for code, label in [*HouseholdType.choices, (unknown.value, unknown.label)]:
         visits, sets = handouts.get(code, [0, 0])
         result.household_types.append(
             {
