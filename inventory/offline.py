@@ -84,11 +84,15 @@ def manifest(request):
         }
         for size in (192, 512)
     ]
-    icons.append({"src": staticfiles_storage.url("foodbank/icon.svg"), "sizes": "any", "type": "image/svg+xml"})
+    svg = staticfiles_storage.url("foodbank/icon.svg")
+    icons.append({"src": svg, "sizes": "any", "type": "image/svg+xml"})
     # The page links ``?site=<id>``: the installed app opens that window's page, which the worker
     # can serve with no connection. Nothing about the window is revealed: the URL holds only its id.
     site = request.GET.get("site", "")
-    start = reverse("inventory:window", args=[int(site)]) if site.isdigit() and len(site) < 12 else reverse("home")
+    if site.isdigit() and len(site) < 12:
+        start = reverse("inventory:window", args=[int(site)])
+    else:
+        start = reverse("home")
     body = {
         "id": start,
         "name": _("Window handouts"),
@@ -132,7 +136,9 @@ def page_config(*, site, user, stock) -> dict:
             "queued": _("Saved on this device, not sent yet. It will be sent when the connection returns."),
             "sentQueued": _("%(n)s queued handouts were sent."),
             "unsent": _("Not sent: %(n)s"),
-            "offline": _("No connection. Handouts are saved on this device and sent in order when it returns."),
+            "offline": _(
+                "No connection. Handouts are saved on this device and sent in order when it returns."
+            ),
             "login": _("Your login has expired. Log in again to send the handouts saved on this device."),
             "loginLink": _("Log in"),
             "otherUser": _(

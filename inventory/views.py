@@ -143,7 +143,10 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
     return {
         "site": site,
         "stock": stock,
-        "offline_config": offline.page_config(site=site, user=request.user, stock=stock) if is_staff else None,
+        # The offline page script's data (docs/window-offline.md); staff only, who can hand out.
+        "offline_config": (
+            offline.page_config(site=site, user=request.user, stock=stock) if is_staff else None
+        ),
         "form": form,
         "restock_form": restock_form,
         "is_staff": is_staff,
