@@ -1,0 +1,11 @@
+"""Start-page link of the console (registered with foodbank.navigation; the label is translated in
+this app's catalogue)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from foodbank.models import Role
+from foodbank.navigation import register
+
+NETWORK = _("Network and staff")
+
+register(Role.COORDINATOR, NETWORK, "console:index", order=20)
