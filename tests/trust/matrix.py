@@ -620,6 +620,18 @@ PAGES: list[Row] = [
     page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
     page(
         "GET",
+        "inventory:window-history",
+        "window",
+        c=200,
+        w=200,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        note="every handout of the window, paged",
+    ),
+    page(
+        "GET",
         "inventory:service-worker",
         **every(200),
         anon=200,
