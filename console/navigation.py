@@ -9,3 +9,9 @@ from foodbank.navigation import register
 NETWORK = _("Network and staff")
 
 register(Role.COORDINATOR, NETWORK, "console:index", order=20)
+
+PEOPLE = _("People: disclosure, correction, consent")
+register(Role.COORDINATOR, PEOPLE, "console:people", order=21)
+
+DUPLICATES = _("Possible duplicate households")
+register(Role.COORDINATOR, DUPLICATES, "console:duplicates", order=22)

@@ -20,6 +20,7 @@ from foodbank.models import Organisation, Role, Site
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 from foodbank.types import Actor
 
+from .handover import ExtraWanted, PackingLabel, PackingView
 from .models import (
     COOKING_KEYS,
     REFERRAL_TARGET_KINDS,
@@ -204,47 +205,6 @@ def approved_requests_for_dispatch(
     return qs.filter(consented).select_related("recipient").order_by("approved_at", "pk")
 
 
-@dataclass(frozen=True)
-class PackingLabel:
-    """What the courier label needs (SPEC §3.4)."""
-
-    name: str
-    name_kana: str
-    phone: str  # E.164
-    postal_code: str  # seven digits, as text
-    prefecture: str
-    municipality: str
-    address: str
-    building: str
-
-
-@dataclass(frozen=True)
-class PackingView:
-    """What a volunteer may see to pack one request: contents and needs, the label. Never the
-    situation narrative, debts or consent details (SPEC §2)."""
-
-    request_id: int
-    reference: str
-    status: str
-    source: str
-    days_needed: int
-    household_type: str
-    household_size: int
-    adults: int
-    children: int
-    children_ages: list[int]
-    infants: int
-    elderly: int
-    no_cook: bool
-    cooking: dict[str, bool]
-    allergies: str
-    dietary_note: str
-    extras: list[dict[str, Any]] = field(default_factory=list)  # each "if in stock"
-    delivery_date: date | None = None
-    time_slot: str = ""
-    label: PackingLabel | None = None
-
-
 _PACKING_REQUEST_FIELDS = (
     "status",
     "source",
@@ -311,7 +271,7 @@ def _packing_view(row: dict[str, Any]) -> PackingView:
         cooking=cooking,
         allergies=row["allergies"],
         dietary_note=row["dietary_note"],
-        extras=[{**extra, "if_in_stock": True} for extra in row["extras"]],
+        extras=tuple(ExtraWanted.from_stored(extra) for extra in row["extras"] or ()),
         delivery_date=row["delivery_date"],
         time_slot=row["time_slot"],
         label=PackingLabel(
