@@ -24,7 +24,7 @@ from foodbank.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKey
 from foodbank.idempotency import run_once
 from foodbank.models import Role, Site
 
-from . import late_entry, selectors, services
+from . import late_entry, offline, selectors, services
 from .exceptions import InsufficientStock
 from .forms import HandoutForm, RestockRequestForm, fingerprint, new_key
 from .models import ExpiryReport, Handout, RestockShipment
@@ -143,6 +143,10 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
     return {
         "site": site,
         "stock": stock,
+        # The offline page script's data (docs/window-offline.md); staff only, who can hand out.
+        "offline_config": (
+            offline.page_config(site=site, user=request.user, stock=stock) if is_staff else None
+        ),
         "form": form,
         "restock_form": restock_form,
         "is_staff": is_staff,

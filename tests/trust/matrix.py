@@ -628,6 +628,20 @@ PAGES: list[Row] = [
     page("GET", "provision-records", c=200, **NOBODY_BUT_C),
     page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
     page(
+        "GET",
+        "inventory:service-worker",
+        **every(200),
+        anon=200,
+        note="the window pages' service worker: code and cache names, no data (docs/window-offline.md)",
+    ),
+    page(
+        "GET",
+        "inventory:manifest",
+        **every(200),
+        anon=200,
+        note="the web app manifest: name and icons, no data",
+    ),
+    page(
         "POST",
         "inventory:window",
         "window",
