@@ -8,6 +8,7 @@ from inventory import navigation as inventory
 from referrals import navigation as referrals
 from reports import navigation as reports
 from shipping import navigation as shipping
+from traceability import navigation as traceability
 
 from .models import Membership, Role
 
@@ -23,6 +24,9 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (shipping.BATCHES, "shipping:batches", False),
         (shipping.PANTRY, "shipping:pantry", False),
         (reports.REPORT, "reports:report", False),
+        (traceability.INTAKE, "traceability:intake", False),
+        (traceability.DONORS, "traceability:donors", False),
+        (traceability.RECALL, "traceability:recall", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
     ],
@@ -35,7 +39,10 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("Our delivery requests"), "referrals:request-list", False),
         (referrals.INBOX, "referrals:inbox", False),
     ],
-    Role.VOLUNTEER: [(shipping.PACKING, "shipping:batches", False)],
+    Role.VOLUNTEER: [
+        (shipping.PACKING, "shipping:batches", False),
+        (traceability.INTAKE, "traceability:intake", False),
+    ],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],
 }
 

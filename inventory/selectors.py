@@ -298,6 +298,7 @@ class LedgerDifference:
     item_id: int | None
     pack_type_id: int | None
     best_before: date | None
+    lot_id: int | None
     balance: int  # on_hand + reserved (or reserved, for a reservation difference)
     ledger: int
     what: str = "stock"  # "stock": ledger sum; "reserved": open reservations
@@ -306,7 +307,7 @@ class LedgerDifference:
         sku = f"item {self.item_id}" if self.item_id else f"pack type {self.pack_type_id}"
         label = "ledger" if self.what == "stock" else "open reservations"
         return (
-            f"site {self.site_id} {sku} best-before {self.best_before or '-'}: "
+            f"site {self.site_id} {sku} best-before {self.best_before or '-'} lot {self.lot_id or '-'}: "
             f"{'balance' if self.what == 'stock' else 'reserved'} {self.balance}, {label} {self.ledger}"
         )
 
@@ -317,7 +318,7 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
     from .models import Reservation
 
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
-    fields = ("site_id", "item_id", "pack_type_id", "best_before")
+    fields = ("site_id", "item_id", "pack_type_id", "best_before", "lot_id")
     ledger = {
         tuple(row[f] for f in fields): row["total"]
         for row in StockMovement.objects.filter(scope)
@@ -326,12 +327,18 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
         .order_by()
     }
     reserved = {
-        (row["reservation__site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+        (
+            row["reservation__site_id"],
+            row["item_id"],
+            row["pack_type_id"],
+            row["best_before"],
+            row["lot_id"],
+        ): row["total"]
         for row in ReservationLine.objects.filter(
             reservation__state=Reservation.State.ACTIVE,
             **({"reservation__food_bank_id": food_bank_id} if food_bank_id else {}),
         )
-        .values("reservation__site_id", "item_id", "pack_type_id", "best_before")
+        .values("reservation__site_id", "item_id", "pack_type_id", "best_before", "lot_id")
         .annotate(total=Sum("quantity"))
         .order_by()
     }
