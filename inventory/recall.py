@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,29 +50,35 @@ def product_lots(*, food_bank_id: int, item: Item, date_from: date | None, date_
 
 
 def _quarantine_rows(rows, *, reference: str, recorded_by, now: datetime) -> int:
-    """Move the on-hand stock of locked balance rows out of use with ``quarantine`` movements."""
-    from .services import _movement, _update_balances  # services calls back into this module
+    """Move the on-hand stock of locked balance rows out of use with ``quarantine`` movements.
 
+    Written here rather than through ``inventory.services`` (which calls back into this module when
+    stock comes in): the movements and the relative balance UPDATE are what its primitives write."""
     taken = [row for row in rows if row.on_hand > 0]
     if not taken:
         return 0
-    sites = {site.pk: site for site in Site.objects.filter(pk__in={row.site_id for row in taken})}
+    actor = recorded_by if getattr(recorded_by, "pk", None) else None
     StockMovement.objects.bulk_create(
         [
-            _movement(
-                site=sites[row.site_id],
-                key=(row.item_id, row.pack_type_id, row.best_before, row.lot_id),
+            StockMovement(
+                food_bank_id=row.food_bank_id,
+                site_id=row.site_id,
+                item_id=row.item_id,
+                pack_type_id=row.pack_type_id,
+                best_before=row.best_before,
+                lot_id=row.lot_id,
                 quantity=-row.on_hand,
                 kind=MovementKind.QUARANTINE,
                 reason="recalled",
                 reference=reference,
                 occurred_at=now,
-                recorded_by=recorded_by,
+                recorded_by=actor,
             )
             for row in taken
         ]
     )
-    _update_balances({row.pk: (-row.on_hand, 0) for row in taken})
+    for row in taken:
+        Balance.objects.filter(pk=row.pk).update(on_hand=F("on_hand") - row.on_hand)
     return sum(row.on_hand for row in taken)
 
 

@@ -1,8 +1,10 @@
 """API of recalls and traceability documents (docs/traceability.md). Coordinators of the food bank
 only: everyone else is 403, another food bank's lot, recall or donation 404 (or 400 on a query)."""
 
+from contextlib import contextmanager
 from datetime import date
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -11,23 +13,40 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.renderers import JSONRenderer
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.exports import csv_response
 from foodbank.idempotency import idempotent_create
 from foodbank.models import Organisation
-from inventory.api import as_validation_errors
 from inventory.lot_models import Donor, Incident, Recall
 from inventory.models import DonationReceipt
 from inventory.recall import start_recall
-from reports.api import _FileRenderer
 
 from . import documents
 from . import serializers as s
 from .trace import recall_food_banks, trace, visible_lots, visible_recalls
 from .views_common import audit_trace, lots_for_query, trace_data
+
+
+@contextmanager
+def as_validation_errors():
+    """Services refuse bad input with Django's ValidationError; the API answers DRF's 400 shape."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        raise serializers.ValidationError(detail) from exc
+
+
+class _FileRenderer(BaseRenderer):
+    """Lets a client that asks for the file's type be served; the view returns the file itself."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data) if not isinstance(data, bytes) else data
 
 
 class PdfRenderer(_FileRenderer):

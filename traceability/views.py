@@ -5,6 +5,9 @@ Intake: coordinators and warehouse volunteers. Donors and recall: coordinators o
 only; every recall view is audited (``views_common.audit_trace``).
 """
 
+import hashlib
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +23,6 @@ from foodbank.exceptions import DomainError
 from foodbank.idempotency import run_once
 from foodbank.models import Organisation, Role, Site
 from inventory import intake as intake_services
-from inventory.forms import fingerprint, new_key
 from inventory.lot_models import Donor
 from inventory.models import DonationReceipt, Item
 from inventory.recall import start_recall
@@ -30,6 +32,20 @@ from .trace import recall_food_banks, trace, visible_recalls
 from .views_common import audit_trace, lots_for_query, trace_data
 
 LINE_BLOCKS = 4
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def fingerprint(data) -> str:
+    """A digest of what a submitted form asks for (without the CSRF token, which changes)."""
+    digest = hashlib.sha256()
+    for name in sorted(data):
+        if name != "csrfmiddlewaretoken":
+            for value in data.getlist(name):
+                digest.update(f"{name}={value}\0".encode())
+    return digest.hexdigest()
 
 
 def _one_food_bank(ids: set[int]) -> int:
