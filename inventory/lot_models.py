@@ -6,7 +6,7 @@ Kept apart from ``inventory.models`` (which imports this module, so Django regis
 - a *donation* lot for each accepted donation line (its donor, date label, storage, allergens);
 - a *pack* lot for each assembly (its components are the assembly's consume movements);
 - an *unknown* lot per food bank, stock-keeping unit and best-before, for stock that was in the
-  ledger before lots existed (migration 0003 moved it there with ``lot_relabel`` movements).
+  ledger before lots existed (migration 0005 moved it there with ``lot_relabel`` movements).
 """
 
 from django.conf import settings

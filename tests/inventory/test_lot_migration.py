@@ -1,4 +1,4 @@
-"""Migration 0004 moves stock booked before lots into "unknown donor" lots without losing a unit:
+"""Migration 0005 moves stock booked before lots into "unknown donor" lots without losing a unit:
 every balance still equals its ledger (docs/traceability.md)."""
 
 from collections import defaultdict
@@ -14,8 +14,8 @@ from inventory.selectors import ledger_differences
 
 from .conftest import in_days, put_stock
 
-BEFORE = [("inventory", "0003_lots_donors_inspection")]
-AFTER = [("inventory", "0004_stock_into_unknown_donor_lots")]
+BEFORE = [("inventory", "0004_lots_donors_inspection")]
+AFTER = [("inventory", "0005_stock_into_unknown_donor_lots")]
 
 
 def _migrate(target) -> None:

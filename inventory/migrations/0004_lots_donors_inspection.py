@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('foodbank', '0004_task_redelivery_cap'),
-        ('inventory', '0002_ledger_append_only'),
+        ('inventory', '0003_handout_household_unknown'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

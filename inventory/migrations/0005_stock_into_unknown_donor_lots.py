@@ -66,6 +66,6 @@ def forward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inventory", "0003_lots_donors_inspection")]
+    dependencies = [("inventory", "0004_lots_donors_inspection")]
 
     operations = [migrations.RunPython(forward, migrations.RunPython.noop, elidable=False)]
