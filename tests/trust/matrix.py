@@ -389,6 +389,8 @@ def _doc(kind):
 
 CW = "case_worker"
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
+# Pages: an integration has no page session (no password login), so it meets the login page.
+PAGE_NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": LOGIN}
 # Sees the object (lookup on its scoped queryset first) but may not do this to it: 403 on its own,
 # 404 on what it does not see.
 SEEN_NOT_ALLOWED = (403, 404, 404)
@@ -845,21 +847,28 @@ PAGES: list[Row] = [
         body=_contact_form,
     ),
     page("GET", "reports:report", c=200, **NOBODY_BUT_C),
-    page("GET", "traceability:intake", c=200, w=403, cw=403, v=200, i=403),
+    page("GET", "traceability:intake", c=200, w=403, cw=403, v=200, i=LOGIN),
     page(
-        "POST", "traceability:intake", c=200, w=403, cw=403, v=200, i=403, note="an empty form is shown again"
+        "POST",
+        "traceability:intake",
+        c=200,
+        w=403,
+        cw=403,
+        v=200,
+        i=LOGIN,
+        note="an empty form is shown again",
     ),
-    page("GET", "traceability:donors", c=200, **NOBODY_BUT_C),
-    page("POST", "traceability:donors", c=302, **NOBODY_BUT_C, body=_donor_body),
-    page("GET", "traceability:recall", c=200, **NOBODY_BUT_C),
+    page("GET", "traceability:donors", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "traceability:donors", c=302, **PAGE_NOBODY_BUT_C, body=_donor_body),
+    page("GET", "traceability:recall", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "traceability:recall",
         c=200,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         note="without a trace query nothing is quarantined",
     ),
-    page("GET", "traceability:recall-detail", "recall", c=200, **NOBODY_BUT_C),
+    page("GET", "traceability:recall-detail", "recall", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
     page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
