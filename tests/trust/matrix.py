@@ -987,6 +987,12 @@ PAGES: list[Row] = [
     ),
     page(
         "GET",
+        "reports:platform",
+        **every(403),
+        note="the installation's superuser only (not a role of the matrix): aggregates of every food bank",
+    ),
+    page(
+        "GET",
         "console:invitation",
         "invitation",
         **every((200, 200, 200)),
