@@ -1087,6 +1087,12 @@ PAGES: list[Row] = [
     ),
     page(
         "GET",
+        "reports:platform",
+        **{**every(403), "i": LOGIN},
+        note="the installation's superuser only (not a role of the matrix): aggregates of every food bank",
+    ),
+    page(
+        "GET",
         "console:invitation",
         "invitation",
         **every((200, 200, 200)),
