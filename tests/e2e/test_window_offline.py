@@ -397,3 +397,40 @@ def test_another_user_never_sends_someone_elses_queue(phone, network, catalogue,
     handout = Handout.objects.get()
     assert handout.recorded_by_id == window_staff_a.pk
     assert handout.recorded_by_id != colleague.pk
+
+
+def test_write_off_and_a_short_count_from_the_phone(phone, network, catalogue, window_staff_a, shots):
+    # Given a window holding 6 three-day sets
+    window = network.window_a
+    put_stock(window, pack_type=catalogue.day3, quantity=6)
+    login(phone, "window_a")
+    _open_window(phone, window)
+
+    # When they open 「廃棄・棚卸」 and write off one damaged set
+    phone.get_by_role("link", name="廃棄・棚卸").tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("廃棄・棚卸")
+    assert_accessible(phone)
+    assert_touch_targets(phone)
+    write_off = phone.get_by_role("region", name="廃棄する")
+    write_off.get_by_label("数").fill("1")
+    write_off.get_by_label("理由").select_option(label="破損")
+    write_off.get_by_role("button", name="廃棄する").tap()
+
+    # Then it is recorded with its reason
+    expect(phone.get_by_role("status")).to_have_text("廃棄を記録しました。")
+    assert StockMovement.objects.get(kind="write_off").quantity == -1
+    assert _on_hand(window, catalogue.day3) == 5
+
+    # When they count 4 on the shelf
+    count = phone.get_by_role("region", name="棚卸（数える）")
+    count.get_by_role("spinbutton").first.fill("4")
+    count.get_by_role("button", name="棚卸を記録する").tap()
+
+    # Then the count waits for a colleague's confirmation, and the stock is unchanged until then
+    expect(phone.get_by_role("status")).to_have_text(
+        "棚卸を記録しました。ほかの職員かフードバンクが確認します。"
+    )
+    expect(phone.get_by_role("region", name="確認待ちの棚卸")).to_contain_text("3日分セット: 5 → 4")
+    assert _on_hand(window, catalogue.day3) == 5
+    assert_accessible(phone)
+    shots(phone, "count-awaiting-confirmation")
