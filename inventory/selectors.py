@@ -346,6 +346,7 @@ class LedgerDifference:
     item_id: int | None
     pack_type_id: int | None
     best_before: date | None
+    lot_id: int | None
     balance: int  # on_hand + reserved (or reserved, for a reservation difference)
     ledger: int
     what: str = "stock"  # "stock": ledger sum; "reserved": open reservations
@@ -354,13 +355,13 @@ class LedgerDifference:
         sku = f"item {self.item_id}" if self.item_id else f"pack type {self.pack_type_id}"
         label = "ledger" if self.what == "stock" else "open reservations"
         return (
-            f"site {self.site_id} {sku} best-before {self.best_before or '-'}: "
+            f"site {self.site_id} {sku} best-before {self.best_before or '-'} lot {self.lot_id or '-'}: "
             f"{'balance' if self.what == 'stock' else 'reserved'} {self.balance}, {label} {self.ledger}"
         )
 
 
-# A lot: site, item or pack type, best-before date.
-Lot = tuple[int, int | None, int | None, date | None]
+# A lot: site, item or pack type, best-before date, lot id (docs/traceability.md).
+LotKey = tuple[int, int | None, int | None, date | None, int | None]
 
 
 def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDifference]:
@@ -369,28 +370,34 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
     from .models import Reservation
 
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
-    fields = ("site_id", "item_id", "pack_type_id", "best_before")
-    ledger: dict[Lot, int] = {
-        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+    fields = ("site_id", "item_id", "pack_type_id", "best_before", "lot_id")
+    ledger: dict[LotKey, int] = {
+        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"]): row["total"]
         for row in StockMovement.objects.filter(scope)
         .values(*fields)
         .annotate(total=Sum("quantity"))
         .order_by()
     }
-    reserved: dict[Lot, int] = {
-        (row["reservation__site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+    reserved: dict[LotKey, int] = {
+        (
+            row["reservation__site_id"],
+            row["item_id"],
+            row["pack_type_id"],
+            row["best_before"],
+            row["lot_id"],
+        ): row["total"]
         for row in ReservationLine.objects.filter(
             reservation__state=Reservation.State.ACTIVE,
             **({"reservation__food_bank_id": food_bank_id} if food_bank_id else {}),
         )
-        .values("reservation__site_id", "item_id", "pack_type_id", "best_before")
+        .values("reservation__site_id", "item_id", "pack_type_id", "best_before", "lot_id")
         .annotate(total=Sum("quantity"))
         .order_by()
     }
     differences = []
     seen = set()
     for row in Balance.objects.filter(scope).values(*fields, "on_hand", "reserved").order_by("pk").iterator():
-        key: Lot = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"])
+        key: LotKey = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"])
         seen.add(key)
         if row["on_hand"] + row["reserved"] != ledger.get(key, 0):
             differences.append(LedgerDifference(*key, row["on_hand"] + row["reserved"], ledger.get(key, 0)))

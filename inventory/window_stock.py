@@ -132,6 +132,7 @@ def window_write_off(request, site_id: int):
                 site=site,
                 pack_type=lot.pack_type,
                 best_before=lot.best_before,
+                lot_id=lot.lot_id,
                 quantity=-data["quantity"],
                 reason=data["reason"],
                 kind=MovementKind.WRITE_OFF,
@@ -162,6 +163,7 @@ def window_count(request, site_id: int):
                 counted=int(raw),
                 pack_type=lot.pack_type,
                 best_before=lot.best_before,
+                lot_id=lot.lot_id,
                 reason=ReasonCode.COUNT_DIFFERENCE,
             )
         )
