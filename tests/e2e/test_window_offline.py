@@ -33,6 +33,9 @@ from .browser import (
 
 OFFLINE_READY = "この端末ではオフラインでも開けます。"
 QUEUED = "この端末に保存しました（未送信）。接続が戻ったら送信します。"
+# Sending a queue is several requests in a row (and a retry after a lost answer waits a second):
+# on a busy machine give it longer than expect's usual 5 s. Still a wait for what the page shows.
+SYNCED = 15_000
 
 # The queue as the page stored it (IndexedDB "foodbank-window", store "handouts"), oldest first.
 READ_QUEUE = """() => new Promise((resolve, reject) => {
@@ -131,7 +134,7 @@ def test_handouts_tapped_offline_survive_a_reload_and_a_restart_and_are_sent_onc
         login(page, "window_a")
         _open_window(page, window)
         # Then it says it will open without one (the service worker has kept it)
-        expect(page.get_by_text(OFFLINE_READY)).to_be_visible()
+        expect(page.get_by_text(OFFLINE_READY)).to_be_visible(timeout=SYNCED)
         assert_accessible(page)
 
         # When the connection goes and they hand out three times
@@ -186,7 +189,7 @@ def test_handouts_tapped_offline_survive_a_reload_and_a_restart_and_are_sent_onc
         connection.set_offline(False)
 
         # Then the queue is sent, in order, and the page says so
-        expect(page.get_by_text("未送信だった配布を3件送信しました。")).to_be_visible()
+        expect(page.get_by_text("未送信だった配布を3件送信しました。")).to_be_visible(timeout=SYNCED)
         expect(page.get_by_role("region", name="未送信の配布")).to_be_hidden()
         expect(_stock(page).get_by_label("在庫 3")).to_be_visible()
         assert_accessible(page)
@@ -241,7 +244,7 @@ def test_queued_handouts_refused_on_sync_wait_in_review(
     # Then both wait in 要確認 with the reason, and nothing else is written
     review = phone.get_by_role("region", name="要確認")
     items = review.get_by_role("listitem")
-    expect(items).to_have_count(2)
+    expect(items).to_have_count(2, timeout=SYNCED)
     expect(items.nth(0)).to_contain_text("サーバーの在庫が足りません（3日分セット: 残り 1、必要 2）。")
     expect(items.nth(1)).to_contain_text("サーバーの在庫が足りません（1日分セット: 残り 0、必要 1）。")
     expect(phone.get_by_role("region", name="未送信の配布")).to_be_hidden()
@@ -256,7 +259,7 @@ def test_queued_handouts_refused_on_sync_wait_in_review(
 
     # Then it is recorded with its original time, and leaves 要確認 (waits go through Playwright:
     # the route that plays the network runs only while the test is inside a Playwright call)
-    expect(phone.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible()
+    expect(phone.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible(timeout=SYNCED)
     expect(items).to_have_count(1)
     assert Handout.objects.count() == writes[0] + 1
     fewer = Handout.objects.latest("pk")
@@ -321,7 +324,7 @@ def test_a_double_tap_and_a_lost_answer_are_logged_once_and_a_late_entry_keeps_i
 
         # Then the answer is lost, the handout waits on the device, is sent again by itself, and is
         # logged once
-        expect(page.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible(timeout=SYNCED)
         assert len(posts) == 2
         assert posts[0] == posts[1]
         assert Handout.objects.count() == 1
@@ -372,7 +375,7 @@ def test_another_user_never_sends_someone_elses_queue(phone, network, catalogue,
     connection.set_offline(False)
 
     # Then the page says the login expired and keeps the handout
-    expect(phone.get_by_text("ログインの有効期限が切れました")).to_be_visible()
+    expect(phone.get_by_text("ログインの有効期限が切れました")).to_be_visible(timeout=SYNCED)
     assert_accessible(phone)
     assert not Handout.objects.exists()
 
@@ -393,7 +396,7 @@ def test_another_user_never_sends_someone_elses_queue(phone, network, catalogue,
     _open_window(phone, window)
 
     # Then their handout is sent, as theirs
-    expect(phone.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible()
+    expect(phone.get_by_text("未送信だった配布を1件送信しました。")).to_be_visible(timeout=SYNCED)
     handout = Handout.objects.get()
     assert handout.recorded_by_id == window_staff_a.pk
     assert handout.recorded_by_id != colleague.pk
