@@ -281,7 +281,7 @@ def test_queued_handouts_refused_on_sync_wait_in_review(
 
     # Then it is gone from the device, nothing was written for it, and the page says so
     expect(review).to_be_hidden()
-    expect(phone.get_by_text("取り消しました。何も記録していません。")).to_be_visible()
+    expect(phone.get_by_text("取り消しました（誤って入力した）。何も記録していません。")).to_be_visible()
     assert phone.evaluate(READ_QUEUE) == []
     assert Handout.objects.count() == writes[0] + 1
     assert_accessible(phone)
