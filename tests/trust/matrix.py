@@ -167,6 +167,22 @@ def _stock_take_body(w, place):
     }
 
 
+def _write_off_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False, on_hand__gt=0).first()
+    return {"idempotency_key": f"wo-{place}", "lot": lot.pk if lot else 0, "quantity": 1, "reason": "damaged"}
+
+
+def _count_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False).first()
+    return {"idempotency_key": f"count-{place}", f"counted_{lot.pk if lot else 0}": "9"}
+
+
 def _restock_body(w, place):
     w.catalogue(place)
     return {"site": w.obj("window", place).pk, "lines": [{"pack_type": "day3", "quantity": 4}]}
@@ -704,6 +720,47 @@ PAGES: list[Row] = [
         i=404,
         kwargs=_site("window"),
         note="every handout of the window, paged",
+    ),
+    page(
+        "GET", "inventory:window-stock", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")
+    ),
+    page(
+        "POST",
+        "inventory:window-write-off",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        body=_write_off_form,
+        note="the window's own staff only",
+    ),
+    page(
+        "POST",
+        "inventory:window-count",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        body=_count_form,
+        note="the window's own staff only; confirmed by another person",
+    ),
+    page(
+        "POST",
+        "inventory:window-count-confirm",
+        "stock_take",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("stock_take", p).pk},
+        note="another staff member of the window confirms; the counter may not (403 same_person)",
     ),
     page(
         "GET",
