@@ -8,6 +8,7 @@ from inventory import navigation as inventory
 from referrals import navigation as referrals
 from reports import navigation as reports
 from shipping import navigation as shipping
+from webhooks import navigation as webhooks
 
 from .models import Membership, Role
 
@@ -25,6 +26,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (reports.REPORT, "reports:report", False),
         (_("Audit log"), "audit-log", False),
         (_("Records of provision"), "provision-records", False),
+        (webhooks.ENDPOINTS, "webhooks:endpoints", False),
     ],
     Role.WINDOW_STAFF: [
         (inventory.WINDOW, "inventory:window", True),
@@ -34,6 +36,7 @@ LINKS: dict[str, list[tuple[str, str, bool]]] = {
         (_("New delivery request"), "referrals:request-new", False),
         (_("Our delivery requests"), "referrals:request-list", False),
         (referrals.INBOX, "referrals:inbox", False),
+        (webhooks.ENDPOINTS, "webhooks:endpoints", False),
     ],
     Role.VOLUNTEER: [(shipping.PACKING, "shipping:batches", False)],
     Role.INTEGRATION: [(_("API documentation"), "api-docs", False)],

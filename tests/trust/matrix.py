@@ -319,6 +319,21 @@ def _doc(kind):
 # --- the matrix ------------------------------------------------------------------------------------
 
 CW = "case_worker"
+
+
+def _webhook_body(w, place):
+    return {
+        "url": f"https://receiver.example.org/{place}",
+        "events": ["delivery_request.approved"],
+        "agency": w.places[place].agency.pk,
+    }
+
+
+def _delivery_kwargs(w, place):
+    delivery = w.obj("webhook_delivery", place)
+    return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
+
+
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
 # Sees the object (lookup on its scoped queryset first) but may not do this to it: 403 on its own,
 # 404 on what it does not see.
@@ -415,6 +430,37 @@ ROWS: list[Row] = [
     api("GET", "api-delivery-requests", listed="delivery_request", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-delivery-requests", c=403, w=403, cw=201, v=403, i=403, body=_delivery_request_body),
     api("GET", "api-delivery-request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-delivery-request-changes", c=200, w=403, cw=200, v=403, i=403),
+    # Webhooks (docs/webhooks.md): the agency's case workers manage its endpoints, coordinators the
+    # food bank's.
+    api("GET", "api-webhook-endpoints", listed="webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("POST", "api-webhook-endpoints", c=201, w=403, cw=201, v=403, i=403, body=_webhook_body),
+    api("GET", "api-webhook-endpoint-detail", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "PATCH",
+        "api-webhook-endpoint-detail",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"events": ["delivery_request.shipped"]},
+    ),
+    api("DELETE", "api-webhook-endpoint-detail", "webhook_endpoint", c=204, w=403, cw=204, v=403, i=403),
+    api("POST", "api-webhook-endpoint-rotate", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-webhook-deliveries", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "POST",
+        "api-webhook-delivery-resend",
+        "webhook_delivery",
+        c=202,
+        w=403,
+        cw=202,
+        v=403,
+        i=403,
+        kwargs=_delivery_kwargs,
+    ),
     api(
         "POST",
         "api-delivery-request-approve",
@@ -639,6 +685,41 @@ PAGES: list[Row] = [
         cw=404,
         v=(403, 403, 404),
         i=404,
+    ),
+    page("GET", "webhooks:endpoints", c=200, w=403, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "webhooks:endpoints",
+        c=400,
+        w=403,
+        cw=400,
+        v=403,
+        i=403,
+        note="posted empty, the form comes back with its errors (400)",
+    ),
+    page("GET", "webhooks:endpoint", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "webhooks:rotate",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        note="the page shows the new secret once",
+    ),
+    page("POST", "webhooks:revoke", "webhook_endpoint", c=302, w=403, cw=302, v=403, i=403),
+    page(
+        "POST",
+        "webhooks:resend",
+        "webhook_delivery",
+        c=302,
+        w=403,
+        cw=302,
+        v=403,
+        i=403,
+        kwargs=_delivery_kwargs,
     ),
     page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=403),
     page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=403),

@@ -1,0 +1,67 @@
+"""What an agency's system is told about one change of its request: the same body in the changes
+feed and in a webhook delivery (docs/webhooks.md).
+
+Only what the request API already gives the agency, and less: ids, references, statuses, the
+tracking number of a shipped parcel and the reason of a decline, cancellation or return. Never
+the person's name, address, phone or situation: a receiver that needs them reads the request.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from referrals.models import DeliveryRequest, DeliveryRequestEvent
+
+S = DeliveryRequest.Status
+# Statuses whose event note is the reason the agency is shown on the request.
+REASON_STATUSES = frozenset({S.DECLINED, S.CANCELLED, S.RETURNED})
+EVENT_TYPES = tuple(f"delivery_request.{status}" for status in S.values)
+EVENT_TYPE_CHOICES = [(t, t) for t in EVENT_TYPES]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One delivery request event as the outside world sees it."""
+
+    event_pk: int
+    request_id: int
+    agency_id: int | None
+    food_bank_id: int
+    at: datetime
+    body: dict
+
+    @property
+    def event_id(self) -> str:
+        """Stable across retries and the feed: receivers de-duplicate by it."""
+        return f"evt_dr_{self.event_pk}"
+
+    @property
+    def type(self) -> str:
+        return self.body["type"]
+
+
+def change_of(event: DeliveryRequestEvent, request: DeliveryRequest) -> Change:
+    shipped = event.to_status == S.SHIPPED
+    data = {
+        "request_id": request.pk,
+        "reference": request.reference,
+        "client_reference": request.client_reference,
+        "agency": request.agency_id,
+        "from_status": event.from_status or None,
+        "status": event.to_status,
+        "tracking_number": event.note if shipped else "",
+        "tracking_url": request.tracking_url if shipped and request.tracking_number == event.note else "",
+        "reason": event.note if event.to_status in REASON_STATUSES else "",
+    }
+    body = {
+        "type": f"delivery_request.{event.to_status}",
+        "timestamp": event.at.isoformat(),
+        "data": data,
+    }
+    return Change(
+        event_pk=event.pk,
+        request_id=request.pk,
+        agency_id=request.agency_id,
+        food_bank_id=request.food_bank_id,
+        at=event.at,
+        body={"id": f"evt_dr_{event.pk}", **body},
+    )
