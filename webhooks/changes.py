@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.exceptions import DomainError
@@ -86,32 +85,37 @@ def horizon() -> int | None:
         return cursor.fetchone()[0]
 
 
+def _after(since: Cursor) -> Q:
+    """Events past the cursor, in a form the (xid, id) index serves (PostgreSQL sets every xid)."""
+    if connection.vendor != "postgresql":
+        return Q(pk__gt=since.event_id)
+    return Q(xid__gt=since.xid) | Q(xid=since.xid, pk__gt=since.event_id)
+
+
+def _order() -> tuple[str, ...]:
+    return ("xid", "pk") if connection.vendor == "postgresql" else ("pk",)
+
+
 def changes_since(*, requests: QuerySet[DeliveryRequest], since: Cursor, limit: int = 100) -> ChangePage:
     """Events of ``requests`` after ``since`` that no running transaction can still add to, oldest
     first, at most ``limit``. Two queries (the horizon, the events with their requests)."""
     below = horizon()
-    events = DeliveryRequestEvent.objects.annotate(txid=Coalesce("xid", 0)).filter(
-        Q(txid__gt=since.xid) | Q(txid=since.xid, pk__gt=since.event_id),
-        request__in=requests.values("pk"),
-    )
+    events = DeliveryRequestEvent.objects.filter(_after(since), request__in=requests.values("pk"))
     if below is not None:
-        events = events.filter(txid__lt=below)
-    rows = list(events.select_related("request").order_by("txid", "pk")[: limit + 1])
+        events = events.filter(xid__lt=below)
+    rows = list(events.select_related("request").order_by(*_order())[: limit + 1])
     page = rows[:limit]
-    cursor = Cursor(page[-1].txid, page[-1].pk) if page else since
+    cursor = Cursor(page[-1].xid or 0, page[-1].pk) if page else since
     return ChangePage(
         changes=[change_of(e, e.request) for e in page], cursor=cursor, has_more=len(rows) > limit
     )
 
 
-def pending_beyond(*, since: Cursor) -> bool:
-    """Whether committed events exist past ``since`` that the horizon still holds back (a caller
-    that must see them soon, the webhook fan-out, looks again shortly)."""
-    below = horizon()
-    if below is None:
-        return False
-    return (
-        DeliveryRequestEvent.objects.filter(xid__gte=below)
-        .filter(Q(xid__gt=since.xid) | Q(xid=since.xid, pk__gt=since.event_id))
-        .exists()
-    )
+def any_after(*, since: Cursor) -> bool:
+    """Whether committed events lie past ``since``: held back by a running transaction, or past
+    a page. A caller that must see them soon (the webhook fan-out) looks again shortly.
+
+    Deliberately not "past the horizon": the horizon may have moved on since the caller's read,
+    and an event it held back then would be below it now, yet still unread.
+    """
+    return DeliveryRequestEvent.objects.filter(_after(since)).exists()

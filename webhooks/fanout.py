@@ -61,5 +61,5 @@ def fan_out(*, limit: int = BATCH) -> tuple[int, bool]:
         state.save(update_fields=["xid", "event_id", "updated_at"])
         for endpoint_id in sorted({row.endpoint_id for row in rows}):
             outbox.enqueue(deliver_endpoint_task, endpoint_id=endpoint_id)
-    again = page.has_more or changes.pending_beyond(since=page.cursor)
+    again = page.has_more or changes.any_after(since=page.cursor)
     return len(created), again

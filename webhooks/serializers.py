@@ -36,9 +36,7 @@ class ChangePageOut(serializers.Serializer):
 
 class EndpointIn(serializers.Serializer):
     url = serializers.URLField(max_length=500, help_text="HTTPS address of your receiver.")
-    events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES), min_length=1
-    )
+    events = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES), min_length=1)
     description = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     agency = serializers.IntegerField(
         required=False, default=None, allow_null=True, help_text="Needed when you manage several agencies."
