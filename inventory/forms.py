@@ -4,11 +4,11 @@ import hashlib
 import uuid
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from foodbank.models import HouseholdType
-
-from .models import PackType
+from . import late_entry
+from .models import HandoutHouseholdType, PackType
 
 # The common cases take two taps: a choice, then confirm. Each preset is shown when the food bank has
 # its pack types.
@@ -52,9 +52,16 @@ class _KeyedForm(forms.Form):
 
 class HandoutForm(_KeyedForm):
     choice = forms.ChoiceField(label=_("What to hand out"), widget=forms.RadioSelect)
-    household_size = forms.IntegerField(label=_("Household size"), min_value=1, max_value=30, initial=1)
+    # Both default to "not recorded": the two taps must not invent a household.
+    household_size = forms.IntegerField(label=_("Household size"), min_value=1, max_value=30, required=False)
     household_type = forms.ChoiceField(
-        label=_("Household type"), choices=HouseholdType.choices, initial=HouseholdType.SINGLE
+        label=_("Household type"), choices=HandoutHouseholdType.choices, initial=HandoutHouseholdType.UNKNOWN
+    )
+    # Empty: now. Earlier today or a past day within HANDOUT_LATE_ENTRY_DAYS (inventory.late_entry).
+    occurred_at = forms.DateTimeField(
+        label=_("When"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     referral_consent = forms.BooleanField(
         label=_("The person agrees to be referred to a consultation service"), required=False
@@ -81,6 +88,12 @@ class HandoutForm(_KeyedForm):
 
     def quantity_fields(self):
         return [self[f"qty_{pt.code}"] for pt in self.pack_types]
+
+    def clean_occurred_at(self):
+        try:
+            return late_entry.check_occurred_at(self.cleaned_data.get("occurred_at"))
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages, code=exc.code) from exc
 
     def clean(self):
         data = super().clean()

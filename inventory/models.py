@@ -24,6 +24,19 @@ from foodbank.models import HouseholdType, Organisation, Site
 FOOD_BANK_ONLY = {"kind": Organisation.Kind.FOOD_BANK}
 
 
+class HandoutHouseholdType(models.TextChoices):
+    """Household type of a handout: the shared codes plus ``unknown`` (not asked, not told), the
+    default, because a tap must not invent a household. Reports count it as its own category."""
+
+    UNKNOWN = "unknown", _("Not recorded")
+    SINGLE = HouseholdType.SINGLE.value, HouseholdType.SINGLE.label
+    SINGLE_PARENT = HouseholdType.SINGLE_PARENT.value, HouseholdType.SINGLE_PARENT.label
+    COUPLE = HouseholdType.COUPLE.value, HouseholdType.COUPLE.label
+    FAMILY = HouseholdType.FAMILY.value, HouseholdType.FAMILY.label
+    ELDERLY = HouseholdType.ELDERLY.value, HouseholdType.ELDERLY.label
+    OTHER = HouseholdType.OTHER.value, HouseholdType.OTHER.label
+
+
 def _one_sku(prefix: str) -> models.CheckConstraint:
     """Exactly one of ``item`` and ``pack_type`` is set."""
     return models.CheckConstraint(
@@ -437,8 +450,14 @@ class Handout(models.Model):
     site = models.ForeignKey(
         Site, verbose_name=_("window"), on_delete=models.PROTECT, related_name="handouts"
     )
-    household_size = models.PositiveSmallIntegerField(_("household size"))
-    household_type = models.CharField(_("household type"), max_length=16, choices=HouseholdType.choices)
+    # Null and ``unknown``: not recorded (the form's default; a tap must not invent a household).
+    household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
+    household_type = models.CharField(
+        _("household type"),
+        max_length=16,
+        choices=HandoutHouseholdType.choices,
+        default=HandoutHouseholdType.UNKNOWN,
+    )
     # Consent to be referred to a consultation service; the referrals app acts on it.
     referral_consent = models.BooleanField(_("consents to a referral"), default=False)
     # Free text written about a person in crisis: encrypted at rest.

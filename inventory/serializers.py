@@ -1,12 +1,14 @@
 """Input and output shapes of the inventory API (SPEC §4.1). Inputs validate only; services write."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from . import late_entry
 from .models import (
     DonationReceipt,
-    HouseholdType,
+    HandoutHouseholdType,
     Item,
     MovementKind,
     PackType,
@@ -183,21 +185,40 @@ class HandoutLineIn(serializers.Serializer):
 
 
 class HouseholdSerializer(serializers.Serializer):
-    size = serializers.IntegerField(min_value=1, max_value=30)
-    type = serializers.ChoiceField(choices=HouseholdType.choices)
+    size = serializers.IntegerField(
+        min_value=1, max_value=30, allow_null=True, default=None, help_text="People; null: not recorded."
+    )
+    type = serializers.ChoiceField(
+        choices=HandoutHouseholdType.choices,
+        default=HandoutHouseholdType.UNKNOWN,
+        help_text="`unknown`: not recorded (the default: a handout does not invent a household).",
+    )
 
 
 class HandoutIn(serializers.Serializer):
     site = IdField(help_text="The window (site id) handing out.")
     lines = HandoutLineIn(many=True, allow_empty=False, max_length=10)
-    household = HouseholdSerializer()
+    household = HouseholdSerializer(
+        default=lambda: {"size": None, "type": HandoutHouseholdType.UNKNOWN},
+        help_text="Omitted: not recorded (`{size: null, type: unknown}`).",
+    )
     referral_consent = serializers.BooleanField(
         default=False, help_text="The person agrees to be referred to a consultation service."
     )
     note = serializers.CharField(max_length=1000, allow_blank=True, default="")
     occurred_at = serializers.DateTimeField(
-        required=False, help_text="When it happened, if logged late (default: now). Not in the future."
+        required=False,
+        help_text=(
+            "When it happened, if logged late (default: now). Not in the future, and at most "
+            "`HANDOUT_LATE_ENTRY_DAYS` (7) days back: 400 with code `too_late`."
+        ),
     )
+
+    def validate_occurred_at(self, value):
+        try:
+            return late_entry.check_occurred_at(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
 
     def validate_lines(self, lines):
         codes = [line["pack_type"] for line in lines]

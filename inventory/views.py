@@ -24,7 +24,7 @@ from foodbank.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKey
 from foodbank.idempotency import run_once
 from foodbank.models import Role, Site
 
-from . import selectors, services
+from . import late_entry, selectors, services
 from .exceptions import InsufficientStock
 from .forms import HandoutForm, RestockRequestForm, fingerprint, new_key
 from .models import ExpiryReport, Handout, RestockShipment
@@ -100,6 +100,7 @@ def window(request, site_id: int):
                         household_type=data["household_type"],
                         referral_consent=data["referral_consent"],
                         note=data["note"],
+                        occurred_at=data["occurred_at"],
                         recorded_by=request.user,
                     ),
                 )
@@ -151,6 +152,8 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
         "requested": request.GET.get("requested"),
         "recent": selectors.recent_handouts(site),
         "today": today,
+        "earliest_entry": late_entry.earliest_allowed(),
+        "late_entry_days": settings.HANDOUT_LATE_ENTRY_DAYS,
         "restocks": list(
             selectors.visible_restock_shipments(request.user)
             .filter(to_site=site, status__in=RestockShipment.OPEN)

@@ -12,7 +12,8 @@ earlier days a change touched (a handout logged late or voided, a parcel whose s
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from foodbank.models import HouseholdType, Organisation, Site
+from foodbank.models import Organisation, Site
+from inventory.models import HandoutHouseholdType
 
 
 class HandoutDay(models.Model):
@@ -21,7 +22,9 @@ class HandoutDay(models.Model):
     food_bank = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
     day = models.DateField(_("day"))
-    household_type = models.CharField(_("household type"), max_length=16, choices=HouseholdType.choices)
+    household_type = models.CharField(
+        _("household type"), max_length=16, choices=HandoutHouseholdType.choices
+    )
     visits = models.PositiveIntegerField(_("handouts logged"))
     sets = models.PositiveIntegerField(_("sets handed out"))
 

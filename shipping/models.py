@@ -402,7 +402,8 @@ class ParcelEvent(models.Model):
 
 
 class BatchDocument(models.Model):
-    """A file of a batch in default storage (MEDIA_ROOT); one per (batch, kind)."""
+    """A file of a batch in default storage (FILE_STORAGE: MEDIA_ROOT or the database, docs/storage.md);
+    one per (batch, kind)."""
 
     class Kind(models.TextChoices):
         PICK_LIST = "pick_list", _("Pick list")

@@ -162,13 +162,17 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
 
     label = view.label
     pack_type = _pack_type_for(view.days_needed, pack_types)
+    # The typed hand-over (referrals.handover.ExtraWanted): item and size reach the slip, the
+    # station and the pick list (totalled by item and size), written in the active language.
     extras = [
         {
-            "name": str(e.get("name") or e.get("code") or e.get("kind") or ""),
-            "quantity": int(e.get("quantity") or 1),
+            "name": extra.label,
+            "quantity": extra.quantity,
+            "code": extra.code,
+            "item": extra.item,
+            "size": extra.size,
         }
-        for e in view.extras
-        if isinstance(e, dict)
+        for extra in view.extras
     ]
     notes = []
     if view.dietary_note:
@@ -211,9 +215,18 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
     )
 
 
+# Printed instead of a confidential site's name (a window run by a DV shelter): the box says
+# neither who sends (the account's sender is neutral, CarrierAccount.clean) nor where it goes.
+CONFIDENTIAL_RECIPIENT_NAME = "ご担当者"
+
+
 def _restock_parcel(batch: DispatchBatch, shipment) -> Parcel:
     site = shipment.to_site
     lines = [_line(line.pack_type, line.quantity) for line in shipment.lines.all()]
+    if site.is_confidential:
+        name, company = CONFIDENTIAL_RECIPIENT_NAME, ""
+    else:
+        name, company = site.name, site.organisation.name
     return Parcel(
         food_bank_id=batch.food_bank_id,
         account_id=batch.account_id,
@@ -222,8 +235,8 @@ def _restock_parcel(batch: DispatchBatch, shipment) -> Parcel:
         source=Parcel.Source.RESTOCK,
         source_key=f"restock:{shipment.pk}",
         restock_id=shipment.pk,
-        recipient_name=site.name,
-        recipient_company=site.organisation.name,
+        recipient_name=name,
+        recipient_company=company,
         recipient_phone=site.organisation.phone,
         postal_code=site.postal_code,
         address=f"{site.prefecture}{site.municipality} {site.address}",

@@ -33,6 +33,7 @@ def test_breakdowns_exact(api, coordinator, seed):
         "family": (0, 0, 0),
         "elderly": (0, 0, 0),
         "other": (0, 0, 0),
+        "unknown": (0, 0, 0),  # "not recorded", a category of its own
     }
     situations = {r["code"]: r["parcels"] for r in body["situations"] if r["parcels"]}
     assert situations == {"welfare_pending": 2, "job_loss": 1}

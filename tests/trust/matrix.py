@@ -312,6 +312,62 @@ def _inbox_close_form(w, place):
     return {f"x{pk}-outcome": "支援につながった"}
 
 
+def _organisation_form(w, place):
+    return {"name": "北広島市地域包括支援センター", "kind": "community_support_center", "active": "on"}
+
+
+def _site_form(w, place):
+    return {
+        "organisation": w.places[place].agency.pk,
+        "kind": "window",
+        "name": "江別市生活相談窓口",
+        "postal_code": "067-0031",
+        "address": "元町1-1",
+        "opening_hours": "平日 9:00–17:00",
+        "active": "on",
+    }
+
+
+def _par_form(w, place):
+    return {f"par_{w.catalogue(place)['day1'].pk}": 12, f"par_{w.catalogue(place)['day3'].pk}": 6}
+
+
+def _invite_form(w, place):
+    return {
+        "full_name": "石狩 花子",
+        "username": "hanako",
+        "email": "hanako@example.jp",
+        "role": "case_worker",
+        "organisation": w.places[place].agency.pk,
+    }
+
+
+def _carrier_form(w, place):
+    return {
+        "name": "ヤマト B2 (2)",
+        "carrier": "yamato",
+        "sender_name": "SK物流センター",
+        "default_item_name": "食品",
+        "pickup_weekdays": "01234",
+        "takes_requests": "on",
+        "active": "on",
+    }
+
+
+def _recipe_form(w, place):
+    c = w.catalogue(place)
+    return {f"item_{c['noodles'].pk}": 2, f"item_{c['rice'].pk}": 3, "note": ""}
+
+
+def _correction_form(w, place):
+    return {
+        "name": "山田 花子",
+        "phone": "080-9999-0000",
+        "postal_code": "047-0024",
+        "reason": "本人の申し出",
+    }
+
+
 def _doc(kind):
     return lambda w, place: {"pk": w.obj("batch", place).pk, "kind": kind}
 
@@ -847,6 +903,124 @@ PAGES: list[Row] = [
         **NOBODY_BUT_C,
         body=_pantry_form,
         note="the partner group is chosen in the form: another food bank's is not a choice (400)",
+    ),
+    # The coordinators' console (docs/console.md)
+    page("GET", "console:index", c=200, **NOBODY_BUT_C),
+    page("GET", "console:organisations", c=200, **NOBODY_BUT_C),
+    page("GET", "console:organisation-new", c=200, **NOBODY_BUT_C),
+    page("POST", "console:organisation-new", c=302, **NOBODY_BUT_C, body=_organisation_form),
+    page("GET", "console:organisation", "organisation", c=200, **NOBODY_BUT_C),
+    page("POST", "console:organisation", "organisation", c=302, **NOBODY_BUT_C, body=_organisation_form),
+    page("GET", "console:sites", c=200, **NOBODY_BUT_C),
+    page("GET", "console:site-new", c=200, **NOBODY_BUT_C),
+    page("POST", "console:site-new", c=302, **NOBODY_BUT_C, body=_site_form),
+    page("GET", "console:site", "window", c=200, **NOBODY_BUT_C),
+    page("POST", "console:site", "window", c=302, **NOBODY_BUT_C, body=_site_form),
+    page("POST", "console:site-par-levels", "window", c=302, **NOBODY_BUT_C, body=_par_form),
+    page("GET", "console:postal-lookup", c=200, **NOBODY_BUT_C, query=lambda w, p: {"code": "060-0001"}),
+    page("GET", "console:staff", c=200, **NOBODY_BUT_C),
+    page("GET", "console:staff-invite", c=200, **NOBODY_BUT_C),
+    page("POST", "console:staff-invite", c=302, **NOBODY_BUT_C, body=_invite_form),
+    page("GET", "console:integration-new", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:integration-new",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"username": "navi-2", "full_name": "Navi"},
+    ),
+    page("GET", "console:staff-member", "staff", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:staff-add-role",
+        "staff",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"role": "case_worker", "organisation": w.places[p].agency.pk},
+    ),
+    page("POST", "console:staff-deactivate", "staff", c=302, **NOBODY_BUT_C),
+    page("POST", "console:staff-resend", "staff", c=302, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:token-issue",
+        "staff",
+        c=201,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"name": "agency system", "expires_days": 30},
+        note="answers the key once, on this page (201)",
+    ),
+    page("POST", "console:token-revoke", "token", c=302, **NOBODY_BUT_C),
+    page("GET", "console:carriers", c=200, **NOBODY_BUT_C),
+    page("GET", "console:carrier-new", c=200, **NOBODY_BUT_C),
+    page("POST", "console:carrier-new", c=302, **NOBODY_BUT_C, body=_carrier_form),
+    page("GET", "console:carrier", "carrier_account", c=200, **NOBODY_BUT_C),
+    page("POST", "console:carrier", "carrier_account", c=302, **NOBODY_BUT_C, body=_carrier_form),
+    page("GET", "console:pack-types", c=200, **NOBODY_BUT_C),
+    page("GET", "console:pack-type-new", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:pack-type-new",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"code": "week2", "name": "2週間分", "days": 14, "sort_order": 9, "active": "on"},
+    ),
+    page("GET", "console:pack-type", "pack_type", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:pack-type",
+        "pack_type",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
+    ),
+    page("POST", "console:pack-type-recipe", "pack_type", c=302, **NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:people", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:people",
+        c=200,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"kind": "phone", "term": "090-1234-5678"},
+        note="the search is a POST: a phone number or name never goes into a URL",
+    ),
+    page("GET", "console:person", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-json", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-pdf", "person", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:person-consent",
+        "person",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"purpose": "phone_contact", "decision": "refused", "method": "signed_form"},
+    ),
+    page("GET", "console:person-correct", "person", c=200, **NOBODY_BUT_C),
+    page("POST", "console:person-correct", "person", c=302, **NOBODY_BUT_C, body=_correction_form),
+    page(
+        "POST",
+        "console:consent-withdraw",
+        "consent",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
+    ),
+    page(
+        "GET",
+        "console:invitation",
+        "invitation",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=lambda w, p: {"secret": w.obj("invitation", p).secret},
+        note="public: the one-time link is the credential, whoever holds it",
+    ),
+    page(
+        "POST",
+        "console:invitation",
+        "invitation",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=lambda w, p: {"secret": w.obj("invitation", p).secret},
+        body=lambda w, p: {"new_password1": "kita-no-mado-2026", "new_password2": "kita-no-mado-2026"},
     ),
 ]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_PACKAGES = ["foodbank", "inventory", "referrals", "shipping"]
+PROJECT_PACKAGES = ["foodbank", "inventory", "referrals", "shipping", "reports"]
 
 
 def _key() -> str:

@@ -33,7 +33,7 @@ from .matrix import ALL_ROWS, EXEMPT_METHODS, EXEMPT_ROUTES, LOGIN, ROLES, Row
 from .world import NONEXISTENT_ID, PLACES, World
 
 OBSERVE = os.environ.get("MATRIX_OBSERVE")
-PROJECT_APPS = ("foodbank", "inventory", "referrals", "shipping", "reports", "axes")
+PROJECT_APPS = ("foodbank", "inventory", "referrals", "shipping", "reports", "console", "axes")
 METHODS = ("get", "post", "put", "patch", "delete")
 
 # --- the URL resolver's routes -------------------------------------------------------------------

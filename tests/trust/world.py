@@ -17,6 +17,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from console import accounts as console_accounts
+from foodbank import tokens
 from foodbank.models import Organisation, Role, Site
 from inventory import services as inventory
 from inventory.models import Item
@@ -355,6 +357,46 @@ class World:
     def _make_agency_referral_acknowledged(self, place) -> Referral:
         referral = self.obj("agency_referral", place)
         return referrals.acknowledge_referral(referral_id=referral.pk, by=self.case_worker_of(place))
+
+    # --- the coordinators' console (console/) ------------------------------------------------------
+
+    def _make_organisation(self, place) -> Organisation:
+        return self.places[place].agency
+
+    def _make_staff(self, place):
+        """A window staff member of the place's window (not the acting user)."""
+        p = self.places[place]
+        return make_actor(f"staff-{place}", Role.WINDOW_STAFF, p.agency, p.window)
+
+    def _make_token(self, place):
+        token, _key = tokens.issue_token(user=self.obj("staff", place), name=f"system-{place}")
+        return token
+
+    def _make_carrier_account(self, place):
+        if place == "sibling":
+            return self.obj("carrier_account", "own")
+        return make_b2_account(self.places[place].food_bank, name=f"B2 console {place}")
+
+    def _make_person(self, place):
+        return self.obj("delivery_request", place).recipient
+
+    def _make_invitation(self, place):
+        """An open invitation of a new staff member of the place's window; ``secret`` is the link's."""
+        p = self.places[place]
+        links = []
+        _user, invitation = console_accounts.invite_staff(
+            by=self.coordinator_of(place),
+            food_bank=p.food_bank,
+            username=f"invited-{place}",
+            full_name="招待 花子",
+            email=f"invited-{place}@example.jp",
+            role=Role.WINDOW_STAFF,
+            organisation=p.agency,
+            site=p.window,
+            link_for=lambda secret: links.append(secret) or secret,
+        )
+        invitation.secret = links[0]
+        return invitation
 
 
 def _in_days(days: int):
