@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "console",
     # Agencies' systems: the changes feed and signed webhooks of their requests (docs/webhooks.md).
     "webhooks",
+    # The windows directory as Open Referral HSDS 3.0 at /api/hsds/ (docs/directory.md).
+    "directory",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Open Referral HSDS 3.0: anonymous, read-only (docs/directory.md).
+    path("api/hsds/", include("directory.urls")),
     path("", include("inventory.urls")),
     path("", include("referrals.urls")),
     path("", include("shipping.urls")),

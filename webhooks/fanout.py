@@ -18,6 +18,7 @@ from referrals.models import DeliveryRequest
 
 from . import changes
 from .models import FanOutCursor, WebhookDelivery, WebhookEndpoint
+from .payloads import DELIVER_TASK
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,6 @@ def fan_out(*, limit: int = BATCH) -> tuple[int, bool]:
     Locks the single ``FanOutCursor`` row for the transaction: fan-outs run one at a time. No
     network inside; the sending is ``deliver_endpoint_task``'s, scheduled after commit.
     """
-    from .tasks import deliver_endpoint_task
-
     with transaction.atomic():
         FanOutCursor.objects.get_or_create(pk=1)
         state = FanOutCursor.objects.select_for_update().get(pk=1)
@@ -60,6 +59,6 @@ def fan_out(*, limit: int = BATCH) -> tuple[int, bool]:
         state.xid, state.event_id = page.cursor.xid, page.cursor.event_id
         state.save(update_fields=["xid", "event_id", "updated_at"])
         for endpoint_id in sorted({row.endpoint_id for row in rows}):
-            outbox.enqueue(deliver_endpoint_task, endpoint_id=endpoint_id)
+            outbox.enqueue(DELIVER_TASK, endpoint_id=endpoint_id)
     again = page.has_more or changes.any_after(since=page.cursor)
     return len(created), again

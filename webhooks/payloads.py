@@ -16,6 +16,8 @@ S = DeliveryRequest.Status
 REASON_STATUSES = frozenset({S.DECLINED, S.CANCELLED, S.RETURNED})
 EVENT_TYPES = tuple(f"delivery_request.{status}" for status in S.values)
 EVENT_TYPE_CHOICES = [(t, t) for t in EVENT_TYPES]
+# The sending task, named for the outbox (webhooks.tasks imports the modules that schedule it).
+DELIVER_TASK = "webhooks.tasks.deliver_endpoint_task"
 
 
 @dataclass(frozen=True)

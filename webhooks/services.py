@@ -20,7 +20,7 @@ from foodbank.exceptions import DomainError
 from foodbank.models import Organisation
 
 from .models import WebhookDelivery, WebhookEndpoint
-from .payloads import EVENT_TYPES
+from .payloads import DELIVER_TASK, EVENT_TYPES
 
 # How long the previous secret keeps signing after a rotation (a second signature header value).
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -108,8 +108,6 @@ def revoke_endpoint(*, endpoint_id: int) -> None:
 def resend_delivery(*, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again, with the same event id (the receiver de-duplicates): it becomes
     pending with a fresh retry window and is sent after commit."""
-    from .tasks import deliver_endpoint_task
-
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
         if delivery.status != WebhookDelivery.Status.PENDING:
@@ -117,5 +115,5 @@ def resend_delivery(*, delivery_id: int) -> WebhookDelivery:
             delivery.first_attempt_at = None
             delivery.next_attempt_at = None
             delivery.save(update_fields=["status", "first_attempt_at", "next_attempt_at"])
-        outbox.enqueue(deliver_endpoint_task, endpoint_id=delivery.endpoint_id)
+        outbox.enqueue(DELIVER_TASK, endpoint_id=delivery.endpoint_id)
     return delivery

@@ -385,6 +385,18 @@ def _webhook_body(w, place):
     }
 
 
+def _hsds(kind):
+    """An HSDS id of the own place's food bank (organization) or window (service)."""
+
+    def kwargs(w, place):
+        from directory.hsds import hsds_id
+
+        p = w.places[place]
+        return {"pk": hsds_id(kind, p.food_bank.pk if kind == "organization" else p.window.pk)}
+
+    return kwargs
+
+
 def _delivery_kwargs(w, place):
     delivery = w.obj("webhook_delivery", place)
     return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
@@ -864,6 +876,13 @@ PAGES: list[Row] = [
     page("GET", "reports:report", c=200, **NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
+    # The HSDS directory (docs/directory.md): public, read-only.
+    page("GET", "directory:root", **every(200), anon=200),
+    page("GET", "directory:organizations", **every(200), anon=200),
+    page("GET", "directory:organization", **every(200), anon=200, kwargs=_hsds("organization")),
+    page("GET", "directory:services", **every(200), anon=200),
+    page("GET", "directory:service", **every(200), anon=200, kwargs=_hsds("service")),
+    page("GET", "directory:service-at-locations", **every(200), anon=200),
     page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
     page("POST", "shipping:batches", c=302, **NOBODY_BUT_C, body=_batch_form),
     page(
