@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shipping",
     "reports",
     "console",
+    "traceability",
     # Agencies' systems: the changes feed and signed webhooks of their requests (docs/webhooks.md).
     "webhooks",
     # The windows directory as Open Referral HSDS 3.0 at /api/hsds/ (docs/directory.md).
@@ -354,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "webhooks.payloads.EVENT_TYPE_CHOICES",
         # Kept under the name it had before shipping added its own `reason`.
         "ReasonEnum": "inventory.models.ReasonCode",
+        # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
+        "DonorTypeEnum": "inventory.models.DonationReceipt.DonorType",
     },
 }
 
