@@ -331,7 +331,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     # 3.1 for its `webhooks`: what the system sends to agencies' receivers (webhooks/schema.py).
     "OAS_VERSION": "3.1.0",
-    "WEBHOOKS": ["webhooks.schema.delivery_request_changed"],
+    "WEBHOOKS": ["webhooks.schema.delivery_request_changed", "webhooks.schema.referral_changed"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets ship in a package: the docs page works without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -771,11 +771,14 @@ class ReferralEvent(AppendOnly):
         related_name="+",
     )
     note = EncryptedTextField(_("note"), blank=True)
+    # As DeliveryRequestEvent.xid: the writing transaction, for the webhooks' commit-safe order.
+    xid = models.BigIntegerField(_("transaction id"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["xid", "id"], name="referral_event_changes")]
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.kind}"

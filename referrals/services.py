@@ -418,10 +418,11 @@ def _apply(
 
 
 def announce_changes() -> None:
-    """Tell the agencies' systems that request events were written: call it in the transaction
-    that writes any ``DeliveryRequestEvent``. One outbox message, sent after commit only (a rollback
-    sends nothing); the webhooks' fan-out then reads the new events itself, in commit-safe order
-    (docs/webhooks.md). Named by string: ``webhooks`` sits above this app."""
+    """Tell the agencies' systems that request or referral events were written: call it in the
+    transaction that writes any ``DeliveryRequestEvent`` or ``ReferralEvent``. One outbox message,
+    sent after commit only (a rollback sends nothing); the webhooks' fan-out then reads the new
+    events itself, in commit-safe order (docs/webhooks.md). Named by string: ``webhooks`` sits
+    above this app."""
     outbox.enqueue("webhooks.fan_out")
 
 
@@ -1002,6 +1003,7 @@ def _referral_step(
             setattr(referral, name, value)
         referral.save(update_fields=["status", *changes])
         ReferralEvent.objects.create(referral=referral, kind=kind, by=by, note=note)
+        announce_changes()
     return referral
 
 
@@ -1065,6 +1067,8 @@ def _honour_referral_withdrawal(*, recipient_id: int, by, now) -> int:
             events.append(ReferralEvent(referral=referral, kind=EK.CLOSED, by=by))
     Referral.objects.bulk_update(rows, ["consent_withdrawn_at", "status", "closed_at"])
     ReferralEvent.objects.bulk_create(events)
+    if events:
+        announce_changes()
     return len(rows)
 
 

@@ -20,9 +20,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.exceptions import DomainError
-from referrals.models import DeliveryRequest, DeliveryRequestEvent
+from referrals.models import DeliveryRequest, DeliveryRequestEvent, ReferralEvent
 
-from .payloads import Change, change_of
+from .payloads import REFERRAL_KINDS, Change, change_of, referral_change_of
 
 _CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
 START = "0-0"
@@ -109,6 +109,33 @@ def changes_since(*, requests: QuerySet[DeliveryRequest], since: Cursor, limit: 
     return ChangePage(
         changes=[change_of(e, e.request) for e in page], cursor=cursor, has_more=len(rows) > limit
     )
+
+
+def _told_referral_events():
+    """Referral steps an agency hears of: of referrals made from its own requests."""
+    return ReferralEvent.objects.filter(
+        kind__in=REFERRAL_KINDS, referral__delivery_request__agency__isnull=False
+    )
+
+
+def referral_changes_since(*, since: Cursor, limit: int = 100) -> ChangePage:
+    """``changes_since`` for referral steps (webhooks only; the feed lists request events)."""
+    below = horizon()
+    events = _told_referral_events().filter(_after(since))
+    if below is not None:
+        events = events.filter(xid__lt=below)
+    rows = list(events.select_related("referral__delivery_request").order_by(*_order())[: limit + 1])
+    page = rows[:limit]
+    cursor = Cursor(page[-1].xid or 0, page[-1].pk) if page else since
+    return ChangePage(
+        changes=[referral_change_of(e, e.referral, e.referral.delivery_request) for e in page],
+        cursor=cursor,
+        has_more=len(rows) > limit,
+    )
+
+
+def any_referral_after(*, since: Cursor) -> bool:
+    return _told_referral_events().filter(_after(since)).exists()
 
 
 def any_after(*, since: Cursor) -> bool:

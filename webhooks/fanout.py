@@ -1,6 +1,6 @@
-"""From delivery request events to webhook deliveries, after commit only.
+"""From delivery request events (and referral steps) to webhook deliveries, after commit only.
 
-``referrals`` announces that events were written (``referrals.services._announce_changes``, one
+``referrals`` announces that events were written (``referrals.services.announce_changes``, one
 outbox message per transaction); the message runs ``fan_out`` after commit. It reads the events
 the way the changes feed does (``webhooks.changes``: transaction-safe order, nothing skipped), so a
 rolled-back change, whose events never commit, sends nothing. Each event becomes one
@@ -23,20 +23,42 @@ from .payloads import DELIVER_TASK
 logger = logging.getLogger(__name__)
 
 BATCH = 500
+# FanOutCursor rows, one per stream of events.
+REQUESTS, REFERRALS = 1, 2
+
+
+def _read(stream: int, since: changes.Cursor, limit: int) -> changes.ChangePage:
+    if stream == REQUESTS:
+        return changes.changes_since(requests=DeliveryRequest.objects.all(), since=since, limit=limit)
+    return changes.referral_changes_since(since=since, limit=limit)
+
+
+def _any_after(stream: int, since: changes.Cursor) -> bool:
+    if stream == REQUESTS:
+        return changes.any_after(since=since)
+    return changes.any_referral_after(since=since)
 
 
 def fan_out(*, limit: int = BATCH) -> tuple[int, bool]:
-    """Turn the next events into deliveries; returns (deliveries created, whether to run again
-    soon: more events wait, or committed ones are still held back by a running transaction).
+    """Turn the next events of both streams (request events, referral steps) into deliveries;
+    returns (deliveries created, whether to run again soon: more events wait, or committed ones
+    are still held back by a running transaction)."""
+    created, again = 0, False
+    for stream in (REQUESTS, REFERRALS):
+        n, more = _fan_out_stream(stream, limit=limit)
+        created, again = created + n, again or more
+    return created, again
 
-    Locks the single ``FanOutCursor`` row for the transaction: fan-outs run one at a time. No
-    network inside; the sending is ``deliver_endpoint_task``'s, scheduled after commit.
-    """
+
+def _fan_out_stream(stream: int, *, limit: int) -> tuple[int, bool]:
+    """One stream's next events. Locks its ``FanOutCursor`` row for the transaction: fan-outs of
+    a stream run one at a time. No network inside; the sending is ``deliver_endpoint_task``'s,
+    scheduled after commit."""
     with transaction.atomic():
-        FanOutCursor.objects.get_or_create(pk=1)
-        state = FanOutCursor.objects.select_for_update().get(pk=1)
+        FanOutCursor.objects.get_or_create(pk=stream)
+        state = FanOutCursor.objects.select_for_update().get(pk=stream)
         since = changes.Cursor(state.xid, state.event_id)
-        page = changes.changes_since(requests=DeliveryRequest.objects.all(), since=since, limit=limit)
+        page = _read(stream, since, limit)
         agencies = {c.agency_id for c in page.changes if c.agency_id is not None}
         endpoints = defaultdict(list)
         for endpoint in WebhookEndpoint.objects.filter(agency_id__in=agencies, revoked_at__isnull=True):
@@ -60,5 +82,4 @@ def fan_out(*, limit: int = BATCH) -> tuple[int, bool]:
         state.save(update_fields=["xid", "event_id", "updated_at"])
         for endpoint_id in sorted({row.endpoint_id for row in rows}):
             outbox.enqueue(DELIVER_TASK, endpoint_id=endpoint_id)
-    again = page.has_more or changes.any_after(since=page.cursor)
-    return len(created), again
+    return len(created), page.has_more or _any_after(stream, page.cursor)

@@ -5,7 +5,11 @@ from referrals.models import DeliveryRequest
 
 from .payloads import EVENT_TYPES
 
-EVENT_CHOICES = [(f"delivery_request.{value}", label) for value, label in DeliveryRequest.Status.choices]
+EVENT_CHOICES = [
+    *((f"delivery_request.{value}", label) for value, label in DeliveryRequest.Status.choices),
+    ("referral.acknowledged", _("Referral acknowledged by the consultation service")),
+    ("referral.closed", _("Referral closed")),
+]
 assert [value for value, _label in EVENT_CHOICES] == list(EVENT_TYPES)  # noqa: S101 (one list)
 
 
@@ -18,7 +22,7 @@ class EndpointForm(forms.Form):
         help_text=_("Your system's receiver. We sign every delivery; check the signature."),
     )
     events = forms.MultipleChoiceField(
-        label=_("Tell it when a request is"),
+        label=_("Tell it when"),
         choices=EVENT_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         initial=[

@@ -9,12 +9,18 @@ the person's name, address, phone or situation: a receiver that needs them reads
 from dataclasses import dataclass
 from datetime import datetime
 
-from referrals.models import DeliveryRequest, DeliveryRequestEvent
+from referrals.models import DeliveryRequest, DeliveryRequestEvent, Referral, ReferralEvent
 
 S = DeliveryRequest.Status
 # Statuses whose event note is the reason the agency is shown on the request.
 REASON_STATUSES = frozenset({S.DECLINED, S.CANCELLED, S.RETURNED})
-EVENT_TYPES = tuple(f"delivery_request.{status}" for status in S.values)
+# The steps of a referral made from a request that its agency hears of (the request API shows the
+# referral's status, never the target's notes).
+REFERRAL_KINDS = (ReferralEvent.Kind.ACKNOWLEDGED, ReferralEvent.Kind.CLOSED)
+EVENT_TYPES = (
+    *(f"delivery_request.{status}" for status in S.values),
+    *(f"referral.{kind}" for kind in REFERRAL_KINDS),
+)
 EVENT_TYPE_CHOICES = [(t, t) for t in EVENT_TYPES]
 # The sending task, named for the outbox (webhooks.tasks imports the modules that schedule it).
 DELIVER_TASK = "webhooks.tasks.deliver_endpoint_task"
@@ -34,7 +40,7 @@ class Change:
     @property
     def event_id(self) -> str:
         """Stable across retries and the feed: receivers de-duplicate by it."""
-        return f"evt_dr_{self.event_pk}"
+        return self.body["id"]
 
     @property
     def type(self) -> str:
@@ -66,4 +72,30 @@ def change_of(event: DeliveryRequestEvent, request: DeliveryRequest) -> Change:
         food_bank_id=request.food_bank_id,
         at=event.at,
         body={"id": f"evt_dr_{event.pk}", **body},
+    )
+
+
+def referral_change_of(event: ReferralEvent, referral: Referral, request: DeliveryRequest) -> Change:
+    """A step of a referral made from ``request``: its status only."""
+    data = {
+        "referral_id": referral.pk,
+        "reference": referral.reference,
+        "request_id": request.pk,
+        "request_reference": request.reference,
+        "client_reference": request.client_reference,
+        "agency": request.agency_id,
+        "status": event.kind,
+    }
+    return Change(
+        event_pk=event.pk,
+        request_id=request.pk,
+        agency_id=request.agency_id,
+        food_bank_id=request.food_bank_id,
+        at=event.at,
+        body={
+            "id": f"evt_rf_{event.pk}",
+            "type": f"referral.{event.kind}",
+            "timestamp": event.at.isoformat(),
+            "data": data,
+        },
     )

@@ -4,8 +4,11 @@ with the Standard Webhooks headers (docs/webhooks.md)."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, OpenApiWebhook, extend_schema
 
-from .serializers import ChangeOut
+from .serializers import ChangeOut, ReferralChangeOut
 
+RESPONSES = {
+    204: OpenApiResponse(description="Any 2xx: received. Anything else, or no answer in time: retried.")
+}
 HEADERS = [
     OpenApiParameter(
         "webhook-id",
@@ -39,10 +42,17 @@ delivery_request_changed = OpenApiWebhook(
         ),
         parameters=HEADERS,
         request=ChangeOut,
-        responses={
-            204: OpenApiResponse(
-                description="Any 2xx: received. Anything else, or no answer in time: retried."
-            )
-        },
+        responses=RESPONSES,
+    ),
+)
+
+referral_changed = OpenApiWebhook(
+    name="referralChanged",
+    decorator=extend_schema(
+        summary="A referral made from one of your requests was acknowledged or closed",
+        description="`type`: `referral.acknowledged` or `referral.closed`; the status only.",
+        parameters=HEADERS,
+        request=ReferralChangeOut,
+        responses=RESPONSES,
     ),
 )

@@ -85,3 +85,22 @@ class DeliveryOut(serializers.Serializer):
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     delivered_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
+
+
+class ReferralChangeDataOut(serializers.Serializer):
+    referral_id = serializers.IntegerField()
+    reference = serializers.CharField()
+    request_id = serializers.IntegerField()
+    request_reference = serializers.CharField()
+    client_reference = serializers.CharField()
+    agency = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=[("acknowledged", "acknowledged"), ("closed", "closed")])
+
+
+class ReferralChangeOut(serializers.Serializer):
+    """A step of a referral made from one of your requests (webhooks only)."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=EVENT_TYPE_CHOICES)
+    timestamp = serializers.DateTimeField()
+    data = ReferralChangeDataOut()

@@ -22,12 +22,21 @@ from tests.referrals.factories import body, tomorrow
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 PACKAGE = "foodbank_api_client"
-# The generator cannot describe the Excel export; read as bytes it is fine for clients.
-CONFIG = {
-    "content_type_overrides": {
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "application/octet-stream"
+
+
+def _binary_overrides(schema: dict) -> dict:
+    """The generator cannot describe file downloads (Excel, PDF, CSV answers); read as bytes they
+    are fine for clients, so their content types are mapped to application/octet-stream."""
+    kinds = {
+        kind
+        for item in schema["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        for response in operation.get("responses", {}).values()
+        for kind in response.get("content", {})
+        if kind != "application/json"
     }
-}
+    return {"content_type_overrides": dict.fromkeys(sorted(kinds), "application/octet-stream")}
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +45,7 @@ def generated_client(tmp_path_factory):
     root = tmp_path_factory.mktemp("generated")
     schema, config = root / "schema.json", root / "config.json"
     call_command("spectacular", "--format", "openapi-json", "--file", str(schema))
-    config.write_text(json.dumps(CONFIG))
+    config.write_text(json.dumps(_binary_overrides(json.loads(schema.read_text()))))
     bin_dir = Path(sys.executable).parent
     result = subprocess.run(  # noqa: S603 (our own pinned tool, fixed arguments)
         [

@@ -274,3 +274,37 @@ def test_given_up_after_the_retry_window_the_endpoint_is_failing_and_a_resend_de
     wait_for(
         lambda: WebhookEndpoint.objects.get(pk=endpoint["id"]).failing_since is None, message="not failing"
     )
+
+
+def test_the_agency_hears_when_a_referral_from_its_request_is_acknowledged_and_closed(
+    api, celery_worker, receiver, network, coordinator, case_worker_a, case_worker_b
+):
+    from referrals.models import Referral
+
+    # given agency A's receiver for referral steps, and agency B's for everything
+    register(api, case_worker_a, receiver, "/a", events=["referral.acknowledged", "referral.closed"])
+    register(api, case_worker_b, receiver, "/b", events=[*ALL, "referral.acknowledged", "referral.closed"])
+    request = file_request(case_worker_a, network.agency_a)
+
+    # when the coordinator refers the person, and the target acknowledges and closes the referral
+    referral = services.create_referral(
+        by=coordinator,
+        recipient_id=request.recipient_id,
+        source=Referral.Source.DELIVERY_REQUEST,
+        delivery_request_id=request.pk,
+    )
+    services.acknowledge_referral(referral_id=referral.pk, by=coordinator)
+    services.close_referral(referral_id=referral.pk, by=coordinator, outcome="生活保護の申請に同行した")
+
+    # then agency A hears of both steps, in order, with the status only
+    wait_for(lambda: len(receiver.processed.get("/a", [])) == 2, message="both referral steps")
+    steps = receiver.processed["/a"]
+    assert [(e["type"], e["data"]["referral_id"], e["data"]["request_id"]) for e in steps] == [
+        ("referral.acknowledged", referral.pk, request.pk),
+        ("referral.closed", referral.pk, request.pk),
+    ]
+    assert all(e["id"].startswith("evt_rf_") for e in steps)
+    assert not any("生活保護" in r.body.decode() for r in receiver.deliveries("/a"))
+    # and agency B hears nothing of it
+    time.sleep(1.0)
+    assert receiver.deliveries("/b") == []
