@@ -285,7 +285,7 @@ class MonthTally:
     month: date  # its first day
     visits: int  # handouts logged
     sets: int  # sets handed out
-    by_pack_type: tuple  # ((name, sets), ...) in the pack types' order
+    by_pack_type: tuple[tuple[str, int], ...]  # ((name, sets), ...) in the pack types' order
 
 
 def month_tally(site: Site, *, today: date) -> MonthTally:
