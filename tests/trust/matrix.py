@@ -404,6 +404,33 @@ def _doc(kind):
 # --- the matrix ------------------------------------------------------------------------------------
 
 CW = "case_worker"
+
+
+def _webhook_body(w, place):
+    return {
+        "url": f"https://receiver.example.org/{place}",
+        "events": ["delivery_request.approved"],
+        "agency": w.places[place].agency.pk,
+    }
+
+
+def _hsds(kind):
+    """An HSDS id of the own place's food bank (organization) or window (service)."""
+
+    def kwargs(w, place):
+        from directory.hsds import hsds_id
+
+        p = w.places[place]
+        return {"pk": hsds_id(kind, p.food_bank.pk if kind == "organization" else p.window.pk)}
+
+    return kwargs
+
+
+def _delivery_kwargs(w, place):
+    delivery = w.obj("webhook_delivery", place)
+    return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
+
+
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
 # Pages: an integration has no page session (no password login), so it meets the login page.
 PAGE_NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": LOGIN}
@@ -502,6 +529,37 @@ ROWS: list[Row] = [
     api("GET", "api-delivery-requests", listed="delivery_request", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-delivery-requests", c=403, w=403, cw=201, v=403, i=403, body=_delivery_request_body),
     api("GET", "api-delivery-request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-delivery-request-changes", c=200, w=403, cw=200, v=403, i=403),
+    # Webhooks (docs/webhooks.md): the agency's case workers manage its endpoints, coordinators the
+    # food bank's.
+    api("GET", "api-webhook-endpoints", listed="webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("POST", "api-webhook-endpoints", c=201, w=403, cw=201, v=403, i=403, body=_webhook_body),
+    api("GET", "api-webhook-endpoint-detail", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "PATCH",
+        "api-webhook-endpoint-detail",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"events": ["delivery_request.shipped"]},
+    ),
+    api("DELETE", "api-webhook-endpoint-detail", "webhook_endpoint", c=204, w=403, cw=204, v=403, i=403),
+    api("POST", "api-webhook-endpoint-rotate", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-webhook-deliveries", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "POST",
+        "api-webhook-delivery-resend",
+        "webhook_delivery",
+        c=202,
+        w=403,
+        cw=202,
+        v=403,
+        i=403,
+        kwargs=_delivery_kwargs,
+    ),
     api(
         "POST",
         "api-delivery-request-approve",
@@ -845,6 +903,41 @@ PAGES: list[Row] = [
         v=(403, 403, 404),
         i=404,
     ),
+    page("GET", "webhooks:endpoints", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:endpoints",
+        c=400,
+        w=403,
+        cw=400,
+        v=403,
+        i=LOGIN,
+        note="posted empty, the form comes back with its errors (400)",
+    ),
+    page("GET", "webhooks:endpoint", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:rotate",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=LOGIN,
+        note="the page shows the new secret once",
+    ),
+    page("POST", "webhooks:revoke", "webhook_endpoint", c=302, w=403, cw=302, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:resend",
+        "webhook_delivery",
+        c=302,
+        w=403,
+        cw=302,
+        v=403,
+        i=LOGIN,
+        kwargs=_delivery_kwargs,
+    ),
     page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=LOGIN),
     page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=LOGIN),
     page(
@@ -954,6 +1047,28 @@ PAGES: list[Row] = [
     page("GET", "traceability:recall-detail", "recall", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
+    # The HSDS directory (docs/directory.md): public, read-only.
+    page("GET", "directory:root", **every(200), anon=200),
+    page("GET", "directory:organizations", **every(200), anon=200),
+    # Public: every food bank's answer is the same for everyone, so a triple for each role.
+    page(
+        "GET",
+        "directory:organization",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("organization"),
+    ),
+    page("GET", "directory:services", **every(200), anon=200),
+    page(
+        "GET",
+        "directory:service",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("service"),
+    ),
+    page("GET", "directory:service-at-locations", **every(200), anon=200),
     page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=LOGIN),
     page("POST", "shipping:batches", c=302, **PAGE_NOBODY_BUT_C, body=_batch_form),
     page(
