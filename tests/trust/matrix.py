@@ -167,6 +167,22 @@ def _stock_take_body(w, place):
     }
 
 
+def _write_off_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False, on_hand__gt=0).first()
+    return {"idempotency_key": f"wo-{place}", "lot": lot.pk if lot else 0, "quantity": 1, "reason": "damaged"}
+
+
+def _count_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False).first()
+    return {"idempotency_key": f"count-{place}", f"counted_{lot.pk if lot else 0}": "9"}
+
+
 def _restock_body(w, place):
     w.catalogue(place)
     return {"site": w.obj("window", place).pk, "lines": [{"pack_type": "day3", "quantity": 4}]}
@@ -388,6 +404,33 @@ def _doc(kind):
 # --- the matrix ------------------------------------------------------------------------------------
 
 CW = "case_worker"
+
+
+def _webhook_body(w, place):
+    return {
+        "url": f"https://receiver.example.org/{place}",
+        "events": ["delivery_request.approved"],
+        "agency": w.places[place].agency.pk,
+    }
+
+
+def _hsds(kind):
+    """An HSDS id of the own place's food bank (organization) or window (service)."""
+
+    def kwargs(w, place):
+        from directory.hsds import hsds_id
+
+        p = w.places[place]
+        return {"pk": hsds_id(kind, p.food_bank.pk if kind == "organization" else p.window.pk)}
+
+    return kwargs
+
+
+def _delivery_kwargs(w, place):
+    delivery = w.obj("webhook_delivery", place)
+    return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
+
+
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
 # Pages: an integration has no page session (no password login), so it meets the login page.
 PAGE_NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": LOGIN}
@@ -486,6 +529,37 @@ ROWS: list[Row] = [
     api("GET", "api-delivery-requests", listed="delivery_request", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-delivery-requests", c=403, w=403, cw=201, v=403, i=403, body=_delivery_request_body),
     api("GET", "api-delivery-request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-delivery-request-changes", c=200, w=403, cw=200, v=403, i=403),
+    # Webhooks (docs/webhooks.md): the agency's case workers manage its endpoints, coordinators the
+    # food bank's.
+    api("GET", "api-webhook-endpoints", listed="webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("POST", "api-webhook-endpoints", c=201, w=403, cw=201, v=403, i=403, body=_webhook_body),
+    api("GET", "api-webhook-endpoint-detail", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "PATCH",
+        "api-webhook-endpoint-detail",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"events": ["delivery_request.shipped"]},
+    ),
+    api("DELETE", "api-webhook-endpoint-detail", "webhook_endpoint", c=204, w=403, cw=204, v=403, i=403),
+    api("POST", "api-webhook-endpoint-rotate", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-webhook-deliveries", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "POST",
+        "api-webhook-delivery-resend",
+        "webhook_delivery",
+        c=202,
+        w=403,
+        cw=202,
+        v=403,
+        i=403,
+        kwargs=_delivery_kwargs,
+    ),
     api(
         "POST",
         "api-delivery-request-approve",
@@ -689,9 +763,9 @@ PAGES: list[Row] = [
         note="the login form: signed-in users are sent on; a wrong password shows the form again",
     ),
     page("POST", "logout", **every(LOGIN), anon=LOGIN),
-    page("GET", "audit-log", c=200, **NOBODY_BUT_C),
-    page("GET", "audit-log-export", c=200, **NOBODY_BUT_C, query=lambda w, p: {"subject": 1}),
-    page("GET", "provision-records", c=200, **NOBODY_BUT_C),
+    page("GET", "audit-log", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "audit-log-export", c=200, **PAGE_NOBODY_BUT_C, query=lambda w, p: {"subject": 1}),
+    page("GET", "provision-records", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
     page(
         "GET",
@@ -704,6 +778,47 @@ PAGES: list[Row] = [
         i=404,
         kwargs=_site("window"),
         note="every handout of the window, paged",
+    ),
+    page(
+        "GET", "inventory:window-stock", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")
+    ),
+    page(
+        "POST",
+        "inventory:window-write-off",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        body=_write_off_form,
+        note="the window's own staff only",
+    ),
+    page(
+        "POST",
+        "inventory:window-count",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        body=_count_form,
+        note="the window's own staff only; confirmed by another person",
+    ),
+    page(
+        "POST",
+        "inventory:window-count-confirm",
+        "stock_take",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("stock_take", p).pk},
+        note="another staff member of the window confirms; the counter may not (403 same_person)",
     ),
     page(
         "GET",
@@ -767,7 +882,7 @@ PAGES: list[Row] = [
         i=404,
         kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("handout", p).pk},
     ),
-    page("GET", "inventory:overview", c=200, **NOBODY_BUT_C),
+    page("GET", "inventory:overview", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "inventory:restock-approve",
@@ -788,8 +903,43 @@ PAGES: list[Row] = [
         v=(403, 403, 404),
         i=404,
     ),
-    page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=403),
-    page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=403),
+    page("GET", "webhooks:endpoints", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:endpoints",
+        c=400,
+        w=403,
+        cw=400,
+        v=403,
+        i=LOGIN,
+        note="posted empty, the form comes back with its errors (400)",
+    ),
+    page("GET", "webhooks:endpoint", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:rotate",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=LOGIN,
+        note="the page shows the new secret once",
+    ),
+    page("POST", "webhooks:revoke", "webhook_endpoint", c=302, w=403, cw=302, v=403, i=LOGIN),
+    page(
+        "POST",
+        "webhooks:resend",
+        "webhook_delivery",
+        c=302,
+        w=403,
+        cw=302,
+        v=403,
+        i=LOGIN,
+        kwargs=_delivery_kwargs,
+    ),
+    page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=LOGIN),
     page(
         "POST",
         "referrals:request-new",
@@ -797,35 +947,35 @@ PAGES: list[Row] = [
         w=403,
         cw=400,
         v=403,
-        i=403,
+        i=LOGIN,
         note="the web form; posted empty, a case worker gets it back with its errors (400)",
     ),
-    page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
-    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403, i=403),
-    page("GET", "referrals:triage", c=200, **NOBODY_BUT_C),
-    page("POST", "referrals:triage-approve", "delivery_request", c=302, **NOBODY_BUT_C),
+    page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=LOGIN),
+    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403, i=LOGIN),
+    page("GET", "referrals:triage", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "referrals:triage-approve", "delivery_request", c=302, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "referrals:triage-decline",
         "delivery_request",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"reason": "対象外"},
     ),
-    page("GET", "referrals:feedback-export", c=200, **NOBODY_BUT_C),
-    page("GET", "referrals:feedback", c=200, **NOBODY_BUT_C),
-    page("POST", "referrals:feedback", c=302, **NOBODY_BUT_C, body=_feedback_form),
-    page("GET", "referrals:referral-list", c=200, **NOBODY_BUT_C),
+    page("GET", "referrals:feedback-export", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "referrals:feedback", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "referrals:feedback", c=302, **PAGE_NOBODY_BUT_C, body=_feedback_form),
+    page("GET", "referrals:referral-list", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "referrals:refer-request",
         "delivery_request",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"needs": ""},
     ),
-    page("POST", "referrals:refer-handout-contact", "handout_contact", c=302, **NOBODY_BUT_C),
-    page("GET", "referrals:inbox", c=403, w=200, cw=200, v=403, i=403),
+    page("POST", "referrals:refer-handout-contact", "handout_contact", c=302, **PAGE_NOBODY_BUT_C),
+    page("GET", "referrals:inbox", c=403, w=200, cw=200, v=403, i=LOGIN),
     page(
         "POST",
         "referrals:inbox-acknowledge",
@@ -834,7 +984,7 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
+        i=LOGIN,
         note="the inbox of the referral's target: here an agency, so its case workers and the staff "
         "of its windows",
     ),
@@ -846,7 +996,7 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
+        i=LOGIN,
         body=_inbox_contacted_form,
     ),
     page(
@@ -857,10 +1007,10 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
+        i=LOGIN,
         body=_inbox_close_form,
     ),
-    page("GET", "referrals:handout-contact", "consenting_handout", c=403, w=200, cw=403, v=403, i=403),
+    page("GET", "referrals:handout-contact", "consenting_handout", c=403, w=200, cw=403, v=403, i=LOGIN),
     page(
         "POST",
         "referrals:handout-contact",
@@ -869,10 +1019,10 @@ PAGES: list[Row] = [
         w=302,
         cw=403,
         v=403,
-        i=403,
+        i=LOGIN,
         body=_contact_form,
     ),
-    page("GET", "reports:report", c=200, **NOBODY_BUT_C),
+    page("GET", "reports:report", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "traceability:intake", c=200, w=403, cw=403, v=200, i=LOGIN),
     page(
         "POST",
@@ -897,8 +1047,30 @@ PAGES: list[Row] = [
     page("GET", "traceability:recall-detail", "recall", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
-    page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
-    page("POST", "shipping:batches", c=302, **NOBODY_BUT_C, body=_batch_form),
+    # The HSDS directory (docs/directory.md): public, read-only.
+    page("GET", "directory:root", **every(200), anon=200),
+    page("GET", "directory:organizations", **every(200), anon=200),
+    # Public: every food bank's answer is the same for everyone, so a triple for each role.
+    page(
+        "GET",
+        "directory:organization",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("organization"),
+    ),
+    page("GET", "directory:services", **every(200), anon=200),
+    page(
+        "GET",
+        "directory:service",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("service"),
+    ),
+    page("GET", "directory:service-at-locations", **every(200), anon=200),
+    page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=LOGIN),
+    page("POST", "shipping:batches", c=302, **PAGE_NOBODY_BUT_C, body=_batch_form),
     page(
         "POST",
         "shipping:batch",
@@ -907,13 +1079,13 @@ PAGES: list[Row] = [
         w=403,
         cw=403,
         v=(403, 403, 404),
-        i=403,
+        i=LOGIN,
         body=_tracking_body,
         note="the tracking-number upload on the batch page: coordinators",
     ),
-    page("GET", "shipping:batch", "batch", c=200, w=403, cw=403, v=200, i=403),
-    page("GET", "shipping:batch-status", "batch", c=200, w=403, cw=403, v=200, i=403),
-    page("GET", "shipping:station", "batch", c=200, w=403, cw=403, v=200, i=403),
+    page("GET", "shipping:batch", "batch", c=200, w=403, cw=403, v=200, i=LOGIN),
+    page("GET", "shipping:batch-status", "batch", c=200, w=403, cw=403, v=200, i=LOGIN),
+    page("GET", "shipping:station", "batch", c=200, w=403, cw=403, v=200, i=LOGIN),
     page(
         "POST",
         "shipping:station-pack",
@@ -922,18 +1094,18 @@ PAGES: list[Row] = [
         w=403,
         cw=403,
         v=302,
-        i=403,
+        i=LOGIN,
         kwargs=lambda w, p: {"pk": w.obj("batch", p).pk, "parcel_id": w.obj("parcel", p).pk},
     ),
-    page("POST", "shipping:batch-void", "batch", c=302, **NOBODY_BUT_C, body=_void_form),
-    page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **NOBODY_BUT_C),
-    page("GET", "shipping:pantry", c=200, **NOBODY_BUT_C),
+    page("POST", "shipping:batch-void", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_void_form),
+    page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **PAGE_NOBODY_BUT_C),
+    page("GET", "shipping:pantry", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "shipping:pantry",
         "pantry_partner",
         c=(302, 302, 400),
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=_pantry_form,
         note="the partner group is chosen in the form: another food bank's is not a choice (400)",
     ),
