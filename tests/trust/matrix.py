@@ -1177,7 +1177,11 @@ PAGES: list[Row] = [
         "person",
         c=302,
         **PAGE_NOBODY_BUT_C,
-        body=lambda w, p: {"purpose": "phone_contact", "decision": "refused", "method": "signed_form"},
+        body=lambda w, p: {
+            "decision-purpose": "phone_contact",
+            "decision-decision": "refused",
+            "decision-method": "signed_form",
+        },
     ),
     page("GET", "console:person-correct", "person", c=200, **PAGE_NOBODY_BUT_C),
     page("POST", "console:person-correct", "person", c=302, **PAGE_NOBODY_BUT_C, body=_correction_form),
@@ -1187,7 +1191,10 @@ PAGES: list[Row] = [
         "consent",
         c=302,
         **PAGE_NOBODY_BUT_C,
-        body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
+        body=lambda w, p: {
+            f"w{w.obj('consent', p).pk}-method": "verbal",
+            f"w{w.obj('consent', p).pk}-witness": "佐藤 一郎",
+        },
     ),
     page("GET", "console:duplicates", c=200, **PAGE_NOBODY_BUT_C),
     page(
@@ -1222,7 +1229,7 @@ PAGES: list[Row] = [
         cw=302,
         v=403,
         kwargs=lambda w, p: {"pk": w.obj("delivery_request", p).pk, "consent_pk": w.obj("consent", p).pk},
-        body=lambda w, p: {"method": "signed_form", "witness": "", "note": ""},
+        body=lambda w, p: {f"w{w.obj('consent', p).pk}-method": "signed_form"},
     ),
     page(
         "POST",
