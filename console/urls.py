@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import network, reference, staff
+from .views import casework, network, people, reference, staff
 
 app_name = "console"
 urlpatterns = [
@@ -31,6 +31,23 @@ urlpatterns = [
     path("pack-types/new/", reference.pack_type_edit, name="pack-type-new"),
     path("pack-types/<int:pk>/", reference.pack_type_edit, name="pack-type"),
     path("pack-types/<int:pk>/recipe/", reference.pack_type_recipe, name="pack-type-recipe"),
+    path("people/", people.search, name="people"),
+    path("people/<int:pk>/", people.person, name="person"),
+    path("people/<int:pk>/consents/", people.person_consent, name="person-consent"),
+    path("people/<int:pk>/correct/", people.person_correct, name="person-correct"),
+    path("people/<int:pk>/disclosure.json", people.person_export, {"fmt": "json"}, name="person-export-json"),
+    path("people/<int:pk>/disclosure.pdf", people.person_export, {"fmt": "pdf"}, name="person-export-pdf"),
+    path("duplicates/", people.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/<int:other_pk>/", people.compare, name="compare"),
+    path("consents/<int:pk>/withdraw/", people.consent_withdraw, name="consent-withdraw"),
+    path("casework/requests/", casework.search, name="casework-search"),
+    path("casework/requests/<int:pk>/", casework.request_page, name="casework-request"),
+    path(
+        "casework/requests/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        casework.withdraw,
+        name="casework-withdraw",
+    ),
+    path("casework/requests/<int:pk>/enrol/", casework.enrol, name="casework-enrol"),
     # Public: the link is the credential (one-time, expiring).
     path("invitation/<str:secret>/", staff.invitation, name="invitation"),
 ]

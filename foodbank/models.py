@@ -7,6 +7,7 @@ apps) every request, stock row and parcel carries a ``food_bank`` foreign key to
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -228,11 +229,29 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
     def clean(self) -> None:
-        from .services import check_membership_scope
-
         if self.organisation_id:
             check_membership_scope(role=self.role, organisation=self.organisation, site=self.site)
             self.food_bank_id = self.organisation.food_bank_id_for_scope
+
+
+def check_membership_scope(*, role: str, organisation: Organisation, site: Site | None) -> None:
+    """The rule of who may hold ``role`` where (a model invariant, so here with the models; also
+    ``foodbank.services.check_membership_scope``). Raises ``ValidationError``."""
+    is_food_bank = organisation.kind == Organisation.Kind.FOOD_BANK
+    if role in (Role.COORDINATOR, Role.INTEGRATION):
+        if not is_food_bank or site is not None:
+            raise ValidationError(_("Coordinators and integrations belong to a food bank, not to a site."))
+    elif role == Role.WINDOW_STAFF:
+        if site is None or site.kind != Site.Kind.WINDOW or site.organisation_id != organisation.pk:
+            raise ValidationError(_("Window staff belong to one window of their organisation."))
+    elif role == Role.CASE_WORKER:
+        if is_food_bank or site is not None:
+            raise ValidationError(_("Case workers belong to a partner agency."))
+    elif role == Role.VOLUNTEER:
+        if not is_food_bank or (site is not None and site.kind != Site.Kind.WAREHOUSE):
+            raise ValidationError(_("Volunteers belong to a food bank, optionally to one of its warehouses."))
+    else:
+        raise ValidationError(_("Unknown role."))
 
 
 class IdempotencyKey(models.Model):

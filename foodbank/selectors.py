@@ -5,11 +5,13 @@ Every app scopes its querysets through these functions rather than checking role
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Organisation, Role, Site
+from .models import AuditEvent, Membership, Organisation, ProvisionRecord, Role, Site
+from .types import Actor
 
 _CACHE_ATTR = "_foodbank_memberships"
 
@@ -21,7 +23,7 @@ def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(user=user, active=True, organisation__active=True)
+            Membership.objects.filter(user_id=user.pk, active=True, organisation__active=True)
             .select_related("organisation", "site")
             .order_by("role", "pk")
         )
@@ -29,24 +31,24 @@ def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     return cached
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: Actor, *roles: str) -> bool:
     return any(m.role in roles for m in memberships_for(user))
 
 
-def food_bank_ids(user, *roles: str) -> set[int]:
+def food_bank_ids(user: Actor, *roles: str) -> set[int]:
     """Tenants in which the user holds any of ``roles`` (any role when none is given)."""
     return {m.food_bank_id for m in memberships_for(user) if not roles or m.role in roles}
 
 
-def organisation_ids(user, *roles: str) -> set[int]:
+def organisation_ids(user: Actor, *roles: str) -> set[int]:
     return {m.organisation_id for m in memberships_for(user) if not roles or m.role in roles}
 
 
-def site_ids(user, *roles: str) -> set[int]:
+def site_ids(user: Actor, *roles: str) -> set[int]:
     return {m.site_id for m in memberships_for(user) if m.site_id and (not roles or m.role in roles)}
 
 
-def coordinator_food_bank_ids(user) -> set[int]:
+def coordinator_food_bank_ids(user: Actor) -> set[int]:
     return food_bank_ids(user, Role.COORDINATOR)
 
 
@@ -75,7 +77,7 @@ def publishable_organisations(*, food_bank_id: int | None = None) -> QuerySet[Or
     return organisations
 
 
-def visible_sites(user) -> QuerySet[Site]:
+def visible_sites(user: Actor) -> QuerySet[Site]:
     """Sites the user may see.
 
     Coordinators: every site of their food bank. Window staff: their own windows. Volunteers: the
@@ -98,7 +100,7 @@ def visible_sites(user) -> QuerySet[Site]:
     return Site.objects.filter(condition).select_related("organisation")
 
 
-def visible_organisations(user) -> QuerySet[Organisation]:
+def visible_organisations(user: Actor) -> QuerySet[Organisation]:
     """Organisations of the user's food banks (names are not personal data)."""
     ids = food_bank_ids(user)
     return Organisation.objects.filter(Q(pk__in=ids) | Q(food_bank_id__in=ids))
@@ -108,7 +110,7 @@ def food_bank_of(organisation: Organisation) -> int:
     return organisation.food_bank_id_for_scope
 
 
-def roles_summary(user) -> Iterable[dict]:
+def roles_summary(user: Actor) -> Iterable[dict[str, Any]]:
     for m in memberships_for(user):
         yield {
             "role": m.role,
@@ -120,15 +122,11 @@ def roles_summary(user) -> Iterable[dict]:
         }
 
 
-def visible_audit_events(user) -> QuerySet:
+def visible_audit_events(user: Actor) -> QuerySet[AuditEvent]:
     """Audit events a coordinator may search: those of their own food banks; nobody else's."""
-    from .models import AuditEvent
-
     return AuditEvent.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))
 
 
-def visible_provision_records(user) -> QuerySet:
+def visible_provision_records(user: Actor) -> QuerySet[ProvisionRecord]:
     """Records of provision of the coordinator's own food banks."""
-    from .models import ProvisionRecord
-
     return ProvisionRecord.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))

@@ -14,13 +14,15 @@ An object outside the scope is answered with 404 by the API.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from foodbank import selectors as core
 from foodbank.models import Role, Site
+from foodbank.types import Actor
 
 from .models import (
     Balance,
@@ -42,7 +44,7 @@ from .models import (
 # --- Scope ----------------------------------------------------------------------------------------
 
 
-def stock_sites_q(user, *, prefix: str = "") -> Q:
+def stock_sites_q(user: Actor, *, prefix: str = "") -> Q:
     """A condition on sites (``prefix`` points at a site relation, e.g. ``"site__"``) that the user
     may see the stock of."""
     condition = Q(pk__in=[])
@@ -60,12 +62,12 @@ def stock_sites_q(user, *, prefix: str = "") -> Q:
     return condition
 
 
-def stock_sites(user) -> QuerySet[Site]:
+def stock_sites(user: Actor) -> QuerySet[Site]:
     """Sites whose stock the user may see (and count, adjust, write off)."""
     return Site.objects.filter(stock_sites_q(user)).select_related("organisation")
 
 
-def can_manage_stock(user, site: Site) -> bool:
+def can_manage_stock(user: Actor, site: Site) -> bool:
     """Coordinators of the food bank and volunteers of a warehouse (receipts, assembly, counts)."""
     for m in core.memberships_for(user):
         if m.role == Role.COORDINATOR and m.food_bank_id == site.food_bank_id:
@@ -80,7 +82,7 @@ def can_manage_stock(user, site: Site) -> bool:
     return False
 
 
-def window_of(user, site_id: int) -> Site | None:
+def window_of(user: Actor, site_id: int) -> Site | None:
     """The window ``site_id`` if the user is window staff there (from the cached memberships: no query)."""
     for m in core.memberships_for(user):
         if m.role == Role.WINDOW_STAFF and m.site_id == site_id:
@@ -88,11 +90,11 @@ def window_of(user, site_id: int) -> Site | None:
     return None
 
 
-def is_coordinator_of(user, food_bank_id: int) -> bool:
+def is_coordinator_of(user: Actor, food_bank_id: int) -> bool:
     return food_bank_id in core.food_bank_ids(user, Role.COORDINATOR)
 
 
-def visible_handouts(user) -> QuerySet[Handout]:
+def visible_handouts(user: Actor) -> QuerySet[Handout]:
     condition = Q(site_id__in=core.site_ids(user, Role.WINDOW_STAFF)) | Q(
         food_bank_id__in=core.food_bank_ids(user, Role.COORDINATOR)
     )
@@ -107,7 +109,7 @@ def handout_for_render(pk: int) -> Handout:
     ).get(pk=pk)
 
 
-def visible_restock_shipments(user) -> QuerySet[RestockShipment]:
+def visible_restock_shipments(user: Actor) -> QuerySet[RestockShipment]:
     condition = Q(food_bank_id__in=core.food_bank_ids(user, Role.COORDINATOR)) | Q(
         to_site_id__in=core.site_ids(user, Role.WINDOW_STAFF)
     )
@@ -121,29 +123,29 @@ def visible_restock_shipments(user) -> QuerySet[RestockShipment]:
     )
 
 
-def visible_movements(user) -> QuerySet[StockMovement]:
+def visible_movements(user: Actor) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(stock_sites_q(user, prefix="site__")).select_related(
         "item", "pack_type", "site"
     )
 
 
-def visible_stock_takes(user) -> QuerySet[StockTake]:
+def visible_stock_takes(user: Actor) -> QuerySet[StockTake]:
     return StockTake.objects.filter(stock_sites_q(user, prefix="site__")).prefetch_related(
         "lines__item", "lines__pack_type"
     )
 
 
-def visible_receipts(user) -> QuerySet[DonationReceipt]:
+def visible_receipts(user: Actor) -> QuerySet[DonationReceipt]:
     """Receipts of the food banks where the user is a coordinator or a volunteer."""
     ids = core.food_bank_ids(user, Role.COORDINATOR, Role.VOLUNTEER)
     return DonationReceipt.objects.filter(food_bank_id__in=ids).prefetch_related("lines__item")
 
 
-def visible_items(user) -> QuerySet[Item]:
+def visible_items(user: Actor) -> QuerySet[Item]:
     return Item.objects.filter(food_bank_id__in=core.food_bank_ids(user))
 
 
-def visible_pack_types(user) -> QuerySet[PackType]:
+def visible_pack_types(user: Actor) -> QuerySet[PackType]:
     """Pack types of the user's food banks, each with its current recipe (``recipe_list[0]``)."""
     return PackType.objects.filter(food_bank_id__in=core.food_bank_ids(user)).prefetch_related(
         Prefetch(
@@ -202,7 +204,9 @@ def network_pack_stock(
     today = today or timezone.localdate()
     pack_types = active_pack_types(food_bank_id)
     site_ids = [site.pk for site in sites]
-    table = {site_id: {pt.pk: PackStock(pack_type=pt) for pt in pack_types} for site_id in site_ids}
+    table: dict[int, dict[int | None, PackStock]] = {
+        site_id: {pt.pk: PackStock(pack_type=pt) for pt in pack_types} for site_id in site_ids
+    }
     for balance in Balance.objects.filter(site_id__in=site_ids, pack_type__isnull=False).only(
         "site_id", "pack_type_id", "best_before", "on_hand", "reserved"
     ):
@@ -227,10 +231,10 @@ def network_pack_stock(
     return {site_id: list(cells.values()) for site_id, cells in table.items()}
 
 
-def item_stock(site: Site, *, today: date | None = None) -> list[dict]:
+def item_stock(site: Site, *, today: date | None = None) -> list[dict[str, Any]]:
     """Loose items at a site: per item, usable quantity, reserved, expired, earliest best-before."""
     today = today or timezone.localdate()
-    out: dict[int, dict] = {}
+    out: dict[int | None, dict[str, Any]] = {}
     for balance in (
         Balance.objects.filter(site=site, item__isnull=False)
         .select_related("item")
@@ -274,6 +278,50 @@ def recent_handouts(site: Site, *, limit: int = 10) -> list[Handout]:
     )
 
 
+@dataclass(frozen=True)
+class MonthTally:
+    """A window's handouts in one calendar month (Asia/Tokyo), voided ones excluded."""
+
+    month: date  # its first day
+    visits: int  # handouts logged
+    sets: int  # sets handed out
+    by_pack_type: tuple[tuple[str, int], ...]  # ((name, sets), ...) in the pack types' order
+
+
+def month_tally(site: Site, *, today: date) -> MonthTally:
+    """This month's handouts at ``site`` counted by when they happened (a late entry counts in the
+    month it occurred, as in the reports). Two queries."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    window = {
+        "site": site,
+        "voided_at__isnull": True,
+        "occurred_at__gte": datetime.combine(first, time.min, tzinfo=tz),
+        "occurred_at__lt": datetime.combine(following, time.min, tzinfo=tz),
+    }
+    visits = Handout.objects.filter(**window).count()
+    rows = (
+        HandoutLine.objects.filter(**{f"handout__{k}": v for k, v in window.items()})
+        .values("pack_type__name", "pack_type__sort_order", "pack_type__code")
+        .annotate(n=Sum("quantity"))
+        .order_by("pack_type__sort_order", "pack_type__code")
+    )
+    by_type = tuple((row["pack_type__name"], row["n"]) for row in rows)
+    return MonthTally(month=first, visits=visits, sets=sum(n for _name, n in by_type), by_pack_type=by_type)
+
+
+def handout_history(site: Site) -> QuerySet[Handout]:
+    """Every handout of ``site``, newest first, with its lines (for a paged list)."""
+    return (
+        Handout.objects.filter(site=site)
+        .prefetch_related(
+            Prefetch("lines", queryset=HandoutLine.objects.select_related("pack_type"), to_attr="line_list")
+        )
+        .order_by("-occurred_at", "-pk")
+    )
+
+
 # --- For the shipping app -------------------------------------------------------------------------
 
 
@@ -298,6 +346,7 @@ class LedgerDifference:
     item_id: int | None
     pack_type_id: int | None
     best_before: date | None
+    lot_id: int | None
     balance: int  # on_hand + reserved (or reserved, for a reservation difference)
     ledger: int
     what: str = "stock"  # "stock": ledger sum; "reserved": open reservations
@@ -306,9 +355,13 @@ class LedgerDifference:
         sku = f"item {self.item_id}" if self.item_id else f"pack type {self.pack_type_id}"
         label = "ledger" if self.what == "stock" else "open reservations"
         return (
-            f"site {self.site_id} {sku} best-before {self.best_before or '-'}: "
+            f"site {self.site_id} {sku} best-before {self.best_before or '-'} lot {self.lot_id or '-'}: "
             f"{'balance' if self.what == 'stock' else 'reserved'} {self.balance}, {label} {self.ledger}"
         )
+
+
+# A lot: site, item or pack type, best-before date, lot id (docs/traceability.md).
+LotKey = tuple[int, int | None, int | None, date | None, int | None]
 
 
 def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDifference]:
@@ -317,28 +370,34 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
     from .models import Reservation
 
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
-    fields = ("site_id", "item_id", "pack_type_id", "best_before")
-    ledger = {
-        tuple(row[f] for f in fields): row["total"]
+    fields = ("site_id", "item_id", "pack_type_id", "best_before", "lot_id")
+    ledger: dict[LotKey, int] = {
+        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"]): row["total"]
         for row in StockMovement.objects.filter(scope)
         .values(*fields)
         .annotate(total=Sum("quantity"))
         .order_by()
     }
-    reserved = {
-        (row["reservation__site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+    reserved: dict[LotKey, int] = {
+        (
+            row["reservation__site_id"],
+            row["item_id"],
+            row["pack_type_id"],
+            row["best_before"],
+            row["lot_id"],
+        ): row["total"]
         for row in ReservationLine.objects.filter(
             reservation__state=Reservation.State.ACTIVE,
             **({"reservation__food_bank_id": food_bank_id} if food_bank_id else {}),
         )
-        .values("reservation__site_id", "item_id", "pack_type_id", "best_before")
+        .values("reservation__site_id", "item_id", "pack_type_id", "best_before", "lot_id")
         .annotate(total=Sum("quantity"))
         .order_by()
     }
     differences = []
     seen = set()
     for row in Balance.objects.filter(scope).values(*fields, "on_hand", "reserved").order_by("pk").iterator():
-        key = tuple(row[f] for f in fields)
+        key: LotKey = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"])
         seen.add(key)
         if row["on_hand"] + row["reserved"] != ledger.get(key, 0):
             differences.append(LedgerDifference(*key, row["on_hand"] + row["reserved"], ledger.get(key, 0)))

@@ -211,7 +211,8 @@ class ApproveView(APIView):
 
 
 class DeclineView(APIView):
-    """Coordinator triage: decline a submitted request, with a reason the case worker is sent."""
+    """Coordinator: decline a request until it is packed, with a reason the case worker is sent (a
+    scheduled request's parcel leaves its batch)."""
 
     @extend_schema(tags=TAGS, request=DeclineIn, responses={200: DeliveryRequestOut, **REFUSALS})
     def post(self, request, pk: int):

@@ -27,7 +27,7 @@ from foodbank.exceptions import InvalidTransition
 from foodbank.lookups import AnyOf
 from foodbank.models import AuditEvent, Organisation, Site
 
-from . import locks, selectors
+from . import handover, locks, selectors
 from .exceptions import (
     ConsentAlreadyWithdrawn,
     ConsentRequired,
@@ -61,8 +61,8 @@ Purpose = ConsentRecord.Purpose
 # The workflow (SPEC §3.3). Cancelling is allowed until the parcel is packed.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.APPROVED, S.DECLINED, S.CANCELLED}),
-    S.APPROVED: frozenset({S.SCHEDULED, S.CANCELLED}),
-    S.SCHEDULED: frozenset({S.PACKED, S.CANCELLED}),
+    S.APPROVED: frozenset({S.SCHEDULED, S.CANCELLED, S.DECLINED}),
+    S.SCHEDULED: frozenset({S.PACKED, S.CANCELLED, S.DECLINED}),
     S.PACKED: frozenset({S.SHIPPED}),
     S.SHIPPED: frozenset({S.DELIVERED, S.RETURNED}),
     S.DECLINED: frozenset(),
@@ -427,9 +427,8 @@ def _after_events(events: list[DeliveryRequestEvent], requests: dict[int, Delive
     if notify:
         # bulk_create sets primary keys on PostgreSQL and SQLite alike (RETURNING).
         created = Notification.objects.bulk_create(notify)
-        from .tasks import notify_case_worker_task
-
-        outbox.enqueue(notify_case_worker_task, notification_ids=[n.pk for n in created])
+        # By name: tasks call services, so services do not import tasks (no import cycle).
+        outbox.enqueue("referrals.tasks.notify_case_worker_task", notification_ids=[n.pk for n in created])
 
 
 def _has_case_worker(request: DeliveryRequest) -> bool:
@@ -478,28 +477,49 @@ def approve_request(*, request_id: int, by, note: str = "") -> DeliveryRequest:
     )
 
 
+def _leave_dispatch(*, by, note: str, withdrawn: set[int]):
+    """A ``_transition`` check: a request scheduled between ``withdraw_from_dispatch`` and its lock
+    (the cutoff ran in between) has its parcel taken out now, under the request's lock."""
+
+    def check(request: DeliveryRequest) -> None:
+        if request.status == S.SCHEDULED and request.pk not in withdrawn:
+            handover.withdraw_from_dispatch(request_ids=[request.pk], by=by, note=note)
+
+    return check
+
+
 def decline_request(*, request_id: int, by, reason: str) -> DeliveryRequest:
-    """Coordinator triage: submitted → declined, with a reason the case worker is emailed."""
+    """Coordinator triage: submitted, approved or scheduled → declined, with a reason the case
+    worker is emailed. A scheduled request's parcel leaves its batch in the same transaction
+    (``handover.withdraw_from_dispatch``: parcel void, stock released, documents rebuilt)."""
     if not reason.strip():
         raise ValueError("A reason is required to decline a request.")
-    return _transition(
-        request_id=request_id,
-        to_status=S.DECLINED,
-        by=by,
-        note=reason,
-        changes={"decline_reason": reason[:500]},
-    )
+    with transaction.atomic():
+        withdrawn = handover.withdraw_from_dispatch(request_ids=[request_id], by=by, note=reason)
+        return _transition(
+            request_id=request_id,
+            to_status=S.DECLINED,
+            by=by,
+            note=reason,
+            changes={"decline_reason": reason[:500]},
+            check=_leave_dispatch(by=by, note=reason, withdrawn=withdrawn),
+        )
 
 
 def cancel_request(*, request_id: int, by, reason: str = "") -> DeliveryRequest:
-    """The filing agency or a coordinator cancels a request that is not packed yet."""
-    return _transition(
-        request_id=request_id,
-        to_status=S.CANCELLED,
-        by=by,
-        note=reason,
-        changes={"cancel_reason": reason[:500]},
-    )
+    """The filing agency or a coordinator cancels a request that is not packed yet. A scheduled
+    request's parcel leaves its batch in the same transaction (``handover.withdraw_from_dispatch``:
+    parcel void, stock released, documents rebuilt); once packed, InvalidTransition."""
+    with transaction.atomic():
+        withdrawn = handover.withdraw_from_dispatch(request_ids=[request_id], by=by, note=reason)
+        return _transition(
+            request_id=request_id,
+            to_status=S.CANCELLED,
+            by=by,
+            note=reason,
+            changes={"cancel_reason": reason[:500]},
+            check=_leave_dispatch(by=by, note=reason, withdrawn=withdrawn),
+        )
 
 
 def mark_scheduled(*, request_id: int, batch_ref: str, by=None) -> DeliveryRequest:
@@ -740,11 +760,15 @@ def withdraw_consent(
 
 
 def _stop_work_for(*, recipient_id: int, by, note: str) -> None:
-    """Cancel the person's requests that are not packed yet and end their enrolments."""
-    ids = DeliveryRequest.objects.filter(
-        recipient_id=recipient_id, status__in=selectors.CANCELLABLE
-    ).values_list("pk", flat=True)
-    rows = [r for r in locks.lock_requests(list(ids)) if r.status in selectors.CANCELLABLE]
+    """Cancel the person's requests that are not packed yet and end their enrolments. Parcels
+    already booked for them leave their batches first (``handover.withdraw_from_dispatch``)."""
+    cancellable = DeliveryRequest.objects.filter(recipient_id=recipient_id, status__in=selectors.CANCELLABLE)
+    ids = list(cancellable.values_list("pk", flat=True))
+    withdrawn = handover.withdraw_from_dispatch(request_ids=ids, by=by, note=str(note))
+    rows = [r for r in locks.lock_requests(ids) if r.status in selectors.CANCELLABLE]
+    late = [r.pk for r in rows if r.status == S.SCHEDULED and r.pk not in withdrawn]
+    if late:  # scheduled by the cutoff in between: take their parcels out under the requests' locks
+        handover.withdraw_from_dispatch(request_ids=late, by=by, note=str(note))
     now = timezone.now()
     events = [
         _apply(r, S.CANCELLED, by=by, note=note, now=now, changes={"cancel_reason": note}) for r in rows
@@ -1041,9 +1065,7 @@ def escalate_referral(*, referral_id: int) -> bool:
         if not claimed:
             return False
         ReferralEvent.objects.create(referral_id=referral_id, kind=EK.ESCALATED, by=None)
-        from .tasks import email_referral_escalation_task
-
-        outbox.enqueue(email_referral_escalation_task, referral_id=referral_id)
+        outbox.enqueue("referrals.tasks.email_referral_escalation_task", referral_id=referral_id)
     return True
 
 

@@ -6,3 +6,12 @@ class ShippingConfig(AppConfig):
     name = "shipping"
     verbose_name = _("Shipping")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Changes to a request after scheduling reach its parcel (docs/journeys.md): referrals,
+        # the layer below, asks through this port instead of importing shipping.
+        from referrals import handover
+
+        from . import withdrawals
+
+        handover.register_dispatch(withdrawals)

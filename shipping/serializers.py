@@ -103,6 +103,10 @@ class LineOut(serializers.Serializer):
     quantity = serializers.IntegerField()
     pack_type = serializers.CharField(required=False, default="")
     code = serializers.CharField(required=False, default="")
+    item = serializers.CharField(
+        required=False, default="", help_text="An extra's item code (diapers, formula, gas_canister …)."
+    )
+    size = serializers.CharField(required=False, default="", help_text="An extra's size (diapers: S, M …).")
 
 
 class ParcelOut(serializers.ModelSerializer):

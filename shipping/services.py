@@ -162,13 +162,17 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
 
     label = view.label
     pack_type = _pack_type_for(view.days_needed, pack_types)
+    # The typed hand-over (referrals.handover.ExtraWanted): item and size reach the slip, the
+    # station and the pick list (totalled by item and size), written in the active language.
     extras = [
         {
-            "name": str(e.get("name") or e.get("code") or e.get("kind") or ""),
-            "quantity": int(e.get("quantity") or 1),
+            "name": extra.label,
+            "quantity": extra.quantity,
+            "code": extra.code,
+            "item": extra.item,
+            "size": extra.size,
         }
-        for e in view.extras
-        if isinstance(e, dict)
+        for extra in view.extras
     ]
     notes = []
     if view.dietary_note:

@@ -13,16 +13,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from foodbank.exceptions import DomainError
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
-from . import selectors, services
+from . import selectors, services, withdrawals
 from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
+
+# What the packing station says of a parcel taken out of its batch (docs/journeys.md).
+SET_ASIDE = gettext_lazy("Shipment cancelled: set the box aside.")
 
 
 def _visible_batch(request, pk: int) -> DispatchBatch:
@@ -92,6 +95,7 @@ def batch_detail(request, pk: int):
         "documents": documents,
         "coordinator": coordinator,
         "void_form": VoidForm(auto_id="void_%s") if coordinator else None,
+        "withdrawn": withdrawals.withdrawn_in_batch(batch.pk) if coordinator else [],
         "result": result,
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
     }
@@ -134,6 +138,7 @@ def station(request, pk: int):
         "left": left,
         "counts": services.batch_counts(batch.pk),
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
+        "set_aside": SET_ASIDE,
     }
     return render(request, "shipping/station.html", context)
 
@@ -145,6 +150,9 @@ def station_pack(request, pk: int, parcel_id: int):
     parcel = Parcel.objects.filter(batch=batch, pk=parcel_id).first()
     if parcel is None:
         raise Http404
+    if parcel.status == Parcel.Status.VOID:  # cancelled after its slip was printed
+        messages.warning(request, SET_ASIDE)
+        return HttpResponseRedirect(reverse("shipping:station", args=[batch.pk]) + f"?parcel={parcel.pk}")
     try:
         services.mark_packed(parcel_id=parcel.pk, by=request.user)
         messages.success(request, _("%(ref)s is packed.") % {"ref": parcel.reference})

@@ -62,6 +62,8 @@ class ContentLine:
     pack_type: str = ""  # pack type code (day1, day3, home) when the line is a pack
     code: str = ""  # item or pack code used to total the pick list; the name when empty
     unit: str = ""  # e.g. 個, 袋, 本
+    item: str = ""  # an extra's item code (diapers, formula …), from referrals.handover.ExtraWanted
+    size: str = ""  # an extra's size (diapers: newborn, S, M, L, XL, XXL)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from foodbank.exceptions import InvalidTransition
 from referrals import selectors, services
+from referrals.handover import ExtraWanted
 from referrals.models import ConsentWithdrawal, DeliveryRequest, DeliveryRequestEvent
 from referrals.services import TRANSITIONS
 
@@ -33,8 +34,10 @@ def test_the_workflow_is_the_one_the_spec_describes():
                 ("submitted", "cancelled"),
                 ("approved", "scheduled"),
                 ("approved", "cancelled"),
+                ("approved", "declined"),
                 ("scheduled", "packed"),
                 ("scheduled", "cancelled"),
+                ("scheduled", "declined"),
                 ("packed", "shipped"),
                 ("shipped", "delivered"),
                 ("shipped", "returned"),
@@ -42,7 +45,7 @@ def test_the_workflow_is_the_one_the_spec_describes():
         )
         == ALLOWED
     )
-    assert len(DISALLOWED) == 9 * 8 - 10
+    assert len(DISALLOWED) == 9 * 8 - 12
 
 
 @pytest.mark.parametrize(("source", "target"), ALLOWED)
@@ -360,7 +363,7 @@ def test_packing_view_shows_what_to_pack_and_never_the_narrative(network, case_w
     assert view.no_cook is True
     assert view.allergies == "えび・かに"
     assert view.dietary_note == "たんぱく質多めに"
-    assert view.extras == [{"item": "diapers", "size": "M", "quantity": 1, "note": "", "if_in_stock": True}]
+    assert view.extras == (ExtraWanted(item="diapers", size="M", quantity=1),)
     assert (view.household_size, view.infants) == (3, 1)
     assert (view.label.name, view.label.postal_code, view.label.municipality, view.label.phone) == (
         "山田 花子",

@@ -171,11 +171,12 @@ def test_packing_a_cancelled_request_is_refused_and_changes_nothing(api, volunte
 
     response = api(volunteer).post(f"/api/v1/parcels/{parcel.pk}/packed/")
 
+    # the cancellation took the parcel out of its batch (docs/journeys.md): packing it is refused
     assert response.status_code == 409
     assert response.json()["code"] == "invalid_transition"
     parcel.refresh_from_db()
-    assert parcel.status == "batched"
-    assert Reservation.objects.get(reference=parcel.reservation_reference).state == "active"
+    assert parcel.status == "void"
+    assert Reservation.objects.get(reference=parcel.reservation_reference).state == "released"
 
 
 def test_tracking_import_stores_numbers_ships_packed_requests_and_rejects_bad_rows(

@@ -140,6 +140,19 @@ def _receipt_body(w, place):
     }
 
 
+def _donor_body(w, place):
+    return {"kind": "company", "name": f"新しい寄附企業 {place}"}
+
+
+def _donation_body(w, place):
+    w.catalogue(place)
+    return {
+        "site": w.obj("warehouse", place).pk,
+        "donor": w.obj("donor", place).pk,
+        "lines": [{"item": "noodles", "quantity": 10, "allergens": ["wheat"]}],
+    }
+
+
 def _assembly_body(w, place):
     w.catalogue(place)
     return {"site": w.obj("warehouse", place).pk, "pack_type": "day1", "quantity": 1}
@@ -359,6 +372,15 @@ def _recipe_form(w, place):
     return {f"item_{c['noodles'].pk}": 2, f"item_{c['rice'].pk}": 3, "note": ""}
 
 
+def _correction_form(w, place):
+    return {
+        "name": "山田 花子",
+        "phone": "080-9999-0000",
+        "postal_code": "047-0024",
+        "reason": "本人の申し出",
+    }
+
+
 def _doc(kind):
     return lambda w, place: {"pk": w.obj("batch", place).pk, "kind": kind}
 
@@ -367,6 +389,8 @@ def _doc(kind):
 
 CW = "case_worker"
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
+# Pages: an integration has no page session (no password login), so it meets the login page.
+PAGE_NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": LOGIN}
 # Sees the object (lookup on its scoped queryset first) but may not do this to it: 403 on its own,
 # 404 on what it does not see.
 SEEN_NOT_ALLOWED = (403, 404, 404)
@@ -594,6 +618,57 @@ ROWS: list[Row] = [
         "as an id that does not exist",
     ),
     api("GET", "api-pantry-shipment-detail", "pantry_shipment", c=200, **NOBODY_BUT_C),
+    # Traceability (docs/traceability.md)
+    api("GET", "api-donors", c=200, w=403, cw=403, v=200, i=403),
+    api("POST", "api-donors", c=201, **NOBODY_BUT_C, body=_donor_body),
+    api("GET", "api-donor-detail", "donor", c=200, w=404, cw=404, v=(403, 403, 404), i=404),
+    api(
+        "PATCH",
+        "api-donor-detail",
+        "donor",
+        c=200,
+        w=404,
+        cw=404,
+        v=(403, 403, 404),
+        i=404,
+        body=lambda w, p: {"phone": "011-000-1111"},
+    ),
+    api("GET", "api-donations", c=200, w=403, cw=403, v=200, i=403),
+    api("POST", "api-donations", "warehouse", c=201, w=403, cw=403, v=201, i=403, body=_donation_body),
+    api("GET", "api-donation-detail", "donation", c=200, w=404, cw=404, v=200, i=404),
+    api("GET", "api-donation-receipt-pdf", "donation", c=200, **NOBODY_BUT_C),
+    api(
+        "GET",
+        "api-donor-receipt-pdf",
+        "donor",
+        c=200,
+        **NOBODY_BUT_C,
+        query=lambda w, p: {"month": timezone.localdate().strftime("%Y-%m")},
+    ),
+    api("GET", "api-recalls", c=200, **NOBODY_BUT_C),
+    api(
+        "POST",
+        "api-recalls",
+        "lot",
+        c=(201, 201, 400),
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"lot": w.obj("lot", p).pk, "reason": "回収"},
+        kwargs=lambda w, p: {},
+        note="the lot is named in the body: another food bank's is 400 'lot', as an id that does not exist",
+    ),
+    api(
+        "GET",
+        "api-recall-trace",
+        "lot",
+        c=(200, 200, 400),
+        **NOBODY_BUT_C,
+        query=lambda w, p: {"lot": w.obj("lot", p).pk},
+        kwargs=lambda w, p: {},
+        note="the lot is named in the query: another food bank's is 400 'lot'",
+    ),
+    api("GET", "api-recall-detail", "recall", c=200, **NOBODY_BUT_C),
+    api("GET", "api-recall-report-pdf", "recall", c=200, **NOBODY_BUT_C),
+    api("GET", "api-recall-report-csv", "recall", c=200, **NOBODY_BUT_C),
     # Reports
     api("GET", "api-report-monthly", c=200, **NOBODY_BUT_C),
     api("GET", "api-report-breakdowns", c=200, **NOBODY_BUT_C),
@@ -618,6 +693,32 @@ PAGES: list[Row] = [
     page("GET", "audit-log-export", c=200, **NOBODY_BUT_C, query=lambda w, p: {"subject": 1}),
     page("GET", "provision-records", c=200, **NOBODY_BUT_C),
     page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
+    page(
+        "GET",
+        "inventory:window-history",
+        "window",
+        c=200,
+        w=200,
+        cw=404,
+        v=404,
+        i=404,
+        kwargs=_site("window"),
+        note="every handout of the window, paged",
+    ),
+    page(
+        "GET",
+        "inventory:service-worker",
+        **every(200),
+        anon=200,
+        note="the window pages' service worker: code and cache names, no data (docs/window-offline.md)",
+    ),
+    page(
+        "GET",
+        "inventory:manifest",
+        **every(200),
+        anon=200,
+        note="the web app manifest: name and icons, no data",
+    ),
     page(
         "POST",
         "inventory:window",
@@ -772,6 +873,28 @@ PAGES: list[Row] = [
         body=_contact_form,
     ),
     page("GET", "reports:report", c=200, **NOBODY_BUT_C),
+    page("GET", "traceability:intake", c=200, w=403, cw=403, v=200, i=LOGIN),
+    page(
+        "POST",
+        "traceability:intake",
+        c=200,
+        w=403,
+        cw=403,
+        v=200,
+        i=LOGIN,
+        note="an empty form is shown again",
+    ),
+    page("GET", "traceability:donors", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "traceability:donors", c=302, **PAGE_NOBODY_BUT_C, body=_donor_body),
+    page("GET", "traceability:recall", c=200, **PAGE_NOBODY_BUT_C),
+    page(
+        "POST",
+        "traceability:recall",
+        c=200,
+        **PAGE_NOBODY_BUT_C,
+        note="without a trace query nothing is quarantined",
+    ),
+    page("GET", "traceability:recall-detail", "recall", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
     page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
@@ -884,6 +1007,84 @@ PAGES: list[Row] = [
         body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
     ),
     page("POST", "console:pack-type-recipe", "pack_type", c=302, **NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:people", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:people",
+        c=200,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"kind": "phone", "term": "090-1234-5678"},
+        note="the search is a POST: a phone number or name never goes into a URL",
+    ),
+    page("GET", "console:person", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-json", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-pdf", "person", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:person-consent",
+        "person",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"purpose": "phone_contact", "decision": "refused", "method": "signed_form"},
+    ),
+    page("GET", "console:person-correct", "person", c=200, **NOBODY_BUT_C),
+    page("POST", "console:person-correct", "person", c=302, **NOBODY_BUT_C, body=_correction_form),
+    page(
+        "POST",
+        "console:consent-withdraw",
+        "consent",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
+    ),
+    page("GET", "console:duplicates", c=200, **NOBODY_BUT_C),
+    page(
+        "GET",
+        "console:compare",
+        "delivery_request",
+        c=200,
+        **NOBODY_BUT_C,
+        kwargs=lambda w, p: {
+            "pk": w.obj("delivery_request", p).pk,
+            "other_pk": w.obj("delivery_request", p).pk,
+        },
+    ),
+    page("GET", "console:casework-search", c=403, w=403, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "console:casework-search",
+        c=403,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"kind": "name", "term": "山田", "status": ""},
+        note="the search is a POST: a name or phone number never goes into a URL",
+    ),
+    page("GET", "console:casework-request", "delivery_request", c=403, w=403, cw=200, v=403, i=403),
+    page(
+        "POST",
+        "console:casework-withdraw",
+        "consent",
+        c=403,
+        w=403,
+        cw=302,
+        v=403,
+        i=403,
+        kwargs=lambda w, p: {"pk": w.obj("delivery_request", p).pk, "consent_pk": w.obj("consent", p).pk},
+        body=lambda w, p: {"method": "signed_form", "witness": "", "note": ""},
+    ),
+    page(
+        "POST",
+        "console:casework-enrol",
+        "delivery_request",
+        c=403,
+        w=403,
+        cw=302,
+        v=403,
+        i=403,
+        body=lambda w, p: {"starts_on": timezone.localdate().replace(day=1).isoformat()},
+    ),
     page(
         "GET",
         "console:invitation",

@@ -1,0 +1,97 @@
+"""The steps of a request's journey, each as the person who acts takes it: through the public API
+(``/api/v1/``) or a page, with a real Celery worker building the batch."""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.test import Client
+from django.utils import timezone
+from pypdf import PdfReader
+
+from tests.conftest import api_client_for, wait_for
+from tests.referrals.factories import body
+
+
+def ok(response, status: int = 200) -> dict:
+    assert response.status_code == status, (response.status_code, response.content[:800])
+    return response.json()
+
+
+def file_request(case_worker, **changes) -> dict:
+    """A case worker files a delivery request (``tests.referrals.factories.BODY`` with ``changes``)."""
+    return ok(
+        api_client_for(case_worker).post("/api/v1/delivery-requests/", body(**changes), format="json"), 201
+    )
+
+
+def approve(coordinator, request_id: int) -> dict:
+    return ok(api_client_for(coordinator).post(f"/api/v1/delivery-requests/{request_id}/approve/", {}))
+
+
+def request_as(user, request_id: int) -> dict:
+    return ok(api_client_for(user).get(f"/api/v1/delivery-requests/{request_id}/"))
+
+
+def run_batch(coordinator, *, timeout: float = 60) -> dict:
+    """Tomorrow's batch (today's cutoff may have passed), built by the worker until ``ready``."""
+    ship_date = (timezone.localdate() + timedelta(days=1)).isoformat()
+    client = api_client_for(coordinator)
+    batch = ok(client.post("/api/v1/dispatch-batches/", {"ship_date": ship_date}, format="json"), 202)
+    return wait_ready(coordinator, batch["id"], timeout=timeout)
+
+
+def wait_ready(user, batch_id: int, *, timeout: float = 60) -> dict:
+    client = api_client_for(user)
+
+    def ready():
+        batch = ok(client.get(f"/api/v1/dispatch-batches/{batch_id}/"))
+        assert batch["status"] != "failed", batch
+        return batch if batch["status"] == "ready" else None
+
+    return wait_for(ready, timeout=timeout, message=f"batch {batch_id} ready")
+
+
+def parcels_of(user, batch_id: int) -> list[dict]:
+    body = ok(api_client_for(user).get(f"/api/v1/parcels/?batch={batch_id}"))
+    return body["results"] if isinstance(body, dict) else body
+
+
+def document(user, batch_id: int, kind: str) -> bytes:
+    response = api_client_for(user).get(f"/api/v1/dispatch-batches/{batch_id}/documents/{kind}/")
+    assert response.status_code == 200, (kind, response.status_code)
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def csv_rows(carrier_csv: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(carrier_csv.decode("cp932"), newline="")))
+
+
+def page_as(user, url: str) -> str:
+    client = Client()
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content.decode()
+
+
+def tracking_number(first_eleven: int) -> str:
+    """A Yamato number with its check digit (the first eleven digits mod 7)."""
+    return f"{first_eleven:011d}{first_eleven % 7}"
+
+
+def b2_issued_data(carrier_csv: bytes, numbers: dict[str, str]) -> bytes:
+    """What B2 Cloud gives back after printing: our CSV with 伝票番号 (column 4) filled in."""
+    rows = csv_rows(carrier_csv)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(rows[0])
+    for row in rows[1:]:
+        if row[0] in numbers:
+            row[3] = numbers[row[0]]
+            writer.writerow(row)
+    return out.getvalue().encode("cp932")
