@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "foodbank.middleware.RequestGuardMiddleware",
     # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
     "foodbank.middleware.DatabaseUnavailableMiddleware",
+    # An integer path or query parameter beyond bigint is 400 out_of_range (foodbank.ids).
+    "foodbank.middleware.IntegerRangeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -291,6 +293,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@foodbank.inva
 # --- REST API -------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # JSON first (bounded nesting: foodbank.api.parsers), then the forms DRF parses by default.
+    "DEFAULT_PARSER_CLASSES": [
+        "foodbank.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Hashed, revocable integration tokens (foodbank.models.ApiToken).
         "foodbank.authentication.ApiTokenAuthentication",
@@ -333,6 +341,11 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": ["webhooks.schema.delivery_request_changed", "webhooks.schema.referral_changed"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Integer path and query parameters document bigint's range (foodbank.ids).
+        "foodbank.api.schema.document_integer_ranges",
+    ],
     # Swagger UI assets ship in a package: the docs page works without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
