@@ -15,3 +15,6 @@ register(Role.COORDINATOR, PEOPLE, "console:people", order=21)
 
 DUPLICATES = _("Possible duplicate households")
 register(Role.COORDINATOR, DUPLICATES, "console:duplicates", order=22)
+
+CASEWORK = _("Search our requests; consent and monthly parcel")
+register(Role.CASE_WORKER, CASEWORK, "console:casework-search", order=25)

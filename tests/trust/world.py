@@ -20,6 +20,8 @@ from django.utils import timezone
 from console import accounts as console_accounts
 from foodbank import tokens
 from foodbank.models import Organisation, Role, Site
+from inventory import intake
+from inventory import recall as recalls
 from inventory import services as inventory
 from inventory.models import Item
 from referrals import services as referrals
@@ -33,6 +35,8 @@ from tests.inventory.conftest import put_stock
 from tests.inventory.factories import ItemFactory, PackTypeFactory
 from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account, run_batch, tomorrow_batch
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery
 
 PLACES = ("own", "sibling", "foreign")
 NONEXISTENT_ID = 987_654_321
@@ -147,6 +151,30 @@ class World:
         put_stock(window, pack_type=c["day3"], quantity=10)
         return movement
 
+    def _make_donor(self, place):
+        p = self.places[place]
+        return intake.save_donor(food_bank=p.food_bank, kind="company", name=f"寄附企業 {p.agency.code}")
+
+    def _make_donation(self, place):
+        c = self.catalogue(place)
+        return intake.record_inspected_donation(
+            site=self.places[place].warehouse,
+            donor=self.obj("donor", place),
+            lines=[intake.InspectedLine(item=c["noodles"], quantity=5, allergens=["wheat"])],
+            checked_by=self.coordinator_of(place),
+        )
+
+    def _make_lot(self, place):
+        return self.obj("donation", place).lines.get().lot
+
+    def _make_recall(self, place):
+        return recalls.start_recall(
+            food_bank=self.places[place].food_bank,
+            reason="回収",
+            started_by=self.coordinator_of(place),
+            lot=self.obj("lot", place),
+        )
+
     def _make_movement(self, place):
         return self.obj("window_stock", place)
 
@@ -202,6 +230,26 @@ class World:
             self.case_worker_of(place),
             self.places[place].agency,
             situation_note=f"situation-{place}",
+        )
+
+    def _make_webhook_endpoint(self, place):
+        return webhook_services.register_endpoint(
+            agency=self.places[place].agency,
+            url=f"https://receiver.example.org/{place}",
+            events=["delivery_request.approved"],
+            by=self.case_worker_of(place),
+        ).endpoint
+
+    def _make_webhook_delivery(self, place):
+        request = self.obj("delivery_request", place)
+        return WebhookDelivery.objects.create(
+            endpoint=self.obj("webhook_endpoint", place),
+            event_id=f"evt_dr_matrix_{place}",
+            event_seq=1,
+            request_id=request.pk,
+            event_type="delivery_request.approved",
+            payload={"id": f"evt_dr_matrix_{place}"},
+            status=WebhookDelivery.Status.FAILED,
         )
 
     def _make_consent(self, place):
