@@ -8,15 +8,16 @@ from django.db.models import Q, QuerySet
 
 from foodbank.models import Organisation, Role
 from foodbank.selectors import food_bank_ids, has_role, organisation_ids
+from foodbank.types import Actor
 
 from .models import WebhookDelivery, WebhookEndpoint
 
 
-def may_use_webhooks(user) -> bool:
+def may_use_webhooks(user: Actor) -> bool:
     return has_role(user, Role.COORDINATOR, Role.CASE_WORKER)
 
 
-def visible_endpoints(user) -> QuerySet[WebhookEndpoint]:
+def visible_endpoints(user: Actor) -> QuerySet[WebhookEndpoint]:
     scope = Q(pk__in=[])
     if fbs := food_bank_ids(user, Role.COORDINATOR):
         scope |= Q(food_bank_id__in=fbs)
@@ -25,7 +26,7 @@ def visible_endpoints(user) -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.objects.filter(scope).select_related("agency")
 
 
-def manageable_agencies(user) -> QuerySet[Organisation]:
+def manageable_agencies(user: Actor) -> QuerySet[Organisation]:
     """Agencies for which ``user`` may register endpoints."""
     scope = Q(pk__in=organisation_ids(user, Role.CASE_WORKER))
     if fbs := food_bank_ids(user, Role.COORDINATOR):
