@@ -5,6 +5,7 @@ The caller (API or page) has checked that the user manages the endpoint's agency
 """
 
 import base64
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -42,14 +43,27 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+def _internal_address(host: str) -> bool:
+    """An IP literal of this machine's or a private network (the server must not be pointed at
+    its own neighbours). Names are not resolved here: an agency's receiver has a public name."""
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return host == "localhost" or host.endswith(".localhost")
+    return not address.is_global
+
+
 def check_url(url: str) -> None:
-    """HTTPS only; plain HTTP only to hosts in WEBHOOK_INSECURE_HOSTS (local test receivers)."""
+    """HTTPS to a public host only; plain HTTP, or an internal address, only to hosts in
+    WEBHOOK_INSECURE_HOSTS (a receiver on the same machine, the tests')."""
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    host = parts.hostname or ""
+    if host in settings.WEBHOOK_INSECURE_HOSTS and parts.scheme in ("http", "https"):
         return
-    if parts.scheme == "http" and parts.hostname in settings.WEBHOOK_INSECURE_HOSTS:
-        return
-    raise InvalidEndpoint(_("A webhook address must start with https://."))
+    if parts.scheme != "https" or not host:
+        raise InvalidEndpoint(_("A webhook address must start with https://."))
+    if _internal_address(host):
+        raise InvalidEndpoint(_("A webhook address must be a public host, not an internal address."))
 
 
 def check_events(events: list[str]) -> list[str]:
