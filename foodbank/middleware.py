@@ -196,3 +196,33 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control"):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class IntegerRangeMiddleware:
+    """An integer path or query parameter beyond PostgreSQL's bigint is 400 ``out_of_range``
+    (``foodbank.ids``), JSON on the API, before the view runs: never a 500 from the database."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from .ids import out_of_range_parameters
+
+        names = out_of_range_parameters(path_kwargs=view_kwargs, query=request.GET)
+        if not names:
+            return None
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"code": "out_of_range", "detail": _("The number is out of range."), "parameters": names},
+                status=400,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        return _refuse(
+            request,
+            status=400,
+            code="out_of_range",
+            detail=_("%(names)s: the number is out of range.") % {"names": ", ".join(names)},
+        )

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "foodbank.middleware.RequestGuardMiddleware",
     # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
     "foodbank.middleware.DatabaseUnavailableMiddleware",
+    # An integer path or query parameter beyond bigint is 400 out_of_range (foodbank.ids).
+    "foodbank.middleware.IntegerRangeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -299,7 +301,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API takes JSON only; an upload view adds MultiPartParser itself. Offering form and
     # multipart bodies beside JSON breaks clients generated from the schema (docs/api-clients.md).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with bounded nesting (foodbank.api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["foodbank.api.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -333,6 +336,11 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": ["webhooks.schema.delivery_request_changed", "webhooks.schema.referral_changed"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Integer path and query parameters document bigint's range (foodbank.ids).
+        "foodbank.api.schema.document_integer_ranges",
+    ],
     # Swagger UI assets ship in a package: the docs page works without internet access.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -7,6 +7,10 @@ from . import audit_views, health, views
 
 # A database-connection error outside any view is 503, not 500 (foodbank.middleware).
 handler500 = "foodbank.views.server_error"
+# On /api/ these answer JSON {code, detail} too (foodbank.views).
+handler400 = "foodbank.views.bad_request"
+handler403 = "foodbank.views.permission_denied"
+handler404 = "foodbank.views.not_found"
 
 # Each app adds its API routes here under /api/v1/.
 api_v1 = [
