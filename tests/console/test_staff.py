@@ -259,6 +259,21 @@ def test_no_token_for_an_account_that_also_works_for_another_food_bank(network, 
     assert not AuditEvent.objects.filter(object_type="api_token").exists()
 
 
+def test_no_token_for_the_installations_superuser(network, coordinator):
+    # Given the superuser also holds a role in this food bank
+    superuser = User.objects.create_superuser("root", "root@example.jp", "pw")
+    from foodbank.services import grant_role
+
+    grant_role(user=superuser, role="case_worker", organisation=network.agency_a)
+
+    response = _client(coordinator).post(
+        reverse("console:token-issue", args=[superuser.pk]), {"name": "x", "expires_days": 30}
+    )
+
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=superuser).exists()
+
+
 def test_the_admin_is_for_the_superuser_only(network, coordinator):
     coordinator.is_staff = True
     coordinator.save()
