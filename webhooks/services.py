@@ -43,27 +43,32 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def _internal_address(host: str) -> bool:
-    """An IP literal of this machine's or a private network (the server must not be pointed at
-    its own neighbours). Names are not resolved here: an agency's receiver has a public name."""
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return host == "localhost" or host.endswith(".localhost")
-    return not address.is_global
-
-
 def check_url(url: str) -> None:
-    """HTTPS to a public host only; plain HTTP, or an internal address, only to hosts in
-    WEBHOOK_INSECURE_HOSTS (a receiver on the same machine, the tests')."""
+    """HTTPS only; plain HTTP only to hosts in WEBHOOK_INSECURE_HOSTS (local test receivers)."""
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if host in settings.WEBHOOK_INSECURE_HOSTS and parts.scheme in ("http", "https"):
+    if parts.scheme == "http" and parts.hostname in settings.WEBHOOK_INSECURE_HOSTS:
         return
-    if parts.scheme != "https" or not host:
+    if parts.scheme != "https" or not parts.hostname:
         raise InvalidEndpoint(_("A webhook address must start with https://."))
-    if _internal_address(host):
-        raise InvalidEndpoint(_("A webhook address must be a public host, not an internal address."))
+    if _internal_host(parts.hostname) and parts.hostname not in settings.WEBHOOK_INSECURE_HOSTS:
+        # The sender runs inside our network: an address of it (the cloud's metadata service, the
+        # database, Redis) must not be reachable through a webhook and its status code.
+        raise InvalidEndpoint(_("A webhook address must be on the internet, not a local or private network."))
+
+
+def _internal_host(host: str) -> bool:
+    """An IP literal that is not globally routable, or a name of this machine. (A public name that
+    resolves to a private address is not caught here: docs/webhooks.md.)"""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
 
 
 def check_events(events: list[str]) -> list[str]:
