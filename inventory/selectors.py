@@ -14,7 +14,7 @@ An object outside the scope is answered with 404 by the API.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -275,6 +275,50 @@ def recent_handouts(site: Site, *, limit: int = 10) -> list[Handout]:
             Prefetch("lines", queryset=HandoutLine.objects.select_related("pack_type"), to_attr="line_list")
         )
         .order_by("-occurred_at", "-pk")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class MonthTally:
+    """A window's handouts in one calendar month (Asia/Tokyo), voided ones excluded."""
+
+    month: date  # its first day
+    visits: int  # handouts logged
+    sets: int  # sets handed out
+    by_pack_type: tuple[tuple[str, int], ...]  # ((name, sets), ...) in the pack types' order
+
+
+def month_tally(site: Site, *, today: date) -> MonthTally:
+    """This month's handouts at ``site`` counted by when they happened (a late entry counts in the
+    month it occurred, as in the reports). Two queries."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    window = {
+        "site": site,
+        "voided_at__isnull": True,
+        "occurred_at__gte": datetime.combine(first, time.min, tzinfo=tz),
+        "occurred_at__lt": datetime.combine(following, time.min, tzinfo=tz),
+    }
+    visits = Handout.objects.filter(**window).count()
+    rows = (
+        HandoutLine.objects.filter(**{f"handout__{k}": v for k, v in window.items()})
+        .values("pack_type__name", "pack_type__sort_order", "pack_type__code")
+        .annotate(n=Sum("quantity"))
+        .order_by("pack_type__sort_order", "pack_type__code")
+    )
+    by_type = tuple((row["pack_type__name"], row["n"]) for row in rows)
+    return MonthTally(month=first, visits=visits, sets=sum(n for _name, n in by_type), by_pack_type=by_type)
+
+
+def handout_history(site: Site) -> QuerySet[Handout]:
+    """Every handout of ``site``, newest first, with its lines (for a paged list)."""
+    return (
+        Handout.objects.filter(site=site)
+        .prefetch_related(
+            Prefetch("lines", queryset=HandoutLine.objects.select_related("pack_type"), to_attr="line_list")
+        )
+        .order_by("-occurred_at", "-pk")
     )
 
 
