@@ -7,6 +7,10 @@ from . import audit_views, health, views
 
 # A database-connection error outside any view is 503, not 500 (foodbank.middleware).
 handler500 = "foodbank.views.server_error"
+# On /api/ these answer JSON {code, detail} too (foodbank.views).
+handler400 = "foodbank.views.bad_request"
+handler403 = "foodbank.views.permission_denied"
+handler404 = "foodbank.views.not_found"
 
 # Each app adds its API routes here under /api/v1/.
 api_v1 = [
@@ -16,6 +20,7 @@ api_v1 = [
     path("", include("shipping.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("traceability.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
@@ -33,9 +38,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Open Referral HSDS 3.0: anonymous, read-only (docs/directory.md).
+    path("api/hsds/", include("directory.urls")),
     path("", include("inventory.urls")),
     path("", include("referrals.urls")),
     path("", include("shipping.urls")),
     path("", include("reports.urls")),
     path("", include("traceability.urls")),
+    path("", include("webhooks.urls")),
 ]

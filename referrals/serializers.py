@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
 
 from . import selectors, services
@@ -230,7 +231,7 @@ class DeliveryRequestIn(_NeedsIn):
         default="",
         help_text="Your agency's own case number.",
     )
-    agency = serializers.IntegerField(
+    agency = IdField(
         required=False, allow_null=True, default=None, help_text="Only if you work for several agencies."
     )
 
@@ -390,8 +391,8 @@ class WithdrawIn(serializers.Serializer):
 class ConsentRecordIn(serializers.Serializer):
     """A new decision for a person: e.g. referral consent given later, or phone contact refused."""
 
-    recipient = serializers.IntegerField()
-    delivery_request = serializers.IntegerField(required=False, allow_null=True, default=None)
+    recipient = IdField()
+    delivery_request = IdField(required=False, allow_null=True, default=None)
     purpose = serializers.ChoiceField(choices=ConsentRecord.Purpose.choices)
     decision = serializers.ChoiceField(choices=ConsentRecord.Decision.choices)
     basis = serializers.ChoiceField(choices=ConsentRecord.Basis.choices, default=ConsentRecord.Basis.CONSENT)
@@ -423,7 +424,7 @@ class ConsentRecordIn(serializers.Serializer):
 
 
 class EnrolmentIn(serializers.Serializer):
-    delivery_request = serializers.IntegerField(help_text="The request whose household and needs to enrol.")
+    delivery_request = IdField(help_text="The request whose household and needs to enrol.")
     starts_on = serializers.DateField(help_text="Any day of the first month.")
 
 
@@ -792,16 +793,16 @@ class EnrolmentOut(serializers.ModelSerializer):
 
 class ReferralTargetIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["site", "organisation"])
-    id = serializers.IntegerField()
+    id = IdField()
 
 
 class ReferralIn(serializers.Serializer):
     """Exactly one of ``delivery_request``, ``handout`` or ``recipient``; ``target`` overrides the
     proposed window or agency."""
 
-    delivery_request = serializers.IntegerField(required=False)
-    handout = serializers.IntegerField(required=False)
-    recipient = serializers.IntegerField(required=False)
+    delivery_request = IdField(required=False)
+    handout = IdField(required=False)
+    recipient = IdField(required=False)
     target = ReferralTargetIn(required=False)
     needs = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
@@ -939,8 +940,8 @@ class FeedbackIn(serializers.Serializer):
         "so that nobody publishes by default."
     )
     received_on = serializers.DateField(required=False, help_text="Default: today.")
-    recipient = serializers.IntegerField(required=False, allow_null=True, default=None)
-    food_bank = serializers.IntegerField(
+    recipient = IdField(required=False, allow_null=True, default=None)
+    food_bank = IdField(
         required=False, allow_null=True, default=None, help_text="Only for coordinators of several."
     )
 

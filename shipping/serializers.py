@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
 
 from .models import BatchDocument, DispatchBatch, PantryShipment, Parcel
@@ -12,7 +13,7 @@ from .models import BatchDocument, DispatchBatch, PantryShipment, Parcel
 
 class BatchIn(serializers.Serializer):
     ship_date = serializers.DateField()
-    carrier_account = serializers.IntegerField(
+    carrier_account = IdField(
         required=False, allow_null=True, default=None, help_text=_("Default: the food bank's first account.")
     )
 
@@ -222,7 +223,7 @@ PHONE = r"^[0-9０-９()（）\- ー－]{0,15}$"
 
 
 class PantryShipmentIn(serializers.Serializer):
-    partner = serializers.IntegerField(help_text=_("A pantry group (organisation) of your food bank."))
+    partner = IdField(help_text=_("A pantry group (organisation) of your food bank."))
     pack_type = serializers.SlugField(help_text=_("Pack type code: day1, day3, home."))
     quantity = serializers.IntegerField(min_value=1, max_value=1000, help_text=_("Sets in the box."))
     contact_name = serializers.CharField(max_length=64, validators=[refuse_bidi_controls])

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from foodbank.ids import IdField
 from inventory.lot_models import Incident, Recall
 
 
@@ -83,9 +84,7 @@ class TraceOut(serializers.Serializer):
 
 
 class TraceQuery(serializers.Serializer):
-    lot = serializers.IntegerField(
-        min_value=1, required=False, help_text="A lot id (or give item and dates)."
-    )
+    lot = IdField(required=False, help_text="A lot id (or give item and dates).")
     item = serializers.SlugField(
         required=False, help_text="Item code: trace its lots with a date in the range."
     )
@@ -100,7 +99,7 @@ class TraceQuery(serializers.Serializer):
 
 class RecallIn(TraceQuery):
     reason = serializers.CharField(max_length=300)
-    incident = serializers.IntegerField(min_value=1, required=False)
+    incident = IdField(required=False)
 
 
 class RecallOut(serializers.ModelSerializer):
@@ -118,7 +117,7 @@ class IncidentIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Incident.Kind.choices)
     occurred_on = serializers.DateField()
     description = serializers.CharField(max_length=2000)
-    lots = serializers.ListField(child=serializers.IntegerField(min_value=1), max_length=50, default=list)
+    lots = serializers.ListField(child=IdField(), max_length=50, default=list)
 
 
 class IncidentOut(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """One exception handler for the API: DRF's shapes for validation, ``{code, detail}`` for domain
-refusals, 413 for oversized bodies, and 503 (not 500) when the database went away mid-request."""
+refusals, 413 for oversized bodies, 503 (not 500) when the database went away mid-request, and a
+JSON 500 ``server_error`` for anything unforeseen (logged with its traceback)."""
 
 import logging
 
@@ -8,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from foodbank.exceptions import DomainError
 
@@ -41,7 +43,20 @@ def exception_handler(exc, context):
             headers={"Retry-After": "5"},
         )
     response = drf_exception_handler(exc, context)
-    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+    if response is None:
+        # Anything unforeseen is still JSON with a stable code (issue #21, item 5); the traceback
+        # goes to the log, never to the client.
+        logger.error(
+            "Unhandled error in %s",
+            context.get("view").__class__.__name__,
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        set_rollback()
+        return Response(
+            {"code": "server_error", "detail": "An unexpected error occurred; it has been logged."},
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    if isinstance(response.data, dict) and "detail" in response.data:
         code = getattr(response.data["detail"], "code", None)
         if code and "code" not in response.data:
             response.data["code"] = code

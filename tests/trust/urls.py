@@ -47,7 +47,15 @@ class CreatePartnerView(APIView):
         )
 
 
+class BrokenView(APIView):
+    """Fails with an error nobody foresaw (the JSON 500 test)."""
+
+    def get(self, request):
+        raise ZeroDivisionError("a bug")
+
+
 urlpatterns = [
     path("test/partners/", CreatePartnerView.as_view()),
+    path("api/test/broken/", BrokenView.as_view()),
     path("", include("foodbank.urls")),
 ]
