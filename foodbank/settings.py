@@ -365,6 +365,7 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "inventory.models.ReasonCode",
         # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
         "DonorTypeEnum": "inventory.models.DonationReceipt.DonorType",
+        "IncidentKindEnum": "inventory.lot_models.Incident.Kind",
     },
 }
 
