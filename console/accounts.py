@@ -216,6 +216,9 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
     """
     if user.pk == by.pk:
         raise ValidationError(_("You cannot deactivate your own account."))
+    if user.is_superuser:
+        # The installation's account spans every food bank: not one food bank's to close.
+        raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
     with transaction.atomic():
         account = get_user_model().objects.select_for_update().get(pk=user.pk)
         ended = Membership.objects.filter(user=account, food_bank=food_bank, active=True).update(active=False)

@@ -6,6 +6,10 @@
   string (``\\u0000``) is 400 ``invalid_characters``. PostgreSQL cannot store NUL in text, so without
   this such input would end in a 500 wherever it reaches a query.
 
+- A body of a media type the API view does not parse (a form posted to a JSON-only operation) is
+  415 ``unsupported_media_type``, even though the NUL check above already parsed the form (DRF would
+  otherwise see an empty body and answer 400 per field).
+
 API paths (``/api/``) answer JSON ``{code, detail}``; pages answer a short plain-text 400/413.
 
 And a database that went away mid-request (PostgreSQL restarted) is 503 with Retry-After, not 500
@@ -22,6 +26,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from rest_framework.utils.mediatypes import media_type_matches
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +82,23 @@ class RequestGuardMiddleware:
         if refusal is not None:
             return refusal
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        view_class = getattr(view_func, "cls", None)
+        if view_class is None or not hasattr(view_class, "parser_classes"):
+            return None  # not a DRF view: pages keep their forms
+        if request.method not in ("POST", "PUT", "PATCH") or not request.META.get("CONTENT_LENGTH"):
+            return None
+        content_type = request.content_type or ""
+        if any(media_type_matches(p.media_type, content_type) for p in view_class.parser_classes):
+            return None
+        return _refuse(
+            request,
+            status=415,
+            code="unsupported_media_type",
+            detail=_('Unsupported media type "%(type)s": send JSON (application/json).')
+            % {"type": content_type},
+        )
 
     def check(self, request):
         try:

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "reports",
     "console",
     "traceability",
+    # Agencies' systems: the changes feed and signed webhooks of their requests (docs/webhooks.md).
+    "webhooks",
+    # The windows directory as Open Referral HSDS 3.0 at /api/hsds/ (docs/directory.md).
+    "directory",
 ]
 
 MIDDLEWARE = [
@@ -306,6 +310,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The API takes JSON only; an upload view adds MultiPartParser itself. Offering form and
+    # multipart bodies beside JSON breaks clients generated from the schema (docs/api-clients.md).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -334,6 +342,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # 3.1 for its `webhooks`: what the system sends to agencies' receivers (webhooks/schema.py).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": ["webhooks.schema.delivery_request_changed", "webhooks.schema.referral_changed"],
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -359,6 +370,7 @@ SPECTACULAR_SETTINGS = {
         "DispatchBatchStatusEnum": "shipping.models.DispatchBatch.Status",
         "BatchDocumentKindEnum": "shipping.models.BatchDocument.Kind",
         "ParcelVoidReasonEnum": "shipping.models.Parcel.VoidReason",
+        "WebhookEventTypeEnum": "webhooks.payloads.EVENT_TYPE_CHOICES",
         # Kept under the name it had before shipping added its own `reason`.
         "ReasonEnum": "inventory.models.ReasonCode",
         # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
@@ -406,6 +418,15 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 if CELERY_RESULT_BACKEND.startswith("file://"):
     Path(CELERY_RESULT_BACKEND.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+# Webhooks to agencies' systems (docs/webhooks.md): seconds a receiver has to answer; exponential
+# backoff from the base, capped, for this many hours, then the delivery is given up.
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+WEBHOOK_RETRY_HOURS = float(os.environ.get("WEBHOOK_RETRY_HOURS", "24"))
+# Hosts that may receive webhooks over plain HTTP (a receiver on the same machine); others need HTTPS.
+WEBHOOK_INSECURE_HOSTS = [h for h in os.environ.get("WEBHOOK_INSECURE_HOSTS", "").split(",") if h]
+
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Relay tasks whose immediate send failed (broker down at commit time) from the outbox.
@@ -436,6 +457,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Dispatch batches: every 5 minutes, each carrier account whose cutoff (DISPATCH_CUTOFF or the
     # account's own) has passed today on a pickup day gets today's batch, once (unique per day).
+    # Webhooks: deliveries whose retry is due (a lost task message), and the fan-out of events as
+    # a backstop to the outbox message each change sends (docs/webhooks.md).
+    "webhooks-deliver-due": {"task": "webhooks.tasks.deliver_due_webhooks_task", "schedule": 60.0},
     "shipping-open-due-batches": {"task": "shipping.tasks.open_due_batches_task", "schedule": 300.0},
     # Dispatch batches that made no progress for DISPATCH_STUCK_MINUTES (a killed worker) continue.
     "shipping-resume-stuck-batches": {"task": "shipping.tasks.resume_stuck_batches_task", "schedule": 600.0},

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("shipping.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("traceability.api_urls")),
+    path("", include("webhooks.api_urls")),
 ]
 
 urlpatterns = [
@@ -37,9 +38,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # Open Referral HSDS 3.0: anonymous, read-only (docs/directory.md).
+    path("api/hsds/", include("directory.urls")),
     path("", include("inventory.urls")),
     path("", include("referrals.urls")),
     path("", include("shipping.urls")),
     path("", include("reports.urls")),
     path("", include("traceability.urls")),
+    path("", include("webhooks.urls")),
 ]

@@ -168,7 +168,7 @@ def page_config(*, site, user, stock) -> dict:
                 ["entry_error", _("Entered by mistake")],
                 ["recorded_elsewhere", _("Already recorded another way")],
             ],
-            "discarded": _("Discarded. Nothing was recorded for it."),
+            "discarded": _("Discarded (%(reason)s). Nothing was recorded for it."),
             "logoutWarning": _(
                 "%(n)s handouts on this device have not been sent. Logging out deletes them from this "
                 "device and they will not be sent. Log out?"

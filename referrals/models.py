@@ -406,11 +406,17 @@ class DeliveryRequestEvent(AppendOnly):
     )
     to_status = models.CharField(_("to"), max_length=16, choices=DeliveryRequest.Status.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The id of the transaction that wrote the row, set by a trigger (PostgreSQL; null on SQLite,
+    # where writers take turns). The changes feed and the webhooks read events in (xid, id) order
+    # and only below the oldest running transaction, so a row that commits late with a lower id is
+    # never skipped (docs/webhooks.md).
+    xid = models.BigIntegerField(_("transaction id"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("delivery request event")
         verbose_name_plural = _("delivery request events")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["xid", "id"], name="dre_changes_feed")]
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
@@ -765,11 +771,14 @@ class ReferralEvent(AppendOnly):
         related_name="+",
     )
     note = EncryptedTextField(_("note"), blank=True)
+    # As DeliveryRequestEvent.xid: the writing transaction, for the webhooks' commit-safe order.
+    xid = models.BigIntegerField(_("transaction id"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral event")
         verbose_name_plural = _("referral events")
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["xid", "id"], name="referral_event_changes")]
 
     def __str__(self) -> str:
         return f"{self.referral_id} {self.kind}"

@@ -347,6 +347,7 @@ def _create_request(
     event = DeliveryRequestEvent.objects.create(
         request=request, by=filed_by, from_status="", to_status=S.SUBMITTED
     )
+    announce_changes()
     return request, event
 
 
@@ -416,9 +417,19 @@ def _apply(
     return event
 
 
+def announce_changes() -> None:
+    """Tell the agencies' systems that request or referral events were written: call it in the
+    transaction that writes any ``DeliveryRequestEvent`` or ``ReferralEvent``. One outbox message,
+    sent after commit only (a rollback sends nothing); the webhooks' fan-out then reads the new
+    events itself, in commit-safe order (docs/webhooks.md). Named by string: ``webhooks`` sits
+    above this app."""
+    outbox.enqueue("webhooks.fan_out")
+
+
 def _after_events(events: list[DeliveryRequestEvent], requests: dict[int, DeliveryRequest]) -> None:
     """Write the events and the notifications they need; schedule the emails after commit."""
     DeliveryRequestEvent.objects.bulk_create(events)
+    announce_changes()
     notify = [
         Notification(event=e)
         for e in events
@@ -565,6 +576,7 @@ def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -
             status=S.SCHEDULED, status_changed_at=now, batch_ref=batch_ref
         )
         _log_scheduled(chosen, by=by, note=batch_ref, at=now)
+        announce_changes()
     return chosen
 
 
@@ -690,6 +702,7 @@ def release_from_dispatch(*, request_id: int, by, cancel: bool, note: str = "") 
         event = _apply(request, target, by=by, note=note, now=timezone.now(), changes=changes)
         request.save(update_fields=["status", "status_changed_at", *changes])
         event.save()
+        announce_changes()
     return request
 
 
@@ -775,6 +788,7 @@ def _stop_work_for(*, recipient_id: int, by, note: str) -> None:
     ]
     DeliveryRequest.objects.bulk_update(rows, ["status", "status_changed_at", "cancel_reason"])
     DeliveryRequestEvent.objects.bulk_create(events)
+    announce_changes()
     Enrolment.objects.filter(recipient_id=recipient_id, active=True).update(
         active=False, ends_on=timezone.localdate().replace(day=1)
     )
@@ -866,6 +880,7 @@ def create_monthly_requests(*, month: date) -> int:
                 )
                 request.save(update_fields=["status", "status_changed_at", "approved_at"])
                 event.save()
+                announce_changes()
         except IntegrityError:
             continue  # another run created this month's request first
         created += 1
@@ -988,6 +1003,7 @@ def _referral_step(
             setattr(referral, name, value)
         referral.save(update_fields=["status", *changes])
         ReferralEvent.objects.create(referral=referral, kind=kind, by=by, note=note)
+        announce_changes()
     return referral
 
 
@@ -1051,6 +1067,8 @@ def _honour_referral_withdrawal(*, recipient_id: int, by, now) -> int:
             events.append(ReferralEvent(referral=referral, kind=EK.CLOSED, by=by))
     Referral.objects.bulk_update(rows, ["consent_withdrawn_at", "status", "closed_at"])
     ReferralEvent.objects.bulk_create(events)
+    if events:
+        announce_changes()
     return len(rows)
 
 

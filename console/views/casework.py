@@ -89,10 +89,11 @@ def request_page(request, pk: int):
                     c,
                     "withdrawn" if hasattr(c, "withdrawal") else c.decision,
                     referral_selectors.may_withdraw(request.user, c),
+                    # One form per consent, each with its own prefix: ids stay unique on the page.
+                    WithdrawForm(prefix=f"w{c.pk}"),
                 )
                 for c in consents
             ],
-            "withdraw_form": WithdrawForm(),
             "enrolment": casework.enrolment_of(obj),
             "enrolable": obj.recipient.household_type == HouseholdType.SINGLE_PARENT,
             "enrol_form": EnrolForm(initial={"starts_on": timezone.localdate().replace(day=1)}),
@@ -109,7 +110,7 @@ def withdraw(request, pk: int, consent_pk: int):
     )
     if not referral_selectors.may_withdraw(request.user, consent):
         raise PermissionDenied
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, prefix=f"w{consent.pk}")
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("console:casework-request", pk=obj.pk)

@@ -87,9 +87,11 @@ def person(request, pk: int):
             "record": record,
             "p": obj,
             "phone": display_phone(obj.phone),
-            "consents": [(c, people.consent_state(c)) for c in record.consents],
-            "decision_form": ConsentDecisionForm(),
-            "withdraw_form": WithdrawForm(),
+            # One withdraw form per consent, each with its own prefix: ids stay unique on the page.
+            "consents": [
+                (c, people.consent_state(c), WithdrawForm(prefix=f"w{c.pk}")) for c in record.consents
+            ],
+            "decision_form": ConsentDecisionForm(prefix="decision"),
         },
     )
 
@@ -98,7 +100,7 @@ def person(request, pk: int):
 @require_POST
 def person_consent(request, pk: int):
     obj = _person(request, pk)
-    form = ConsentDecisionForm(request.POST)
+    form = ConsentDecisionForm(request.POST, prefix="decision")
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("console:person", pk=obj.pk)
@@ -124,7 +126,7 @@ def consent_withdraw(request, pk: int):
         ConsentRecord.objects.filter(recipient__in=people.people(request.user)).select_related("recipient"),
         pk=pk,
     )
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, prefix=f"w{consent.pk}")
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("console:person", pk=consent.recipient_id)

@@ -48,7 +48,11 @@ def test_a_case_worker_withdraws_the_referral_consent(network, case_worker_a):
 
     response = client.post(
         reverse("console:casework-withdraw", args=[request.pk, consent.pk]),
-        {"method": "signed_form", "witness": "", "note": "本人から書面で"},
+        {
+            f"w{consent.pk}-method": "signed_form",
+            f"w{consent.pk}-witness": "",
+            f"w{consent.pk}-note": "本人から書面で",
+        },
     )
 
     assert response.status_code == 302

@@ -133,11 +133,15 @@ def test_withdrawing_the_consent_to_share_cancels_the_open_request(network, coor
     client = _client(coordinator)
 
     # A verbal withdrawal without a witness is refused, and nothing is written
-    client.post(reverse("console:consent-withdraw", args=[share.pk]), {"method": "verbal", "witness": ""})
+    client.post(
+        reverse("console:consent-withdraw", args=[share.pk]),
+        {f"w{share.pk}-method": "verbal", f"w{share.pk}-witness": ""},
+    )
     assert not ConsentWithdrawal.objects.exists()
 
     response = client.post(
-        reverse("console:consent-withdraw", args=[share.pk]), {"method": "verbal", "witness": "佐藤 一郎"}
+        reverse("console:consent-withdraw", args=[share.pk]),
+        {f"w{share.pk}-method": "verbal", f"w{share.pk}-witness": "佐藤 一郎"},
     )
 
     assert response.status_code == 302
@@ -150,7 +154,12 @@ def test_withdrawing_the_consent_to_share_cancels_the_open_request(network, coor
 def test_recording_a_refusal_of_phone_contact(network, coordinator, filed):
     response = _client(coordinator).post(
         reverse("console:person-consent", args=[filed.recipient_id]),
-        {"purpose": "phone_contact", "decision": "refused", "method": "signed_form", "witness": ""},
+        {
+            "decision-purpose": "phone_contact",
+            "decision-decision": "refused",
+            "decision-method": "signed_form",
+            "decision-witness": "",
+        },
     )
 
     assert response.status_code == 302

@@ -191,6 +191,19 @@ def test_deactivation_in_one_food_bank_leaves_the_others_roles(network, coordina
     ) == [network.other_agency.pk]
 
 
+def test_a_coordinator_cannot_close_the_superusers_account(network, coordinator):
+    root = User.objects.create_superuser("root", "root@example.jp", "pw")
+    from foodbank.services import grant_role
+
+    grant_role(user=root, role="coordinator", organisation=network.food_bank)
+
+    _client(coordinator).post(reverse("console:staff-deactivate", args=[root.pk]))
+
+    root.refresh_from_db()
+    assert root.is_active
+    assert Membership.objects.filter(user=root, active=True).count() == 1
+
+
 def test_another_food_banks_coordinator_cannot_deactivate(network, case_worker_a, other_coordinator):
     response = _client(other_coordinator).post(reverse("console:staff-deactivate", args=[case_worker_a.pk]))
 

@@ -7,6 +7,7 @@ journey is about goes through the pages. The email is Django's locmem backend: t
 is read from the message the live server sent.
 """
 
+import json
 import re
 
 from django.core import mail
@@ -14,8 +15,10 @@ from playwright.sync_api import expect
 
 from foodbank.models import AuditEvent, Membership, Site
 from inventory.models import Handout, ParLevel
+from referrals.models import ConsentRecord, ConsentWithdrawal
 from tests.conftest import wait_for
 from tests.inventory.conftest import put_stock
+from tests.referrals.factories import file_request
 
 from .browser import assert_accessible, assert_controls_labelled, expect_japanese, login
 
@@ -122,3 +125,57 @@ def test_coordinator_adds_a_window_and_its_staff_member_who_hands_out_a_set(
         ("par_levels", "change"),
         ("staff", "create"),
     }
+
+
+def test_coordinator_finds_a_person_by_phone_records_a_withdrawal_and_exports_the_disclosure(
+    laptop, network, coordinator, case_worker_a, shots
+):
+    # Given a person a case worker filed a request for (consents to share and to be referred)
+    request = file_request(case_worker_a, network.agency_a)
+
+    # When the person phones, and the coordinator searches by the number they give
+    login(laptop, "coordinator")
+    laptop.get_by_role("link", name="本人からの請求（開示・訂正・同意）").click()
+    laptop.get_by_label("検索方法").select_option(label="電話番号")
+    laptop.get_by_label("検索語").fill("090-1234-5678")
+    laptop.get_by_role("button", name="検索", exact=True).click()
+
+    # Then the person is found, and the number is not in the page's address
+    assert "1234" not in laptop.url
+    assert_accessible(laptop)
+    laptop.get_by_role("link", name="山田 花子").click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("山田 花子")
+    expect(laptop.get_by_role("region", name="配送依頼 (1)")).to_contain_text(request.reference)
+    assert_controls_labelled(laptop)
+    shots(laptop, "person")
+
+    # When they record, with a witness, that the person withdraws the consent to be referred
+    consents = laptop.get_by_role("region", name="同意")
+    row = consents.get_by_role("row").filter(has_text="相談機関へのつなぎ")
+    row.get_by_text("撤回", exact=True).click()
+    row.get_by_label("申し出の方法").select_option(value=ConsentRecord.Method.VERBAL)
+    row.get_by_label("立会人").fill("佐藤 一郎")
+    row.get_by_role("button", name="撤回を記録").click()
+
+    # Then it shows as withdrawn, and the withdrawal is on record
+    expect(laptop.get_by_role("status")).to_contain_text("撤回を記録しました")
+    expect(
+        laptop.get_by_role("region", name="同意").get_by_role("row").filter(has_text="相談機関へのつなぎ")
+    ).to_contain_text("撤回済み")
+    assert ConsentWithdrawal.objects.filter(
+        consent__recipient_id=request.recipient_id, consent__purpose="referral"
+    ).exists()
+    shots(laptop, "withdrawn")
+
+    # When they download the disclosure as JSON
+    with laptop.expect_download() as download:
+        laptop.get_by_role("link", name="開示（JSON）").click()
+    with open(download.value.path(), encoding="utf-8") as f:
+        data = json.load(f)
+
+    # Then it holds the request, the withdrawal, and their own view of the person's page
+    assert [r["reference"] for r in data["delivery_requests"]] == [request.reference]
+    assert {c["purpose"]: c["state"] for c in data["consents"]}["referral"] == "withdrawn"
+    assert any(
+        v["by"] == "coordinator" and v["what"] == f"recipient #{request.recipient_id}" for v in data["views"]
+    )

@@ -6,7 +6,10 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
+from foodbank.models import Role
 from inventory import services
+from inventory.models import Balance, StockMovement, StockTake
+from tests.conftest import make_actor
 
 from .conftest import put_stock
 
@@ -109,3 +112,78 @@ def test_history_pages_every_handout_30_at_a_time(
     assert client.get(f"/windows/{window.pk}/history/").status_code == 404
     client.force_login(coordinator)
     assert client.get(f"/windows/{window.pk}/history/").status_code == 200
+
+
+# --- Write-off and count from the phone --------------------------------------------------------
+
+
+def _lot(site, code):
+    return Balance.objects.get(site=site, pack_type__code=code)
+
+
+def test_write_off_an_expired_set_from_the_phone(client, window, window_staff_a, catalogue):
+    client.force_login(window_staff_a)
+    page = client.get(f"/windows/{window.pk}/stock/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1][:32]
+    lot = _lot(window, "day3")
+    body = {"idempotency_key": key, "lot": lot.pk, "quantity": "2", "reason": "damaged"}
+
+    # When the staff member writes off two damaged 3-day sets, with a double tap
+    first = client.post(f"/windows/{window.pk}/stock/write-off/", body)
+    second = client.post(f"/windows/{window.pk}/stock/write-off/", body)
+
+    # Then one write-off with its reason is in the ledger, and the page says so
+    assert first.status_code == second.status_code == 302
+    movement = StockMovement.objects.get(kind="write_off")
+    assert (movement.quantity, movement.reason, movement.recorded_by) == (-2, "damaged", window_staff_a)
+    assert _lot(window, "day3").on_hand == 38
+    assert "廃棄を記録しました。" in client.get(first["Location"]).content.decode()
+
+
+def test_a_write_off_beyond_the_shelf_is_refused_and_writes_nothing(client, window, window_staff_a):
+    client.force_login(window_staff_a)
+    page = client.get(f"/windows/{window.pk}/stock/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1][:32]
+    before = StockMovement.objects.count()
+
+    response = client.post(
+        f"/windows/{window.pk}/stock/write-off/",
+        {"idempotency_key": key, "lot": _lot(window, "day1").pk, "quantity": "41", "reason": "expired"},
+    )
+
+    assert response.status_code == 409
+    assert 'role="alert"' in response.content.decode()
+    assert StockMovement.objects.count() == before
+
+
+def test_a_count_from_the_phone_is_confirmed_by_a_colleague_not_the_counter(
+    client, network, window, window_staff_a
+):
+    colleague = make_actor("window_a2", Role.WINDOW_STAFF, network.agency_a, window)
+    client.force_login(window_staff_a)
+    lot = _lot(window, "day1")
+
+    # When the staff member counts 38 one-day sets (the ledger says 40)
+    response = client.post(
+        f"/windows/{window.pk}/stock/count/", {"idempotency_key": "k1", f"counted_{lot.pk}": "38"}
+    )
+
+    # Then the count waits for confirmation; the stock is unchanged
+    assert response.status_code == 302
+    take = StockTake.objects.get()
+    assert (take.status, take.counted_by) == ("counted", window_staff_a)
+    assert _lot(window, "day1").on_hand == 40
+    # and the counter cannot confirm it (no button, and a refusal if tried)
+    page = client.get(f"/windows/{window.pk}/stock/").content.decode()
+    assert f"/stock/counts/{take.pk}/confirm/" not in page
+    refused = client.post(f"/windows/{window.pk}/stock/counts/{take.pk}/confirm/")
+    assert refused.status_code == 403
+    assert _lot(window, "day1").on_hand == 40
+
+    # When a colleague confirms it, the difference is booked
+    client.force_login(colleague)
+    assert f"/stock/counts/{take.pk}/confirm/" in client.get(f"/windows/{window.pk}/stock/").content.decode()
+    confirmed = client.post(f"/windows/{window.pk}/stock/counts/{take.pk}/confirm/")
+    assert confirmed.status_code == 302
+    assert _lot(window, "day1").on_hand == 38
+    assert StockMovement.objects.filter(kind="adjustment", stock_take=take).get().quantity == -2

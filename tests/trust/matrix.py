@@ -91,6 +91,9 @@ def api(method, route, obj=None, **kw) -> Row:
 
 
 def page(method, route, obj=None, **kw) -> Row:
+    # An integration has no page session (token only: foodbank.auth_backends refuses it a login),
+    # so on every page it is answered as an anonymous caller is.
+    kw["i"] = kw.get("anon", LOGIN)
     return _row(method, route, obj, page=True, **kw)
 
 
@@ -165,6 +168,22 @@ def _stock_take_body(w, place):
         "site": w.obj("window", place).pk,
         "lines": [{"pack_type": "day1", "best_before": best_before, "counted": 9, "reason": "damaged"}],
     }
+
+
+def _write_off_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False, on_hand__gt=0).first()
+    return {"idempotency_key": f"wo-{place}", "lot": lot.pk if lot else 0, "quantity": 1, "reason": "damaged"}
+
+
+def _count_form(w, place):
+    from inventory.models import Balance
+
+    w.obj("window_stock", place)
+    lot = Balance.objects.filter(site=w.obj("window", place), pack_type__isnull=False).first()
+    return {"idempotency_key": f"count-{place}", f"counted_{lot.pk if lot else 0}": "9"}
 
 
 def _restock_body(w, place):
@@ -388,6 +407,33 @@ def _doc(kind):
 # --- the matrix ------------------------------------------------------------------------------------
 
 CW = "case_worker"
+
+
+def _webhook_body(w, place):
+    return {
+        "url": f"https://receiver.example.org/{place}",
+        "events": ["delivery_request.approved"],
+        "agency": w.places[place].agency.pk,
+    }
+
+
+def _hsds(kind):
+    """An HSDS id of the own place's food bank (organization) or window (service)."""
+
+    def kwargs(w, place):
+        from directory.hsds import hsds_id
+
+        p = w.places[place]
+        return {"pk": hsds_id(kind, p.food_bank.pk if kind == "organization" else p.window.pk)}
+
+    return kwargs
+
+
+def _delivery_kwargs(w, place):
+    delivery = w.obj("webhook_delivery", place)
+    return {"pk": delivery.endpoint_id, "delivery_pk": delivery.pk}
+
+
 NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": 403}
 # Pages: an integration has no page session (no password login), so it meets the login page.
 PAGE_NOBODY_BUT_C = {"w": 403, "cw": 403, "v": 403, "i": LOGIN}
@@ -486,6 +532,37 @@ ROWS: list[Row] = [
     api("GET", "api-delivery-requests", listed="delivery_request", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-delivery-requests", c=403, w=403, cw=201, v=403, i=403, body=_delivery_request_body),
     api("GET", "api-delivery-request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-delivery-request-changes", c=200, w=403, cw=200, v=403, i=403),
+    # Webhooks (docs/webhooks.md): the agency's case workers manage its endpoints, coordinators the
+    # food bank's.
+    api("GET", "api-webhook-endpoints", listed="webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("POST", "api-webhook-endpoints", c=201, w=403, cw=201, v=403, i=403, body=_webhook_body),
+    api("GET", "api-webhook-endpoint-detail", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "PATCH",
+        "api-webhook-endpoint-detail",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"events": ["delivery_request.shipped"]},
+    ),
+    api("DELETE", "api-webhook-endpoint-detail", "webhook_endpoint", c=204, w=403, cw=204, v=403, i=403),
+    api("POST", "api-webhook-endpoint-rotate", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api("GET", "api-webhook-deliveries", "webhook_endpoint", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "POST",
+        "api-webhook-delivery-resend",
+        "webhook_delivery",
+        c=202,
+        w=403,
+        cw=202,
+        v=403,
+        i=403,
+        kwargs=_delivery_kwargs,
+    ),
     api(
         "POST",
         "api-delivery-request-approve",
@@ -689,10 +766,10 @@ PAGES: list[Row] = [
         note="the login form: signed-in users are sent on; a wrong password shows the form again",
     ),
     page("POST", "logout", **every(LOGIN), anon=LOGIN),
-    page("GET", "audit-log", c=200, **NOBODY_BUT_C),
-    page("GET", "audit-log-export", c=200, **NOBODY_BUT_C, query=lambda w, p: {"subject": 1}),
-    page("GET", "provision-records", c=200, **NOBODY_BUT_C),
-    page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, i=404, kwargs=_site("window")),
+    page("GET", "audit-log", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "audit-log-export", c=200, **PAGE_NOBODY_BUT_C, query=lambda w, p: {"subject": 1}),
+    page("GET", "provision-records", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "inventory:window", "window", c=200, w=200, cw=404, v=404, kwargs=_site("window")),
     page(
         "GET",
         "inventory:window-history",
@@ -701,9 +778,44 @@ PAGES: list[Row] = [
         w=200,
         cw=404,
         v=404,
-        i=404,
         kwargs=_site("window"),
         note="every handout of the window, paged",
+    ),
+    page("GET", "inventory:window-stock", "window", c=200, w=200, cw=404, v=404, kwargs=_site("window")),
+    page(
+        "POST",
+        "inventory:window-write-off",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        kwargs=_site("window"),
+        body=_write_off_form,
+        note="the window's own staff only",
+    ),
+    page(
+        "POST",
+        "inventory:window-count",
+        "window",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        kwargs=_site("window"),
+        body=_count_form,
+        note="the window's own staff only; confirmed by another person",
+    ),
+    page(
+        "POST",
+        "inventory:window-count-confirm",
+        "stock_take",
+        c=404,
+        w=302,
+        cw=404,
+        v=404,
+        kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("stock_take", p).pk},
+        note="another staff member of the window confirms; the counter may not (403 same_person)",
     ),
     page(
         "GET",
@@ -727,7 +839,6 @@ PAGES: list[Row] = [
         w=302,
         cw=404,
         v=404,
-        i=404,
         kwargs=_site("window"),
         body=_handout_form,
         note="the handout form: the window's own staff; coordinators read the page only",
@@ -740,7 +851,6 @@ PAGES: list[Row] = [
         w=302,
         cw=404,
         v=404,
-        i=404,
         kwargs=_site("window"),
         body=_restock_form,
         note="the window's own staff only; coordinators use the API or the overview",
@@ -753,7 +863,6 @@ PAGES: list[Row] = [
         w=302,
         cw=404,
         v=404,
-        i=404,
         kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("restock_packed", p).pk},
     ),
     page(
@@ -764,10 +873,9 @@ PAGES: list[Row] = [
         w=302,
         cw=404,
         v=404,
-        i=404,
         kwargs=lambda w, p: {"site_id": w.obj("window", p).pk, "pk": w.obj("handout", p).pk},
     ),
-    page("GET", "inventory:overview", c=200, **NOBODY_BUT_C),
+    page("GET", "inventory:overview", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "inventory:restock-approve",
@@ -776,7 +884,6 @@ PAGES: list[Row] = [
         w=SEEN_NOT_ALLOWED,
         cw=404,
         v=(403, 403, 404),
-        i=404,
     ),
     page(
         "POST",
@@ -786,10 +893,41 @@ PAGES: list[Row] = [
         w=SEEN_NOT_ALLOWED,
         cw=404,
         v=(403, 403, 404),
-        i=404,
     ),
-    page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403, i=403),
-    page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403, i=403),
+    page("GET", "webhooks:endpoints", c=200, w=403, cw=200, v=403),
+    page(
+        "POST",
+        "webhooks:endpoints",
+        c=400,
+        w=403,
+        cw=400,
+        v=403,
+        note="posted empty, the form comes back with its errors (400)",
+    ),
+    page("GET", "webhooks:endpoint", "webhook_endpoint", c=200, w=403, cw=200, v=403),
+    page(
+        "POST",
+        "webhooks:rotate",
+        "webhook_endpoint",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        note="the page shows the new secret once",
+    ),
+    page("POST", "webhooks:revoke", "webhook_endpoint", c=302, w=403, cw=302, v=403),
+    page(
+        "POST",
+        "webhooks:resend",
+        "webhook_delivery",
+        c=302,
+        w=403,
+        cw=302,
+        v=403,
+        kwargs=_delivery_kwargs,
+    ),
+    page("GET", "referrals:request-list", c=200, w=403, cw=200, v=403),
+    page("GET", "referrals:request-new", c=403, w=403, cw=200, v=403),
     page(
         "POST",
         "referrals:request-new",
@@ -797,35 +935,34 @@ PAGES: list[Row] = [
         w=403,
         cw=400,
         v=403,
-        i=403,
         note="the web form; posted empty, a case worker gets it back with its errors (400)",
     ),
-    page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
-    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403, i=403),
-    page("GET", "referrals:triage", c=200, **NOBODY_BUT_C),
-    page("POST", "referrals:triage-approve", "delivery_request", c=302, **NOBODY_BUT_C),
+    page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403),
+    page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403),
+    page("GET", "referrals:triage", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "referrals:triage-approve", "delivery_request", c=302, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "referrals:triage-decline",
         "delivery_request",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"reason": "対象外"},
     ),
-    page("GET", "referrals:feedback-export", c=200, **NOBODY_BUT_C),
-    page("GET", "referrals:feedback", c=200, **NOBODY_BUT_C),
-    page("POST", "referrals:feedback", c=302, **NOBODY_BUT_C, body=_feedback_form),
-    page("GET", "referrals:referral-list", c=200, **NOBODY_BUT_C),
+    page("GET", "referrals:feedback-export", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "referrals:feedback", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "referrals:feedback", c=302, **PAGE_NOBODY_BUT_C, body=_feedback_form),
+    page("GET", "referrals:referral-list", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "referrals:refer-request",
         "delivery_request",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"needs": ""},
     ),
-    page("POST", "referrals:refer-handout-contact", "handout_contact", c=302, **NOBODY_BUT_C),
-    page("GET", "referrals:inbox", c=403, w=200, cw=200, v=403, i=403),
+    page("POST", "referrals:refer-handout-contact", "handout_contact", c=302, **PAGE_NOBODY_BUT_C),
+    page("GET", "referrals:inbox", c=403, w=200, cw=200, v=403),
     page(
         "POST",
         "referrals:inbox-acknowledge",
@@ -834,7 +971,6 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
         note="the inbox of the referral's target: here an agency, so its case workers and the staff "
         "of its windows",
     ),
@@ -846,7 +982,6 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
         body=_inbox_contacted_form,
     ),
     page(
@@ -857,10 +992,9 @@ PAGES: list[Row] = [
         w=302,
         cw=302,
         v=403,
-        i=403,
         body=_inbox_close_form,
     ),
-    page("GET", "referrals:handout-contact", "consenting_handout", c=403, w=200, cw=403, v=403, i=403),
+    page("GET", "referrals:handout-contact", "consenting_handout", c=403, w=200, cw=403, v=403),
     page(
         "POST",
         "referrals:handout-contact",
@@ -869,11 +1003,10 @@ PAGES: list[Row] = [
         w=302,
         cw=403,
         v=403,
-        i=403,
         body=_contact_form,
     ),
-    page("GET", "reports:report", c=200, **NOBODY_BUT_C),
-    page("GET", "traceability:intake", c=200, w=403, cw=403, v=200, i=LOGIN),
+    page("GET", "reports:report", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "traceability:intake", c=200, w=403, cw=403, v=200),
     page(
         "POST",
         "traceability:intake",
@@ -881,7 +1014,6 @@ PAGES: list[Row] = [
         w=403,
         cw=403,
         v=200,
-        i=LOGIN,
         note="an empty form is shown again",
     ),
     page("GET", "traceability:donors", c=200, **PAGE_NOBODY_BUT_C),
@@ -897,8 +1029,30 @@ PAGES: list[Row] = [
     page("GET", "traceability:recall-detail", "recall", c=200, **PAGE_NOBODY_BUT_C),
     page("GET", "reports:open-windows-csv", **every(200), anon=200),
     page("GET", "reports:open-windows-schema", **every(200), anon=200),
-    page("GET", "shipping:batches", c=200, w=403, cw=403, v=200, i=403),
-    page("POST", "shipping:batches", c=302, **NOBODY_BUT_C, body=_batch_form),
+    # The HSDS directory (docs/directory.md): public, read-only.
+    page("GET", "directory:root", **every(200), anon=200),
+    page("GET", "directory:organizations", **every(200), anon=200),
+    # Public: every food bank's answer is the same for everyone, so a triple for each role.
+    page(
+        "GET",
+        "directory:organization",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("organization"),
+    ),
+    page("GET", "directory:services", **every(200), anon=200),
+    page(
+        "GET",
+        "directory:service",
+        "window",
+        **every((200, 200, 200)),
+        anon=(200, 200, 200),
+        kwargs=_hsds("service"),
+    ),
+    page("GET", "directory:service-at-locations", **every(200), anon=200),
+    page("GET", "shipping:batches", c=200, w=403, cw=403, v=200),
+    page("POST", "shipping:batches", c=302, **PAGE_NOBODY_BUT_C, body=_batch_form),
     page(
         "POST",
         "shipping:batch",
@@ -907,13 +1061,12 @@ PAGES: list[Row] = [
         w=403,
         cw=403,
         v=(403, 403, 404),
-        i=403,
         body=_tracking_body,
         note="the tracking-number upload on the batch page: coordinators",
     ),
-    page("GET", "shipping:batch", "batch", c=200, w=403, cw=403, v=200, i=403),
-    page("GET", "shipping:batch-status", "batch", c=200, w=403, cw=403, v=200, i=403),
-    page("GET", "shipping:station", "batch", c=200, w=403, cw=403, v=200, i=403),
+    page("GET", "shipping:batch", "batch", c=200, w=403, cw=403, v=200),
+    page("GET", "shipping:batch-status", "batch", c=200, w=403, cw=403, v=200),
+    page("GET", "shipping:station", "batch", c=200, w=403, cw=403, v=200),
     page(
         "POST",
         "shipping:station-pack",
@@ -922,134 +1075,140 @@ PAGES: list[Row] = [
         w=403,
         cw=403,
         v=302,
-        i=403,
         kwargs=lambda w, p: {"pk": w.obj("batch", p).pk, "parcel_id": w.obj("parcel", p).pk},
     ),
-    page("POST", "shipping:batch-void", "batch", c=302, **NOBODY_BUT_C, body=_void_form),
-    page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **NOBODY_BUT_C),
-    page("GET", "shipping:pantry", c=200, **NOBODY_BUT_C),
+    page("POST", "shipping:batch-void", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_void_form),
+    page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **PAGE_NOBODY_BUT_C),
+    page("GET", "shipping:pantry", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "shipping:pantry",
         "pantry_partner",
         c=(302, 302, 400),
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=_pantry_form,
         note="the partner group is chosen in the form: another food bank's is not a choice (400)",
     ),
     # The coordinators' console (docs/console.md)
-    page("GET", "console:index", c=200, **NOBODY_BUT_C),
-    page("GET", "console:organisations", c=200, **NOBODY_BUT_C),
-    page("GET", "console:organisation-new", c=200, **NOBODY_BUT_C),
-    page("POST", "console:organisation-new", c=302, **NOBODY_BUT_C, body=_organisation_form),
-    page("GET", "console:organisation", "organisation", c=200, **NOBODY_BUT_C),
-    page("POST", "console:organisation", "organisation", c=302, **NOBODY_BUT_C, body=_organisation_form),
-    page("GET", "console:sites", c=200, **NOBODY_BUT_C),
-    page("GET", "console:site-new", c=200, **NOBODY_BUT_C),
-    page("POST", "console:site-new", c=302, **NOBODY_BUT_C, body=_site_form),
-    page("GET", "console:site", "window", c=200, **NOBODY_BUT_C),
-    page("POST", "console:site", "window", c=302, **NOBODY_BUT_C, body=_site_form),
-    page("POST", "console:site-par-levels", "window", c=302, **NOBODY_BUT_C, body=_par_form),
-    page("GET", "console:postal-lookup", c=200, **NOBODY_BUT_C, query=lambda w, p: {"code": "060-0001"}),
-    page("GET", "console:staff", c=200, **NOBODY_BUT_C),
-    page("GET", "console:staff-invite", c=200, **NOBODY_BUT_C),
-    page("POST", "console:staff-invite", c=302, **NOBODY_BUT_C, body=_invite_form),
-    page("GET", "console:integration-new", c=200, **NOBODY_BUT_C),
+    page("GET", "console:index", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:organisations", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:organisation-new", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:organisation-new", c=302, **PAGE_NOBODY_BUT_C, body=_organisation_form),
+    page("GET", "console:organisation", "organisation", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:organisation", "organisation", c=302, **PAGE_NOBODY_BUT_C, body=_organisation_form),
+    page("GET", "console:sites", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:site-new", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:site-new", c=302, **PAGE_NOBODY_BUT_C, body=_site_form),
+    page("GET", "console:site", "window", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:site", "window", c=302, **PAGE_NOBODY_BUT_C, body=_site_form),
+    page("POST", "console:site-par-levels", "window", c=302, **PAGE_NOBODY_BUT_C, body=_par_form),
+    page("GET", "console:postal-lookup", c=200, **PAGE_NOBODY_BUT_C, query=lambda w, p: {"code": "060-0001"}),
+    page("GET", "console:staff", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:staff-invite", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:staff-invite", c=302, **PAGE_NOBODY_BUT_C, body=_invite_form),
+    page("GET", "console:integration-new", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:integration-new",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"username": "navi-2", "full_name": "Navi"},
     ),
-    page("GET", "console:staff-member", "staff", c=200, **NOBODY_BUT_C),
+    page("GET", "console:staff-member", "staff", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:staff-add-role",
         "staff",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"role": "case_worker", "organisation": w.places[p].agency.pk},
     ),
-    page("POST", "console:staff-deactivate", "staff", c=302, **NOBODY_BUT_C),
-    page("POST", "console:staff-resend", "staff", c=302, **NOBODY_BUT_C),
+    page("POST", "console:staff-deactivate", "staff", c=302, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:staff-resend", "staff", c=302, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:token-issue",
         "staff",
         c=201,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"name": "agency system", "expires_days": 30},
         note="answers the key once, on this page (201)",
     ),
-    page("POST", "console:token-revoke", "token", c=302, **NOBODY_BUT_C),
-    page("GET", "console:carriers", c=200, **NOBODY_BUT_C),
-    page("GET", "console:carrier-new", c=200, **NOBODY_BUT_C),
-    page("POST", "console:carrier-new", c=302, **NOBODY_BUT_C, body=_carrier_form),
-    page("GET", "console:carrier", "carrier_account", c=200, **NOBODY_BUT_C),
-    page("POST", "console:carrier", "carrier_account", c=302, **NOBODY_BUT_C, body=_carrier_form),
-    page("GET", "console:pack-types", c=200, **NOBODY_BUT_C),
-    page("GET", "console:pack-type-new", c=200, **NOBODY_BUT_C),
+    page("POST", "console:token-revoke", "token", c=302, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:carriers", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:carrier-new", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:carrier-new", c=302, **PAGE_NOBODY_BUT_C, body=_carrier_form),
+    page("GET", "console:carrier", "carrier_account", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:carrier", "carrier_account", c=302, **PAGE_NOBODY_BUT_C, body=_carrier_form),
+    page("GET", "console:pack-types", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:pack-type-new", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:pack-type-new",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"code": "week2", "name": "2週間分", "days": 14, "sort_order": 9, "active": "on"},
     ),
-    page("GET", "console:pack-type", "pack_type", c=200, **NOBODY_BUT_C),
+    page("GET", "console:pack-type", "pack_type", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:pack-type",
         "pack_type",
         c=302,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
     ),
-    page("POST", "console:pack-type-recipe", "pack_type", c=302, **NOBODY_BUT_C, body=_recipe_form),
-    page("GET", "console:people", c=200, **NOBODY_BUT_C),
+    page("POST", "console:pack-type-recipe", "pack_type", c=302, **PAGE_NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:people", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:people",
         c=200,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"kind": "phone", "term": "090-1234-5678"},
         note="the search is a POST: a phone number or name never goes into a URL",
     ),
-    page("GET", "console:person", "person", c=200, **NOBODY_BUT_C),
-    page("GET", "console:person-export-json", "person", c=200, **NOBODY_BUT_C),
-    page("GET", "console:person-export-pdf", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person", "person", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:person-export-json", "person", c=200, **PAGE_NOBODY_BUT_C),
+    page("GET", "console:person-export-pdf", "person", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
         "console:person-consent",
         "person",
         c=302,
-        **NOBODY_BUT_C,
-        body=lambda w, p: {"purpose": "phone_contact", "decision": "refused", "method": "signed_form"},
+        **PAGE_NOBODY_BUT_C,
+        body=lambda w, p: {
+            "decision-purpose": "phone_contact",
+            "decision-decision": "refused",
+            "decision-method": "signed_form",
+        },
     ),
-    page("GET", "console:person-correct", "person", c=200, **NOBODY_BUT_C),
-    page("POST", "console:person-correct", "person", c=302, **NOBODY_BUT_C, body=_correction_form),
+    page("GET", "console:person-correct", "person", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:person-correct", "person", c=302, **PAGE_NOBODY_BUT_C, body=_correction_form),
     page(
         "POST",
         "console:consent-withdraw",
         "consent",
         c=302,
-        **NOBODY_BUT_C,
-        body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
+        **PAGE_NOBODY_BUT_C,
+        body=lambda w, p: {
+            f"w{w.obj('consent', p).pk}-method": "verbal",
+            f"w{w.obj('consent', p).pk}-witness": "佐藤 一郎",
+        },
     ),
-    page("GET", "console:duplicates", c=200, **NOBODY_BUT_C),
+    page("GET", "console:duplicates", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "GET",
         "console:compare",
         "delivery_request",
         c=200,
-        **NOBODY_BUT_C,
+        **PAGE_NOBODY_BUT_C,
         kwargs=lambda w, p: {
             "pk": w.obj("delivery_request", p).pk,
             "other_pk": w.obj("delivery_request", p).pk,
         },
     ),
-    page("GET", "console:casework-search", c=403, w=403, cw=200, v=403, i=403),
+    page("GET", "console:casework-search", c=403, w=403, cw=200, v=403),
     page(
         "POST",
         "console:casework-search",
@@ -1057,11 +1216,10 @@ PAGES: list[Row] = [
         w=403,
         cw=200,
         v=403,
-        i=403,
         body=lambda w, p: {"kind": "name", "term": "山田", "status": ""},
         note="the search is a POST: a name or phone number never goes into a URL",
     ),
-    page("GET", "console:casework-request", "delivery_request", c=403, w=403, cw=200, v=403, i=403),
+    page("GET", "console:casework-request", "delivery_request", c=403, w=403, cw=200, v=403),
     page(
         "POST",
         "console:casework-withdraw",
@@ -1070,9 +1228,8 @@ PAGES: list[Row] = [
         w=403,
         cw=302,
         v=403,
-        i=403,
         kwargs=lambda w, p: {"pk": w.obj("delivery_request", p).pk, "consent_pk": w.obj("consent", p).pk},
-        body=lambda w, p: {"method": "signed_form", "witness": "", "note": ""},
+        body=lambda w, p: {f"w{w.obj('consent', p).pk}-method": "signed_form"},
     ),
     page(
         "POST",
@@ -1082,8 +1239,13 @@ PAGES: list[Row] = [
         w=403,
         cw=302,
         v=403,
-        i=403,
         body=lambda w, p: {"starts_on": timezone.localdate().replace(day=1).isoformat()},
+    ),
+    page(
+        "GET",
+        "reports:platform",
+        **{**every(403), "i": LOGIN},
+        note="the installation's superuser only (not a role of the matrix): aggregates of every food bank",
     ),
     page(
         "GET",

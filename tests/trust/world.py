@@ -35,6 +35,8 @@ from tests.inventory.conftest import put_stock
 from tests.inventory.factories import ItemFactory, PackTypeFactory
 from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account, run_batch, tomorrow_batch
+from webhooks import services as webhook_services
+from webhooks.models import WebhookDelivery
 
 PLACES = ("own", "sibling", "foreign")
 NONEXISTENT_ID = 987_654_321
@@ -228,6 +230,26 @@ class World:
             self.case_worker_of(place),
             self.places[place].agency,
             situation_note=f"situation-{place}",
+        )
+
+    def _make_webhook_endpoint(self, place):
+        return webhook_services.register_endpoint(
+            agency=self.places[place].agency,
+            url=f"https://receiver.example.org/{place}",
+            events=["delivery_request.approved"],
+            by=self.case_worker_of(place),
+        ).endpoint
+
+    def _make_webhook_delivery(self, place):
+        request = self.obj("delivery_request", place)
+        return WebhookDelivery.objects.create(
+            endpoint=self.obj("webhook_endpoint", place),
+            event_id=f"evt_dr_matrix_{place}",
+            event_seq=1,
+            request_id=request.pk,
+            event_type="delivery_request.approved",
+            payload={"id": f"evt_dr_matrix_{place}"},
+            status=WebhookDelivery.Status.FAILED,
         )
 
     def _make_consent(self, place):

@@ -23,6 +23,7 @@
   var retryTimer = null;
   var retryDelay = 1000;
   var snapshot = null;
+  var lastItems = [];
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, name) { return values[name]; });
@@ -216,6 +217,7 @@
       document.getElementById("review").hidden = !review.length;
       renderBanner(mine, others);
       renderStock(items);
+      lastItems = items;
       return items;
     });
   }
@@ -327,14 +329,20 @@
       var item = items.filter(function (x) { return x.key === key; })[0];
       if (!item) { return render(); }
       if (target.classList.contains("review-discard")) {
-        return Q.remove(key).then(render).then(function () { say(S.discarded); });
+        var select = target.elements.reason;
+        var why = select.options[select.selectedIndex].text;
+        // Nothing is written on the server: the ledger holds only sets that left the shelf
+        // (docs/window-offline.md); the reason is said back so the staff member sees what they chose.
+        return Q.remove(key).then(render).then(function () { say(fmt(S.discarded, {reason: why})); });
       }
       var sets = {};
       Object.keys(item.sets).forEach(function (code) {
         var n = parseInt(target.elements[code].value || "0", 10);
         if (n > 0) { sets[code] = Math.min(n, item.sets[code]); }
       });
-      if (!Object.keys(sets).length) { return Q.remove(key).then(render).then(function () { say(S.discarded); }); }
+      if (!Object.keys(sets).length) {
+        return Q.remove(key).then(render).then(function () { say(fmt(S.discarded, {reason: "0"})); });
+      }
       // Other lines are another request: a new key (the old one belongs to the refused body).
       var body = Object.assign({}, item.body, {
         lines: Object.keys(sets).map(function (code) { return {pack_type: code, quantity: sets[code]}; })
@@ -364,7 +372,8 @@
 
   window.addEventListener("online", function () { retryDelay = 1000; sync(); });
   window.addEventListener("offline", render);
-  setInterval(render, 30000);  // the stock's age
+  // The stock's age; only that line (a full render would replace what is being typed in 要確認).
+  setInterval(function () { renderStock(lastItems); }, 30000);
 
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", function (event) {
