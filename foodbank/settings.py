@@ -298,12 +298,6 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@foodbank.inva
 # --- REST API -------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    # JSON first (bounded nesting: foodbank.api.parsers), then the forms DRF parses by default.
-    "DEFAULT_PARSER_CLASSES": [
-        "foodbank.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Hashed, revocable integration tokens (foodbank.models.ApiToken).
         "foodbank.authentication.ApiTokenAuthentication",
@@ -312,7 +306,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # The API takes JSON only; an upload view adds MultiPartParser itself. Offering form and
     # multipart bodies beside JSON breaks clients generated from the schema (docs/api-clients.md).
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON with bounded nesting (foodbank.api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["foodbank.api.parsers.BoundedJSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
