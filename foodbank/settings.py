@@ -234,6 +234,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # The carrier's tracking-number file (B2 Cloud "issued data" CSV; ~10,000 rows is a few MB).
 TRACKING_IMPORT_MAX_BYTES = env_int("TRACKING_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+# ... and its rows: at most the batch's parcels plus this margin (repeated rows, a header), beyond
+# which the file is refused unread (413 too_many_rows); an answer lists at most
+# TRACKING_IMPORT_REJECTS_SHOWN rejected rows, with the count of each reason.
+TRACKING_IMPORT_ROW_MARGIN = env_int("TRACKING_IMPORT_ROW_MARGIN", 100)
+TRACKING_IMPORT_REJECTS_SHOWN = env_int("TRACKING_IMPORT_REJECTS_SHOWN", 100)
 
 # --- Cache ----------------------------------------------------------------------------------------
 

@@ -173,7 +173,9 @@ class TrackingImportView(APIView):
             raise PermissionDenied(_("Only coordinators import tracking numbers."))
         data_in = TrackingImportIn(data=request.data)
         data_in.is_valid(raise_exception=True)
-        text = read_text_upload(data_in.validated_data["file"])
+        text = read_text_upload(
+            data_in.validated_data["file"], max_lines=services.tracking_import_max_rows(batch.pk)
+        )
         result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
         return Response(TrackingImportOut(result).data)
 

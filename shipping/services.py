@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -1070,6 +1071,13 @@ def mark_delivered(*, parcel_id: int, by=None) -> Parcel:
 # --- Tracking import ------------------------------------------------------------------------------
 
 
+def tracking_import_max_rows(batch_id: int) -> int:
+    """The most rows an issued-data file for the batch can have: one per live parcel, a header and
+    TRACKING_IMPORT_ROW_MARGIN more (docs/shipping-b2.md)."""
+    parcels = Parcel.objects.filter(batch_id=batch_id).exclude(status=S.VOID).count()
+    return parcels + 1 + settings.TRACKING_IMPORT_ROW_MARGIN
+
+
 def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
     """Store the tracking numbers of B2 Cloud's issued-data file for the batch's parcels.
 
@@ -1078,7 +1086,8 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
     requests to shipped (the case worker is emailed the tracking link) in one transaction; parcels
     not packed yet keep the number and ship when packed. Importing the same file again matches the
     same rows and changes nothing. Returns ``{matched: [{reference, tracking_number}], rejected:
-    [{row, reason, message, reference, number}]}``.
+    [{row, reason, message, reference, number}], rejected_count, rejected_by_reason}``: ``rejected``
+    lists the first TRACKING_IMPORT_REJECTS_SHOWN rows only, the counts cover every row.
     """
     from referrals import services as referral_services
 
@@ -1134,9 +1143,12 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
             referral_services.mark_many_shipped(
                 shipments=shipments, by=by if getattr(by, "pk", None) else None
             )
+    rejected.sort(key=lambda r: r["row"])
     return {
         "matched": [{"reference": ref, "tracking_number": num} for ref, num in matched.items()],
-        "rejected": sorted(rejected, key=lambda r: r["row"]),
+        "rejected": rejected[: settings.TRACKING_IMPORT_REJECTS_SHOWN],
+        "rejected_count": len(rejected),
+        "rejected_by_reason": dict(sorted(Counter(r["reason"] for r in rejected).items())),
     }
 
 

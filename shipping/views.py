@@ -79,7 +79,9 @@ def batch_detail(request, pk: int):
         from foodbank.uploads import read_text_upload
 
         try:
-            text = read_text_upload(request.FILES.get("file"))
+            text = read_text_upload(
+                request.FILES.get("file"), max_lines=services.tracking_import_max_rows(batch.pk)
+            )
             result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc.detail if hasattr(exc, "detail") else exc))
