@@ -1,4 +1,4 @@
-"""Input and output shapes of the referrals API (SPEC §4.1). Inputs validate and are turned into
+"""Input and output shapes of the referrals API (docs/spec.md §4.1). Inputs validate and are turned into
 the services' typed inputs by ``*_inputs()``; outputs only read."""
 
 from datetime import timedelta
@@ -437,7 +437,7 @@ class EndEnrolmentIn(serializers.Serializer):
 #
 # The declared fields document the answers in the OpenAPI schema; ``to_representation`` builds the
 # dict directly, because building DRF fields for every object costs more than the rest of the
-# request (SPEC §7: p99 under 50 ms). tests/referrals/test_api_read.py checks that both agree.
+# request (docs/spec.md §7: p99 under 50 ms). tests/referrals/test_api_read.py checks that both agree.
 
 _DATETIME = serializers.DateTimeField()
 

@@ -5,7 +5,7 @@ object and returns the number of pages; the ``*_pdf`` twins return bytes. Japane
 the embedded TrueType font of ``shipping.fonts`` (registered once per process).
 
 Speed matters: a batch of 10,000 parcels must take at most twice what raw reportlab needs to draw
-10,000 labels (SPEC §7; bench/label_floor.py measures both). So:
+10,000 labels (docs/spec.md §7; bench/label_floor.py measures both). So:
 - what is the same on every page (frames, headings, the sender block) is drawn once as a form
   XObject and placed on each page with one operator;
 - per-page text is written as PDF text operators straight from the font's subset encoding

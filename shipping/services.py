@@ -1226,7 +1226,7 @@ def purge_batch_documents(*, shipped_before: date) -> int:
 
 def record_parcel_view(*, request, parcel: Parcel) -> None:
     """Record that ``request.user`` saw one parcel's label data (name, address, packing needs):
-    staff views of personal data are audited (SPEC §5), with the person when the parcel was made for
+    staff views of personal data are audited (docs/spec.md §5), with the person when the parcel was made for
     a delivery request, so the disclosure export of that person lists it."""
     subject_id = None
     if parcel.delivery_request_id:
