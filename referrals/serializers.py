@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
+from inventory import allergens
 
 from . import selectors, services
 from .models import (
@@ -559,6 +560,11 @@ class SituationOut(serializers.Serializer):
 
 class DietaryOut(serializers.Serializer):
     allergies = serializers.CharField()
+    allergens = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The allergies as codes of the labelling standard (e.g. shrimp, egg), read from the "
+        "text; packing avoids lots that contain them (docs/traceability.md).",
+    )
     note = serializers.CharField()
 
 
@@ -721,7 +727,11 @@ class DeliveryRequestOut(serializers.Serializer):
             "days_needed": r.days_needed,
             "cooking": r.cooking,
             "no_cook": r.no_cook,
-            "dietary": {"allergies": r.allergies, "note": r.dietary_note},
+            "dietary": {
+                "allergies": r.allergies,
+                "allergens": allergens.from_text(r.allergies or ""),
+                "note": r.dietary_note,
+            },
             "extras": [
                 {
                     "item": e["item"],

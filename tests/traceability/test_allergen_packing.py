@@ -93,3 +93,15 @@ def test_when_only_ebi_packs_are_left_the_slip_marks_the_substitution(
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", "")
     assert "えび含む食品を除く" in text
     assert "転売禁止" in text  # donated food is not for sale
+
+
+def test_the_case_worker_sees_the_allergies_as_codes_on_the_request(api, network, case_worker_a):
+    from tests.referrals.factories import body
+
+    created = api(case_worker_a).post("/api/v1/delivery-requests/", body(), format="json")
+    assert created.status_code == 201, created.content
+
+    seen = api(case_worker_a).get(f"/api/v1/delivery-requests/{created.json()['id']}/").json()["dietary"]
+
+    assert seen["allergies"] == "えび・かに"
+    assert seen["allergens"] == ["shrimp", "crab"]
