@@ -315,7 +315,7 @@ class ConsentListCreateView(APIView):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
         qs = selectors.visible_consents(request.user).order_by("-decided_at", "-pk")
         if recipient := request.query_params.get("recipient"):
-            if not recipient.isdigit():
+            if not (recipient.isascii() and recipient.isdigit()):
                 raise serializers.ValidationError({"recipient": [_("A number.")]})
             qs = qs.filter(recipient_id=int(recipient))
         paginator = PageNumberPagination()

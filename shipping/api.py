@@ -195,7 +195,7 @@ class ParcelListView(APIView):
         _require_shipping(request.user)
         qs = selectors.visible_parcels(request.user).order_by("pk")
         if (batch := request.query_params.get("batch")) is not None:
-            if not batch.isdigit():
+            if not (batch.isascii() and batch.isdigit()):
                 raise serializers.ValidationError({"batch": [_("A number.")]})
             qs = qs.filter(batch_id=int(batch))
         if reference := request.query_params.get("reference"):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from foodbank.exceptions import DomainError
+from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
@@ -124,7 +125,7 @@ def station(request, pk: int):
         parcel = Parcel.objects.filter(batch=batch, reference=scanned).first()
         if parcel is None:
             messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": scanned})
-    elif request.GET.get("parcel", "").isdigit():
+    elif is_id_text(request.GET.get("parcel", "")):
         parcel = Parcel.objects.filter(batch=batch, pk=int(request.GET["parcel"])).first()
     left = list(
         Parcel.objects.filter(batch=batch, status=Parcel.Status.BATCHED)
