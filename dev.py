@@ -3,6 +3,7 @@
 
     python3 dev.py start   # virtualenv, install, migrate, demo data; web + Celery worker + beat
     python3 dev.py test    # virtualenv, install with test tools, run the test suite
+    python3 dev.py check   # what CI runs (.ci/run), less the slow tests: run it before you push
 
 Only the standard library is used here: this script is what creates the virtual environment.
 Settings come from the environment (see README); with none set, the system uses an SQLite file and
@@ -159,6 +160,44 @@ def test(options: argparse.Namespace, pytest_args: list[str]) -> int:
     return subprocess.call([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT)
 
 
+# The checks CI runs besides the tests (.ci/run calls `dev.py check --static`), in this order.
+STATIC_CHECKS: list[tuple[str, list[str | Path]]] = [
+    ("Lint (ruff)", [BIN / "ruff", "check", "."]),
+    ("Formatting (ruff format)", [BIN / "ruff", "format", "--check", "."]),
+    ("Import contracts (lint-imports, .importlinter)", [BIN / "lint-imports", "--no-cache"]),
+    ("Types (mypy: [tool.mypy] in pyproject.toml)", [BIN / "mypy"]),
+    ("Migrations are complete", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
+    (
+        "OpenAPI schema is valid, without warnings",
+        [PYTHON, "manage.py", "spectacular", "--validate", "--fail-on-warn", "--file", os.devnull],
+    ),
+]
+# Left to CI: the browser journeys, the fault scenarios and whatever is marked slow (benchmarks).
+QUICK_TESTS = "not slow and not e2e and not fault"
+
+
+def check(options: argparse.Namespace, pytest_args: list[str]) -> int:
+    """Run CI's checks here; every one runs, and the summary lists those that failed."""
+    ensure_venv("[dev]")
+    steps = list(STATIC_CHECKS)
+    if not options.static:
+        steps.append(
+            ("Tests (" + QUICK_TESTS + ")", [PYTHON, "-m", "pytest", "-q", "-m", QUICK_TESTS, *pytest_args])
+        )
+    if options.image:
+        steps.append(("Production image recipe (.ci/image_check.py)", [PYTHON, ".ci/image_check.py"]))
+    failed = []
+    for title, argv in steps:
+        say(title)
+        if subprocess.call([str(a) for a in argv], cwd=ROOT) != 0:
+            failed.append(title)
+    if failed:
+        warn("Failed: " + "; ".join(failed))
+        return 1
+    say("Every check passed")
+    return 0
+
+
 def main() -> int:
     if sys.version_info < (3, 11):  # noqa: UP036  (this script must say so clearly on an old Python)
         sys.exit("Python 3.11 or newer is needed (found {}.{}).".format(*sys.version_info[:2]))
@@ -169,11 +208,18 @@ def main() -> int:
     start_parser = sub.add_parser("start", help="run the system with demo data")
     start_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     sub.add_parser("test", help="run the tests (extra arguments go to pytest)")
+    check_parser = sub.add_parser(
+        "check", help="run CI's checks less the slow tests (extra arguments go to pytest)"
+    )
+    check_parser.add_argument("--static", action="store_true", help="the checks without the tests")
+    check_parser.add_argument("--image", action="store_true", help="also the image recipe (minutes)")
     options, rest = parser.parse_known_args()
     if options.command == "start":
         if rest:
             parser.error(f"unknown arguments: {' '.join(rest)}")
         return start(options)
+    if options.command == "check":
+        return check(options, rest)
     return test(options, rest)
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foodbank import accounts as foodbank_accounts
 from foodbank import audit, tokens
 from foodbank.models import ApiToken, AuditEvent, Membership, Organisation, Site
 from foodbank.services import grant_role
@@ -208,7 +209,7 @@ def accept_invitation(*, secret: str, password: str, request=None):
 
 def revoke_user_tokens(*, user, by) -> int:
     """Revoke every live API token of ``user`` (a deactivated account's tokens stop at once)."""
-    return tokens.revoke_tokens(tokens=ApiToken.objects.filter(user=user), revoked_by=by)
+    return foodbank_accounts.revoke_all_tokens(user=user, revoked_by=by)
 
 
 def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool:
@@ -227,10 +228,12 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
         closed = not Membership.objects.filter(user=account, active=True).exists()
         revoked = 0
         if closed:
+            # Revoked first, naming who: saving the account would revoke them anyway, unnamed
+            # (foodbank.accounts).
+            revoked = revoke_user_tokens(user=account, by=by)
             account.is_active = False
             account.set_unusable_password()
             account.save(update_fields=["is_active", "password"])
-            revoked = revoke_user_tokens(user=account, by=by)
             Invitation.objects.filter(
                 user=account, accepted_at__isnull=True, superseded_at__isnull=True
             ).update(superseded_at=timezone.now())

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from foodbank import postal
 from foodbank.models import Organisation, Role, Site
 from inventory.models import PackType
+from referrals.models import ConsentRecord
 from shipping.accounts import FIELDS as CARRIER_FIELDS
 from shipping.models import CarrierAccount
 
@@ -122,7 +123,7 @@ class InviteForm(RoleForm):
         regex=r"^[\w.@+-]+\Z",
         help_text=_("Letters, digits and @ . + - _ only; the person signs in with it."),
     )
-    full_name = forms.CharField(label=_("name"), max_length=150)
+    full_name = forms.CharField(label=_("full name"), max_length=150)
     email = forms.EmailField(label=_("email"), help_text=_("The invitation link is sent here."))
 
     field_order = ["full_name", "username", "email", "role", "organisation", "site"]
@@ -130,7 +131,9 @@ class InviteForm(RoleForm):
 
 class IntegrationForm(forms.Form):
     username = forms.RegexField(label=_("username"), max_length=150, regex=r"^[\w.@+-]+\Z")
-    full_name = forms.CharField(label=_("name"), max_length=150, help_text=_("e.g. Support Information Navi"))
+    full_name = forms.CharField(
+        label=_("name of the system"), max_length=150, help_text=_("e.g. Support Information Navi")
+    )
 
 
 class TokenForm(forms.Form):
@@ -199,3 +202,52 @@ class RecipeForm(forms.Form):
         if not self.errors and not self.lines():
             raise forms.ValidationError(_("A recipe needs at least one item."))
         return data
+
+
+class PersonSearchForm(forms.Form):
+    KINDS = [
+        ("name", _("Name (kana or kanji)")),
+        ("phone", _("Phone")),
+        ("reference", _("Reference (DR-… or the agency's case number)")),
+        ("postal_code", _("Postal code")),
+    ]
+    kind = forms.ChoiceField(label=_("Search by"), choices=KINDS, initial="name")
+    term = forms.CharField(label=_("Search for"), max_length=100)
+
+
+class ConsentDecisionForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentRecord.Purpose.choices)
+    decision = forms.ChoiceField(label=_("decision"), choices=ConsentRecord.Decision.choices)
+    method = forms.ChoiceField(label=_("how it was obtained"), choices=ConsentRecord.Method.choices)
+    witness = forms.CharField(
+        label=_("witness"), max_length=100, required=False, help_text=_("Required for a verbal decision.")
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == ConsentRecord.Method.VERBAL and not data.get("witness", "").strip():
+            self.add_error("witness", _("Name the witness of a verbal decision."))
+        return data
+
+
+class WithdrawForm(forms.Form):
+    method = forms.ChoiceField(label=_("how it was told"), choices=ConsentRecord.Method.choices)
+    witness = forms.CharField(label=_("witness"), max_length=100, required=False)
+    note = forms.CharField(label=_("note"), max_length=300, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == ConsentRecord.Method.VERBAL and not data.get("witness", "").strip():
+            self.add_error("witness", _("Name the witness of a verbal decision."))
+        return data
+
+
+class CorrectionForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=64)
+    name_kana = forms.CharField(label=_("name (kana)"), max_length=64, required=False)
+    phone = forms.CharField(label=_("phone"), max_length=32, required=False)
+    postal_code = forms.CharField(label=_("postal code"), max_length=10, required=False)
+    address = forms.CharField(label=_("street address"), max_length=200, required=False)
+    building = forms.CharField(label=_("building"), max_length=200, required=False)
+    reason = forms.CharField(label=_("reason for the correction"), max_length=300)
+    requested_by_person = forms.BooleanField(label=_("the person asked for it"), required=False, initial=True)

@@ -52,3 +52,35 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation #{self.pk}"
+
+
+class PersonCorrection(models.Model):
+    """One correction of a person's data (their right under APPI art. 34): which fields, why, who,
+    when. The trail names fields, never their old or new values. Append-only."""
+
+    food_bank = models.ForeignKey(
+        Organisation, verbose_name=_("food bank"), on_delete=models.PROTECT, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        "referrals.Recipient", verbose_name=_("person"), on_delete=models.PROTECT, related_name="corrections"
+    )
+    fields = models.JSONField(_("fields corrected"), default=list)
+    reason = models.CharField(_("reason"), max_length=300)
+    requested_by_person = models.BooleanField(_("asked for by the person"), default=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("corrected by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("correction of a person's data")
+        verbose_name_plural = _("corrections of a person's data")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"correction #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("PersonCorrection rows are append-only.")
+        super().save(*args, **kwargs)

@@ -1,6 +1,13 @@
-"""Start-page link labels of the console (listed in foodbank/navigation.py), kept here so that this
-app's catalogue translates them."""
+"""Start-page link of the console (registered with foodbank.navigation; the label is translated in
+this app's catalogue)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from foodbank.models import Role
+from foodbank.navigation import register
+
 NETWORK = _("Network and staff")
+PEOPLE = _("People: disclosure, correction, consent")
+
+register(Role.COORDINATOR, NETWORK, "console:index", order=20)
+register(Role.COORDINATOR, PEOPLE, "console:people", order=21)

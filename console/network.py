@@ -90,7 +90,8 @@ def set_par_levels(*, by, site: Site, levels: dict[PackType, int], request=None)
     """Set the window's par level per pack type; returns how many changed."""
     with transaction.atomic():
         current = {pk: level.par for pk, level in par_levels(site).items()}
-        changed = [pt for pt, par in levels.items() if current.get(pt.pk) != par]
+        # No row is the same as a par level of 0: saving zeros writes nothing.
+        changed = [pt for pt, par in levels.items() if current.get(pt.pk, 0) != par]
         for pack_type in changed:
             inventory.set_par_level(site=site, pack_type=pack_type, par=levels[pack_type])
         if changed:

@@ -5,38 +5,40 @@ bank's organisation, site, staff member, token or carrier account is simply not 
 """
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
 from foodbank.models import ApiToken, Membership, Organisation, Role, Site
 from foodbank.selectors import coordinator_food_bank_ids, has_role
+from foodbank.types import Actor
 from inventory.models import PackRecipe, PackType, ParLevel
 from shipping.models import CarrierAccount
 
 from .models import Invitation
 
 
-def is_coordinator(user) -> bool:
+def is_coordinator(user: Actor) -> bool:
     return has_role(user, Role.COORDINATOR)
 
 
-def food_banks(user) -> QuerySet[Organisation]:
+def food_banks(user: Actor) -> QuerySet[Organisation]:
     return Organisation.objects.filter(pk__in=coordinator_food_bank_ids(user)).order_by("pk")
 
 
-def partner_organisations(user) -> QuerySet[Organisation]:
+def partner_organisations(user: Actor) -> QuerySet[Organisation]:
     """The partner organisations (agencies, municipalities, pantry groups) of the user's food banks."""
     return Organisation.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user)).select_related(
         "food_bank"
     )
 
 
-def organisations(user) -> QuerySet[Organisation]:
+def organisations(user: Actor) -> QuerySet[Organisation]:
     """The food banks themselves and their partners: what a membership or a site may belong to."""
     ids = coordinator_food_bank_ids(user)
     return Organisation.objects.filter(Q(pk__in=ids) | Q(food_bank_id__in=ids))
 
 
-def sites(user) -> QuerySet[Site]:
+def sites(user: Actor) -> QuerySet[Site]:
     return Site.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user)).select_related(
         "organisation"
     )
@@ -46,7 +48,7 @@ def par_levels(site: Site) -> dict[int, ParLevel]:
     return {p.pack_type_id: p for p in ParLevel.objects.filter(site=site)}
 
 
-def staff(user) -> QuerySet:
+def staff(user: Actor) -> QuerySet[User]:
     """Accounts with a role (active or not) in one of the user's food banks."""
     ids = coordinator_food_bank_ids(user)
     scoped = Membership.objects.filter(food_bank_id__in=ids).select_related("organisation", "site")
@@ -59,21 +61,21 @@ def staff(user) -> QuerySet:
     )
 
 
-def memberships_in(user, staff_member) -> QuerySet[Membership]:
+def memberships_in(user: Actor, staff_member: User) -> QuerySet[Membership]:
     return Membership.objects.filter(
         user=staff_member, food_bank_id__in=coordinator_food_bank_ids(user)
     ).select_related("organisation", "site")
 
 
-def tokens_of(staff_member) -> QuerySet[ApiToken]:
+def tokens_of(staff_member: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=staff_member).order_by("-created_at")
 
 
-def tokens(user) -> QuerySet[ApiToken]:
+def tokens(user: Actor) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user__in=staff(user).values("pk"))
 
 
-def open_invitation(staff_member) -> Invitation | None:
+def open_invitation(staff_member: User) -> Invitation | None:
     return (
         Invitation.objects.filter(user=staff_member, accepted_at__isnull=True, superseded_at__isnull=True)
         .order_by("-created_at")
@@ -81,11 +83,11 @@ def open_invitation(staff_member) -> Invitation | None:
     )
 
 
-def carrier_accounts(user) -> QuerySet[CarrierAccount]:
+def carrier_accounts(user: Actor) -> QuerySet[CarrierAccount]:
     return CarrierAccount.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))
 
 
-def pack_types(user) -> QuerySet[PackType]:
+def pack_types(user: Actor) -> QuerySet[PackType]:
     return PackType.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user)).order_by(
         "food_bank_id", "sort_order", "code"
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import network, reference, staff
+from .views import network, people, reference, staff
 
 app_name = "console"
 urlpatterns = [
@@ -31,6 +31,13 @@ urlpatterns = [
     path("pack-types/new/", reference.pack_type_edit, name="pack-type-new"),
     path("pack-types/<int:pk>/", reference.pack_type_edit, name="pack-type"),
     path("pack-types/<int:pk>/recipe/", reference.pack_type_recipe, name="pack-type-recipe"),
+    path("people/", people.search, name="people"),
+    path("people/<int:pk>/", people.person, name="person"),
+    path("people/<int:pk>/consents/", people.person_consent, name="person-consent"),
+    path("people/<int:pk>/correct/", people.person_correct, name="person-correct"),
+    path("people/<int:pk>/disclosure.json", people.person_export, {"fmt": "json"}, name="person-export-json"),
+    path("people/<int:pk>/disclosure.pdf", people.person_export, {"fmt": "pdf"}, name="person-export-pdf"),
+    path("consents/<int:pk>/withdraw/", people.consent_withdraw, name="consent-withdraw"),
     # Public: the link is the credential (one-time, expiring).
     path("invitation/<str:secret>/", staff.invitation, name="invitation"),
 ]

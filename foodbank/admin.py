@@ -19,16 +19,24 @@ from .models import (
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "food_bank", "municipality", "regional_bureau", "active"]
-    list_filter = ["kind", "regional_bureau", "active"]
+    list_display = ["name", "kind", "food_bank", "municipality", "regional_bureau", "confidential", "active"]
+    list_filter = ["kind", "regional_bureau", "confidential", "active"]
     search_fields = ["name", "code", "municipality"]
     prepopulated_fields = {"code": ["name"]}
 
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "organisation", "municipality", "regional_bureau", "active"]
-    list_filter = ["kind", "regional_bureau", "active", "food_bank"]
+    list_display = [
+        "name",
+        "kind",
+        "organisation",
+        "municipality",
+        "regional_bureau",
+        "confidential",
+        "active",
+    ]
+    list_filter = ["kind", "regional_bureau", "confidential", "active", "food_bank"]
     search_fields = ["name", "code", "municipality", "postal_code"]
     autocomplete_fields = ["organisation"]
 

@@ -1,6 +1,7 @@
 """Authentication backends."""
 
 from axes.backends import AxesStandaloneBackend
+from django.contrib.auth.backends import ModelBackend
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):
@@ -15,3 +16,14 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         if request is None:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+class PasswordBackend(ModelBackend):
+    """Django's username and password check, except for integration users (the Navi backend):
+    machine clients authenticate with their API token only, so a password set on one by mistake
+    (or left from before) opens nothing (docs/trust.md, "Tokens and credentials")."""
+
+    def user_can_authenticate(self, user) -> bool:
+        from .accounts import is_integration
+
+        return super().user_can_authenticate(user) and not is_integration(user)

@@ -8,6 +8,9 @@ writes ``column = ANY(%s::bigint[])`` with the ids as one array (the same plan: 
     DeliveryRequest.objects.filter(AnyOf("pk", ids))
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.db.models import F, Lookup
 
 
@@ -15,7 +18,7 @@ class AnyOf(Lookup):
     lookup_name = "any_of"
     prepare_rhs = False
 
-    def __init__(self, lhs, rhs):
+    def __init__(self, lhs: Any, rhs: Iterable[Any]) -> None:
         super().__init__(F(lhs) if isinstance(lhs, str) else lhs, [int(v) for v in rhs])
 
     def as_sql(self, compiler, connection):

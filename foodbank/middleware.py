@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -157,3 +158,19 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("Database unavailable during %s: %s", request.path, type(exception).__name__)
         return database_unavailable(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every answer that has not set its own caching: pages, API
+    answers and documents hold personal data, which must not stay in a shared computer's browser
+    cache or a proxy's (a window's PC is used by several people). Static files are served by
+    WhiteNoise before this runs, with their own long-lived caching."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -7,6 +7,7 @@ apps) every request, stock row and parcel carries a ``food_bank`` foreign key to
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,14 @@ class Organisation(models.Model):
     municipality = models.CharField(_("municipality"), max_length=64, blank=True)
     regional_bureau = models.CharField(
         _("regional bureau"), max_length=16, choices=RegionalBureau.choices, blank=True
+    )
+    # A DV shelter and the like: every site it runs is confidential (see Site.confidential).
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Never published (open data, directories); every site it runs is treated as confidential."
+        ),
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -100,6 +109,17 @@ class Site(models.Model):
     building = models.CharField(_("building"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    # Where people are safe only while nobody can find them (a window run by a DV shelter): never in
+    # open data or a directory, the address shown only to the site's own staff and the coordinator,
+    # parcels to it labelled without its name (docs/privacy.md, "Confidential sites").
+    confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_(
+            "Never published; the address is shown only to the site's own staff and the coordinators, "
+            "and parcels to it carry no site name."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -116,6 +136,11 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_confidential(self) -> bool:
+        """Confidential itself or run by a confidential organisation."""
+        return self.confidential or self.organisation.confidential
 
     @property
     def postal_code_display(self) -> str:
@@ -204,11 +229,29 @@ class Membership(models.Model):
         return f"{self.user} · {self.get_role_display()} · {scope}"
 
     def clean(self) -> None:
-        from .services import check_membership_scope
-
         if self.organisation_id:
             check_membership_scope(role=self.role, organisation=self.organisation, site=self.site)
             self.food_bank_id = self.organisation.food_bank_id_for_scope
+
+
+def check_membership_scope(*, role: str, organisation: Organisation, site: Site | None) -> None:
+    """The rule of who may hold ``role`` where (a model invariant, so here with the models; also
+    ``foodbank.services.check_membership_scope``). Raises ``ValidationError``."""
+    is_food_bank = organisation.kind == Organisation.Kind.FOOD_BANK
+    if role in (Role.COORDINATOR, Role.INTEGRATION):
+        if not is_food_bank or site is not None:
+            raise ValidationError(_("Coordinators and integrations belong to a food bank, not to a site."))
+    elif role == Role.WINDOW_STAFF:
+        if site is None or site.kind != Site.Kind.WINDOW or site.organisation_id != organisation.pk:
+            raise ValidationError(_("Window staff belong to one window of their organisation."))
+    elif role == Role.CASE_WORKER:
+        if is_food_bank or site is not None:
+            raise ValidationError(_("Case workers belong to a partner agency."))
+    elif role == Role.VOLUNTEER:
+        if not is_food_bank or (site is not None and site.kind != Site.Kind.WAREHOUSE):
+            raise ValidationError(_("Volunteers belong to a food bank, optionally to one of its warehouses."))
+    else:
+        raise ValidationError(_("Unknown role."))
 
 
 class IdempotencyKey(models.Model):

@@ -18,7 +18,8 @@ def client_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the address the
     outermost trusted proxy put in X-Forwarded-For (entries further left can be forged).
 
-    Used by the audit log ("from where"), the login lockout and DRF's throttles (NUM_PROXIES).
+    Used by the audit log ("from where"), the login lockout and the API throttles
+    (``foodbank.throttling``).
     """
     if request is None:
         return None

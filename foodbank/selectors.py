@@ -5,11 +5,13 @@ Every app scopes its querysets through these functions rather than checking role
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from .models import Membership, Organisation, Role, Site
+from .models import AuditEvent, Membership, Organisation, ProvisionRecord, Role, Site
+from .types import Actor
 
 _CACHE_ATTR = "_foodbank_memberships"
 
@@ -21,7 +23,7 @@ def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(user=user, active=True, organisation__active=True)
+            Membership.objects.filter(user_id=user.pk, active=True, organisation__active=True)
             .select_related("organisation", "site")
             .order_by("role", "pk")
         )
@@ -29,34 +31,59 @@ def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     return cached
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: Actor, *roles: str) -> bool:
     return any(m.role in roles for m in memberships_for(user))
 
 
-def food_bank_ids(user, *roles: str) -> set[int]:
+def food_bank_ids(user: Actor, *roles: str) -> set[int]:
     """Tenants in which the user holds any of ``roles`` (any role when none is given)."""
     return {m.food_bank_id for m in memberships_for(user) if not roles or m.role in roles}
 
 
-def organisation_ids(user, *roles: str) -> set[int]:
+def organisation_ids(user: Actor, *roles: str) -> set[int]:
     return {m.organisation_id for m in memberships_for(user) if not roles or m.role in roles}
 
 
-def site_ids(user, *roles: str) -> set[int]:
+def site_ids(user: Actor, *roles: str) -> set[int]:
     return {m.site_id for m in memberships_for(user) if m.site_id and (not roles or m.role in roles)}
 
 
-def coordinator_food_bank_ids(user) -> set[int]:
+def coordinator_food_bank_ids(user: Actor) -> set[int]:
     return food_bank_ids(user, Role.COORDINATOR)
 
 
-def visible_sites(user) -> QuerySet[Site]:
+# A site is confidential when it is flagged itself or its organisation is (foodbank.models.Site).
+CONFIDENTIAL_SITE = Q(confidential=True) | Q(organisation__confidential=True)
+
+
+def publishable_sites(*, food_bank_id: int | None = None) -> QuerySet[Site]:
+    """Windows that may be published: active, run by an active organisation, and neither the
+    window nor its organisation confidential. Every public or shared directory reads this (the
+    open-data CSV, the windows listed to case workers, the HSDS directory); never list windows
+    from ``Site.objects`` directly. Every food bank's unless ``food_bank_id`` is given."""
+    sites = Site.objects.filter(kind=Site.Kind.WINDOW, active=True, organisation__active=True).exclude(
+        CONFIDENTIAL_SITE
+    )
+    if food_bank_id is not None:
+        sites = sites.filter(food_bank_id=food_bank_id)
+    return sites
+
+
+def publishable_organisations(*, food_bank_id: int | None = None) -> QuerySet[Organisation]:
+    """Organisations that may be named in a public directory: active and not confidential."""
+    organisations = Organisation.objects.filter(active=True, confidential=False)
+    if food_bank_id is not None:
+        organisations = organisations.filter(Q(pk=food_bank_id) | Q(food_bank_id=food_bank_id))
+    return organisations
+
+
+def visible_sites(user: Actor) -> QuerySet[Site]:
     """Sites the user may see.
 
     Coordinators: every site of their food bank. Window staff: their own windows. Volunteers: the
     warehouses of their food bank (or the one warehouse their membership names). Case workers: the
-    active windows of their food bank, which are public information (the open-data directory).
-    Integrations: none.
+    publishable windows of their food bank (``publishable_sites``: public information; a
+    confidential window is not listed to them). Integrations: none.
     """
     condition = Q(pk__in=[])
     for m in memberships_for(user):
@@ -69,11 +96,11 @@ def visible_sites(user) -> QuerySet[Site]:
                 Q(pk=m.site_id) if m.site_id else Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WAREHOUSE)
             )
         elif m.role == Role.CASE_WORKER:
-            condition |= Q(food_bank_id=m.food_bank_id, kind=Site.Kind.WINDOW, active=True)
+            condition |= Q(pk__in=publishable_sites(food_bank_id=m.food_bank_id).values("pk"))
     return Site.objects.filter(condition).select_related("organisation")
 
 
-def visible_organisations(user) -> QuerySet[Organisation]:
+def visible_organisations(user: Actor) -> QuerySet[Organisation]:
     """Organisations of the user's food banks (names are not personal data)."""
     ids = food_bank_ids(user)
     return Organisation.objects.filter(Q(pk__in=ids) | Q(food_bank_id__in=ids))
@@ -83,7 +110,7 @@ def food_bank_of(organisation: Organisation) -> int:
     return organisation.food_bank_id_for_scope
 
 
-def roles_summary(user) -> Iterable[dict]:
+def roles_summary(user: Actor) -> Iterable[dict[str, Any]]:
     for m in memberships_for(user):
         yield {
             "role": m.role,
@@ -95,15 +122,11 @@ def roles_summary(user) -> Iterable[dict]:
         }
 
 
-def visible_audit_events(user) -> QuerySet:
+def visible_audit_events(user: Actor) -> QuerySet[AuditEvent]:
     """Audit events a coordinator may search: those of their own food banks; nobody else's."""
-    from .models import AuditEvent
-
     return AuditEvent.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))
 
 
-def visible_provision_records(user) -> QuerySet:
+def visible_provision_records(user: Actor) -> QuerySet[ProvisionRecord]:
     """Records of provision of the coordinator's own food banks."""
-    from .models import ProvisionRecord
-
     return ProvisionRecord.objects.filter(food_bank_id__in=coordinator_food_bank_ids(user))

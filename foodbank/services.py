@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import postal
-from .models import Membership, Organisation, Role, Site
+from .models import Membership, Organisation, Site, check_membership_scope
 
 
 def upsert_site(
@@ -21,6 +21,7 @@ def upsert_site(
     phone: str = "",
     opening_hours: str = "",
     active: bool = True,
+    confidential: bool = False,
 ) -> Site:
     """Create or update the site with ``code``; the municipality and regional bureau come from the
     postal code (Japan Post data). Raises ValidationError for an unknown postal code."""
@@ -46,27 +47,10 @@ def upsert_site(
             "phone": phone,
             "opening_hours": opening_hours,
             "active": active,
+            "confidential": confidential,
         },
     )
     return site
-
-
-def check_membership_scope(*, role: str, organisation: Organisation, site: Site | None) -> None:
-    is_food_bank = organisation.kind == Organisation.Kind.FOOD_BANK
-    if role in (Role.COORDINATOR, Role.INTEGRATION):
-        if not is_food_bank or site is not None:
-            raise ValidationError(_("Coordinators and integrations belong to a food bank, not to a site."))
-    elif role == Role.WINDOW_STAFF:
-        if site is None or site.kind != Site.Kind.WINDOW or site.organisation_id != organisation.pk:
-            raise ValidationError(_("Window staff belong to one window of their organisation."))
-    elif role == Role.CASE_WORKER:
-        if is_food_bank or site is not None:
-            raise ValidationError(_("Case workers belong to a partner agency."))
-    elif role == Role.VOLUNTEER:
-        if not is_food_bank or (site is not None and site.kind != Site.Kind.WAREHOUSE):
-            raise ValidationError(_("Volunteers belong to a food bank, optionally to one of its warehouses."))
-    else:
-        raise ValidationError(_("Unknown role."))
 
 
 @transaction.atomic

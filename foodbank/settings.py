@@ -65,7 +65,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every answer (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control: no-store unless a view set its own caching (static files are answered above).
+    "foodbank.middleware.NoStoreMiddleware",
     # Before anything reads the request: oversized bodies are 413, NUL bytes 400 (foodbank.middleware).
     "foodbank.middleware.RequestGuardMiddleware",
     # A view that lost its database (PostgreSQL restarted) answers 503 + Retry-After, not 500.
@@ -80,6 +84,24 @@ MIDDLEWARE = [
     # Last: turns a login refused by django-axes into the lockout page or JSON.
     "axes.middleware.AxesMiddleware",
 ]
+
+# No inline script or style anywhere (pages load theirs from static files, the API docs use
+# drf-spectacular's split Swagger view), so scripts come from this origin only: an injected
+# <script> or onclick= does not run. data: images: Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "foodbank.urls"
 WSGI_APPLICATION = "foodbank.wsgi.application"
@@ -131,7 +153,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # First: refuses any login attempt for a username/address locked out by django-axes.
     "foodbank.auth_backends.LoginThrottleBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, refusing integration users (token only).
+    "foodbank.auth_backends.PasswordBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -274,10 +297,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
-    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For).
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
-    # Views opt in with `throttle_scope`; a view without one is not throttled.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For); 0
+    # is REMOTE_ADDR only (None would make DRF trust any X-Forwarded-For a client sends).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Views opt in with `throttle_scope`; a view without one is not throttled. The address is
+    # foodbank.security.client_ip, the same as the audit log's and the lockout's.
+    "DEFAULT_THROTTLE_CLASSES": ["foodbank.throttling.ClientScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         # POST /api/v1/auth/token/, per client address (django-axes also locks out repeated failures).
         "auth": os.environ.get("THROTTLE_RATE_AUTH", "10/min"),
@@ -458,6 +483,9 @@ INVENTORY_PEAK_LEAD_DAYS = env_int("INVENTORY_PEAK_LEAD_DAYS", 21)
 # offline (inventory.late_entry). Keep it below IDEMPOTENCY_KEY_TTL_DAYS, so that a queued handout is
 # still protected against a double send for as long as it may be sent.
 HANDOUT_LATE_ENTRY_DAYS = env_int("HANDOUT_LATE_ENTRY_DAYS", 7)
+# An adjustment, or a stock-take line, that changes a lot by more than this many units or sets needs
+# a coordinator: recorded by one, or the stock-take confirmed by one (docs/inventory.md).
+INVENTORY_LARGE_DIFFERENCE = env_int("INVENTORY_LARGE_DIFFERENCE", 100)
 # A referral not acknowledged by its target after this many working days (weekends and Japanese
 # public holidays do not count) is escalated to the food bank's coordinators.
 REFERRAL_ESCALATE_AFTER_WORKING_DAYS = env_int("REFERRAL_ESCALATE_AFTER_WORKING_DAYS", 3)

@@ -81,6 +81,6 @@ class DatabaseStorage(Storage):
 
     get_modified_time = get_created_time
 
-    def url(self, name: str) -> str:
+    def url(self, name: str | None) -> str:
         # Files are served by views that check who asks (the batch documents' API), never by URL.
         raise NotImplementedError("Files in the database have no public URL.")

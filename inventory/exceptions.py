@@ -25,6 +25,18 @@ class SameCounter(DomainError):
     default_message = _("A stock-take must be confirmed by someone other than the person who counted.")
 
 
+class CoordinatorConfirmationRequired(DomainError):
+    """A difference above INVENTORY_LARGE_DIFFERENCE recorded or confirmed by someone other than a
+    coordinator of the food bank; nothing was written."""
+
+    code = "coordinator_confirmation_required"
+    status_code = 403
+    default_message = _(
+        "A difference this large needs a coordinator: record a stock-take and ask a coordinator to "
+        "confirm it."
+    )
+
+
 class ReservationMismatch(DomainError):
     code = "reservation_mismatch"
     default_message = _("This reference was already used for a different reservation.")

@@ -15,12 +15,14 @@ An object outside the scope is answered with 404 by the API.
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from foodbank import selectors as core
 from foodbank.models import Role, Site
+from foodbank.types import Actor
 
 from .models import (
     Balance,
@@ -42,7 +44,7 @@ from .models import (
 # --- Scope ----------------------------------------------------------------------------------------
 
 
-def stock_sites_q(user, *, prefix: str = "") -> Q:
+def stock_sites_q(user: Actor, *, prefix: str = "") -> Q:
     """A condition on sites (``prefix`` points at a site relation, e.g. ``"site__"``) that the user
     may see the stock of."""
     condition = Q(pk__in=[])
@@ -60,12 +62,12 @@ def stock_sites_q(user, *, prefix: str = "") -> Q:
     return condition
 
 
-def stock_sites(user) -> QuerySet[Site]:
+def stock_sites(user: Actor) -> QuerySet[Site]:
     """Sites whose stock the user may see (and count, adjust, write off)."""
     return Site.objects.filter(stock_sites_q(user)).select_related("organisation")
 
 
-def can_manage_stock(user, site: Site) -> bool:
+def can_manage_stock(user: Actor, site: Site) -> bool:
     """Coordinators of the food bank and volunteers of a warehouse (receipts, assembly, counts)."""
     for m in core.memberships_for(user):
         if m.role == Role.COORDINATOR and m.food_bank_id == site.food_bank_id:
@@ -80,7 +82,7 @@ def can_manage_stock(user, site: Site) -> bool:
     return False
 
 
-def window_of(user, site_id: int) -> Site | None:
+def window_of(user: Actor, site_id: int) -> Site | None:
     """The window ``site_id`` if the user is window staff there (from the cached memberships: no query)."""
     for m in core.memberships_for(user):
         if m.role == Role.WINDOW_STAFF and m.site_id == site_id:
@@ -88,11 +90,11 @@ def window_of(user, site_id: int) -> Site | None:
     return None
 
 
-def is_coordinator_of(user, food_bank_id: int) -> bool:
+def is_coordinator_of(user: Actor, food_bank_id: int) -> bool:
     return food_bank_id in core.food_bank_ids(user, Role.COORDINATOR)
 
 
-def visible_handouts(user) -> QuerySet[Handout]:
+def visible_handouts(user: Actor) -> QuerySet[Handout]:
     condition = Q(site_id__in=core.site_ids(user, Role.WINDOW_STAFF)) | Q(
         food_bank_id__in=core.food_bank_ids(user, Role.COORDINATOR)
     )
@@ -107,7 +109,7 @@ def handout_for_render(pk: int) -> Handout:
     ).get(pk=pk)
 
 
-def visible_restock_shipments(user) -> QuerySet[RestockShipment]:
+def visible_restock_shipments(user: Actor) -> QuerySet[RestockShipment]:
     condition = Q(food_bank_id__in=core.food_bank_ids(user, Role.COORDINATOR)) | Q(
         to_site_id__in=core.site_ids(user, Role.WINDOW_STAFF)
     )
@@ -121,29 +123,29 @@ def visible_restock_shipments(user) -> QuerySet[RestockShipment]:
     )
 
 
-def visible_movements(user) -> QuerySet[StockMovement]:
+def visible_movements(user: Actor) -> QuerySet[StockMovement]:
     return StockMovement.objects.filter(stock_sites_q(user, prefix="site__")).select_related(
         "item", "pack_type", "site"
     )
 
 
-def visible_stock_takes(user) -> QuerySet[StockTake]:
+def visible_stock_takes(user: Actor) -> QuerySet[StockTake]:
     return StockTake.objects.filter(stock_sites_q(user, prefix="site__")).prefetch_related(
         "lines__item", "lines__pack_type"
     )
 
 
-def visible_receipts(user) -> QuerySet[DonationReceipt]:
+def visible_receipts(user: Actor) -> QuerySet[DonationReceipt]:
     """Receipts of the food banks where the user is a coordinator or a volunteer."""
     ids = core.food_bank_ids(user, Role.COORDINATOR, Role.VOLUNTEER)
     return DonationReceipt.objects.filter(food_bank_id__in=ids).prefetch_related("lines__item")
 
 
-def visible_items(user) -> QuerySet[Item]:
+def visible_items(user: Actor) -> QuerySet[Item]:
     return Item.objects.filter(food_bank_id__in=core.food_bank_ids(user))
 
 
-def visible_pack_types(user) -> QuerySet[PackType]:
+def visible_pack_types(user: Actor) -> QuerySet[PackType]:
     """Pack types of the user's food banks, each with its current recipe (``recipe_list[0]``)."""
     return PackType.objects.filter(food_bank_id__in=core.food_bank_ids(user)).prefetch_related(
         Prefetch(
@@ -202,7 +204,9 @@ def network_pack_stock(
     today = today or timezone.localdate()
     pack_types = active_pack_types(food_bank_id)
     site_ids = [site.pk for site in sites]
-    table = {site_id: {pt.pk: PackStock(pack_type=pt) for pt in pack_types} for site_id in site_ids}
+    table: dict[int, dict[int | None, PackStock]] = {
+        site_id: {pt.pk: PackStock(pack_type=pt) for pt in pack_types} for site_id in site_ids
+    }
     for balance in Balance.objects.filter(site_id__in=site_ids, pack_type__isnull=False).only(
         "site_id", "pack_type_id", "best_before", "on_hand", "reserved"
     ):
@@ -227,10 +231,10 @@ def network_pack_stock(
     return {site_id: list(cells.values()) for site_id, cells in table.items()}
 
 
-def item_stock(site: Site, *, today: date | None = None) -> list[dict]:
+def item_stock(site: Site, *, today: date | None = None) -> list[dict[str, Any]]:
     """Loose items at a site: per item, usable quantity, reserved, expired, earliest best-before."""
     today = today or timezone.localdate()
-    out: dict[int, dict] = {}
+    out: dict[int | None, dict[str, Any]] = {}
     for balance in (
         Balance.objects.filter(site=site, item__isnull=False)
         .select_related("item")
@@ -311,6 +315,10 @@ class LedgerDifference:
         )
 
 
+# A lot: site, item or pack type, best-before date.
+Lot = tuple[int, int | None, int | None, date | None]
+
+
 def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDifference]:
     """Every lot whose balance differs from its ledger sum, or whose ``reserved`` differs from its
     open reservations. Empty when the books are right (two grouped queries and a scan of balances)."""
@@ -318,14 +326,14 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
 
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
     fields = ("site_id", "item_id", "pack_type_id", "best_before")
-    ledger = {
-        tuple(row[f] for f in fields): row["total"]
+    ledger: dict[Lot, int] = {
+        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
         for row in StockMovement.objects.filter(scope)
         .values(*fields)
         .annotate(total=Sum("quantity"))
         .order_by()
     }
-    reserved = {
+    reserved: dict[Lot, int] = {
         (row["reservation__site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
         for row in ReservationLine.objects.filter(
             reservation__state=Reservation.State.ACTIVE,
@@ -338,7 +346,7 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
     differences = []
     seen = set()
     for row in Balance.objects.filter(scope).values(*fields, "on_hand", "reserved").order_by("pk").iterator():
-        key = tuple(row[f] for f in fields)
+        key: Lot = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"])
         seen.add(key)
         if row["on_hand"] + row["reserved"] != ledger.get(key, 0):
             differences.append(LedgerDifference(*key, row["on_hand"] + row["reserved"], ledger.get(key, 0)))

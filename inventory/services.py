@@ -30,12 +30,19 @@ from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from foodbank import selectors as core_selectors
 from foodbank.bulk import insert_many
 from foodbank.exceptions import InvalidTransition
 from foodbank.models import Organisation, Site
 
 from . import locks
-from .exceptions import InsufficientStock, ReservationMismatch, SameCounter, UnknownPackType
+from .exceptions import (
+    CoordinatorConfirmationRequired,
+    InsufficientStock,
+    ReservationMismatch,
+    SameCounter,
+    UnknownPackType,
+)
 from .models import (
     Assembly,
     Balance,
@@ -658,7 +665,9 @@ def record_adjustment(
     occurred_at: datetime | None = None,
 ) -> StockMovement:
     """Correct one lot by ``quantity`` (signed) with a reason code; a write-off takes stock out
-    (expired, damaged, recalled). Locks the lot; refuses to take more than is on hand."""
+    (expired, damaged, recalled). Locks the lot; refuses to take more than is on hand. More than
+    INVENTORY_LARGE_DIFFERENCE either way raises CoordinatorConfirmationRequired unless
+    ``recorded_by`` is a coordinator of the food bank (others record a stock-take instead)."""
     if (item is None) == (pack_type is None):
         raise ValidationError(_("Name exactly one of item and pack type."))
     if kind not in (MovementKind.ADJUSTMENT, MovementKind.WRITE_OFF):
@@ -668,6 +677,7 @@ def record_adjustment(
     if quantity == 0 or (kind == MovementKind.WRITE_OFF and quantity > 0):
         raise ValidationError({"quantity": _("A write-off is negative; an adjustment is not zero.")})
     _same_tenant(site, item, pack_type)
+    _check_large_difference([quantity], by=recorded_by, food_bank_id=site.food_bank_id)
     key: Key = (item.pk if item else None, pack_type.pk if pack_type else None, best_before)
     row = _ensure_lots(site=site, keys=[key])[key]
     if row.on_hand + quantity < 0:
@@ -685,6 +695,19 @@ def record_adjustment(
     movement.save()
     _update_balances({row.pk: (quantity, 0)})
     return movement
+
+
+def _check_large_difference(differences: Iterable[int], *, by, food_bank_id: int) -> None:
+    """A change above INVENTORY_LARGE_DIFFERENCE (a million sets "found" at a window) counts only
+    when a coordinator of the food bank records or confirms it. ``by=None`` is the system itself
+    (an opening balance loaded by a script), never a request: every view passes its user."""
+    if by is None:
+        return
+    limit = settings.INVENTORY_LARGE_DIFFERENCE
+    if any(
+        abs(d) > limit for d in differences
+    ) and food_bank_id not in core_selectors.coordinator_food_bank_ids(by):
+        raise CoordinatorConfirmationRequired(limit=limit)
 
 
 @dataclass(frozen=True)
@@ -759,7 +782,9 @@ def record_stock_take(
 def confirm_stock_take(*, stock_take_id: int, confirmed_by) -> StockTake:
     """Confirm a count made by someone else and book each difference as an ``adjustment`` with the
     line's reason. Locks the stock-take, then the lots (pk order). Raises SameCounter when the
-    counter confirms their own count, InvalidTransition unless it awaits confirmation, and
+    counter confirms their own count, InvalidTransition unless it awaits confirmation,
+    CoordinatorConfirmationRequired when a line differs by more than INVENTORY_LARGE_DIFFERENCE
+    and ``confirmed_by`` is not a coordinator of the food bank, and
     InsufficientStock when a counted shortfall exceeds what is still on hand (stock was reserved
     meanwhile)."""
     take = locks.lock_stock_take(stock_take_id)
@@ -768,6 +793,9 @@ def confirm_stock_take(*, stock_take_id: int, confirmed_by) -> StockTake:
     if take.counted_by_id == getattr(confirmed_by, "pk", None):
         raise SameCounter()
     lines = [line for line in take.lines.all() if line.difference]
+    _check_large_difference(
+        (line.difference for line in lines), by=confirmed_by, food_bank_id=take.food_bank_id
+    )
     rows = _ensure_lots(site=take.site, keys={_key(line) for line in lines})
     shortages = [
         _shortage(str(line.item_id or line.pack_type_id), -line.difference, rows[_key(line)].on_hand)

@@ -13,7 +13,6 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from foodbank import audit
@@ -22,6 +21,7 @@ from foodbank.authentication import ApiTokenAuthentication
 from foodbank.idempotency import idempotent_create
 from foodbank.models import AuditEvent, Organisation, Role
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, site_ids
+from foodbank.throttling import ClientScopedRateThrottle
 
 from . import selectors, services
 from .exceptions import NoReferralSubject
@@ -250,7 +250,7 @@ class NaviIntakeView(APIView):
     only). Creates a delivery request with source ``navi``, triaged like the agencies'."""
 
     authentication_classes = [ApiTokenAuthentication]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "navi_intake"
 
     @extend_schema(

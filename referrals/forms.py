@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.models import HouseholdType
+from foodbank.validators import refuse_bidi_controls
 
 from .models import DiaperSize, SituationCategory, TimeSlot
 
@@ -60,9 +61,14 @@ FIELD_FOR_PATH = {
 class DeliveryRequestForm(forms.Form):
     # The person
     name = forms.CharField(
-        label=_("Name"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Name"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        validators=[refuse_bidi_controls],
     )
-    name_kana = forms.CharField(label=_("Name in kana"), max_length=64, required=False)
+    name_kana = forms.CharField(
+        label=_("Name in kana"), max_length=64, required=False, validators=[refuse_bidi_controls]
+    )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=32,
@@ -76,9 +82,14 @@ class DeliveryRequestForm(forms.Form):
         help_text=_("Seven digits, e.g. 047-0024. Prefecture and city are filled in from it."),
     )
     address = forms.CharField(
-        label=_("Street address"), max_length=200, help_text=_("Town, block and number, e.g. 花園2丁目6-7")
+        label=_("Street address"),
+        max_length=200,
+        help_text=_("Town, block and number, e.g. 花園2丁目6-7"),
+        validators=[refuse_bidi_controls],
     )
-    building = forms.CharField(label=_("Building and room"), max_length=200, required=False)
+    building = forms.CharField(
+        label=_("Building and room"), max_length=200, required=False, validators=[refuse_bidi_controls]
+    )
     # The household
     household_type = forms.ChoiceField(label=_("Household type"), choices=HouseholdType.choices)
     adults = forms.IntegerField(
@@ -300,9 +311,13 @@ class FeedbackForm(forms.Form):
 class HandoutContactForm(forms.Form):
     """Window staff: the person at a handout who asked to be referred gives a name and contact."""
 
-    name = forms.CharField(label=_("Name (a pseudonym is fine)"), max_length=64)
+    name = forms.CharField(
+        label=_("Name (a pseudonym is fine)"), max_length=64, validators=[refuse_bidi_controls]
+    )
     is_pseudonym = forms.BooleanField(label=_("This is a pseudonym"), required=False)
-    name_kana = forms.CharField(label=_("Name (kana)"), max_length=64, required=False)
+    name_kana = forms.CharField(
+        label=_("Name (kana)"), max_length=64, required=False, validators=[refuse_bidi_controls]
+    )
     phone = forms.CharField(
         label=_("Phone number"),
         max_length=32,

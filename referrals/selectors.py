@@ -8,6 +8,7 @@ they need to pack, never the situation narrative, debts or consent details), whi
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import holidays
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.utils import timezone
 from foodbank.lookups import AnyOf
 from foodbank.models import Organisation, Role, Site
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
+from foodbank.types import Actor
 
 from .handover import ExtraWanted, PackingLabel, PackingView
 from .models import (
@@ -27,6 +29,7 @@ from .models import (
     DeliveryRequestEvent,
     Enrolment,
     Feedback,
+    HandoutContact,
     NaviApplication,
     Recipient,
     Referral,
@@ -43,12 +46,12 @@ OPEN_STATUSES = (S.SUBMITTED, S.APPROVED, S.SCHEDULED, S.PACKED, S.SHIPPED)
 # --- Delivery requests ----------------------------------------------------------------------------
 
 
-def may_read_requests(user) -> bool:
+def may_read_requests(user: Actor) -> bool:
     """Roles that read delivery requests at all (others get 403, not an empty list)."""
     return has_role(user, Role.COORDINATOR, Role.CASE_WORKER)
 
 
-def _request_scope(user) -> Q:
+def _request_scope(user: Actor) -> Q:
     condition = Q(pk__in=[])
     coordinator_of = food_bank_ids(user, Role.COORDINATOR)
     if coordinator_of:
@@ -59,7 +62,7 @@ def _request_scope(user) -> Q:
     return condition
 
 
-def visible_requests(user) -> QuerySet[DeliveryRequest]:
+def visible_requests(user: Actor) -> QuerySet[DeliveryRequest]:
     """Delivery requests ``user`` may see: their food bank's (coordinator), their agency's (case
     worker); none for other roles. Recipient, agency and filer are joined in."""
     return DeliveryRequest.objects.filter(_request_scope(user)).select_related("recipient", "agency")
@@ -95,7 +98,8 @@ def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestD
     """Load the events, consents and referrals of a request already in hand (three queries; two
     for a request ``just_created``, which cannot have been referred yet; none for a request just
     filed for a new person, see ``remember_new_history``)."""
-    if (known := getattr(request, _NEW_HISTORY, None)) is not None:
+    known: RequestDetail | None = getattr(request, _NEW_HISTORY, None)
+    if known is not None:
         return known
     events = list(
         DeliveryRequestEvent.objects.filter(request_id=request.pk).select_related("by").order_by("at", "pk")
@@ -109,7 +113,7 @@ def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestD
     return RequestDetail(request=request, events=events, consents=consents, referrals=referrals)
 
 
-def request_detail(user, pk: int) -> RequestDetail:
+def request_detail(user: Actor, pk: int) -> RequestDetail:
     """One visible request with its history (three queries). Raises DeliveryRequest.DoesNotExist
     when it is not visible (the API answers 404)."""
     return history(visible_requests(user).select_related("filed_by", "navi_application").get(pk=pk))
@@ -125,18 +129,18 @@ def request_with_history(pk: int) -> RequestDetail:
     )
 
 
-def is_coordinator_of(user, request: DeliveryRequest) -> bool:
+def is_coordinator_of(user: Actor, request: DeliveryRequest) -> bool:
     return request.food_bank_id in food_bank_ids(user, Role.COORDINATOR)
 
 
-def may_cancel(user, request: DeliveryRequest) -> bool:
+def may_cancel(user: Actor, request: DeliveryRequest) -> bool:
     """The filing agency's case workers and the food bank's coordinators may cancel."""
     return is_coordinator_of(user, request) or (
         request.agency_id is not None and request.agency_id in organisation_ids(user, Role.CASE_WORKER)
     )
 
 
-def triage_queue(user) -> QuerySet[DeliveryRequest]:
+def triage_queue(user: Actor) -> QuerySet[DeliveryRequest]:
     """Submitted requests and self-referrals of the coordinator's food banks, oldest first."""
     return (
         DeliveryRequest.objects.filter(
@@ -147,7 +151,7 @@ def triage_queue(user) -> QuerySet[DeliveryRequest]:
     )
 
 
-def case_worker_agencies(user) -> list:
+def case_worker_agencies(user: Actor) -> list[Organisation]:
     """The agencies the user files requests for, as Organisation objects (from the cached
     memberships, no query)."""
     seen, agencies = set(), []
@@ -247,7 +251,7 @@ def packing_views(*, request_ids: Iterable[int]) -> list[PackingView]:
     return [_packing_view(by_id[pk]) for pk in ids if pk in by_id]
 
 
-def _packing_view(row: dict) -> PackingView:
+def _packing_view(row: dict[str, Any]) -> PackingView:
     p = {name: row[f"recipient__{name}"] for name in _PACKING_RECIPIENT_FIELDS}
     cooking = {key: row[key] for key in COOKING_KEYS}  # DeliveryRequest.cooking
     return PackingView(
@@ -332,7 +336,7 @@ def _is_withdrawn(record: ConsentRecord) -> bool:
         return False
 
 
-def visible_consents(user) -> QuerySet[ConsentRecord]:
+def visible_consents(user: Actor) -> QuerySet[ConsentRecord]:
     """Consent records of the coordinator's food bank, or recorded by (or about a recipient of)
     the case worker's agency."""
     condition = Q(pk__in=[])
@@ -345,7 +349,7 @@ def visible_consents(user) -> QuerySet[ConsentRecord]:
     return ConsentRecord.objects.filter(condition).select_related("withdrawal", "recorded_by")
 
 
-def may_withdraw(user, consent: ConsentRecord) -> bool:
+def may_withdraw(user: Actor, consent: ConsentRecord) -> bool:
     """The food bank's coordinators and case workers of the recording agency."""
     return consent.food_bank_id in food_bank_ids(user, Role.COORDINATOR) or (
         consent.recorded_by_organisation_id in organisation_ids(user, Role.CASE_WORKER)
@@ -355,7 +359,7 @@ def may_withdraw(user, consent: ConsentRecord) -> bool:
 # --- Monthly programme ----------------------------------------------------------------------------
 
 
-def visible_enrolments(user) -> QuerySet[Enrolment]:
+def visible_enrolments(user: Actor) -> QuerySet[Enrolment]:
     condition = Q(pk__in=[])
     coordinator_of = food_bank_ids(user, Role.COORDINATOR)
     if coordinator_of:
@@ -380,13 +384,13 @@ def enrolments_due(*, month: date) -> QuerySet[Enrolment]:
 # --- Referrals back to consultation services ------------------------------------------------------
 
 
-def may_use_target_inbox(user) -> bool:
+def may_use_target_inbox(user: Actor) -> bool:
     """Roles that may be the staff of a referral's target: window staff and partner agencies'
     staff (the inbox page; coordinators follow referrals on their own page)."""
     return has_role(user, Role.WINDOW_STAFF, Role.CASE_WORKER)
 
 
-def _target_scope(user) -> Q:
+def _target_scope(user: Actor) -> Q:
     condition = Q(pk__in=[])
     windows = site_ids(user, Role.WINDOW_STAFF)
     if windows:
@@ -397,7 +401,7 @@ def _target_scope(user) -> Q:
     return condition
 
 
-def inbox_referrals(user) -> QuerySet[Referral]:
+def inbox_referrals(user: Actor) -> QuerySet[Referral]:
     """The target's inbox: referrals addressed to the user's window (window staff) or to their
     organisation (its staff), whatever other roles the user has. Open ones first, then newest."""
     return (
@@ -411,18 +415,18 @@ def inbox_referrals(user) -> QuerySet[Referral]:
     )
 
 
-def is_window_staff_of(user, site_id: int) -> bool:
+def is_window_staff_of(user: Actor, site_id: int) -> bool:
     return site_id in site_ids(user, Role.WINDOW_STAFF)
 
 
-def open_referral_count(user, *, site_id: int) -> int:
+def open_referral_count(user: Actor, *, site_id: int) -> int:
     """Open referrals addressed to one window the user works at (the badge on the window page)."""
     if not is_window_staff_of(user, site_id):
         return 0
     return Referral.objects.filter(target_site_id=site_id).exclude(status=Referral.Status.CLOSED).count()
 
 
-def referral_trail(user) -> QuerySet[Referral]:
+def referral_trail(user: Actor) -> QuerySet[Referral]:
     """The coordinator's list: every referral of their food banks, newest first."""
     return (
         Referral.objects.filter(food_bank_id__in=food_bank_ids(user, Role.COORDINATOR))
@@ -431,11 +435,9 @@ def referral_trail(user) -> QuerySet[Referral]:
     )
 
 
-def handout_contacts_waiting(user) -> QuerySet:
+def handout_contacts_waiting(user: Actor) -> QuerySet[HandoutContact]:
     """Named people behind window handouts who asked to be referred and have no referral yet
     (coordinator's food banks), oldest first."""
-    from .models import HandoutContact
-
     referred = Referral.objects.filter(handout_id=OuterRef("handout_id"))
     return (
         HandoutContact.objects.filter(
@@ -447,12 +449,12 @@ def handout_contacts_waiting(user) -> QuerySet:
     )
 
 
-def may_use_referral_inbox(user) -> bool:
+def may_use_referral_inbox(user: Actor) -> bool:
     """Roles that read referrals at all: coordinators, window staff and partner agencies' staff."""
     return has_role(user, Role.COORDINATOR, Role.WINDOW_STAFF, Role.CASE_WORKER)
 
 
-def visible_referrals(user) -> QuerySet[Referral]:
+def visible_referrals(user: Actor) -> QuerySet[Referral]:
     """Referrals ``user`` may see: all of their food bank's (coordinator); those addressed to
     their window (window staff) or to their organisation (its staff). Nothing for other roles."""
     condition = _target_scope(user)
@@ -464,7 +466,7 @@ def visible_referrals(user) -> QuerySet[Referral]:
     )
 
 
-def is_referral_coordinator(user, referral: Referral) -> bool:
+def is_referral_coordinator(user: Actor, referral: Referral) -> bool:
     return referral.food_bank_id in food_bank_ids(user, Role.COORDINATOR)
 
 
@@ -526,7 +528,7 @@ def referral_targets(food_bank_id: int) -> tuple[QuerySet[Site], QuerySet[Organi
     )
 
 
-def shared_details(referral: Referral) -> dict | None:
+def shared_details(referral: Referral) -> dict[str, Any] | None:
     """What the target may see of the person: only the categories the consent covered when the
     referral was sent, plus the needs the person chose to share. None once the consent is
     withdrawn (the target still sees that the referral existed). The recipient and delivery
@@ -535,7 +537,7 @@ def shared_details(referral: Referral) -> dict | None:
         return None
     person = referral.recipient
     categories = set(referral.shared_categories)
-    details: dict = {"municipality": person.municipality, "needs": referral.needs}
+    details: dict[str, Any] = {"municipality": person.municipality, "needs": referral.needs}
     if "identity" in categories:
         details.update(name=person.name, name_kana=person.name_kana, is_pseudonym=person.is_pseudonym)
     if "contact" in categories:
@@ -591,7 +593,7 @@ def referrals_to_escalate(*, today: date, after_working_days: int) -> list[int]:
     ]
 
 
-def visible_feedback(user) -> QuerySet[Feedback]:
+def visible_feedback(user: Actor) -> QuerySet[Feedback]:
     """All feedback of the coordinator's food banks (private included: only coordinators)."""
     return Feedback.objects.filter(food_bank_id__in=food_bank_ids(user, Role.COORDINATOR))
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from foodbank.validators import refuse_bidi_controls
+
 from . import selectors, services
 from .models import (
     COOKING_KEYS,
@@ -31,8 +33,14 @@ MAX_DAYS_AHEAD = 90
 
 
 class RecipientIn(serializers.Serializer):
-    name = serializers.CharField(max_length=64, help_text="Full name as printed on the courier label.")
-    name_kana = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    name = serializers.CharField(
+        max_length=64,
+        help_text="Full name as printed on the courier label.",
+        validators=[refuse_bidi_controls],
+    )
+    name_kana = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
     phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
     postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
     prefecture = serializers.CharField(
@@ -46,9 +54,13 @@ class RecipientIn(serializers.Serializer):
         help_text="Optional; must match the code.",
     )
     address = serializers.CharField(
-        max_length=200, help_text="Street address (town, block, number); prefecture and city may be omitted."
+        max_length=200,
+        help_text="Street address (town, block, number); prefecture and city may be omitted.",
+        validators=[refuse_bidi_controls],
     )
-    building = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    building = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
 
     def validate(self, attrs):
         errors: dict[str, list[str]] = {}
@@ -948,9 +960,13 @@ SHAREABLE = ["identity", "contact", "household", "situation"]
 class HandoutContactIn(serializers.Serializer):
     """The person at a window handout (with ``referral_consent``) who gave a name and contact."""
 
-    name = serializers.CharField(max_length=64, help_text="A pseudonym is fine (set is_pseudonym).")
+    name = serializers.CharField(
+        max_length=64, help_text="A pseudonym is fine (set is_pseudonym).", validators=[refuse_bidi_controls]
+    )
     is_pseudonym = serializers.BooleanField(default=False)
-    name_kana = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    name_kana = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
     phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
     data_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=SHAREABLE),
@@ -964,7 +980,12 @@ class HandoutContactIn(serializers.Serializer):
         help_text="`verbal` (you are the witness unless witness_name says otherwise) or `signed_form`.",
     )
     witness_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, default="", help_text="Default: you."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Default: you.",
+        validators=[refuse_bidi_controls],
     )
 
     def validate_phone(self, value: str) -> str:

@@ -427,9 +427,8 @@ def _after_events(events: list[DeliveryRequestEvent], requests: dict[int, Delive
     if notify:
         # bulk_create sets primary keys on PostgreSQL and SQLite alike (RETURNING).
         created = Notification.objects.bulk_create(notify)
-        from .tasks import notify_case_worker_task
-
-        outbox.enqueue(notify_case_worker_task, notification_ids=[n.pk for n in created])
+        # By name: tasks call services, so services do not import tasks (no import cycle).
+        outbox.enqueue("referrals.tasks.notify_case_worker_task", notification_ids=[n.pk for n in created])
 
 
 def _has_case_worker(request: DeliveryRequest) -> bool:
@@ -1066,9 +1065,7 @@ def escalate_referral(*, referral_id: int) -> bool:
         if not claimed:
             return False
         ReferralEvent.objects.create(referral_id=referral_id, kind=EK.ESCALATED, by=None)
-        from .tasks import email_referral_escalation_task
-
-        outbox.enqueue(email_referral_escalation_task, referral_id=referral_id)
+        outbox.enqueue("referrals.tasks.email_referral_escalation_task", referral_id=referral_id)
     return True
 
 

@@ -1,6 +1,11 @@
-"""Start-page link label of the report page (listed in foodbank/navigation.py), kept here so that this
-app's catalogue translates it."""
+"""Start-page link of the report page (registered with foodbank.navigation; the label is translated
+in this app's catalogue)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from foodbank.models import Role
+from foodbank.navigation import register
+
 REPORT = _("Reports: monthly figures")
+
+register(Role.COORDINATOR, REPORT, "reports:report", order=90)

@@ -2,7 +2,8 @@
 
 Published without login as CSV (UTF-8 with BOM, CRLF line ends, one header row of the column
 names below) with a Frictionless Table Schema descriptor beside it. Only active windows of active
-organisations are listed; nothing about a person is in it.
+organisations are listed, never a confidential one (``foodbank.selectors.publishable_sites``);
+nothing about a person is in it.
 """
 
 from .selectors import open_windows

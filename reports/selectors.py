@@ -21,7 +21,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from foodbank import selectors as core
-from foodbank.models import Organisation, Role, Site
+from foodbank.models import Organisation, Role
+from foodbank.types import Actor
 from inventory.models import DonationReceipt, Handout, HandoutLine, PackRecipeLine, PackType, RestockLine
 from referrals.models import DeliveryRequest, NaviApplication
 from shipping.models import Parcel
@@ -76,7 +77,7 @@ PARCEL_LIVE_DIMS = {
 # --- Scope ----------------------------------------------------------------------------------------
 
 
-def report_food_bank(user, requested: int | None = None) -> int | None:
+def report_food_bank(user: Actor, requested: int | None = None) -> int | None:
     """The food bank whose report ``user`` reads: the one they coordinate (or the one of those they
     name). ``None`` when the user coordinates no food bank (or not the one named)."""
     ids = core.food_bank_ids(user, Role.COORDINATOR)
@@ -85,7 +86,7 @@ def report_food_bank(user, requested: int | None = None) -> int | None:
     return min(ids) if ids else None
 
 
-def may_read_platform(user) -> bool:
+def may_read_platform(user: Actor) -> bool:
     return core.has_role(user, Role.COORDINATOR)
 
 
@@ -496,9 +497,9 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
 
 
 def open_windows():
-    """Active consultation windows of active organisations, every food bank: the public directory."""
+    """The public directory: every food bank's publishable windows (never a confidential one)."""
     return (
-        Site.objects.filter(kind=Site.Kind.WINDOW, active=True, organisation__active=True)
+        core.publishable_sites()
         .select_related("organisation", "food_bank")
         .order_by("municipality_code", "municipality", "name", "pk")
     )

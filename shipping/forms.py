@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from foodbank.validators import refuse_bidi_controls
 from inventory.models import PackType
 
 from . import selectors
@@ -19,7 +20,7 @@ class PantryShipmentForm(forms.Form):
     quantity = forms.IntegerField(
         label=_("Sets"), min_value=1, max_value=1000, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
-    contact_name = forms.CharField(label=_("Contact name"), max_length=64)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=64, validators=[refuse_bidi_controls])
     phone = forms.CharField(
         label=_("Phone"),
         max_length=15,
@@ -33,8 +34,10 @@ class PantryShipmentForm(forms.Form):
         validators=[POSTAL_CODE],
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
-    address = forms.CharField(label=_("Address"), max_length=200)
-    building = forms.CharField(label=_("Building"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address"), max_length=200, validators=[refuse_bidi_controls])
+    building = forms.CharField(
+        label=_("Building"), max_length=200, required=False, validators=[refuse_bidi_controls]
+    )
     note = forms.CharField(
         label=_("Packing note"),
         max_length=200,

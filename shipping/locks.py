@@ -1,6 +1,8 @@
 """Row locks of the shipping domain. Order across tables: batch → chunk → parcels (pk order) →
 what other apps lock (delivery requests, reservations, balances)."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 
 from .models import BatchChunk, DispatchBatch, Parcel
@@ -19,7 +21,7 @@ def lock_parcels(queryset: QuerySet[Parcel]) -> list[Parcel]:
     return list(queryset.order_by("pk").select_for_update(of=("self",)))
 
 
-def lock_parcel_rows(queryset: QuerySet[Parcel], *fields: str) -> list[tuple]:
+def lock_parcel_rows(queryset: QuerySet[Parcel], *fields: str) -> list[tuple[Any, ...]]:
     """Lock the parcels (pk order) and read only ``fields`` of each: a batch's chunk locks thousands,
     and full rows would decrypt every phone number for nothing."""
     return list(queryset.order_by("pk").select_for_update(of=("self",)).values_list(*fields))

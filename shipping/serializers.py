@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from foodbank.validators import refuse_bidi_controls
+
 from .models import BatchDocument, DispatchBatch, PantryShipment, Parcel
 
 
@@ -223,11 +225,13 @@ class PantryShipmentIn(serializers.Serializer):
     partner = serializers.IntegerField(help_text=_("A pantry group (organisation) of your food bank."))
     pack_type = serializers.SlugField(help_text=_("Pack type code: day1, day3, home."))
     quantity = serializers.IntegerField(min_value=1, max_value=1000, help_text=_("Sets in the box."))
-    contact_name = serializers.CharField(max_length=64)
+    contact_name = serializers.CharField(max_length=64, validators=[refuse_bidi_controls])
     phone = serializers.RegexField(PHONE, max_length=15, required=False, allow_blank=True, default="")
     postal_code = serializers.RegexField(POSTAL_CODE, help_text=_("Seven digits, e.g. 060-0001."))
-    address = serializers.CharField(max_length=200)
-    building = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, validators=[refuse_bidi_controls])
+    building = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
     def validate_postal_code(self, value: str) -> str:

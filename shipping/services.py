@@ -211,9 +211,18 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
     )
 
 
+# Printed instead of a confidential site's name (a window run by a DV shelter): the box says
+# neither who sends (the account's sender is neutral, CarrierAccount.clean) nor where it goes.
+CONFIDENTIAL_RECIPIENT_NAME = "ご担当者"
+
+
 def _restock_parcel(batch: DispatchBatch, shipment) -> Parcel:
     site = shipment.to_site
     lines = [_line(line.pack_type, line.quantity) for line in shipment.lines.all()]
+    if site.is_confidential:
+        name, company = CONFIDENTIAL_RECIPIENT_NAME, ""
+    else:
+        name, company = site.name, site.organisation.name
     return Parcel(
         food_bank_id=batch.food_bank_id,
         account_id=batch.account_id,
@@ -222,8 +231,8 @@ def _restock_parcel(batch: DispatchBatch, shipment) -> Parcel:
         source=Parcel.Source.RESTOCK,
         source_key=f"restock:{shipment.pk}",
         restock_id=shipment.pk,
-        recipient_name=site.name,
-        recipient_company=site.organisation.name,
+        recipient_name=name,
+        recipient_company=company,
         recipient_phone=site.organisation.phone,
         postal_code=site.postal_code,
         address=f"{site.prefecture}{site.municipality} {site.address}",

@@ -14,7 +14,7 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def _database_url(suffix: str) -> str:

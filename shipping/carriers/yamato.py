@@ -29,6 +29,7 @@ from functools import lru_cache
 from django.utils.translation import gettext as _
 
 from foodbank import postal
+from foodbank.exports import FORMULA_PREFIXES
 from shipping.exceptions import CarrierAccountIncomplete, TrackingFileUnreadable
 
 from . import jis
@@ -278,6 +279,25 @@ class _Checker:
     def warning(self, field: str, code: str, message: str) -> None:
         self.problems.append(Problem(field, code, message, "warning"))
 
+    def formula_like(self, field: str, label: str, *texts: str) -> bool:
+        """Free text that a spreadsheet would run as a formula (``=1+1``, ``@SUM(1)``): the parcel is
+        held back. B2 Cloud prints these columns on the label and refuses a leading apostrophe in
+        some of them, so the other exports' neutralising (foodbank.exports) is no option here
+        (docs/shipping-b2.md, "Formula characters")."""
+        text = next((t for t in texts if t.startswith(FORMULA_PREFIXES)), None)
+        if text is None:
+            return False
+        self.error(
+            field,
+            "formula_like",
+            _(
+                "%(label)s starts with 「%(char)s」, which a spreadsheet runs as a formula; "
+                "correct it (the parcel is held back until then)."
+            )
+            % {"label": label, "char": text[0].replace("\t", "TAB").replace("\r", "CR")},
+        )
+        return True
+
     def text(self, field: str, label: str, value: str, limit: int, *, required: bool = False) -> str:
         value = value.strip()
         if not value:
@@ -312,6 +332,8 @@ class _Checker:
                 },
             )
             return ""
+        if self.formula_like(field, label, value, fitted.text):
+            return ""
         self.limit(field, label, fitted.text, limit)
         return fitted.text
 
@@ -327,6 +349,8 @@ class _Checker:
                 _("%(label)s must be written in kana; 「%(chars)s」 is not.")
                 % {"label": label, "chars": "".join(fitted.unmappable)},
             )
+            return ""
+        if self.formula_like(field, label, value, fitted.text):
             return ""
         self.limit(field, label, fitted.text, limit)
         return fitted.text
@@ -480,9 +504,12 @@ class YamatoB2(Carrier):
                 _("お届け先住所 should start with the prefecture (e.g. 北海道) so B2 Cloud can split it."),
             )
         values[C_TO_ADDRESS] = address
-        values[C_TO_BUILDING] = check.text(
-            "recipient_building", "お届け先アパートマンション名", parcel.recipient_building, 32
-        )
+        building = parcel.recipient_building
+        if building.strip() and not _DASHES.sub("", unicodedata.normalize("NFKC", building)).strip(" -"):
+            # "－" or "-" typed for "no building" (common on Japanese forms): written blank, not held
+            # back as a formula.
+            building = ""
+        values[C_TO_BUILDING] = check.text("recipient_building", "お届け先アパートマンション名", building, 32)
         values[C_TO_COMPANY] = check.text(
             "recipient_company", "お届け先会社・部門", parcel.recipient_company, 50
         )

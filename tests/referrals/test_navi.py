@@ -6,6 +6,7 @@ from django.db import connection
 from rest_framework.throttling import ScopedRateThrottle
 
 from foodbank.models import IdempotencyKey
+from foodbank.throttling import ClientScopedRateThrottle
 from referrals import selectors
 from referrals.api import NaviIntakeView
 from referrals.models import ConsentRecord, DeliveryRequest, NaviApplication, Recipient
@@ -148,7 +149,7 @@ def test_bad_applications_are_400_naming_the_field(api, integration, changes, fi
 
 def test_intake_is_rate_limited_per_client(api, integration, monkeypatch):
     assert NaviIntakeView.throttle_scope == "navi_intake"
-    assert ScopedRateThrottle in NaviIntakeView.throttle_classes
+    assert ClientScopedRateThrottle in NaviIntakeView.throttle_classes
     monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "navi_intake", "2/min")
     client = api(integration)
 

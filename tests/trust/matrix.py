@@ -363,6 +363,15 @@ def _recipe_form(w, place):
     return {f"item_{c['noodles'].pk}": 2, f"item_{c['rice'].pk}": 3, "note": ""}
 
 
+def _correction_form(w, place):
+    return {
+        "name": "山田 花子",
+        "phone": "080-9999-0000",
+        "postal_code": "047-0024",
+        "reason": "本人の申し出",
+    }
+
+
 def _doc(kind):
     return lambda w, place: {"pk": w.obj("batch", place).pk, "kind": kind}
 
@@ -890,6 +899,36 @@ PAGES: list[Row] = [
         body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
     ),
     page("POST", "console:pack-type-recipe", "pack_type", c=302, **NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:people", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:people",
+        c=200,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"kind": "phone", "term": "090-1234-5678"},
+        note="the search is a POST: a phone number or name never goes into a URL",
+    ),
+    page("GET", "console:person", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-json", "person", c=200, **NOBODY_BUT_C),
+    page("GET", "console:person-export-pdf", "person", c=200, **NOBODY_BUT_C),
+    page(
+        "POST",
+        "console:person-consent",
+        "person",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"purpose": "phone_contact", "decision": "refused", "method": "signed_form"},
+    ),
+    page("GET", "console:person-correct", "person", c=200, **NOBODY_BUT_C),
+    page("POST", "console:person-correct", "person", c=302, **NOBODY_BUT_C, body=_correction_form),
+    page(
+        "POST",
+        "console:consent-withdraw",
+        "consent",
+        c=302,
+        **NOBODY_BUT_C,
+        body=lambda w, p: {"method": "verbal", "witness": "佐藤 一郎"},
+    ),
     page(
         "GET",
         "console:invitation",

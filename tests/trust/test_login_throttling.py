@@ -76,10 +76,12 @@ def test_success_before_the_limit_resets_the_count(client, window_staff_a):
 
 
 def _token(client, password: str):
-    return client.post("/api/v1/auth/token/", {"username": "navi", "password": password}, format="json")
+    return client.post(
+        "/api/v1/auth/token/", {"username": "coordinator", "password": password}, format="json"
+    )
 
 
-def test_token_endpoint_locks_out_with_json_and_issues_nothing(integration):
+def test_token_endpoint_locks_out_with_json_and_issues_nothing(coordinator):
     client = APIClient()
     # Given four failures answered with the usual validation error
     assert [_token(client, "wrong").status_code for _ in range(LIMIT - 1)] == [400] * (LIMIT - 1)
@@ -144,3 +146,38 @@ def test_behind_a_proxy_the_lockout_is_per_client_address(client, window_staff_a
     # Then that client is not locked out, and the lockout names the real client
     assert elsewhere.status_code == 302
     assert AccessAttempt.objects.get().ip_address == "198.51.100.7"
+
+
+def test_a_forged_x_forwarded_for_gets_no_fresh_throttle_bucket(coordinator):
+    # Given no trusted proxy (TRUSTED_PROXY_COUNT=0: REMOTE_ADDR only) and a client that sends a
+    # different X-Forwarded-For with each request
+    client = APIClient()
+    body = {"username": "coordinator", "password": "pw-for-tests"}
+    answers = [
+        client.post(
+            "/api/v1/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+        ).status_code
+        for n in range(25)
+    ]
+
+    # Then the header is ignored: ten answered, the rest throttled, ten tokens issued
+    assert answers == [200] * 10 + [429] * 15
+    assert ApiToken.objects.count() == 10
+
+
+def test_behind_one_proxy_only_the_address_it_appended_counts(coordinator, settings):
+    # Given one trusted proxy, which appends the client's address to what the client sent
+    settings.TRUSTED_PROXY_COUNT = 1
+    client = APIClient()
+    body = {"username": "coordinator", "password": "pw-for-tests"}
+
+    def post(forwarded: str) -> int:
+        return client.post(
+            "/api/v1/auth/token/", body, format="json", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    # When one client forges a different left part each time
+    same_client = [post(f"10.0.0.{n}, 203.0.113.5") for n in range(11)]
+    # Then it is throttled as one client, while another client behind the proxy is not
+    assert same_client == [200] * 10 + [429]
+    assert post("203.0.113.6") == 200

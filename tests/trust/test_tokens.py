@@ -72,11 +72,11 @@ def test_a_key_with_a_changed_character_is_401(integration, tamper):
     assert _client(key).get("/api/v1/me/").status_code == 401
 
 
-def test_the_database_holds_no_key(integration):
-    # Given a token issued through the API (as an integrator does)
+def test_the_database_holds_no_key(coordinator):
+    # Given a token issued through the API (as a script run by a person does)
     key = (
         APIClient()
-        .post("/api/v1/auth/token/", {"username": "navi", "password": "pw-for-tests"}, format="json")
+        .post("/api/v1/auth/token/", {"username": "coordinator", "password": "pw-for-tests"}, format="json")
         .json()["token"]
     )
     secret = key.split(".", 1)[1]
@@ -92,16 +92,16 @@ def test_the_database_holds_no_key(integration):
     assert tokens.hash_key(key) in dump
 
 
-def test_each_login_issues_a_new_token_that_expires(integration, settings):
+def test_each_login_issues_a_new_token_that_expires(coordinator, settings):
     settings.API_TOKEN_TTL_DAYS = 30
     client = APIClient()
-    body = {"username": "navi", "password": "pw-for-tests"}
+    body = {"username": "coordinator", "password": "pw-for-tests"}
 
     first = client.post("/api/v1/auth/token/", body, format="json").json()["token"]
     second = client.post("/api/v1/auth/token/", body, format="json").json()["token"]
 
     assert first != second
-    assert ApiToken.objects.filter(user=integration).count() == 2
+    assert ApiToken.objects.filter(user=coordinator).count() == 2
     token = ApiToken.objects.get(prefix=first.split(".")[0])
     assert token.name == "API login"
     assert timedelta(days=29, hours=23) < token.expires_at - timezone.now() <= timedelta(days=30)

@@ -355,6 +355,9 @@ class World:
             return self.obj("carrier_account", "own")
         return make_b2_account(self.places[place].food_bank, name=f"B2 console {place}")
 
+    def _make_person(self, place):
+        return self.obj("delivery_request", place).recipient
+
     def _make_invitation(self, place):
         """An open invitation of a new staff member of the place's window; ``secret`` is the link's."""
         p = self.places[place]

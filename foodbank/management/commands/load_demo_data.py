@@ -33,7 +33,11 @@ PARTNERS = [
     ("kushiro-city", "釧路市 生活福祉事務所（デモ）", K.MUNICIPALITY, "釧路市"),
     ("obihiro-houkatsu", "帯広市地域包括支援センター（デモ）", K.COMMUNITY_SUPPORT_CENTER, "帯広市"),
     ("kitami-npo", "NPO法人 北見ささえあいネット（デモ）", K.NPO, "北見市"),
+    ("kita-shelter", "女性と子どものシェルター北（デモ）", K.DV_SHELTER, "札幌市北区"),
 ]
+# A DV shelter's whereabouts must not leak: the organisation and its window are confidential
+# (never in open data or a directory; parcels to it carry no site name).
+CONFIDENTIAL = {"kita-shelter", "window-shelter"}
 
 WAREHOUSE = ("demo-warehouse", "demo-foodbank", "フードバンクさっぽろ北 倉庫", "0650011", "北11条東7丁目1-1")
 
@@ -88,6 +92,14 @@ WINDOWS = [
         "北4条東3丁目",
         "火〜土 10:00–16:00",
     ),
+    (
+        "window-shelter",
+        "kita-shelter",
+        "シェルター北 相談室",
+        "0010010",
+        "北10条西4丁目",
+        "月〜金 10:00–16:00",
+    ),
 ]
 
 # (username, full name, role, organisation code, site code)
@@ -123,7 +135,13 @@ class Command(BaseCommand):
         for code, name, kind, municipality in PARTNERS:
             orgs[code], _ = Organisation.objects.update_or_create(
                 code=code,
-                defaults={"name": name, "kind": kind, "food_bank": food_bank, "municipality": municipality},
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "food_bank": food_bank,
+                    "municipality": municipality,
+                    "confidential": code in CONFIDENTIAL,
+                },
             )
 
         code, org_code, name, postal_code, street = WAREHOUSE
@@ -147,6 +165,7 @@ class Command(BaseCommand):
                 postal_code=postal_code,
                 address=street,
                 opening_hours=hours,
+                confidential=code in CONFIDENTIAL,
             )
             # A partner's regional bureau follows its window (used to match referrals).
             Organisation.objects.filter(pk=site.organisation_id, regional_bureau="").update(
@@ -160,7 +179,12 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(
                 username=username, defaults={"last_name": last, "first_name": first}
             )
-            if created or not user.check_password(password):
+            if role == Role.INTEGRATION:
+                # A machine client signs in with its token only: no usable password.
+                if user.has_usable_password():
+                    user.set_unusable_password()
+                    user.save(update_fields=["password"])
+            elif created or not user.check_password(password):
                 user.set_password(password)
                 user.save(update_fields=["password"])
             site = Site.objects.get(code=site_code) if site_code else None
@@ -182,7 +206,8 @@ class Command(BaseCommand):
         if not quiet:
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
             self.stdout.write(
-                f"  Users (password from DEMO_PASSWORD): {', '.join(u[0] for u in USERS)}, admin"
+                "  Users (password from DEMO_PASSWORD): "
+                f"{', '.join(u[0] for u in USERS if u[2] != Role.INTEGRATION)}, admin"
             )
             state = " (revoked)" if navi_token.revoked_at else ""
             self.stdout.write(f"  Navi integration token: {navi_key}{state}")

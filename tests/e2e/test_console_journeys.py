@@ -1,0 +1,124 @@
+"""The coordinators' console in Chromium (issue #17): a coordinator adds a window and its staff
+member; the staff member accepts the invitation from the email, sets their own password and hands
+out a set at the new window.
+
+Stock for the new window comes from the ledger service (a restock would bring it); everything the
+journey is about goes through the pages. The email is Django's locmem backend: the invitation link
+is read from the message the live server sent.
+"""
+
+import re
+
+from django.core import mail
+from playwright.sync_api import expect
+
+from foodbank.models import AuditEvent, Membership, Site
+from inventory.models import Handout, ParLevel
+from tests.conftest import wait_for
+from tests.inventory.conftest import put_stock
+
+from .browser import assert_accessible, assert_controls_labelled, expect_japanese, login
+
+NEW_PASSWORD = "ebetsu-mado-2026"
+
+
+def test_coordinator_adds_a_window_and_its_staff_member_who_hands_out_a_set(
+    laptop, open_page, network, catalogue, coordinator, shots
+):
+    # Given the coordinator on a laptop, on the start page
+    login(laptop, "coordinator")
+
+    # When they open the console from the start page and add a window for agency A
+    laptop.get_by_role("link", name="ネットワークと職員").click()
+    expect_japanese(laptop)
+    laptop.locator("main .cards").get_by_role("link", name="窓口と倉庫").click()
+    laptop.get_by_role("link", name="窓口・倉庫を追加").click()
+    laptop.get_by_label("運営団体").select_option(label=network.agency_a.name)
+    laptop.get_by_label("名称").fill("江別市生活相談窓口")
+    laptop.get_by_label("郵便番号").fill("０６７－００３１")
+    laptop.get_by_label("番地").click()  # leaving the field shows the area it belongs to
+    expect(laptop.locator("#postal-area")).to_contain_text("北海道江別市")
+    laptop.get_by_label("番地").fill("元町1-1")
+    laptop.get_by_label("開所時間").fill("平日 9:00–17:00")
+    assert_controls_labelled(laptop)
+    assert_accessible(laptop)
+    shots(laptop, "new-window")
+    laptop.get_by_role("button", name="保存", exact=True).click()
+
+    # Then the window exists, in Ebetsu (from the postal code), and its page offers par levels
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("江別市生活相談窓口")
+    expect(laptop.get_by_role("status")).to_contain_text("江別市生活相談窓口 を保存しました。")
+    window = Site.objects.get(name="江別市生活相談窓口")
+    assert (window.municipality, window.regional_bureau, window.food_bank_id) == (
+        "江別市",
+        "ishikari",
+        network.food_bank.pk,
+    )
+    laptop.get_by_label("1日分セット").fill("10")
+    laptop.get_by_label("3日分セット").fill("5")
+    laptop.get_by_role("button", name="適正在庫を保存").click()
+    expect(laptop.get_by_role("status")).to_contain_text("適正在庫を保存しました（2 件変更）。")
+    assert dict(ParLevel.objects.filter(site=window).values_list("pack_type__code", "par")) == {
+        "day1": 10,
+        "day3": 5,
+    }
+    shots(laptop, "window-saved")
+
+    # When they invite its staff member
+    laptop.locator(".console-nav").get_by_role("link", name="職員").click()
+    laptop.get_by_role("link", name="職員を招待").click()
+    laptop.get_by_label("氏名").fill("江別 花子")
+    laptop.get_by_label("ユーザー名").fill("ebetsu_hanako")
+    laptop.get_by_label("メールアドレス").fill("hanako@ebetsu.example.jp")
+    laptop.get_by_label("役割").select_option(label="窓口スタッフ")
+    laptop.get_by_label("団体").select_option(label=network.agency_a.name)
+    laptop.get_by_label("拠点").select_option(label="江別市生活相談窓口")
+    assert_accessible(laptop)
+    laptop.get_by_role("button", name="保存", exact=True).click()
+
+    # Then the staff page says the link went out, and the account has no password yet
+    expect(laptop.get_by_role("status")).to_contain_text("hanako@ebetsu.example.jp に招待を送りました")
+    expect(laptop.get_by_text("パスワード未設定")).to_be_visible()
+    shots(laptop, "invited")
+    message = wait_for(lambda: mail.outbox and mail.outbox[-1], message="the invitation email")
+    assert message.to == ["hanako@ebetsu.example.jp"]
+    link = re.search(r"http://\S+/console/invitation/\S+/", message.body).group(0)
+    assert Membership.objects.filter(user__username="ebetsu_hanako", site=window, active=True).exists()
+
+    # When the staff member opens the link on their phone and chooses a password
+    put_stock(window, pack_type=catalogue.day1, quantity=3)  # the window's first restock arrived
+    phone = open_page("phone")
+    phone.goto(link)
+    expect(phone.get_by_role("heading", level=1)).to_have_text("パスワードの設定")
+    assert_accessible(phone)
+    phone.locator("#id_new_password1").fill(NEW_PASSWORD)
+    phone.locator("#id_new_password2").fill(NEW_PASSWORD)
+    phone.get_by_role("button", name="パスワードを設定").tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("パスワードを設定しました")
+    shots(phone, "password-set")
+
+    # Then the link never works again
+    again = open_page("phone")
+    again.goto(link)
+    expect(again.get_by_role("heading", level=1)).to_have_text("このリンクは使えません")
+
+    # When they sign in with their own password and hand out a one-day set at the new window
+    phone.get_by_role("link", name="ログイン").tap()
+    login(phone, "ebetsu_hanako", NEW_PASSWORD)
+    phone.get_by_role("link", name="在庫と配布").tap()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("江別市生活相談窓口")
+    handout_form = phone.get_by_role("region", name="配布する")
+    handout_form.get_by_text("1日分", exact=True).tap()
+    handout_form.get_by_role("button", name="配布を記録する").tap()
+
+    # Then the handout is recorded at that window, by them
+    expect(phone.get_by_role("status").filter(has_text="記録しました")).to_contain_text("1日分セット × 1")
+    handout = Handout.objects.get()
+    assert (handout.site_id, handout.recorded_by.username) == (window.pk, "ebetsu_hanako")
+    shots(phone, "handout")
+    # And the coordinator's changes are in the audit log
+    assert set(AuditEvent.objects.filter(actor=coordinator).values_list("object_type", "action")) >= {
+        ("site", "create"),
+        ("par_levels", "change"),
+        ("staff", "create"),
+    }
