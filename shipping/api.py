@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.api.schema import paginated
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 from foodbank.uploads import read_text_upload
@@ -346,6 +346,7 @@ class PantryShipmentListCreateView(APIView):
             "carries pantry shipments books it as a parcel."
         ),
     )
+    @honours_idempotency_key
     def post(self, request):
         from inventory.models import PackType
 
