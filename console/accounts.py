@@ -190,8 +190,7 @@ def accept_invitation(*, secret: str, password: str, request=None):
         invitation = Invitation.objects.select_for_update().select_related("user").get(pk=found.pk)
         invitation_for(secret)  # re-checked under the lock
         user = invitation.user
-        user.set_password(password)
-        user.save(update_fields=["password"])
+        foodbank_accounts.change_password(user=user, raw_password=password, changed_by=user)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         _audit(
@@ -205,11 +204,6 @@ def accept_invitation(*, secret: str, password: str, request=None):
             accepted=True,
         )
     return user
-
-
-def revoke_user_tokens(*, user, by) -> int:
-    """Revoke every live API token of ``user`` (a deactivated account's tokens stop at once)."""
-    return foodbank_accounts.revoke_all_tokens(user=user, revoked_by=by)
 
 
 def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool:
@@ -228,12 +222,9 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
         closed = not Membership.objects.filter(user=account, active=True).exists()
         revoked = 0
         if closed:
-            # Revoked first, naming who: saving the account would revoke them anyway, unnamed
-            # (foodbank.accounts).
-            revoked = revoke_user_tokens(user=account, by=by)
-            account.is_active = False
-            account.set_unusable_password()
-            account.save(update_fields=["is_active", "password"])
+            # Through foodbank.accounts, which revoke every token naming who did it.
+            revoked = foodbank_accounts.set_active(user=account, active=False, changed_by=by)
+            revoked += foodbank_accounts.change_password(user=account, raw_password=None, changed_by=by)
             Invitation.objects.filter(
                 user=account, accepted_at__isnull=True, superseded_at__isnull=True
             ).update(superseded_at=timezone.now())

@@ -251,3 +251,28 @@ class CorrectionForm(forms.Form):
     building = forms.CharField(label=_("building"), max_length=200, required=False)
     reason = forms.CharField(label=_("reason for the correction"), max_length=300)
     requested_by_person = forms.BooleanField(label=_("the person asked for it"), required=False, initial=True)
+
+
+class RequestSearchForm(forms.Form):
+    KINDS = [
+        ("name", _("Name (kana or kanji)")),
+        ("phone", _("Phone")),
+        ("reference", _("Reference (DR-… or your case number)")),
+    ]
+    kind = forms.ChoiceField(label=_("Search by"), choices=KINDS, initial="name")
+    term = forms.CharField(label=_("Search for"), max_length=100)
+    status = forms.ChoiceField(label=_("status"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from referrals.models import DeliveryRequest
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *DeliveryRequest.Status.choices]
+
+
+class EnrolForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("first month"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Its first day counts."),
+    )

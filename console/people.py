@@ -40,7 +40,7 @@ def hiragana(text: str) -> str:
     return "".join(chr(ord(c) - 0x60) if 0x30A1 <= ord(c) <= 0x30F6 else c for c in katakana(text))
 
 
-def _squeeze(field: str):
+def squeeze(field: str):
     return Replace(Replace(field, Value(" "), Value("")), Value("\u3000"), Value(""))
 
 
@@ -61,7 +61,7 @@ def search(user, *, kind: str, term: str) -> list[Recipient]:
             raise ValueError("empty")
         squeezed = re.sub(r"\s+", "", text)
         # Compared without spaces (half- and full-width): "ヤマダハナコ" finds "ヤマダ ハナコ".
-        qs = qs.annotate(name_squeezed=_squeeze("name"), kana_squeezed=_squeeze("name_kana"))
+        qs = qs.annotate(name_squeezed=squeeze("name"), kana_squeezed=squeeze("name_kana"))
         condition = Q(name_squeezed__icontains=squeezed)
         for form in {katakana(text), hiragana(text)}:
             condition |= Q(kana_squeezed__icontains=form)

@@ -39,14 +39,23 @@ def record_decision(
     return record
 
 
-def withdraw(*, by, consent: ConsentRecord, method: str, witness: str, note: str = "") -> ConsentRecord:
+def withdraw(
+    *,
+    by,
+    consent: ConsentRecord,
+    method: str,
+    witness: str,
+    note: str = "",
+    organisation_id: int | None = None,
+) -> ConsentRecord:
     """Record the person's withdrawal, honoured everywhere at once (``withdraw_consent``). How it was
     told and who witnessed it go into the withdrawal's note, as on the API."""
     told = f"{ConsentRecord.Method(method).label}" + (f" / {witness}" if witness else "")
     return referrals.withdraw_consent(
         consent_id=consent.pk,
         by=by,
-        organisation_id=consent.food_bank_id,
+        # The food bank when its coordinator records it; the recording agency for its case worker.
+        organisation_id=organisation_id or consent.food_bank_id,
         note=" — ".join(x for x in (told, note.strip()) if x),
     )
 

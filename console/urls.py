@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import network, people, reference, staff
+from .views import casework, network, people, reference, staff
 
 app_name = "console"
 urlpatterns = [
@@ -37,7 +37,17 @@ urlpatterns = [
     path("people/<int:pk>/correct/", people.person_correct, name="person-correct"),
     path("people/<int:pk>/disclosure.json", people.person_export, {"fmt": "json"}, name="person-export-json"),
     path("people/<int:pk>/disclosure.pdf", people.person_export, {"fmt": "pdf"}, name="person-export-pdf"),
+    path("duplicates/", people.duplicates, name="duplicates"),
+    path("duplicates/<int:pk>/<int:other_pk>/", people.compare, name="compare"),
     path("consents/<int:pk>/withdraw/", people.consent_withdraw, name="consent-withdraw"),
+    path("casework/requests/", casework.search, name="casework-search"),
+    path("casework/requests/<int:pk>/", casework.request_page, name="casework-request"),
+    path(
+        "casework/requests/<int:pk>/consents/<int:consent_pk>/withdraw/",
+        casework.withdraw,
+        name="casework-withdraw",
+    ),
+    path("casework/requests/<int:pk>/enrol/", casework.enrol, name="casework-enrol"),
     # Public: the link is the credential (one-time, expiring).
     path("invitation/<str:secret>/", staff.invitation, name="invitation"),
 ]

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shipping",
     "reports",
     "console",
+    "traceability",
 ]
 
 MIDDLEWARE = [
@@ -342,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         "ParcelVoidReasonEnum": "shipping.models.Parcel.VoidReason",
         # Kept under the name it had before shipping added its own `reason`.
         "ReasonEnum": "inventory.models.ReasonCode",
+        # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
+        "DonorTypeEnum": "inventory.models.DonationReceipt.DonorType",
     },
 }
 

@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("referrals.api_urls")),
     path("", include("shipping.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("traceability.api_urls")),
 ]
 
 urlpatterns = [
@@ -36,4 +37,5 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("shipping.urls")),
     path("", include("reports.urls")),
+    path("", include("traceability.urls")),
 ]

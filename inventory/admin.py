@@ -129,8 +129,11 @@ class ParLevelAdmin(admin.ModelAdmin):
 
 
 class ReceiptLineInline(AddOnlyInline):
+    """Lines added here are accepted as they are; the intake page records the full inspection."""
+
     model = DonationReceiptLine
     autocomplete_fields = ["item"]
+    fields = ["item", "quantity", "best_before"]
 
 
 @admin.register(DonationReceipt)
@@ -140,7 +143,7 @@ class DonationReceiptAdmin(admin.ModelAdmin):
     list_display = ["received_at", "site", "donor_type", "donor_name", "weight_kg", "reference", "booked_at"]
     list_filter = ["donor_type", "food_bank"]
     search_fields = ["donor_name", "reference"]
-    fields = ["site", "donor_type", "donor_name", "weight_kg", "reference", "note", "received_at"]
+    fields = ["site", "donor", "donor_type", "donor_name", "weight_kg", "reference", "note", "received_at"]
     inlines = [ReceiptLineInline]
     autocomplete_fields = ["site"]
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, intake_api
 
 urlpatterns = [
     path("items/", api.ItemListView.as_view(), name="api-items"),
@@ -33,4 +33,9 @@ urlpatterns = [
     path("restock-shipments/<int:pk>/packed/", api.RestockPackedView.as_view(), name="api-restock-packed"),
     path("restock-shipments/<int:pk>/receive/", api.RestockReceiveView.as_view(), name="api-restock-receive"),
     path("par-levels/", api.ParLevelView.as_view(), name="api-par-levels"),
+    # Food safety and traceability (docs/traceability.md)
+    path("donors/", intake_api.DonorListCreateView.as_view(), name="api-donors"),
+    path("donors/<int:pk>/", intake_api.DonorDetailView.as_view(), name="api-donor-detail"),
+    path("donations/", intake_api.DonationListCreateView.as_view(), name="api-donations"),
+    path("donations/<int:pk>/", intake_api.DonationDetailView.as_view(), name="api-donation-detail"),
 ]

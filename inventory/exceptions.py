@@ -52,3 +52,30 @@ class UnknownPackType(DomainError):
     def __init__(self, message=None, *, codes: list[str]) -> None:
         super().__init__(message, codes=codes)
         self.codes = codes
+
+
+class LotQuarantined(DomainError):
+    """Stock of a recalled lot may not be packed or handed out (docs/traceability.md)."""
+
+    code = "lot_quarantined"
+    default_message = _("This stock is quarantined by a recall; nothing was recorded.")
+
+    def __init__(self, message=None, *, lots: list[str]) -> None:
+        super().__init__(message, lots=lots)
+        self.lots = lots
+
+
+class UnsuitableForWindowSet(DomainError):
+    """Windows keep sets at room temperature for days: 消費期限 food and chilled or frozen food may not
+    go into 1-day and 3-day sets. ``items`` names each item that would have been short without it."""
+
+    code = "unsuitable_for_window_set"
+
+    def __init__(self, message=None, *, items: list[str]) -> None:
+        if message is None:
+            message = _(
+                "%(items)s: only food kept at room temperature with a best-before date (賞味期限) goes "
+                "into window sets; use-by (消費期限), chilled and frozen lots are left out."
+            ) % {"items": "、".join(items)}
+        super().__init__(message, items=items)
+        self.items = items

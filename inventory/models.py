@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from foodbank.crypto import EncryptedTextField
 from foodbank.models import HouseholdType, Organisation, Site
 
+# Donors, lots, recalls and incidents live in their own module (docs/traceability.md).
+from .lot_models import DateLabel, Donor, Incident, Lot, Recall, StorageClass  # noqa: F401 (re-exported)
+
 FOOD_BANK_ONLY = {"kind": Organisation.Kind.FOOD_BANK}
 
 
@@ -45,6 +48,24 @@ def _one_sku(prefix: str) -> models.CheckConstraint:
             Q(item__isnull=False, pack_type__isnull=True) | Q(item__isnull=True, pack_type__isnull=False)
         ),
     )
+
+
+def _lot_constraints(prefix: str) -> list[models.UniqueConstraint]:
+    """One row per (site, item or pack type, best-before, lot): a partial unique constraint for each
+    combination of the nullable columns (NULLs would otherwise never collide)."""
+    constraints = []
+    for sku, short in (("item", "item"), ("pack_type", "pack")):
+        for dated in (True, False):
+            for lotted in (True, False):
+                fields = ["site", sku] + (["best_before"] if dated else []) + (["lot"] if lotted else [])
+                name = f"{prefix}_unique_{short}_{'lot' if dated else 'undated'}" + (
+                    "_lotted" if lotted else ""
+                )
+                condition = Q(
+                    **{f"{sku}__isnull": False, "best_before__isnull": not dated, "lot__isnull": not lotted}
+                )
+                constraints.append(models.UniqueConstraint(fields=fields, condition=condition, name=name))
+    return constraints
 
 
 class Item(models.Model):
@@ -230,6 +251,15 @@ class Balance(models.Model):
         related_name="balances",
     )
     best_before = models.DateField(_("best before"), null=True, blank=True)
+    # The lot's identity beyond item and date (docs/traceability.md); null for stock booked before lots.
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        verbose_name=_("lot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
 
@@ -245,27 +275,8 @@ class Balance(models.Model):
             _one_sku("balance"),
             models.CheckConstraint(name="balance_on_hand_not_negative", condition=Q(on_hand__gte=0)),
             models.CheckConstraint(name="balance_reserved_not_negative", condition=Q(reserved__gte=0)),
-            # One row per lot; "no best-before" (diapers, gas) is a lot of its own.
-            models.UniqueConstraint(
-                fields=["site", "item", "best_before"],
-                condition=Q(item__isnull=False, best_before__isnull=False),
-                name="balance_unique_item_lot",
-            ),
-            models.UniqueConstraint(
-                fields=["site", "item"],
-                condition=Q(item__isnull=False, best_before__isnull=True),
-                name="balance_unique_item_undated",
-            ),
-            models.UniqueConstraint(
-                fields=["site", "pack_type", "best_before"],
-                condition=Q(pack_type__isnull=False, best_before__isnull=False),
-                name="balance_unique_pack_lot",
-            ),
-            models.UniqueConstraint(
-                fields=["site", "pack_type"],
-                condition=Q(pack_type__isnull=False, best_before__isnull=True),
-                name="balance_unique_pack_undated",
-            ),
+            # One row per lot; "no best-before" (diapers, gas) and "no lot" are lots of their own.
+            *_lot_constraints("balance"),
         ]
 
     def __str__(self) -> str:
@@ -287,6 +298,8 @@ class MovementKind(models.TextChoices):
     ADJUSTMENT = "adjustment", _("Stock-take adjustment")
     WRITE_OFF = "write_off", _("Write-off")
     CORRECTION = "correction", _("Correction (reversal)")
+    QUARANTINE = "quarantine", _("Quarantined (recall)")
+    LOT_RELABEL = "lot_relabel", _("Lot relabelled")
 
 
 class ReasonCode(models.TextChoices):
@@ -323,6 +336,14 @@ class StockMovement(models.Model):
         related_name="+",
     )
     best_before = models.DateField(_("best before"), null=True, blank=True)
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        verbose_name=_("lot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     quantity = models.IntegerField(_("quantity"), help_text=_("Positive in, negative out."))
     kind = models.CharField(_("kind"), max_length=20, choices=MovementKind.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices, blank=True)
@@ -392,12 +413,23 @@ class DonationReceipt(models.Model):
     class DonorType(models.TextChoices):
         COMPANY = "company", _("Company")
         FARM = "farm", _("Farm")
+        RETAILER = "retailer", _("Retailer")
+        STOCKPILE = "stockpile", _("Public stockpile (備蓄品)")
         INDIVIDUAL = "individual", _("Individual")
         FOOD_DRIVE = "food_drive", _("Food drive")
 
     food_bank = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     site = models.ForeignKey(Site, verbose_name=_("received at"), on_delete=models.PROTECT, related_name="+")
     donor_type = models.CharField(_("donor type"), max_length=16, choices=DonorType.choices)
+    # The registered donor (docs/traceability.md); receipts from before the registry name none.
+    donor = models.ForeignKey(
+        "inventory.Donor",
+        verbose_name=_("donor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="receipts",
+    )
     # A company's or farm's name; left blank for private individuals (not needed, not kept).
     donor_name = models.CharField(_("donor"), max_length=200, blank=True)
     weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=2)
@@ -428,10 +460,54 @@ class DonationReceipt(models.Model):
 
 
 class DonationReceiptLine(models.Model):
+    """One donated product as inspected at intake (食品寄附ガイドライン). An accepted line is a lot
+    (``lot``); a rejected one never enters stock."""
+
+    class Condition(models.TextChoices):
+        GOOD = "good", _("Good")
+        OUTER_DAMAGE = "outer_damage", _("Outer box damaged, contents intact")
+        DAMAGED = "damaged", _("Package damaged")
+
+    class RejectReason(models.TextChoices):
+        EXPIRED = "expired", _("Date passed or too close")
+        DAMAGED = "damaged", _("Package damaged")
+        TEMPERATURE = "temperature", _("Temperature not kept")
+        UNLABELLED = "unlabelled", _("Label missing or unreadable")
+        RECALLED = "recalled", _("Recalled by the maker")
+        OTHER = "other", _("Other")
+
     receipt = models.ForeignKey(DonationReceipt, on_delete=models.CASCADE, related_name="lines")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
-    best_before = models.DateField(_("best before"), null=True, blank=True)
+    best_before = models.DateField(_("date on the label"), null=True, blank=True)
+    # Intake inspection (docs/traceability.md).
+    product_name = models.CharField(_("product"), max_length=200, blank=True)
+    jan_code = models.CharField(_("JAN code"), max_length=14, blank=True)
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=10, decimal_places=3, null=True, blank=True)
+    date_label = models.CharField(
+        _("date label"), max_length=16, choices=DateLabel.choices, default=DateLabel.BEST_BEFORE
+    )
+    storage = models.CharField(
+        _("storage"), max_length=16, choices=StorageClass.choices, default=StorageClass.AMBIENT
+    )
+    allergens = models.JSONField(_("allergens"), default=list, blank=True)
+    condition = models.CharField(
+        _("condition"), max_length=16, choices=Condition.choices, default=Condition.GOOD
+    )
+    accepted = models.BooleanField(_("accepted"), default=True)
+    reject_reason = models.CharField(
+        _("reason for rejection"), max_length=16, choices=RejectReason.choices, blank=True
+    )
+    reject_note = models.CharField(_("note"), max_length=300, blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("receipt line")
@@ -439,6 +515,9 @@ class DonationReceiptLine(models.Model):
         ordering = ["receipt_id", "pk"]
         constraints = [
             models.CheckConstraint(name="receipt_line_quantity_positive", condition=Q(quantity__gte=1)),
+            models.CheckConstraint(
+                name="receipt_line_rejection_has_reason", condition=Q(accepted=True) | ~Q(reject_reason="")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -699,6 +778,9 @@ class ReservationLine(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     pack_type = models.ForeignKey(PackType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     best_before = models.DateField(null=True, blank=True)
+    lot = models.ForeignKey(
+        "inventory.Lot", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     quantity = models.PositiveIntegerField()
 
     class Meta:
@@ -762,6 +844,14 @@ class StockTakeLine(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     pack_type = models.ForeignKey(PackType, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     best_before = models.DateField(_("best before"), null=True, blank=True)
+    lot = models.ForeignKey(
+        "inventory.Lot",
+        verbose_name=_("lot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     expected = models.IntegerField(_("expected"))
     counted = models.PositiveIntegerField(_("counted"))
     reason = models.CharField(_("reason"), max_length=20, choices=ReasonCode.choices, blank=True)

@@ -14,7 +14,7 @@ An object outside the scope is answered with 404 by the API.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
@@ -278,6 +278,50 @@ def recent_handouts(site: Site, *, limit: int = 10) -> list[Handout]:
     )
 
 
+@dataclass(frozen=True)
+class MonthTally:
+    """A window's handouts in one calendar month (Asia/Tokyo), voided ones excluded."""
+
+    month: date  # its first day
+    visits: int  # handouts logged
+    sets: int  # sets handed out
+    by_pack_type: tuple[tuple[str, int], ...]  # ((name, sets), ...) in the pack types' order
+
+
+def month_tally(site: Site, *, today: date) -> MonthTally:
+    """This month's handouts at ``site`` counted by when they happened (a late entry counts in the
+    month it occurred, as in the reports). Two queries."""
+    first = today.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    tz = timezone.get_current_timezone()
+    window = {
+        "site": site,
+        "voided_at__isnull": True,
+        "occurred_at__gte": datetime.combine(first, time.min, tzinfo=tz),
+        "occurred_at__lt": datetime.combine(following, time.min, tzinfo=tz),
+    }
+    visits = Handout.objects.filter(**window).count()
+    rows = (
+        HandoutLine.objects.filter(**{f"handout__{k}": v for k, v in window.items()})
+        .values("pack_type__name", "pack_type__sort_order", "pack_type__code")
+        .annotate(n=Sum("quantity"))
+        .order_by("pack_type__sort_order", "pack_type__code")
+    )
+    by_type = tuple((row["pack_type__name"], row["n"]) for row in rows)
+    return MonthTally(month=first, visits=visits, sets=sum(n for _name, n in by_type), by_pack_type=by_type)
+
+
+def handout_history(site: Site) -> QuerySet[Handout]:
+    """Every handout of ``site``, newest first, with its lines (for a paged list)."""
+    return (
+        Handout.objects.filter(site=site)
+        .prefetch_related(
+            Prefetch("lines", queryset=HandoutLine.objects.select_related("pack_type"), to_attr="line_list")
+        )
+        .order_by("-occurred_at", "-pk")
+    )
+
+
 # --- For the shipping app -------------------------------------------------------------------------
 
 
@@ -302,6 +346,7 @@ class LedgerDifference:
     item_id: int | None
     pack_type_id: int | None
     best_before: date | None
+    lot_id: int | None
     balance: int  # on_hand + reserved (or reserved, for a reservation difference)
     ledger: int
     what: str = "stock"  # "stock": ledger sum; "reserved": open reservations
@@ -310,13 +355,13 @@ class LedgerDifference:
         sku = f"item {self.item_id}" if self.item_id else f"pack type {self.pack_type_id}"
         label = "ledger" if self.what == "stock" else "open reservations"
         return (
-            f"site {self.site_id} {sku} best-before {self.best_before or '-'}: "
+            f"site {self.site_id} {sku} best-before {self.best_before or '-'} lot {self.lot_id or '-'}: "
             f"{'balance' if self.what == 'stock' else 'reserved'} {self.balance}, {label} {self.ledger}"
         )
 
 
-# A lot: site, item or pack type, best-before date.
-Lot = tuple[int, int | None, int | None, date | None]
+# A lot: site, item or pack type, best-before date, lot id (docs/traceability.md).
+LotKey = tuple[int, int | None, int | None, date | None, int | None]
 
 
 def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDifference]:
@@ -325,28 +370,34 @@ def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDiffere
     from .models import Reservation
 
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
-    fields = ("site_id", "item_id", "pack_type_id", "best_before")
-    ledger: dict[Lot, int] = {
-        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+    fields = ("site_id", "item_id", "pack_type_id", "best_before", "lot_id")
+    ledger: dict[LotKey, int] = {
+        (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"]): row["total"]
         for row in StockMovement.objects.filter(scope)
         .values(*fields)
         .annotate(total=Sum("quantity"))
         .order_by()
     }
-    reserved: dict[Lot, int] = {
-        (row["reservation__site_id"], row["item_id"], row["pack_type_id"], row["best_before"]): row["total"]
+    reserved: dict[LotKey, int] = {
+        (
+            row["reservation__site_id"],
+            row["item_id"],
+            row["pack_type_id"],
+            row["best_before"],
+            row["lot_id"],
+        ): row["total"]
         for row in ReservationLine.objects.filter(
             reservation__state=Reservation.State.ACTIVE,
             **({"reservation__food_bank_id": food_bank_id} if food_bank_id else {}),
         )
-        .values("reservation__site_id", "item_id", "pack_type_id", "best_before")
+        .values("reservation__site_id", "item_id", "pack_type_id", "best_before", "lot_id")
         .annotate(total=Sum("quantity"))
         .order_by()
     }
     differences = []
     seen = set()
     for row in Balance.objects.filter(scope).values(*fields, "on_hand", "reserved").order_by("pk").iterator():
-        key: Lot = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"])
+        key: LotKey = (row["site_id"], row["item_id"], row["pack_type_id"], row["best_before"], row["lot_id"])
         seen.add(key)
         if row["on_hand"] + row["reserved"] != ledger.get(key, 0):
             differences.append(LedgerDifference(*key, row["on_hand"] + row["reserved"], ledger.get(key, 0)))

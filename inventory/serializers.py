@@ -137,6 +137,9 @@ class MovementSerializer(serializers.Serializer):
     handout = serializers.IntegerField(source="handout_id", allow_null=True)
     receipt = serializers.IntegerField(source="receipt_id", allow_null=True)
     restock = serializers.IntegerField(source="restock_id", allow_null=True)
+    lot = serializers.IntegerField(
+        source="lot_id", allow_null=True, help_text="Lot id (docs/traceability.md)."
+    )
     reverses = serializers.IntegerField(source="reverses_id", allow_null=True)
 
 

@@ -43,6 +43,7 @@ from .exceptions import (
     SameCounter,
     UnknownPackType,
 )
+from .lots import donation_lots, pack_lot, refuse_quarantined, window_set_rows
 from .models import (
     Assembly,
     Balance,
@@ -70,8 +71,9 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# A lot of one stock-keeping unit at a site: (item id, pack type id, best-before date).
-Key = tuple[int | None, int | None, date | None]
+# A lot of one stock-keeping unit at a site: (item id, pack type id, best-before date, lot id).
+# The lot id is None for stock booked before lots existed (docs/traceability.md).
+Key = tuple[int | None, int | None, date | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -101,12 +103,13 @@ class StockNeed:
 
 
 def _key(row) -> Key:
-    return (row.item_id, row.pack_type_id, row.best_before)
+    return (row.item_id, row.pack_type_id, row.best_before, row.lot_id)
 
 
 def _lot_q(key: Key) -> Q:
-    item_id, pack_type_id, best_before = key
+    item_id, pack_type_id, best_before, lot_id = key
     q = Q(item_id=item_id) if item_id else Q(pack_type_id=pack_type_id)
+    q &= Q(lot_id=lot_id) if lot_id else Q(lot__isnull=True)
     return q & (Q(best_before=best_before) if best_before else Q(best_before__isnull=True))
 
 
@@ -134,8 +137,15 @@ def _ensure_lots(*, site: Site, keys: Iterable[Key]) -> dict[Key, Balance]:
     keys = set(keys)
     Balance.objects.bulk_create(
         [
-            Balance(food_bank_id=site.food_bank_id, site=site, item_id=i, pack_type_id=p, best_before=b)
-            for i, p, b in keys
+            Balance(
+                food_bank_id=site.food_bank_id,
+                site=site,
+                item_id=i,
+                pack_type_id=p,
+                best_before=b,
+                lot_id=lot,
+            )
+            for i, p, b, lot in keys
         ],
         ignore_conflicts=True,
     )
@@ -194,16 +204,23 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
     table = connection.ops.quote_name(Balance._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE id IN ({ids})", params)  # noqa: S608
+    if any(on_hand > 0 for on_hand, _reserved in deltas.values()):
+        # Stock that comes back into a recalled lot (a voided handout, a restock arriving) is
+        # quarantined at once; a handout or a reservation only takes stock out, so pays nothing here.
+        from .recall import quarantine_returned_stock
+
+        quarantine_returned_stock(balance_ids=[pk for pk, (on_hand, _r) in deltas.items() if on_hand > 0])
 
 
 def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: datetime, recorded_by, **extra):
-    item_id, pack_type_id, best_before = key
+    item_id, pack_type_id, best_before, lot_id = key
     return StockMovement(
         food_bank_id=site.food_bank_id,
         site=site,
         item_id=item_id,
         pack_type_id=pack_type_id,
         best_before=best_before,
+        lot_id=lot_id,
         quantity=quantity,
         kind=kind,
         occurred_at=occurred_at,
@@ -386,9 +403,16 @@ def book_receipt(*, receipt: DonationReceipt) -> DonationReceipt:
     if not lines:
         raise ValidationError({"lines": _("A receipt needs at least one line.")})
     _same_tenant(site, *(line.item for line in lines))
+    # Each accepted line is a lot of its own; a rejected line never enters stock (inventory.intake).
+    lots = donation_lots(receipt=receipt, lines=lines)
     totals: dict[Key, int] = defaultdict(int)
     for line in lines:
-        totals[(line.item_id, None, line.best_before)] += line.quantity
+        if line.accepted:
+            totals[(line.item_id, None, line.best_before, lots[line.pk].pk)] += line.quantity
+    if not totals:
+        receipt.booked_at = timezone.now()
+        receipt.save(update_fields=["booked_at"])
+        return receipt
     rows = _ensure_lots(site=site, keys=totals)
     StockMovement.objects.bulk_create(
         [
@@ -442,7 +466,7 @@ def assemble_packs(
         site_id=site.pk, item_ids=[line.item_id for line in recipe_lines], pack_type_ids=[pack_type.pk]
     )
     by_item: dict[int, list[Balance]] = defaultdict(list)
-    for row in rows:
+    for row in window_set_rows(pack_type=pack_type, rows=rows, recipe_lines=recipe_lines, quantity=quantity):
         if row.item_id:
             by_item[row.item_id].append(row)
     plan, shortages = [], []
@@ -456,8 +480,6 @@ def assemble_packs(
         raise InsufficientStock(shortages=shortages)
     dates = [row.best_before for row, _q in plan if row.best_before]
     best_before = min(dates) if dates else None
-    pack_key: Key = (None, pack_type.pk, best_before)
-    pack_rows = _ensure_lots(site=site, keys=[pack_key])
     assembly = Assembly.objects.create(
         food_bank_id=site.food_bank_id,
         site=site,
@@ -468,6 +490,9 @@ def assemble_packs(
         occurred_at=occurred_at,
         recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
     )
+    # The packs are a lot of their own, made of the component lots in ``plan`` (inventory.lots).
+    pack_key: Key = (None, pack_type.pk, best_before, pack_lot(assembly=assembly, plan=plan).pk)
+    pack_rows = _ensure_lots(site=site, keys=[pack_key])
     common = {"site": site, "occurred_at": occurred_at, "recorded_by": recorded_by, "assembly": assembly}
     movements = [
         _movement(key=_key(row), quantity=-q, kind=MovementKind.ASSEMBLY_CONSUME, **common) for row, q in plan
@@ -660,6 +685,7 @@ def record_adjustment(
     item: Item | None = None,
     pack_type: PackType | None = None,
     best_before: date | None = None,
+    lot_id: int | None = None,
     kind: str = MovementKind.ADJUSTMENT,
     note: str = "",
     occurred_at: datetime | None = None,
@@ -678,7 +704,7 @@ def record_adjustment(
         raise ValidationError({"quantity": _("A write-off is negative; an adjustment is not zero.")})
     _same_tenant(site, item, pack_type)
     _check_large_difference([quantity], by=recorded_by, food_bank_id=site.food_bank_id)
-    key: Key = (item.pk if item else None, pack_type.pk if pack_type else None, best_before)
+    key: Key = (item.pk if item else None, pack_type.pk if pack_type else None, best_before, lot_id)
     row = _ensure_lots(site=site, keys=[key])[key]
     if row.on_hand + quantity < 0:
         raise InsufficientStock(shortages=[_shortage((item or pack_type).code, -quantity, row.on_hand)])
@@ -717,6 +743,7 @@ class CountIn:
     pack_type: PackType | None = None
     best_before: date | None = None
     reason: str = ""
+    lot_id: int | None = None
 
 
 @transaction.atomic
@@ -735,6 +762,7 @@ def record_stock_take(
             line.item.pk if line.item else None,
             line.pack_type.pk if line.pack_type else None,
             line.best_before,
+            line.lot_id,
         )
         if key in seen:
             raise ValidationError({"lines": _("Each lot is counted once.")})
@@ -761,12 +789,14 @@ def record_stock_take(
                 item=line.item,
                 pack_type=line.pack_type,
                 best_before=line.best_before,
+                lot_id=line.lot_id,
                 counted=line.counted,
                 expected=current.get(
                     (
                         line.item.pk if line.item else None,
                         line.pack_type.pk if line.pack_type else None,
                         line.best_before,
+                        line.lot_id,
                     ),
                     0,
                 ),
@@ -915,6 +945,7 @@ def reserve_stock(*, site: Site, lines: Sequence[StockNeed], reference: str) -> 
                     item_id=row.item_id,
                     pack_type_id=row.pack_type_id,
                     best_before=row.best_before,
+                    lot_id=row.lot_id,
                     quantity=q,
                 )
                 for row, q in plan
@@ -1026,7 +1057,8 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         }
         deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         lines: dict[str, list] = {
-            name: [] for name in ("reservation_id", "item_id", "pack_type_id", "best_before", "quantity")
+            name: []
+            for name in ("reservation_id", "item_id", "pack_type_id", "best_before", "lot_id", "quantity")
         }
         for ref, plan in plans.items():
             for row, q in plan:
@@ -1034,6 +1066,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 lines["item_id"].append(row.item_id)
                 lines["pack_type_id"].append(row.pack_type_id)
                 lines["best_before"].append(row.best_before)
+                lines["lot_id"].append(row.lot_id)
                 lines["quantity"].append(q)
                 deltas[row.pk][0] -= q
                 deltas[row.pk][1] += q
@@ -1074,6 +1107,7 @@ def consume_reservation(
         raise InvalidTransition(_("This reservation was released."))
     site = Site.objects.get(pk=reservation.site_id)
     lines, rows = _lock_reserved_lots(reservation)
+    refuse_quarantined(lot_ids={line.lot_id for line in lines})
     occurred_at = _check_time(occurred_at, timezone.now())
     StockMovement.objects.bulk_create(
         [

@@ -12,6 +12,7 @@ from contextlib import suppress
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,10 +25,12 @@ from foodbank.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKey
 from foodbank.idempotency import run_once
 from foodbank.models import Role, Site
 
-from . import late_entry, selectors, services
+from . import late_entry, offline, selectors, services
 from .exceptions import InsufficientStock
 from .forms import HandoutForm, RestockRequestForm, fingerprint, new_key
 from .models import ExpiryReport, Handout, RestockShipment
+
+HISTORY_PAGE_SIZE = 30
 
 
 def _window_for(request, site_id: int) -> Site:
@@ -143,6 +146,10 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
     return {
         "site": site,
         "stock": stock,
+        # The offline page script's data (docs/window-offline.md); staff only, who can hand out.
+        "offline_config": (
+            offline.page_config(site=site, user=request.user, stock=stock) if is_staff else None
+        ),
         "form": form,
         "restock_form": restock_form,
         "is_staff": is_staff,
@@ -151,6 +158,7 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
         "pending": request.GET.get("pending") == "1",
         "requested": request.GET.get("requested"),
         "recent": selectors.recent_handouts(site),
+        "tally": selectors.month_tally(site, today=today),
         "today": today,
         "earliest_entry": late_entry.earliest_allowed(),
         "late_entry_days": settings.HANDOUT_LATE_ENTRY_DAYS,
@@ -218,6 +226,18 @@ def window_void(request, site_id: int, pk: int):
     handout = get_object_or_404(Handout, pk=pk, site=site)
     services.void_handout(handout_id=handout.pk, voided_by=request.user)
     return HttpResponseRedirect(_page_url(site) + "#recent")
+
+
+@login_required
+def window_history(request, site_id: int):
+    """Every handout of the window, newest first, 30 a page (the window page shows the last 10)."""
+    site = _window_for(request, site_id)
+    page = Paginator(selectors.handout_history(site), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inventory/window_history.html",
+        {"site": site, "page": page, "is_staff": selectors.window_of(request.user, site.pk) is not None},
+    )
 
 
 # --- Coordinators ---------------------------------------------------------------------------------

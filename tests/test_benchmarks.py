@@ -74,3 +74,21 @@ def test_batch_benchmark_builds_on_a_real_worker_with_constant_queries():
     out = _run("batch_bench.py", "60", "--small", "20")
     assert "SPEC §7 target (≤ 2×) met:" in out  # the worker built the batch to the end
     assert "independent of the batch's size: yes" in out
+
+
+def test_recall_benchmark_runs_and_the_trace_equals_the_ledger():
+    out = _run(
+        "recall_bench.py",
+        "--lots",
+        "40",
+        "--handouts",
+        "300",
+        "--parcels",
+        "60",
+        "--windows",
+        "4",
+        "--repeat",
+        "1",
+    )
+    assert "trace equals the ledger" in out
+    assert "queries [" in out

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from foodbank import audit
 from foodbank.models import AuditEvent
+from foodbank.selectors import coordinator_food_bank_ids
 from referrals.exceptions import ConsentAlreadyWithdrawn
-from referrals.models import ConsentRecord
+from referrals.models import ConsentRecord, DeliveryRequest
 from referrals.validation import FieldErrors, display_phone
 
 from .. import disclosure, people, people_actions
+from .. import duplicates as dup
 from ..forms import ConsentDecisionForm, CorrectionForm, PersonSearchForm, WithdrawForm
 from .base import get_or_404, require_coordinator
 
@@ -200,3 +202,47 @@ def person_export(request, pk: int, fmt: str):
         response = HttpResponse(disclosure.as_json(record), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="disclosure-{obj.pk}-{stamp}.{fmt}"'
     return response
+
+
+@never_cache
+@login_required
+@require_GET
+def duplicates(request):
+    """Requests waiting for triage that may be the same household as another agency's open request."""
+    require_coordinator(request)
+    pairs = dup.possible_duplicates(request.user)
+    if pairs:
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="delivery_request",
+            object_id="possible_duplicates",
+            request=request,
+            detail={"ids": sorted({p.request.pk for p in pairs} | {p.other.pk for p in pairs})},
+        )
+    return render(request, "console/duplicates.html", {"pairs": pairs})
+
+
+@never_cache
+@login_required
+@require_GET
+def compare(request, pk: int, other_pk: int):
+    """Two requests side by side, to decide whether they are one household."""
+    require_coordinator(request)
+    scoped = DeliveryRequest.objects.filter(
+        food_bank_id__in=coordinator_food_bank_ids(request.user)
+    ).select_related("recipient", "agency")
+    pair = [get_or_404(scoped, pk=pk), get_or_404(scoped, pk=other_pk)]
+    for r in pair:
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="delivery_request",
+            object_id=r.pk,
+            subject_id=r.recipient_id,
+            food_bank_id=r.food_bank_id,
+            request=request,
+            detail={"compare": True},
+        )
+    rows = [(r, display_phone(r.recipient.phone)) for r in pair]
+    return render(request, "console/compare.html", {"rows": rows})

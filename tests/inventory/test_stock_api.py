@@ -83,7 +83,9 @@ def test_a_recipe_change_is_a_new_version_and_assembled_packs_keep_theirs(
     assert PackRecipe.objects.get(pack_type=catalogue.day1, version=1).lines.count() == 3
     lots = dict(Balance.objects.filter(site=wh, item=catalogue.noodles).values_list("best_before", "on_hand"))
     assert lots == {in_days(40): 0, in_days(200): 10}  # 4 + 6 used, earliest first
-    assert Balance.objects.get(site=wh, pack_type=catalogue.day1).on_hand == 7
+    # each assembly is a pack lot of its own (docs/traceability.md)
+    packs = Balance.objects.filter(site=wh, pack_type=catalogue.day1).order_by("pk")
+    assert [(b.lot.assembly.recipe.version, b.on_hand) for b in packs] == [(1, 4), (2, 3)]
     assert ledger_differences() == []
 
 

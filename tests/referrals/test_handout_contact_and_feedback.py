@@ -54,6 +54,23 @@ def nothing_written():
 # --- API ------------------------------------------------------------------------------------------
 
 
+def test_a_contact_after_a_handout_whose_household_was_not_recorded(api, stocked, window_staff_a):
+    # given a handout tapped in two taps: household left 未記入 (unknown, no size)
+    handout = inventory_services.record_handout(
+        site=stocked.window_a, lines={"day3": 1}, referral_consent=True, recorded_by=window_staff_a
+    )
+    assert (handout.household_type, handout.household_size) == ("unknown", None)
+
+    # when the person's contact is recorded
+    response = api(window_staff_a).post(contact_url(handout), CONTACT, format="json")
+
+    # then the recipient gets the type "other" (a recipient's type is one of the shared codes) and one
+    # adult: nothing more is invented
+    assert response.status_code == 201, response.content
+    person = HandoutContact.objects.get().recipient
+    assert (person.household_type, person.adults, person.children) == ("other", 1, 0)
+
+
 def test_window_staff_record_the_contact_and_the_coordinator_refers(
     api, stocked, window_staff_a, coordinator
 ):

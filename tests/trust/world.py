@@ -20,6 +20,8 @@ from django.utils import timezone
 from console import accounts as console_accounts
 from foodbank import tokens
 from foodbank.models import Organisation, Role, Site
+from inventory import intake
+from inventory import recall as recalls
 from inventory import services as inventory
 from inventory.models import Item
 from referrals import services as referrals
@@ -146,6 +148,30 @@ class World:
         movement = put_stock(window, pack_type=c["day1"], quantity=10)
         put_stock(window, pack_type=c["day3"], quantity=10)
         return movement
+
+    def _make_donor(self, place):
+        p = self.places[place]
+        return intake.save_donor(food_bank=p.food_bank, kind="company", name=f"寄附企業 {p.agency.code}")
+
+    def _make_donation(self, place):
+        c = self.catalogue(place)
+        return intake.record_inspected_donation(
+            site=self.places[place].warehouse,
+            donor=self.obj("donor", place),
+            lines=[intake.InspectedLine(item=c["noodles"], quantity=5, allergens=["wheat"])],
+            checked_by=self.coordinator_of(place),
+        )
+
+    def _make_lot(self, place):
+        return self.obj("donation", place).lines.get().lot
+
+    def _make_recall(self, place):
+        return recalls.start_recall(
+            food_bank=self.places[place].food_bank,
+            reason="回収",
+            started_by=self.coordinator_of(place),
+            lot=self.obj("lot", place),
+        )
 
     def _make_movement(self, place):
         return self.obj("window_stock", place)

@@ -1,0 +1,81 @@
+"""Migration 0005 moves stock booked before lots into "unknown donor" lots without losing a unit:
+every balance still equals its ledger (docs/traceability.md)."""
+
+from collections import defaultdict
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from inventory import services
+from inventory.lot_models import Lot
+from inventory.models import Balance, MovementKind, ReservationLine, StockMovement
+from inventory.selectors import ledger_differences
+
+from .conftest import in_days, put_stock
+
+BEFORE = [("inventory", "0004_lots_donors_inspection")]
+AFTER = [("inventory", "0005_stock_into_unknown_donor_lots")]
+
+
+def _migrate(target) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+
+
+def _totals() -> dict:
+    """on_hand and reserved per (site, item, pack type, best-before), whatever the lot."""
+    out = defaultdict(lambda: [0, 0])
+    for b in Balance.objects.all():
+        out[(b.site_id, b.item_id, b.pack_type_id, b.best_before)][0] += b.on_hand
+        out[(b.site_id, b.item_id, b.pack_type_id, b.best_before)][1] += b.reserved
+    return {k: tuple(v) for k, v in out.items() if v != [0, 0]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_of_existing_stock_keeps_every_balance_equal_to_its_ledger(
+    network, catalogue, coordinator, window_staff_a
+):
+    # Given stock booked before lots existed (no lot): items and packs in the warehouse, sets at a
+    # window, a handout, and sets reserved for a parcel not packed yet
+    _migrate(BEFORE)
+    put_stock(network.warehouse, item=catalogue.rice, quantity=40)
+    put_stock(network.warehouse, item=catalogue.rice, quantity=7, best_before=in_days(20))
+    put_stock(network.warehouse, item=catalogue.diapers, quantity=12, best_before=None)
+    put_stock(network.warehouse, pack_type=catalogue.home, quantity=9)
+    put_stock(network.window_a, pack_type=catalogue.day3, quantity=5)
+    services.record_handout(
+        site=network.window_a,
+        lines={"day3": 2},
+        household_size=1,
+        household_type="single",
+        recorded_by=window_staff_a,
+    )
+    services.reserve_stock(
+        site=network.warehouse,
+        lines=[services.StockNeed(pack_type=catalogue.home, quantity=3)],
+        reference="parcel:P1",
+    )
+    assert not Lot.objects.exists()
+    before = _totals()
+    movements_before = StockMovement.objects.count()
+
+    # When the migration runs
+    _migrate(AFTER)
+
+    # Then every unit is in an unknown-donor lot, per site, item or pack type and date as before
+    assert _totals() == before
+    assert ledger_differences() == []
+    assert not Balance.objects.filter(lot__isnull=True).exclude(on_hand=0, reserved=0).exists()
+    assert set(Lot.objects.values_list("kind", flat=True)) == {Lot.Kind.UNKNOWN}
+    assert Lot.objects.count() == 5  # rice ×2 dates, diapers, home, day3
+    # by appended movements only (the ledger is append-only): two per balance that held stock
+    relabels = StockMovement.objects.filter(kind=MovementKind.LOT_RELABEL)
+    assert StockMovement.objects.count() == movements_before + relabels.count() == movements_before + 10
+    # and the reserved sets follow: packing them consumes the new lot
+    assert ReservationLine.objects.get().lot.kind == Lot.Kind.UNKNOWN
+    services.consume_reservation(reference="parcel:P1", recorded_by=coordinator)
+    assert ledger_differences() == []
+    home = Balance.objects.get(site=network.warehouse, pack_type=catalogue.home, lot__isnull=False)
+    assert (home.on_hand, home.reserved) == (6, 0)
