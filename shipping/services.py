@@ -175,6 +175,11 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
         notes.append(_("Children aged %(ages)s") % {"ages": "・".join(str(a) for a in view.children_ages)})
     if sizing.boxes > 1:
         notes.append(_("Pack in %(boxes)d boxes") % {"boxes": sizing.boxes})
+    if label and not label.phone:
+        # B2 Cloud needs a number on the label: the filing agency's (docs/shipping-b2.md).
+        notes.append(_("No phone: the label carries the filing agency's number"))
+    own_phone = display_phone(label.phone) if label and label.phone else ""
+    phone = own_phone or (label.agency_phone if label else "")
     source = (
         Parcel.Source.RECURRING
         if view.source == DeliveryRequest.Source.PROGRAMME
@@ -193,7 +198,7 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
         delivery_request_id=view.request_id,
         recipient_name=label.name if label else "",
         recipient_name_kana=label.name_kana if label else "",
-        recipient_phone=display_phone(label.phone) if label and label.phone else "",
+        recipient_phone=phone,
         postal_code=label.postal_code if label else "",
         address=address,
         building=label.building if label else "",

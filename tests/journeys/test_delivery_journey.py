@@ -116,7 +116,7 @@ def test_outcomes_in_bulk_from_the_batch_page_and_the_daily_job_closes_the_rest_
         at=timezone.now() - timedelta(days=settings.DELIVERY_ASSUMED_AFTER_DAYS + 1)
     )
     result = close_delivered_parcels_task.delay()
-    wait_for(result.ready, timeout=30, message="close task")
+    wait_for(result.ready, timeout=120, message="close task")
     assert result.get() == 1
 
     # then every request is closed, and the case worker sees delivered or returned
