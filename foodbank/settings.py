@@ -470,6 +470,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_rollups_task",
         "schedule": crontab(minute=5),
     },
+    # Daily, before the retention job: parcels handed over DELIVERY_ASSUMED_AFTER_DAYS days ago
+    # with no return are closed as delivered (shipping.deliveries), so their cases close.
+    "shipping-close-delivered": {
+        "task": "shipping.tasks.close_delivered_parcels_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Daily, at night: erase the personal data of cases closed more than RETENTION_MONTHS ago
     # (referrals.retention); reports keep their figures.
     "referrals-retention": {
@@ -488,6 +494,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # Requests approved before this local time go into the next day's dispatch batch.
 DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
+# How many packs fit one box when the food bank set no PackSizing row (inventory.sizing).
+PACKS_PER_BOX = env_int("PACKS_PER_BOX", 2)
+# A parcel handed over this many days ago with no return is closed as delivered by the daily job
+# (shipping.deliveries), so its case closes and retention can run.
+DELIVERY_ASSUMED_AFTER_DAYS = env_int("DELIVERY_ASSUMED_AFTER_DAYS", 7)
 # Chunk tasks a dispatch batch is split into, whatever its size (built in parallel by the workers;
 # a fixed number keeps the queries of a batch independent of its size, docs/spec.md §7).
 DISPATCH_CHUNKS = env_int("DISPATCH_CHUNKS", 4)

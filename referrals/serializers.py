@@ -43,7 +43,16 @@ class RecipientIn(serializers.Serializer):
     name_kana = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
     )
-    phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
+    phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Japanese number, e.g. 090-1234-5678. Blank for a person without a phone: the label then "
+            "carries the filing agency's number (docs/shipping-b2.md)."
+        ),
+    )
     postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
     prefecture = serializers.CharField(
         max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
@@ -67,7 +76,8 @@ class RecipientIn(serializers.Serializer):
     def validate(self, attrs):
         errors: dict[str, list[str]] = {}
         try:
-            attrs["phone"] = normalise_phone(attrs["phone"])
+            # A person without a phone may be served: the label rule is in docs/shipping-b2.md.
+            attrs["phone"] = normalise_phone(attrs["phone"]) if attrs.get("phone", "").strip() else ""
         except FieldErrors as exc:
             errors.update(exc.errors)
         try:

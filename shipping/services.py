@@ -127,14 +127,6 @@ def open_due_batches(*, now: datetime | None = None) -> list[int]:
 # --- Step 1: gathering parcels --------------------------------------------------------------------
 
 
-def _pack_type_for(days: int, pack_types: list) -> object | None:
-    """The smallest pack type that covers ``days``; the largest when none does."""
-    if not pack_types:
-        return None
-    covering = [p for p in pack_types if p.days >= days]
-    return min(covering, key=lambda p: p.days) if covering else max(pack_types, key=lambda p: p.days)
-
-
 def _line(pack_type, quantity: int = 1) -> dict:
     return {"name": pack_type.name, "quantity": quantity, "pack_type": pack_type.code, "code": pack_type.code}
 
@@ -157,12 +149,14 @@ def _new_parcel(**values) -> Parcel:
     return parcel
 
 
-def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
+def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
+    from inventory.sizing import size_for
     from referrals.models import DeliveryRequest
     from referrals.validation import display_phone
 
     label = view.label
-    pack_type = _pack_type_for(view.days_needed, pack_types)
+    # Food for the household's people and the days asked, under the food bank's rule.
+    sizing = size_for(people=view.household_size, days=view.days_needed, rule=rule)
     # The typed hand-over (referrals.handover.ExtraWanted): item and size reach the slip, the
     # station and the pick list (totalled by item and size), written in the active language.
     extras = [
@@ -180,6 +174,13 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         notes.append(view.dietary_note[:60])
     if view.children_ages:
         notes.append(_("Children aged %(ages)s") % {"ages": "・".join(str(a) for a in view.children_ages)})
+    if sizing.boxes > 1:
+        notes.append(_("Pack in %(boxes)d boxes") % {"boxes": sizing.boxes})
+    if label and not label.phone:
+        # B2 Cloud needs a number on the label: the filing agency's (docs/shipping-b2.md).
+        notes.append(_("No phone: the label carries the filing agency's number"))
+    own_phone = display_phone(label.phone) if label and label.phone else ""
+    phone = own_phone or (label.agency_phone if label else "")
     source = (
         Parcel.Source.RECURRING
         if view.source == DeliveryRequest.Source.PROGRAMME
@@ -198,7 +199,7 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         delivery_request_id=view.request_id,
         recipient_name=label.name if label else "",
         recipient_name_kana=label.name_kana if label else "",
-        recipient_phone=display_phone(label.phone) if label and label.phone else "",
+        recipient_phone=phone,
         postal_code=label.postal_code if label else "",
         address=address,
         building=label.building if label else "",
@@ -206,13 +207,13 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         ship_date=batch.ship_date,
         delivery_date=view.delivery_date,
         packing={
-            "contents": [_line(pack_type)] if pack_type else [],
+            "contents": [_line(pack_type, quantity) for pack_type, quantity in sizing.lines],
             "extras": extras,
             "allergies": view.allergies or "",
             "no_cook": bool(view.no_cook),
             "notes": notes,
         },
-        stock_needs=[[pack_type.pk, 1]] if pack_type else [],
+        stock_needs=[[pack_type.pk, quantity] for pack_type, quantity in sizing.lines],
     )
 
 
@@ -280,6 +281,7 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
     Does nothing unless the batch is still ``planning``."""
     from inventory import selectors as inventory_selectors
     from inventory import services as inventory_services
+    from inventory import sizing
     from inventory.exceptions import InsufficientStock
     from inventory.models import PackType
     from referrals import selectors as referral_selectors
@@ -301,8 +303,9 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
             )
             ids = referral_services.schedule_for_batch(request_ids=candidates, batch_ref=batch.reference)
             pack_types = list(PackType.objects.filter(food_bank_id=batch.food_bank_id, active=True))
+            rule = sizing.rule_for(food_bank_id=batch.food_bank_id, pack_types=pack_types)
             for view in referral_selectors.packing_views(request_ids=ids):
-                parcels.append(_request_parcel(batch, view, pack_types))
+                parcels.append(_request_parcel(batch, view, rule))
         if account.takes_restocks:
             # One call per shipment: restocks go to the food bank's windows, a few dozen at most.
             for shipment in inventory_selectors.restock_shipments_ready_for_dispatch(batch.food_bank_id):
