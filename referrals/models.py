@@ -627,6 +627,10 @@ class HandoutContact(models.Model):
         return f"contact for handout #{self.handout_id}"
 
 
+# What a case worker reads instead of a confidential target's name.
+CONFIDENTIAL_TARGET = _("a confidential consultation service")
+
+
 class Referral(models.Model):
     """A referral of a consenting person back to a consultation window or partner agency.
 
@@ -739,6 +743,17 @@ class Referral(models.Model):
     @property
     def target(self):
         return self.target_site if self.target_site_id else self.target_organisation
+
+    @property
+    def target_label(self) -> str:
+        """The target's name as the filing case worker may see it: a confidential window or
+        organisation (a DV shelter) is never named outside its own staff and the coordinators
+        (docs/privacy.md, Confidential sites)."""
+        target = self.target
+        if target is None:
+            return ""
+        confidential = target.is_confidential if self.target_site_id else target.confidential
+        return str(CONFIDENTIAL_TARGET) if confidential else target.name
 
     @property
     def withdrawn(self) -> bool:

@@ -486,7 +486,7 @@ def referrals_of_request(request_id: int) -> list[Referral]:
     """The referrals made from one delivery request (status only is shown to its case worker)."""
     return list(
         Referral.objects.filter(delivery_request_id=request_id)
-        .select_related("target_site", "target_organisation")
+        .select_related("target_site__organisation", "target_organisation")
         .order_by("sent_at", "pk")
     )
 

@@ -773,7 +773,7 @@ class DeliveryRequestOut(serializers.Serializer):
                     "id": ref.pk,
                     "reference": ref.reference,
                     "status": ref.status,
-                    "target_name": ref.target.name,
+                    "target_name": ref.target_label,
                     "sent_at": _dt(ref.sent_at),
                     "closed_at": _dt(ref.closed_at),
                     "consent_withdrawn": ref.withdrawn,

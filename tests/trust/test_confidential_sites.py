@@ -106,3 +106,31 @@ def test_the_demo_has_a_confidential_window_that_is_not_published(client):
     assert shelter.is_confidential
     assert shelter.organisation.kind == Organisation.Kind.DV_SHELTER
     assert shelter.name not in _csv_names(_text(client.get("/open-data/windows.csv")))
+
+
+def test_a_case_worker_never_reads_a_confidential_referral_targets_name(
+    client, api, network, shelter, coordinator, case_worker_a
+):
+    from referrals import services as referral_services
+    from referrals.models import Referral
+    from tests.referrals.factories import file_request
+
+    submitted = file_request(case_worker_a, network.agency_a)
+    _, shelter_window, _ = shelter
+    # Given the coordinator refers the case worker's client to the shelter's window
+    referral_services.create_referral(
+        by=coordinator,
+        recipient_id=submitted.recipient_id,
+        source=Referral.Source.DELIVERY_REQUEST,
+        delivery_request_id=submitted.pk,
+        target=shelter_window,
+    )
+    # When the filing case worker reads the request (API and page)
+    body = api(case_worker_a).get(f"/api/v1/delivery-requests/{submitted.pk}/").json()
+    client.force_login(case_worker_a)
+    html = client.get(f"/requests/{submitted.pk}/").content.decode()
+    # Then the referral is there, but the shelter is not named
+    assert [r["target_name"] for r in body["referrals"]] == ["非公開の相談先"]
+    assert "非公開の相談先" in html
+    assert "シェルター" not in str(body)
+    assert "シェルター" not in html
