@@ -41,6 +41,12 @@ class UploadTooLarge(DomainError):
     default_message = _("The uploaded file is too large.")
 
 
+class TooManyRows(DomainError):
+    code = "too_many_rows"
+    status_code = 413
+    default_message = _("The file has more rows than this import accepts.")
+
+
 class InvalidUpload(DomainError):
     code = "invalid_upload"
     status_code = 400

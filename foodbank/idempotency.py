@@ -8,6 +8,7 @@ resource behind a key that says otherwise). Only a fingerprint of the body and t
 stored, never the body.
 """
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -153,3 +154,18 @@ def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[
         IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
         raise
     return instance.pk, False
+
+
+def honours_idempotency_key(post: Callable) -> Callable:
+    """Mark an API view's ``post`` as creating something: a malformed ``Idempotency-Key`` is refused
+    (400) before any work, and the body must run its creation through ``idempotent_create``.
+    ``tests/trust/test_idempotency_completeness.py`` walks the URLconf and fails for a POST that
+    neither carries this mark nor is listed there as not creating anything."""
+
+    @functools.wraps(post)
+    def checked(view, request, *args, **kwargs):
+        _read_key(request)
+        return post(view, request, *args, **kwargs)
+
+    checked.honours_idempotency_key = True
+    return checked

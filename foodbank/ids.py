@@ -46,3 +46,9 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
+
+
+def is_id_text(text: str) -> bool:
+    """Whether ``text`` (a query parameter) is an id: ASCII digits within bigint. ``str.isdigit``
+    also accepts digits such as ``²`` that ``int()`` refuses, which ended pages in a 500."""
+    return bool(text) and text.isascii() and text.isdigit() and not out_of_range(text)

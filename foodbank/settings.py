@@ -234,6 +234,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # The carrier's tracking-number file (B2 Cloud "issued data" CSV; ~10,000 rows is a few MB).
 TRACKING_IMPORT_MAX_BYTES = env_int("TRACKING_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+# ... and its rows: at most the batch's parcels plus this margin (repeated rows, a header), beyond
+# which the file is refused unread (413 too_many_rows); an answer lists at most
+# TRACKING_IMPORT_REJECTS_SHOWN rejected rows, with the count of each reason.
+TRACKING_IMPORT_ROW_MARGIN = env_int("TRACKING_IMPORT_ROW_MARGIN", 100)
+TRACKING_IMPORT_REJECTS_SHOWN = env_int("TRACKING_IMPORT_REJECTS_SHOWN", 100)
 
 # --- Cache ----------------------------------------------------------------------------------------
 
@@ -365,6 +370,7 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "inventory.models.ReasonCode",
         # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
         "DonorTypeEnum": "inventory.models.DonationReceipt.DonorType",
+        "IncidentKindEnum": "inventory.lot_models.Incident.Kind",
     },
 }
 
@@ -464,6 +470,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.refresh_rollups_task",
         "schedule": crontab(minute=5),
     },
+    # Daily, before the retention job: parcels handed over DELIVERY_ASSUMED_AFTER_DAYS days ago
+    # with no return are closed as delivered (shipping.deliveries), so their cases close.
+    "shipping-close-delivered": {
+        "task": "shipping.tasks.close_delivered_parcels_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Daily, at night: erase the personal data of cases closed more than RETENTION_MONTHS ago
     # (referrals.retention); reports keep their figures.
     "referrals-retention": {
@@ -482,6 +494,11 @@ CELERY_BEAT_SCHEDULE = {
 
 # Requests approved before this local time go into the next day's dispatch batch.
 DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
+# How many packs fit one box when the food bank set no PackSizing row (inventory.sizing).
+PACKS_PER_BOX = env_int("PACKS_PER_BOX", 2)
+# A parcel handed over this many days ago with no return is closed as delivered by the daily job
+# (shipping.deliveries), so its case closes and retention can run.
+DELIVERY_ASSUMED_AFTER_DAYS = env_int("DELIVERY_ASSUMED_AFTER_DAYS", 7)
 # Chunk tasks a dispatch batch is split into, whatever its size (built in parallel by the workers;
 # a fixed number keeps the queries of a batch independent of its size, docs/spec.md §7).
 DISPATCH_CHUNKS = env_int("DISPATCH_CHUNKS", 4)

@@ -21,6 +21,7 @@ from .models import (
     Item,
     PackRecipe,
     PackRecipeLine,
+    PackSizing,
     PackType,
     ParLevel,
     Reservation,
@@ -76,6 +77,14 @@ class PackTypeAdmin(admin.ModelAdmin):
     list_filter = ["active", "food_bank"]
     search_fields = ["name", "code"]
     inlines = [RecipeInline]
+
+
+@admin.register(PackSizing)
+class PackSizingAdmin(admin.ModelAdmin):
+    """The food bank's rule for sizing home deliveries (inventory.sizing, docs/journeys.md)."""
+
+    list_display = ["pack_type", "person_days", "max_per_box", "food_bank"]
+    list_filter = ["food_bank"]
 
 
 class PackRecipeLineInline(AddOnlyInline):

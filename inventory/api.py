@@ -20,13 +20,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank import selectors as core
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Role, Site
 
 from . import selectors, services
 from . import serializers as s
 from .exceptions import UnknownPackType
-from .models import Item, PackType, ParLevel, StockMovement
+from .models import Assembly, Item, PackType, ParLevel, StockMovement
 
 # --- Helpers --------------------------------------------------------------------------------------
 
@@ -159,6 +159,7 @@ class PackRecipeView(APIView):
     """A new version of the pack type's bill of contents (coordinators). Packs already assembled keep
     the version they were made with."""
 
+    @honours_idempotency_key
     def post(self, request, pk: int):
         pack_type = get_object_or_404(selectors.visible_pack_types(request.user), pk=pk)
         if not selectors.is_coordinator_of(request.user, pack_type.food_bank_id):
@@ -166,15 +167,26 @@ class PackRecipeView(APIView):
         data = _validated(s.RecipeIn, request)
         items = _by_code(Item, pack_type.food_bank_id, (line["item"] for line in data["lines"]))
         _line_errors(data["lines"], "item", items)
-        with as_validation_errors():
-            services.set_pack_recipe(
-                pack_type=pack_type,
-                lines=[(items[line["item"]], line["quantity"]) for line in data["lines"]],
-                created_by=request.user,
-                note=data["note"],
-            )
-        pack_type = selectors.visible_pack_types(request.user).get(pk=pk)
-        return Response(s.PackTypeSerializer(pack_type).data, status=status.HTTP_201_CREATED)
+
+        def create():
+            with as_validation_errors():
+                return services.set_pack_recipe(
+                    pack_type=pack_type,
+                    lines=[(items[line["item"]], line["quantity"]) for line in data["lines"]],
+                    created_by=request.user,
+                    note=data["note"],
+                )
+
+        # The answer is the pack type with its current recipe, on a replay too.
+        return idempotent_create(
+            request,
+            scope="inventory.pack_recipe",
+            create=create,
+            render=lambda _recipe: (
+                s.PackTypeSerializer(selectors.visible_pack_types(request.user).get(pk=pk)).data
+            ),
+            load=lambda recipe_pk: recipe_pk,
+        )
 
 
 # --- Stock ----------------------------------------------------------------------------------------
@@ -236,25 +248,36 @@ class AdjustmentView(APIView):
     """Correct a lot with a reason code, or write stock off (expired, damaged). Coordinators, warehouse
     volunteers at a warehouse, and window staff at their own window."""
 
+    @honours_idempotency_key
     def post(self, request):
         data = _validated(s.AdjustmentIn, request)
         site = _stock_site(request, data["site"])
         if not (selectors.can_manage_stock(request.user, site) or selectors.window_of(request.user, site.pk)):
             raise PermissionDenied()
-        with as_validation_errors():
-            movement = services.record_adjustment(
-                site=site,
-                quantity=data["quantity"],
-                reason=data["reason"],
-                kind=data["kind"],
-                note=data["note"],
-                best_before=data["best_before"],
-                occurred_at=data.get("occurred_at"),
-                recorded_by=request.user,
-                **_sku(site.food_bank_id, data),
-            )
-        movement = StockMovement.objects.select_related("item", "pack_type").get(pk=movement.pk)
-        return Response(s.MovementSerializer(movement).data, status=status.HTTP_201_CREATED)
+        sku = _sku(site.food_bank_id, data)
+
+        def create():
+            with as_validation_errors():
+                return services.record_adjustment(
+                    site=site,
+                    quantity=data["quantity"],
+                    reason=data["reason"],
+                    kind=data["kind"],
+                    note=data["note"],
+                    best_before=data["best_before"],
+                    occurred_at=data.get("occurred_at"),
+                    recorded_by=request.user,
+                    **sku,
+                )
+
+        movements = StockMovement.objects.select_related("item", "pack_type")
+        return idempotent_create(
+            request,
+            scope="inventory.adjustment",
+            create=create,
+            render=lambda movement: s.MovementSerializer(movements.get(pk=movement.pk)).data,
+            load=lambda pk: movements.get(pk=pk),
+        )
 
 
 @extend_schema(tags=["inventory"], request=s.ReverseIn, responses={201: s.MovementSerializer})
@@ -308,6 +331,7 @@ class HandoutListCreateView(generics.ListAPIView):
             "403 if you are not window staff, 404 for a window that is not yours."
         ),
     )
+    @honours_idempotency_key
     def post(self, request):
         if not core.has_role(request.user, Role.WINDOW_STAFF):
             raise PermissionDenied()
@@ -398,6 +422,7 @@ class ReceiptListCreateView(generics.ListAPIView):
         responses={201: s.ReceiptOut},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         data = _validated(s.ReceiptIn, request)
         site = _managed_site(request, data["site"])
@@ -438,15 +463,25 @@ class AssemblyView(APIView):
     """Assemble packs in the warehouse from items (FEFO, current recipe). 409 `insufficient_stock`
     when an item is short."""
 
+    @honours_idempotency_key
     def post(self, request):
         data = _validated(s.AssemblyIn, request)
         site = _managed_site(request, data["site"])
         pack_type = _sku(site.food_bank_id, {"pack_type": data["pack_type"]})["pack_type"]
-        with as_validation_errors():
-            assembly = services.assemble_packs(
-                site=site, pack_type=pack_type, quantity=data["quantity"], recorded_by=request.user
-            )
-        return Response(s.AssemblyOut(assembly).data, status=status.HTTP_201_CREATED)
+
+        def create():
+            with as_validation_errors():
+                return services.assemble_packs(
+                    site=site, pack_type=pack_type, quantity=data["quantity"], recorded_by=request.user
+                )
+
+        return idempotent_create(
+            request,
+            scope="inventory.assembly",
+            create=create,
+            render=lambda assembly: s.AssemblyOut(assembly).data,
+            load=lambda pk: Assembly.objects.get(pk=pk),
+        )
 
 
 @extend_schema(tags=["inventory"])
@@ -459,6 +494,7 @@ class StockTakeListCreateView(generics.ListAPIView):
         return selectors.visible_stock_takes(self.request.user).select_related("counted_by", "confirmed_by")
 
     @extend_schema(request=s.StockTakeIn, responses={201: s.StockTakeOut})
+    @honours_idempotency_key
     def post(self, request):
         data = _validated(s.StockTakeIn, request)
         site = _stock_site(request, data["site"])
@@ -475,16 +511,23 @@ class StockTakeListCreateView(generics.ListAPIView):
                     counted=line["counted"], best_before=line["best_before"], reason=line["reason"], **sku
                 )
             )
-        with as_validation_errors():
-            take = services.record_stock_take(
-                site=site,
-                lines=lines,
-                counted_by=request.user,
-                note=data["note"],
-                counted_at=data.get("counted_at"),
-            )
-        return Response(
-            s.StockTakeOut(self.get_queryset().get(pk=take.pk)).data, status=status.HTTP_201_CREATED
+
+        def create():
+            with as_validation_errors():
+                return services.record_stock_take(
+                    site=site,
+                    lines=lines,
+                    counted_by=request.user,
+                    note=data["note"],
+                    counted_at=data.get("counted_at"),
+                )
+
+        return idempotent_create(
+            request,
+            scope="inventory.stock_take",
+            create=create,
+            render=lambda take: s.StockTakeOut(self.get_queryset().get(pk=take.pk)).data,
+            load=lambda pk: self.get_queryset().get(pk=pk),
         )
 
 
@@ -536,6 +579,7 @@ class RestockListCreateView(generics.ListAPIView):
         responses={201: s.RestockOut},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         data = _validated(s.RestockIn, request)
         site = selectors.window_of(request.user, data["site"])

@@ -150,6 +150,35 @@ class PackType(models.Model):
         return self.name
 
 
+class PackSizing(models.Model):
+    """A food bank's rule for sizing a home delivery (``inventory.sizing``): one pack of this type
+    feeds ``person_days`` person-days, and at most ``max_per_box`` of them fit one box. Without a
+    row a pack feeds one person for its ``days`` and ``settings.PACKS_PER_BOX`` fit a box."""
+
+    food_bank = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", limit_choices_to=FOOD_BANK_ONLY
+    )
+    pack_type = models.ForeignKey(
+        PackType, verbose_name=_("pack type"), on_delete=models.CASCADE, related_name="sizing"
+    )
+    person_days = models.PositiveSmallIntegerField(
+        _("person-days per pack"), help_text=_("How many days of food for one person one pack holds.")
+    )
+    max_per_box = models.PositiveSmallIntegerField(_("packs per box at most"), default=2)
+
+    class Meta:
+        verbose_name = _("pack sizing rule")
+        verbose_name_plural = _("pack sizing rules")
+        constraints = [
+            models.UniqueConstraint(fields=["food_bank", "pack_type"], name="pack_sizing_unique"),
+            models.CheckConstraint(name="pack_sizing_person_days_positive", condition=Q(person_days__gte=1)),
+            models.CheckConstraint(name="pack_sizing_max_per_box_positive", condition=Q(max_per_box__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pack_type}: {self.person_days}"
+
+
 class PackRecipe(models.Model):
     """One version of a pack type's bill of contents. Never changed once made: a new recipe is a new
     version, and packs assembled earlier keep the version they were made with (``Assembly.recipe``)."""
@@ -281,6 +310,7 @@ class ReasonCode(models.TextChoices):
     LOST = "lost", _("Lost")
     FOUND = "found", _("Found")
     ENTRY_ERROR = "entry_error", _("Entry error")
+    RETURNED = "returned", _("Returned by the courier")
     OTHER = "other", _("Other")
 
 

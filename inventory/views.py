@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from foodbank import selectors as core
 from foodbank.exceptions import DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, InvalidTransition
 from foodbank.idempotency import run_once
+from foodbank.ids import is_id_text
 from foodbank.models import Role, Site
 
 from . import late_entry, offline, selectors, services
@@ -133,7 +134,7 @@ def _window_context(request, site: Site, form, is_staff: bool, error: str | None
     stock = _window_stock(site, today=today)
     pack_types = [row.pack_type for row in stock]
     recorded = None
-    if request.GET.get("recorded", "").isdigit():
+    if is_id_text(request.GET.get("recorded", "")):
         recorded = (
             selectors.visible_handouts(request.user)
             .filter(site=site, pk=int(request.GET["recorded"]))
@@ -248,7 +249,7 @@ def _coordinated_food_bank(request) -> int:
     if not ids:
         raise PermissionDenied()
     wanted = request.GET.get("food_bank", "")
-    if wanted.isdigit() and int(wanted) in ids:
+    if wanted.isascii() and wanted.isdigit() and int(wanted) in ids:
         return int(wanted)
     return ids[0]
 

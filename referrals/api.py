@@ -18,14 +18,14 @@ from rest_framework.views import APIView
 from foodbank import audit
 from foodbank.api.schema import paginated
 from foodbank.authentication import ApiTokenAuthentication
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import AuditEvent, Organisation, Role
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, site_ids
 from foodbank.throttling import ClientScopedRateThrottle
 
 from . import selectors, services
 from .exceptions import NoReferralSubject
-from .models import ConsentRecord, DeliveryRequest, Enrolment, HandoutContact, Recipient, Referral
+from .models import ConsentRecord, DeliveryRequest, Enrolment, Feedback, HandoutContact, Recipient, Referral
 from .referral_views import contact_recipient
 from .serializers import (
     CancelIn,
@@ -158,6 +158,7 @@ class DeliveryRequestListCreateView(APIView):
         request=DeliveryRequestIn,
         responses={201: DeliveryRequestOut, **REFUSALS, 422: OpenApiResponse(description="Key reused")},
     )
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.CASE_WORKER)
 
@@ -269,6 +270,7 @@ class NaviIntakeView(APIView):
             409: OpenApiResponse(description="`duplicate_application`"),
         },
     )
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.INTEGRATION)
         membership = next(m for m in memberships_for(request.user) if m.role == Role.INTEGRATION)
@@ -315,7 +317,7 @@ class ConsentListCreateView(APIView):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
         qs = selectors.visible_consents(request.user).order_by("-decided_at", "-pk")
         if recipient := request.query_params.get("recipient"):
-            if not recipient.isdigit():
+            if not (recipient.isascii() and recipient.isdigit()):
                 raise serializers.ValidationError({"recipient": [_("A number.")]})
             qs = qs.filter(recipient_id=int(recipient))
         paginator = PageNumberPagination()
@@ -323,6 +325,7 @@ class ConsentListCreateView(APIView):
         return paginator.get_paginated_response(ConsentOut(page, many=True).data)
 
     @extend_schema(tags=["consent"], request=ConsentRecordIn, responses={201: ConsentOut, **REFUSALS})
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
         data_in = ConsentRecordIn(data=request.data)
@@ -336,25 +339,30 @@ class ConsentListCreateView(APIView):
         if first is None:
             raise Http404
         organisation_id = _acting_organisation(request.user, first)
-        record = services.record_consent(
-            recipient_id=data["recipient"],
-            request_id=data["delivery_request"],
-            by=request.user,
-            organisation_id=organisation_id,
-            data=services.ConsentInput(
-                purpose=data["purpose"],
-                decision=data["decision"],
-                basis=data["basis"],
-                statutory_basis=data["statutory_basis"].strip(),
-                method=data["method"],
-                witness_name=data["witness_name"].strip(),
-                wording_version=data["wording_version"],
-                by_guardian=data["by_guardian"],
-                guardian_name=data["guardian_name"].strip(),
-                decided_at=data["decided_at"],
+        return idempotent_create(
+            request,
+            scope="referrals.consent",
+            create=lambda: services.record_consent(
+                recipient_id=data["recipient"],
+                request_id=data["delivery_request"],
+                by=request.user,
+                organisation_id=organisation_id,
+                data=services.ConsentInput(
+                    purpose=data["purpose"],
+                    decision=data["decision"],
+                    basis=data["basis"],
+                    statutory_basis=data["statutory_basis"].strip(),
+                    method=data["method"],
+                    witness_name=data["witness_name"].strip(),
+                    wording_version=data["wording_version"],
+                    by_guardian=data["by_guardian"],
+                    guardian_name=data["guardian_name"].strip(),
+                    decided_at=data["decided_at"],
+                ),
             ),
+            render=lambda record: ConsentOut(record).data,
+            load=lambda pk: ConsentRecord.objects.select_related("withdrawal").get(pk=pk),
         )
-        return Response(ConsentOut(record).data, status=status.HTTP_201_CREATED)
 
 
 def _acting_organisation(user, obj) -> int:
@@ -429,6 +437,7 @@ class EnrolmentListCreateView(APIView):
         return paginator.get_paginated_response(EnrolmentOut(page, many=True).data)
 
     @extend_schema(tags=["monthly programme"], request=EnrolmentIn, responses={201: EnrolmentOut, **REFUSALS})
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
         data = EnrolmentIn(data=request.data)
@@ -436,10 +445,15 @@ class EnrolmentListCreateView(APIView):
         obj = _visible_request(request.user, data.validated_data["delivery_request"])
         if not selectors.may_cancel(request.user, obj):
             raise PermissionDenied(_("Only the filing agency or a coordinator may enrol this household."))
-        enrolment = services.enrol_in_monthly_programme(
-            request_id=obj.pk, by=request.user, starts_on=data.validated_data["starts_on"]
+        return idempotent_create(
+            request,
+            scope="referrals.enrolment",
+            create=lambda: services.enrol_in_monthly_programme(
+                request_id=obj.pk, by=request.user, starts_on=data.validated_data["starts_on"]
+            ),
+            render=lambda enrolment: EnrolmentOut(enrolment).data,
+            load=lambda pk: Enrolment.objects.get(pk=pk),
         )
-        return Response(EnrolmentOut(enrolment).data, status=status.HTTP_201_CREATED)
 
 
 class EndEnrolmentView(APIView):
@@ -570,6 +584,7 @@ class ReferralListCreateView(APIView):
         request=ReferralIn,
         responses={201: ReferralOut, **REFUSALS, 422: OpenApiResponse(description="Key reused")},
     )
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.COORDINATOR)
 
@@ -663,6 +678,7 @@ class FeedbackListCreateView(APIView):
         return paginator.get_paginated_response(FeedbackOut(page, many=True).data)
 
     @extend_schema(tags=REFERRAL_TAGS, request=FeedbackIn, responses={201: FeedbackOut, **REFUSALS})
+    @honours_idempotency_key
     def post(self, request):
         _require_roles(request.user, Role.COORDINATOR)
         data_in = FeedbackIn(data=request.data)
@@ -682,15 +698,20 @@ class FeedbackListCreateView(APIView):
             and not Recipient.objects.filter(pk=recipient_id, food_bank_id=food_bank_id).exists()
         ):
             raise serializers.ValidationError({"recipient": [_("No such person.")]})
-        feedback = services.record_feedback(
-            food_bank_id=food_bank_id,
-            by=request.user,
-            message=data["message"].strip(),
-            may_be_published=data["may_be_published"],
-            received_on=data.get("received_on") or timezone.localdate(),
-            recipient_id=recipient_id,
+        return idempotent_create(
+            request,
+            scope="referrals.feedback",
+            create=lambda: services.record_feedback(
+                food_bank_id=food_bank_id,
+                by=request.user,
+                message=data["message"].strip(),
+                may_be_published=data["may_be_published"],
+                received_on=data.get("received_on") or timezone.localdate(),
+                recipient_id=recipient_id,
+            ),
+            render=lambda feedback: FeedbackOut(feedback).data,
+            load=lambda pk: Feedback.objects.get(pk=pk),
         )
-        return Response(FeedbackOut(feedback).data, status=status.HTTP_201_CREATED)
 
 
 # --- The contact behind a window handout ----------------------------------------------------------

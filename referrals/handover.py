@@ -65,6 +65,8 @@ class PackingLabel:
     municipality: str
     address: str
     building: str
+    # The filing agency's number, printed instead of ``phone`` when the person has none.
+    agency_phone: str = ""
 
 
 @dataclass(frozen=True)

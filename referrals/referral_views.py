@@ -183,7 +183,7 @@ def target_value(target) -> str:
 def _chosen_target(value: str, food_bank_id: int):
     """The target the coordinator chose in the select, or None for the proposed one."""
     kind, _sep, pk = value.partition(":")
-    if not pk.isdigit() or kind not in ("site", "organisation"):
+    if not (pk.isascii() and pk.isdigit()) or kind not in ("site", "organisation"):
         return None
     sites, organisations = selectors.referral_targets(food_bank_id)
     return (sites if kind == "site" else organisations).filter(pk=int(pk)).first()

@@ -246,6 +246,7 @@ def packing_views(*, request_ids: Iterable[int]) -> list[PackingView]:
         *_PACKING_REQUEST_FIELDS,
         *COOKING_KEYS,
         *(f"recipient__{name}" for name in _PACKING_RECIPIENT_FIELDS),
+        "agency__phone",
     )
     by_id = {row["pk"]: row for row in rows}
     return [_packing_view(by_id[pk]) for pk in ids if pk in by_id]
@@ -283,6 +284,7 @@ def _packing_view(row: dict[str, Any]) -> PackingView:
             municipality=p["municipality"],
             address=p["address"],
             building=p["building"],
+            agency_phone=row["agency__phone"] or "",
         ),
     )
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
+from inventory import allergens
 
 from . import selectors, services
 from .models import (
@@ -42,7 +43,16 @@ class RecipientIn(serializers.Serializer):
     name_kana = serializers.CharField(
         max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
     )
-    phone = serializers.CharField(max_length=32, help_text="Japanese number, e.g. 090-1234-5678.")
+    phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Japanese number, e.g. 090-1234-5678. Blank for a person without a phone: the label then "
+            "carries the filing agency's number (docs/shipping-b2.md)."
+        ),
+    )
     postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
     prefecture = serializers.CharField(
         max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
@@ -66,7 +76,8 @@ class RecipientIn(serializers.Serializer):
     def validate(self, attrs):
         errors: dict[str, list[str]] = {}
         try:
-            attrs["phone"] = normalise_phone(attrs["phone"])
+            # A person without a phone may be served: the label rule is in docs/shipping-b2.md.
+            attrs["phone"] = normalise_phone(attrs["phone"]) if attrs.get("phone", "").strip() else ""
         except FieldErrors as exc:
             errors.update(exc.errors)
         try:
@@ -559,6 +570,11 @@ class SituationOut(serializers.Serializer):
 
 class DietaryOut(serializers.Serializer):
     allergies = serializers.CharField()
+    allergens = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The allergies as codes of the labelling standard (e.g. shrimp, egg), read from the "
+        "text; packing avoids lots that contain them (docs/traceability.md).",
+    )
     note = serializers.CharField()
 
 
@@ -721,7 +737,11 @@ class DeliveryRequestOut(serializers.Serializer):
             "days_needed": r.days_needed,
             "cooking": r.cooking,
             "no_cook": r.no_cook,
-            "dietary": {"allergies": r.allergies, "note": r.dietary_note},
+            "dietary": {
+                "allergies": r.allergies,
+                "allergens": allergens.from_text(r.allergies or ""),
+                "note": r.dietary_note,
+            },
             "extras": [
                 {
                     "item": e["item"],

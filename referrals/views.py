@@ -192,6 +192,7 @@ def triage(request):
         raise PermissionDenied
     queue = list(selectors.triage_queue(request.user)[:200])
     _record_list_view(request, [r.pk for r in queue])
+    contents = _sized_contents(queue)
     left = selectors.time_to_cutoff()
     now = timezone.now()
     return render(
@@ -200,6 +201,7 @@ def triage(request):
         {
             "queue": queue,
             "referral_info": referral_proposals(queue),
+            "contents": contents,
             "triage_url": reverse("referrals:triage"),
             "cutoff": selectors.cutoff_at(),
             "left_hours": int(left.total_seconds() // 3600) if left else None,
@@ -207,6 +209,24 @@ def triage(request):
             "now": now,
         },
     )
+
+
+def _sized_contents(queue: list[DeliveryRequest]) -> dict[int, str]:
+    """What each request would get under its food bank's sizing rule (inventory.sizing), e.g.
+    「家庭向けパック × 10（5箱）」: two queries per food bank in the queue."""
+    from inventory.sizing import rule_for, size_for
+
+    rules: dict[int, list] = {}
+    out = {}
+    for r in queue:
+        if r.food_bank_id not in rules:
+            rules[r.food_bank_id] = rule_for(food_bank_id=r.food_bank_id)
+        sizing = size_for(people=r.recipient.household_size, days=r.days_needed, rule=rules[r.food_bank_id])
+        text = "、".join(f"{pack_type.name} × {n}" for pack_type, n in sizing.lines)
+        if sizing.boxes > 1:
+            text += _(" (%(boxes)d boxes)") % {"boxes": sizing.boxes}
+        out[r.pk] = text
+    return out
 
 
 def _triage_target(request, pk: int) -> DeliveryRequest:

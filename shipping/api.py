@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.api.schema import paginated
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 from foodbank.uploads import read_text_upload
@@ -173,7 +173,9 @@ class TrackingImportView(APIView):
             raise PermissionDenied(_("Only coordinators import tracking numbers."))
         data_in = TrackingImportIn(data=request.data)
         data_in.is_valid(raise_exception=True)
-        text = read_text_upload(data_in.validated_data["file"])
+        text = read_text_upload(
+            data_in.validated_data["file"], max_lines=services.tracking_import_max_rows(batch.pk)
+        )
         result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
         return Response(TrackingImportOut(result).data)
 
@@ -193,7 +195,7 @@ class ParcelListView(APIView):
         _require_shipping(request.user)
         qs = selectors.visible_parcels(request.user).order_by("pk")
         if (batch := request.query_params.get("batch")) is not None:
-            if not batch.isdigit():
+            if not (batch.isascii() and batch.isdigit()):
                 raise serializers.ValidationError({"batch": [_("A number.")]})
             qs = qs.filter(batch_id=int(batch))
         if reference := request.query_params.get("reference"):
@@ -267,6 +269,35 @@ class ParcelDeliveredView(APIView):
         return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)
 
 
+class ReturnedIn(serializers.Serializer):
+    damaged = serializers.BooleanField(
+        default=False, help_text="The box came back damaged: its packs do not go back into stock."
+    )
+    note = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class ParcelReturnedView(APIView):
+    @extend_schema(
+        tags=TAGS,
+        request=ReturnedIn,
+        responses={200: ParcelOut, **REFUSALS},
+        description=(
+            "Coordinators record that the courier brought a box back: its undamaged packs go back into "
+            "stock once, its request becomes `returned` (the case worker is emailed). 409 unless the "
+            "label was issued or the parcel handed over; twice changes nothing."
+        ),
+    )
+    def post(self, request, pk: int):
+        from . import deliveries
+
+        _require_coordinator(request.user, _("Only coordinators record deliveries."))
+        parcel = _coordinated_parcel(request.user, pk)
+        data = ReturnedIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        parcel = deliveries.mark_returned(parcel_id=parcel.pk, by=request.user, **data.validated_data)
+        return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)
+
+
 class BatchHandedOverView(APIView):
     @extend_schema(
         tags=TAGS,
@@ -317,6 +348,7 @@ class PantryShipmentListCreateView(APIView):
             "carries pantry shipments books it as a parcel."
         ),
     )
+    @honours_idempotency_key
     def post(self, request):
         from inventory.models import PackType
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("parcels/<int:pk>/packed/", api.ParcelPackedView.as_view(), name="api-parcel-packed"),
     path("parcels/<int:pk>/void/", api.ParcelVoidView.as_view(), name="api-parcel-void"),
     path("parcels/<int:pk>/delivered/", api.ParcelDeliveredView.as_view(), name="api-parcel-delivered"),
+    path("parcels/<int:pk>/returned/", api.ParcelReturnedView.as_view(), name="api-parcel-returned"),
     path("pantry-shipments/", api.PantryShipmentListCreateView.as_view(), name="api-pantry-shipments"),
     path(
         "pantry-shipments/<int:pk>/",

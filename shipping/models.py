@@ -240,6 +240,7 @@ class Parcel(models.Model):
         LABEL_ISSUED = "label_issued", _("Label issued")
         HANDED_OVER = "handed_over", _("Handed over")
         DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned")
         VOID = "void", _("Void")
 
     class Source(models.TextChoices):

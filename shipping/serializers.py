@@ -184,7 +184,13 @@ class RejectedOut(serializers.Serializer):
 
 class TrackingImportOut(serializers.Serializer):
     matched = MatchedOut(many=True)
-    rejected = RejectedOut(many=True)
+    rejected = RejectedOut(
+        many=True, help_text="The first TRACKING_IMPORT_REJECTS_SHOWN (100) rejected rows."
+    )
+    rejected_count = serializers.IntegerField(help_text="Every rejected row.")
+    rejected_by_reason = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Rejected rows per reason code."
+    )
 
 
 class VoidIn(serializers.Serializer):

@@ -27,6 +27,7 @@ import json
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -126,14 +127,6 @@ def open_due_batches(*, now: datetime | None = None) -> list[int]:
 # --- Step 1: gathering parcels --------------------------------------------------------------------
 
 
-def _pack_type_for(days: int, pack_types: list) -> object | None:
-    """The smallest pack type that covers ``days``; the largest when none does."""
-    if not pack_types:
-        return None
-    covering = [p for p in pack_types if p.days >= days]
-    return min(covering, key=lambda p: p.days) if covering else max(pack_types, key=lambda p: p.days)
-
-
 def _line(pack_type, quantity: int = 1) -> dict:
     return {"name": pack_type.name, "quantity": quantity, "pack_type": pack_type.code, "code": pack_type.code}
 
@@ -156,12 +149,14 @@ def _new_parcel(**values) -> Parcel:
     return parcel
 
 
-def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
+def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
+    from inventory.sizing import size_for
     from referrals.models import DeliveryRequest
     from referrals.validation import display_phone
 
     label = view.label
-    pack_type = _pack_type_for(view.days_needed, pack_types)
+    # Food for the household's people and the days asked, under the food bank's rule.
+    sizing = size_for(people=view.household_size, days=view.days_needed, rule=rule)
     # The typed hand-over (referrals.handover.ExtraWanted): item and size reach the slip, the
     # station and the pick list (totalled by item and size), written in the active language.
     extras = [
@@ -179,6 +174,13 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         notes.append(view.dietary_note[:60])
     if view.children_ages:
         notes.append(_("Children aged %(ages)s") % {"ages": "・".join(str(a) for a in view.children_ages)})
+    if sizing.boxes > 1:
+        notes.append(_("Pack in %(boxes)d boxes") % {"boxes": sizing.boxes})
+    if label and not label.phone:
+        # B2 Cloud needs a number on the label: the filing agency's (docs/shipping-b2.md).
+        notes.append(_("No phone: the label carries the filing agency's number"))
+    own_phone = display_phone(label.phone) if label and label.phone else ""
+    phone = own_phone or (label.agency_phone if label else "")
     source = (
         Parcel.Source.RECURRING
         if view.source == DeliveryRequest.Source.PROGRAMME
@@ -197,7 +199,7 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         delivery_request_id=view.request_id,
         recipient_name=label.name if label else "",
         recipient_name_kana=label.name_kana if label else "",
-        recipient_phone=display_phone(label.phone) if label and label.phone else "",
+        recipient_phone=phone,
         postal_code=label.postal_code if label else "",
         address=address,
         building=label.building if label else "",
@@ -205,13 +207,13 @@ def _request_parcel(batch: DispatchBatch, view, pack_types: list) -> Parcel:
         ship_date=batch.ship_date,
         delivery_date=view.delivery_date,
         packing={
-            "contents": [_line(pack_type)] if pack_type else [],
+            "contents": [_line(pack_type, quantity) for pack_type, quantity in sizing.lines],
             "extras": extras,
             "allergies": view.allergies or "",
             "no_cook": bool(view.no_cook),
             "notes": notes,
         },
-        stock_needs=[[pack_type.pk, 1]] if pack_type else [],
+        stock_needs=[[pack_type.pk, quantity] for pack_type, quantity in sizing.lines],
     )
 
 
@@ -279,6 +281,7 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
     Does nothing unless the batch is still ``planning``."""
     from inventory import selectors as inventory_selectors
     from inventory import services as inventory_services
+    from inventory import sizing
     from inventory.exceptions import InsufficientStock
     from inventory.models import PackType
     from referrals import selectors as referral_selectors
@@ -300,8 +303,9 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
             )
             ids = referral_services.schedule_for_batch(request_ids=candidates, batch_ref=batch.reference)
             pack_types = list(PackType.objects.filter(food_bank_id=batch.food_bank_id, active=True))
+            rule = sizing.rule_for(food_bank_id=batch.food_bank_id, pack_types=pack_types)
             for view in referral_selectors.packing_views(request_ids=ids):
-                parcels.append(_request_parcel(batch, view, pack_types))
+                parcels.append(_request_parcel(batch, view, rule))
         if account.takes_restocks:
             # One call per shipment: restocks go to the food bank's windows, a few dozen at most.
             for shipment in inventory_selectors.restock_shipments_ready_for_dispatch(batch.food_bank_id):
@@ -494,6 +498,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
     reservations and the stock lots. Parallel chunks wait for each other only on the lots, so
     everything that does not need them is written before they are locked.
     """
+    from inventory import allergens
     from inventory import services as inventory_services
     from inventory.models import PackType
     from inventory.services import StockNeed
@@ -504,9 +509,14 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
             return False
         food_bank_id = DispatchBatch.objects.values_list("food_bank_id", flat=True).get(pk=batch_id)
         booked = Parcel.objects.filter(batch_id=batch_id, chunk=index, status=S.BOOKED)
-        rows = locks.lock_parcel_rows(booked, "pk", "reference", "stock_needs", "stock_reserved")
+        rows = locks.lock_parcel_rows(booked, "pk", "reference", "stock_needs", "stock_reserved", "packing")
         now = timezone.now()
-        wanting = [(pk, ref, needs) for pk, ref, needs, reserved in rows if needs and not reserved]
+        wanting = [(pk, ref, needs) for pk, ref, needs, reserved, _packing in rows if needs and not reserved]
+        # The household's allergies as codes: lots that contain them are not packed for it.
+        avoid = {
+            ref: frozenset(allergens.from_text((packing or {}).get("allergies", "")))
+            for _pk, ref, _needs, _reserved, packing in rows
+        }
         # One UPDATE of the chunk's parcels, before the lots are locked: batched, and reserved if
         # they need stock (the few the reservation below does not serve are set back).
         booked.update(
@@ -531,7 +541,9 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
             else:
                 lines = {
                     _reservation_reference(ref): [
-                        StockNeed(pack_type=pack_types[pt], quantity=q) for pt, q in needs if pt in pack_types
+                        StockNeed(pack_type=pack_types[pt], quantity=q, avoid=avoid.get(ref, frozenset()))
+                        for pt, q in needs
+                        if pt in pack_types
                     ]
                     for _pk, ref, needs in wanting
                 }
@@ -544,6 +556,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
                         reserved.append(pk)
                     elif key in result.shortages:
                         problems[pk] = result.shortages[key]
+                _mark_substitutions(rows, result.substitutions, pack_types)
         unserved = {pk for pk, _ref, _needs in wanting} - set(reserved)
         if unserved:
             Parcel.objects.filter(AnyOf("pk", sorted(unserved))).update(stock_reserved=False)
@@ -556,6 +569,34 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
         DispatchBatch.objects.filter(pk=batch_id).update(chunks_done=F("chunks_done") + 1, updated_at=now)
         _advance(batch_id, now)
     return True
+
+
+def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) -> None:
+    """Tell the packer, on the slip, what to take out of a box whose only stock contains an allergen
+    the household avoids (「えび含む食品を除く：…」); one UPDATE for the chunk."""
+    from inventory import allergens as allergen_codes
+
+    names = {pt.code: pt.name for pt in pack_types.values()}
+    changed = []
+    for pk, ref, _needs, _reserved, packing in rows:
+        subs = substitutions.get(_reservation_reference(ref))
+        if not subs:
+            continue
+        packing = dict(packing or {})
+        notes = list(packing.get("notes", []))
+        for sub in subs:
+            label = allergen_codes.labels(sub["allergens"])
+            note = _("Without %(allergens)s: replace what contains %(allergens)s in the %(pack)s") % {
+                "allergens": label,
+                "pack": names.get(sub["sku"], sub["sku"]),
+            }
+            if note not in notes:
+                notes.append(note)
+        packing["notes"] = notes
+        packing["substitutions"] = subs
+        changed.append(Parcel(pk=pk, packing=packing))
+    if changed:
+        Parcel.objects.bulk_update(changed, ["packing"])
 
 
 # --- Step 3: documents ----------------------------------------------------------------------------
@@ -1033,6 +1074,13 @@ def mark_delivered(*, parcel_id: int, by=None) -> Parcel:
 # --- Tracking import ------------------------------------------------------------------------------
 
 
+def tracking_import_max_rows(batch_id: int) -> int:
+    """The most rows an issued-data file for the batch can have: one per live parcel, a header and
+    TRACKING_IMPORT_ROW_MARGIN more (docs/shipping-b2.md)."""
+    parcels = Parcel.objects.filter(batch_id=batch_id).exclude(status=S.VOID).count()
+    return parcels + 1 + settings.TRACKING_IMPORT_ROW_MARGIN
+
+
 def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
     """Store the tracking numbers of B2 Cloud's issued-data file for the batch's parcels.
 
@@ -1041,7 +1089,8 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
     requests to shipped (the case worker is emailed the tracking link) in one transaction; parcels
     not packed yet keep the number and ship when packed. Importing the same file again matches the
     same rows and changes nothing. Returns ``{matched: [{reference, tracking_number}], rejected:
-    [{row, reason, message, reference, number}]}``.
+    [{row, reason, message, reference, number}], rejected_count, rejected_by_reason}``: ``rejected``
+    lists the first TRACKING_IMPORT_REJECTS_SHOWN rows only, the counts cover every row.
     """
     from referrals import services as referral_services
 
@@ -1097,9 +1146,12 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
             referral_services.mark_many_shipped(
                 shipments=shipments, by=by if getattr(by, "pk", None) else None
             )
+    rejected.sort(key=lambda r: r["row"])
     return {
         "matched": [{"reference": ref, "tracking_number": num} for ref, num in matched.items()],
-        "rejected": sorted(rejected, key=lambda r: r["row"]),
+        "rejected": rejected[: settings.TRACKING_IMPORT_REJECTS_SHOWN],
+        "rejected_count": len(rejected),
+        "rejected_by_reason": dict(sorted(Counter(r["reason"] for r in rejected).items())),
     }
 
 

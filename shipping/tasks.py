@@ -48,3 +48,12 @@ def resume_stuck_batches_task() -> list[int]:
         if services.resume_batch(batch_id=batch_id):
             resumed.append(batch_id)
     return resumed
+
+
+@shared_task(name="shipping.tasks.close_delivered_parcels_task", time_limit=600, soft_time_limit=540)
+def close_delivered_parcels_task() -> int:
+    """Daily: parcels handed over DELIVERY_ASSUMED_AFTER_DAYS days ago with no return are delivered
+    (shipping.deliveries), so their cases close and retention can run."""
+    from . import deliveries
+
+    return deliveries.close_delivered()

@@ -13,5 +13,6 @@ urlpatterns = [
     path("shipping/batches/<int:pk>/pack/<int:parcel_id>/", views.station_pack, name="station-pack"),
     path("shipping/batches/<int:pk>/void/", views.batch_void, name="batch-void"),
     path("shipping/batches/<int:pk>/handed-over/", views.batch_handed_over, name="batch-handed-over"),
+    path("shipping/batches/<int:pk>/outcomes/", views.batch_outcomes, name="batch-outcomes"),
     path("shipping/pantry/", views.pantry, name="pantry"),
 ]

@@ -4,6 +4,7 @@ volunteers' packing station (scan or pick a parcel, see what goes in, mark it pa
 The station shows packing data only: parcels hold no situation note, debts or consent at all.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from foodbank.exceptions import DomainError
+from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
@@ -79,7 +81,9 @@ def batch_detail(request, pk: int):
         from foodbank.uploads import read_text_upload
 
         try:
-            text = read_text_upload(request.FILES.get("file"))
+            text = read_text_upload(
+                request.FILES.get("file"), max_lines=services.tracking_import_max_rows(batch.pk)
+            )
             result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
         except DomainError as exc:
             messages.error(request, str(exc.detail if hasattr(exc, "detail") else exc))
@@ -96,6 +100,7 @@ def batch_detail(request, pk: int):
         "coordinator": coordinator,
         "void_form": VoidForm(auto_id="void_%s") if coordinator else None,
         "withdrawn": withdrawals.withdrawn_in_batch(batch.pk) if coordinator else [],
+        "delivery_assumed_after_days": settings.DELIVERY_ASSUMED_AFTER_DAYS,
         "result": result,
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
     }
@@ -122,7 +127,7 @@ def station(request, pk: int):
         parcel = Parcel.objects.filter(batch=batch, reference=scanned).first()
         if parcel is None:
             messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": scanned})
-    elif request.GET.get("parcel", "").isdigit():
+    elif is_id_text(request.GET.get("parcel", "")):
         parcel = Parcel.objects.filter(batch=batch, pk=int(request.GET["parcel"])).first()
     left = list(
         Parcel.objects.filter(batch=batch, status=Parcel.Status.BATCHED)
@@ -246,3 +251,34 @@ def pantry(request):
         {"form": form, "shipments": shipments},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@login_required
+@require_POST
+def batch_outcomes(request, pk: int):
+    """Mark parcels of the batch delivered or returned, by reference (one a line, scanned or typed):
+    see shipping.deliveries."""
+    from . import deliveries
+
+    batch = _coordinated_batch(request, pk)
+    outcome = request.POST.get("outcome", "")
+    references = request.POST.get("references", "").split()[:500]
+    if outcome not in (Parcel.Status.DELIVERED, Parcel.Status.RETURNED) or not references:
+        messages.error(request, _("Give the parcels' references and what became of them."))
+        return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+    result = deliveries.mark_outcomes(
+        batch_id=batch.pk, references=references, outcome=outcome, by=request.user
+    )
+    if result["done"]:
+        messages.success(
+            request,
+            ngettext("%(n)d parcel recorded.", "%(n)d parcels recorded.", len(result["done"]))
+            % {"n": len(result["done"])},
+        )
+    for refused in result["refused"]:
+        messages.error(
+            request,
+            _("%(ref)s was not changed (%(reason)s).")
+            % {"ref": refused["reference"], "reason": refused["reason"]},
+        )
+    return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))

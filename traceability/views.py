@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from foodbank import selectors as core
 from foodbank.exceptions import DomainError
 from foodbank.idempotency import run_once
+from foodbank.ids import is_id_text
 from foodbank.models import Organisation, Role, Site
 from inventory import intake as intake_services
 from inventory.lot_models import Donor
@@ -70,7 +71,7 @@ def intake(request):
     form = DonationForm(data, donors=donors, sites=sites)
     lines = [InspectedLineForm(data, items=items, prefix=f"line-{i}") for i in range(LINE_BLOCKS)]
     recorded = None
-    if request.GET.get("recorded", "").isdigit():
+    if is_id_text(request.GET.get("recorded", "")):
         recorded = (
             DonationReceipt.objects.filter(food_bank_id=food_bank_id, pk=int(request.GET["recorded"]))
             .prefetch_related("lines__item", "lines__lot")

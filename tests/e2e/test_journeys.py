@@ -502,7 +502,7 @@ def test_coordinator_runs_the_batch_and_a_volunteer_packs_a_parcel(
     # Then the station shows that parcel and what goes in it
     parcel = station.get_by_role("region", name=references[0])
     expect(parcel.get_by_role("heading", level=3)).to_have_text("入れるもの")
-    expect(parcel).to_contain_text("家庭向けパック × 1")
+    expect(parcel).to_contain_text("家庭向けパック × 3")
     assert_accessible(station)
     shots(station, "parcel-scanned")
 

@@ -33,7 +33,7 @@ def request_as(user, request_id: int) -> dict:
     return ok(api_client_for(user).get(f"/api/v1/delivery-requests/{request_id}/"))
 
 
-def run_batch(coordinator, *, timeout: float = 60) -> dict:
+def run_batch(coordinator, *, timeout: float = 240) -> dict:
     """Tomorrow's batch (today's cutoff may have passed), built by the worker until ``ready``."""
     ship_date = (timezone.localdate() + timedelta(days=1)).isoformat()
     client = api_client_for(coordinator)
@@ -41,7 +41,7 @@ def run_batch(coordinator, *, timeout: float = 60) -> dict:
     return wait_ready(coordinator, batch["id"], timeout=timeout)
 
 
-def wait_ready(user, batch_id: int, *, timeout: float = 60) -> dict:
+def wait_ready(user, batch_id: int, *, timeout: float = 240) -> dict:
     client = api_client_for(user)
 
     def ready():

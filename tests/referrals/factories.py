@@ -84,7 +84,7 @@ def recipient_input(**changes) -> services.RecipientInput:
     return services.RecipientInput(**values)
 
 
-def file_request(case_worker, agency, *, household_type="single_parent", infants=1, **needs):
+def file_request(case_worker, agency, *, household_type="single_parent", children=1, infants=1, **needs):
     """A submitted request filed through the service, with consent to share and to refer."""
     needs.setdefault("situation_category", "welfare_pending")
     needs.setdefault("situation_note", "生活保護申請中")
@@ -92,7 +92,7 @@ def file_request(case_worker, agency, *, household_type="single_parent", infants
         filed_by=case_worker,
         agency=agency,
         recipient=recipient_input(),
-        household=services.HouseholdInput(type=household_type, adults=1, children=1, infants=infants),
+        household=services.HouseholdInput(type=household_type, adults=1, children=children, infants=infants),
         needs=services.NeedsInput(**needs),
         consents=[
             services.ConsentInput(purpose=ConsentRecord.Purpose.SHARE_WITH_FOODBANK),

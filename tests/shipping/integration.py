@@ -51,9 +51,13 @@ def make_local_account(food_bank, **changes) -> CarrierAccount:
 def approved_requests(
     n: int, *, case_worker, agency, coordinator, approved_at=None, **needs
 ) -> list[DeliveryRequest]:
-    """``n`` approved delivery requests (approved ``approved_at``, default an hour ago)."""
+    """``n`` approved delivery requests (approved ``approved_at``, default an hour ago), each for
+    one person unless ``needs`` say otherwise: one pack per parcel (inventory.sizing)."""
     out = []
     for _ in range(n):
+        needs.setdefault("household_type", "single")
+        needs.setdefault("children", 0)
+        needs.setdefault("infants", 0)
         request = file_request(case_worker, agency, **needs)
         referral_services.approve_request(request_id=request.pk, by=coordinator)
         out.append(request)

@@ -281,6 +281,10 @@ def _void_form(w, place):
     return {"reference": w.obj("parcel", place).reference, "reason": "rebook", "note": ""}
 
 
+def _outcomes_form(w, place):
+    return {"references": w.obj("parcel", place).reference, "outcome": "delivered"}
+
+
 def _pantry_body(w, place):
     w.catalogue(place)
     return {
@@ -682,6 +686,7 @@ ROWS: list[Row] = [
     api("POST", "api-parcel-packed", "parcel", c=200, w=403, cw=403, v=200, i=403),
     api("POST", "api-parcel-void", "parcel", c=200, **NOBODY_BUT_C, body=_void_body),
     api("POST", "api-parcel-delivered", "parcel_handed_over", c=200, **NOBODY_BUT_C),
+    api("POST", "api-parcel-returned", "parcel_handed_over", c=200, **NOBODY_BUT_C),
     api("POST", "api-batch-handed-over", "batch_ready", c=200, **NOBODY_BUT_C),
     api("GET", "api-pantry-shipments", listed="pantry_shipment", c=200, **NOBODY_BUT_C),
     api(
@@ -723,6 +728,22 @@ ROWS: list[Row] = [
         query=lambda w, p: {"month": timezone.localdate().strftime("%Y-%m")},
     ),
     api("GET", "api-recalls", c=200, **NOBODY_BUT_C),
+    api("GET", "api-incidents", c=200, **NOBODY_BUT_C),
+    api(
+        "POST",
+        "api-incidents",
+        "lot",
+        c=(201, 201, 400),
+        **NOBODY_BUT_C,
+        body=lambda w, p: {
+            "kind": "damage",
+            "occurred_on": "2026-11-30",
+            "description": "箱の破損",
+            "lots": [w.obj("lot", p).pk],
+        },
+        kwargs=lambda w, p: {},
+        note="the lot is named in the body: another food bank's is 400 'lots'",
+    ),
     api(
         "POST",
         "api-recalls",
@@ -1079,6 +1100,7 @@ PAGES: list[Row] = [
     ),
     page("POST", "shipping:batch-void", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_void_form),
     page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **PAGE_NOBODY_BUT_C),
+    page("POST", "shipping:batch-outcomes", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_outcomes_form),
     page("GET", "shipping:pantry", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",

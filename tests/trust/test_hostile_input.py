@@ -205,3 +205,12 @@ def test_csv_response_is_a_download_that_is_not_cached():
 def test_an_empty_export_is_just_the_bom():
     assert b"".join(csv_response([], "empty.csv").streaming_content) == b"\xef\xbb\xbf"
     assert BytesIO(csv_bytes([])).read() == b"\xef\xbb\xbf"
+
+
+@pytest.mark.parametrize("value", ["²", "١٢", "99999999999999999999999"])
+def test_a_non_ascii_or_huge_number_in_a_page_query_is_ignored_not_a_500(client, network, coordinator, value):
+    # str.isdigit() accepts "²", which int() refuses; Arabic-Indic digits convert but are no id here
+    client.force_login(coordinator)
+    for url in (f"/windows/{network.window_a.pk}/", "/intake/"):
+        response = client.get(url, {"recorded": value})
+        assert response.status_code in (200, 400), (url, response.status_code)

@@ -1,0 +1,77 @@
+"""How much food a home delivery holds: the household's people × the days asked, in packs, under
+the food bank's rule (``PackSizing`` rows; docs/journeys.md "Contents sized to the household").
+
+The rule: each pack type feeds a number of person-days (by default one person for the pack's own
+``days``: a 7-day home pack feeds one person a week), and at most so many packs fit one box. The
+need is ``people × days`` person-days; it is met with the largest packs first and topped up with the
+smallest pack that covers what is left, so a parcel never holds less than was asked.
+"""
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .models import PackSizing, PackType
+
+
+@dataclass(frozen=True, slots=True)
+class PackSize:
+    pack_type: PackType
+    person_days: int
+    max_per_box: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sizing:
+    """What one household gets: ``lines`` of (pack type, quantity), and how many boxes they fill."""
+
+    lines: tuple[tuple[PackType, int], ...]
+    boxes: int
+    person_days: int  # the need: people × days
+
+    @property
+    def packs(self) -> int:
+        return sum(q for _p, q in self.lines)
+
+
+def rule_for(*, food_bank_id: int, pack_types: Iterable[PackType] | None = None) -> list[PackSize]:
+    """The food bank's rule, one entry per active pack type (largest first); one query for the rows
+    (plus one for the pack types when not given)."""
+    if pack_types is None:
+        pack_types = PackType.objects.filter(food_bank_id=food_bank_id, active=True)
+    rows = {r.pack_type_id: r for r in PackSizing.objects.filter(food_bank_id=food_bank_id)}
+    default_per_box = settings.PACKS_PER_BOX
+    sizes = [
+        PackSize(
+            pack_type=p,
+            person_days=rows[p.pk].person_days if p.pk in rows else p.days,
+            max_per_box=rows[p.pk].max_per_box if p.pk in rows else default_per_box,
+        )
+        for p in pack_types
+    ]
+    return sorted(sizes, key=lambda s: (-s.person_days, s.pack_type.code))
+
+
+def size_for(*, people: int, days: int, rule: list[PackSize]) -> Sizing:
+    """Packs for ``people`` people for ``days`` days under ``rule`` (from ``rule_for``). Pure."""
+    need = max(people, 1) * max(days, 1)
+    if not rule:
+        return Sizing(lines=(), boxes=0, person_days=need)
+    counts: dict[int, int] = {}
+    left = need
+    for size in rule:  # largest first
+        n = left // size.person_days
+        if n:
+            counts[size.pack_type.pk] = n
+            left -= n * size.person_days
+    if left > 0:
+        covering = [s for s in rule if s.person_days >= left]
+        top_up = min(covering, key=lambda s: s.person_days) if covering else rule[-1]
+        counts[top_up.pack_type.pk] = counts.get(top_up.pack_type.pk, 0) + 1
+    by_pk = {s.pack_type.pk: s for s in rule}
+    lines = tuple((by_pk[pk].pack_type, n) for pk, n in counts.items())
+    # Boxes: each pack type fills its share of a box (3 of 6 packs per box = half a box).
+    boxes = math.ceil(sum(n / by_pk[pk].max_per_box for pk, n in counts.items()) - 1e-9)
+    return Sizing(lines=lines, boxes=max(boxes, 1), person_days=need)
