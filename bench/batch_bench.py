@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Dispatch batch benchmark (SPEC §7): N parcels (default 10,000) from approved delivery requests
+"""Dispatch batch benchmark (docs/spec.md §7): N parcels (default 10,000) from approved delivery requests
 to a finished batch with every document, beside raw reportlab drawing N label pages in the same run,
 and the number of database queries per batch at two sizes (they must be the same).
 
@@ -105,7 +105,7 @@ def main() -> None:
             f"{worker['seconds']:.2f} s"
         )
         met = "yes" if ratio <= 2 else "NO"
-        print(f"  ratio batch / floor: {ratio:.2f}×   SPEC §7 target (≤ 2×) met: {met}")
+        print(f"  ratio batch / floor: {ratio:.2f}×   docs/spec.md §7 target (≤ 2×) met: {met}")
         print(f"  CPU of the worker's processes meanwhile: {worker['worker_cpu']:.2f} s")
         print(f"  milestones (s after opening): {worker['milestones']}")
     total = sum(big["times"].values())

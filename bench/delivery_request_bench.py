@@ -1,10 +1,10 @@
 #!/usr/bin/env python
-"""Delivery request API benchmark (SPEC §7: p99 under 50 ms at 16 concurrent clients).
+"""Delivery request API benchmark (docs/spec.md §7: p99 under 50 ms at 16 concurrent clients).
 
 Runs gunicorn against PostgreSQL in its own database (the name of DATABASE_URL's database with
 ``_bench`` appended, created and flushed here), then measures with 16 concurrent keep-alive clients:
 
-- ``POST /api/v1/delivery-requests/`` (the SPEC §4.1 body, each with a fresh Idempotency-Key) beside
+- ``POST /api/v1/delivery-requests/`` (the docs/spec.md §4.1 body, each with a fresh Idempotency-Key) beside
   the floor: a bare DRF view with the same authentication that parses the same body and inserts one
   row in a transaction;
 - ``GET /api/v1/delivery-requests/{id}/`` beside the floor: a bare DRF view reading one row by key;
@@ -361,7 +361,7 @@ def main() -> int:
     print("\nDatabase queries per request (constant; counted in-process with the same code path):")
     for name, n in queries.items():
         print(f"  {name:<24} {n}")
-    print("\nTarget (SPEC §7): p99 under 50 ms at 16 concurrent clients. Figures only; no pass/fail.")
+    print("\nTarget (docs/spec.md §7): p99 under 50 ms at 16 concurrent clients. Figures only; no pass/fail.")
     errors = sum(r["errors"] for r in results)
     if errors or not all(r["n"] for r in results):
         print(f"CHECK FAILED: {errors} requests answered with an error, or a phase completed none")

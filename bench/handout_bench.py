@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Handout logging over HTTP, beside a floor measured in the same run (SPEC §7).
+"""Handout logging over HTTP, beside a floor measured in the same run (docs/spec.md §7).
 
     python bench/handout_bench.py [--seconds 20] [--clients 16] [--port 8230]
 
@@ -397,7 +397,7 @@ def main() -> int:
         statuses = dict(sorted(r["statuses"].items()))
         say(f"{label:24}{r['rps']:>10.1f}{r['p50']:>10.1f}{r['p99']:>10.1f}   {statuses}")
     say(f"handouts / floor throughput: {ratio:.2f} with Idempotency-Key, {bare_ratio:.2f} without")
-    say("(SPEC §7 target: at least 0.50; figures only, never asserted)")
+    say("(docs/spec.md §7 target: at least 0.50; figures only, never asserted)")
     say(f"retries replayed: {len(handouts['replayed'])}, first-time handouts: {len(handouts['created'])}")
 
     failures = check(

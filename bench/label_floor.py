@@ -1,6 +1,6 @@
 """Label floor: raw reportlab drawing N label pages, beside shipping.documents drawing the same N.
 
-SPEC §7 measures a 10,000-parcel dispatch batch against "the time raw reportlab needs to draw the
+docs/spec.md §7 measures a 10,000-parcel dispatch batch against "the time raw reportlab needs to draw the
 same 10,000 labels". ``raw_reportlab_labels`` is that floor: the plainest reportlab code (a Canvas,
 ``drawString`` per field, default settings), drawing the same parcels and fields as
 ``shipping.documents.write_address_labels`` with the same embedded font (font registration is not

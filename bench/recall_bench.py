@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """The recall trace of one lot over a busy food bank's year, beside the "well under a second" target
-(SPEC §7, docs/traceability.md).
+(docs/spec.md §7, docs/traceability.md).
 
     python bench/recall_bench.py [--lots 5000] [--handouts 100000] [--parcels 30000] [--windows 60]
                                  [--repeat 5]

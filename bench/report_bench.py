@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""The monthly report at network scale, beside the 1-second target (SPEC §7).
+"""The monthly report at network scale, beside the 1-second target (docs/spec.md §7).
 
     python bench/report_bench.py [--handouts 5000000] [--parcels 1000000] [--windows 60] [--repeat 5]
 

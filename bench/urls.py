@@ -1,6 +1,6 @@
 """The product's routes plus the floors: bare DRF views, same authentication and permission
 defaults (token, IsAuthenticated), that insert one row in a transaction / read one row by key /
-update one row in a transaction (the handout benchmark's floor, SPEC §7)."""
+update one row in a transaction (the handout benchmark's floor, docs/spec.md §7)."""
 
 import json
 

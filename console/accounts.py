@@ -272,6 +272,15 @@ def issue_api_token(*, by, user, name: str, expires_at: datetime | None, food_ba
     shown once and never stored (only its hash, ``foodbank.tokens``)."""
     if not user.is_active:
         raise ValidationError(_("This account is deactivated."))
+    # A token acts with every role of its account: one that also works for another food bank (or
+    # the installation's superuser, who reads every food bank's figures) would hand this
+    # coordinator that data (docs/authorization.md, tenancy).
+    if user.is_superuser:
+        raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
+    if Membership.objects.filter(user=user, active=True).exclude(food_bank_id=food_bank_id).exists():
+        raise ValidationError(
+            _("This account also has roles in another food bank; it cannot get a token here.")
+        )
     with transaction.atomic():
         token, key = tokens.issue_token(user=user, name=name, expires_at=expires_at)
         _audit(

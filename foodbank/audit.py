@@ -1,4 +1,4 @@
-"""Recording staff access to recipients' personal data (SPEC §2, §5), and records of provision of
+"""Recording staff access to recipients' personal data (docs/spec.md §2, §5), and records of provision of
 personal data to other organisations (APPI art. 29/30).
 
 Both tables are append-only: a PostgreSQL trigger refuses UPDATE and DELETE (migration 0002).

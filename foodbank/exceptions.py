@@ -1,7 +1,7 @@
 """Domain errors: refusals that are not input validation.
 
 Each carries a stable machine-readable ``code`` and an HTTP status; the API exception handler turns
-them into ``{"code": ..., "detail": ...}`` (SPEC §4). Apps subclass ``DomainError``.
+them into ``{"code": ..., "detail": ...}`` (docs/spec.md §4). Apps subclass ``DomainError``.
 """
 
 from django.utils.translation import gettext_lazy as _

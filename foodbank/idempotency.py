@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` support for POSTs that create something (SPEC §4).
+"""``Idempotency-Key`` support for POSTs that create something (docs/spec.md §4).
 
 A retry with the same key and body returns the first answer and changes nothing; the same key with
 another body is 422 ``idempotency_key_reused``; a retry while the first request is still running is

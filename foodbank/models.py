@@ -152,7 +152,7 @@ class Site(models.Model):
 
 
 class HouseholdType(models.TextChoices):
-    """Household types (SPEC §4.1 codes), shared by handouts, delivery requests and reports."""
+    """Household types (docs/spec.md §4.1 codes), shared by handouts, delivery requests and reports."""
 
     SINGLE = "single", _("Single")
     SINGLE_PARENT = "single_parent", _("Single parent")

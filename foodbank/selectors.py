@@ -1,4 +1,4 @@
-"""Reads of the shared core, scoped to what a user may see (SPEC §2).
+"""Reads of the shared core, scoped to what a user may see (docs/spec.md §2).
 
 Every app scopes its querysets through these functions rather than checking roles in views:
 ``memberships_for(user)`` is computed once per request and cached on the user object.

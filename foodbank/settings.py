@@ -372,6 +372,7 @@ SPECTACULAR_SETTINGS = {
         "ReasonEnum": "inventory.models.ReasonCode",
         # Donors (inventory.lot_models.Donor.Kind) and receipts share one set of donor kinds.
         "DonorTypeEnum": "inventory.models.DonationReceipt.DonorType",
+        "IncidentKindEnum": "inventory.lot_models.Incident.Kind",
     },
 }
 
@@ -490,7 +491,7 @@ CELERY_BEAT_SCHEDULE = {
 # Requests approved before this local time go into the next day's dispatch batch.
 DISPATCH_CUTOFF = time.fromisoformat(os.environ.get("DISPATCH_CUTOFF", "15:00"))
 # Chunk tasks a dispatch batch is split into, whatever its size (built in parallel by the workers;
-# a fixed number keeps the queries of a batch independent of its size, SPEC §7).
+# a fixed number keeps the queries of a batch independent of its size, docs/spec.md §7).
 DISPATCH_CHUNKS = env_int("DISPATCH_CHUNKS", 4)
 DISPATCH_STUCK_MINUTES = env_int("DISPATCH_STUCK_MINUTES", 15)
 # Personal data of closed cases is erased this many months after the case closed (referrals.retention).

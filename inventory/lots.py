@@ -113,5 +113,19 @@ def refuse_quarantined(*, lot_ids: Iterable[int | None]) -> None:
         raise LotQuarantined(lots=sorted(quarantined))
 
 
-def lot_of(lots: Mapping[int, Lot], lot_id: int | None) -> Lot | None:
-    return lots.get(lot_id) if lot_id else None
+def allergens_of_lots(rows: Iterable) -> dict[int, frozenset[str]]:
+    """The allergen codes of the lots of these balance rows (one query)."""
+    ids = {row.lot_id for row in rows if row.lot_id}
+    return {
+        pk: frozenset(codes) for pk, codes in Lot.objects.filter(pk__in=ids).values_list("pk", "allergens")
+    }
+
+
+def without_allergens(
+    rows: Sequence, avoid: frozenset[str], lot_allergens: Mapping[int, frozenset[str]]
+) -> Sequence:
+    """The rows whose lot contains none of ``avoid`` (all of them when there is nothing to avoid).
+    Stock without a lot (booked before lots) has unknown allergens and is avoided too."""
+    if not avoid:
+        return rows
+    return [row for row in rows if row.lot_id and not (lot_allergens.get(row.lot_id, frozenset()) & avoid)]

@@ -523,7 +523,7 @@ class Assembly(models.Model):
 
 
 class Handout(models.Model):
-    """Sets handed over at a window. No name: a handout is anonymous (SPEC §3.3)."""
+    """Sets handed over at a window. No name: a handout is anonymous (docs/spec.md §3.3)."""
 
     food_bank = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     site = models.ForeignKey(

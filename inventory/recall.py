@@ -356,3 +356,28 @@ def lot_trail(*, food_bank_id: int, lot_ids) -> LotTrail:
         handouts=handouts,
         packed=packed,
     )
+
+
+# --- Incidents -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_incident(
+    *, food_bank: Organisation, kind: str, occurred_on: date, description: str, lots, reported_by
+) -> Incident:
+    """Log an incident (suspected food poisoning, damage, foreign matter …) linked to the lots involved;
+    a coordinator may then start a recall naming it (``start_recall(incident=…)``)."""
+    if kind not in Incident.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind.")})
+    lots = list(lots)
+    if any(lot.food_bank_id != food_bank.pk for lot in lots):
+        raise ValidationError({"lots": _("A lot belongs to another food bank.")})
+    incident = Incident.objects.create(
+        food_bank=food_bank,
+        kind=kind,
+        occurred_on=occurred_on,
+        description=description,
+        reported_by=reported_by,
+    )
+    incident.lots.set(lots)
+    return incident

@@ -1,4 +1,4 @@
-"""Reads of the inventory domain, scoped to what a user may see (SPEC §2).
+"""Reads of the inventory domain, scoped to what a user may see (docs/spec.md §2).
 
 Scoping lives here and nowhere else:
 

@@ -1,4 +1,4 @@
-"""Input and output shapes of the inventory API (SPEC §4.1). Inputs validate only; services write."""
+"""Input and output shapes of the inventory API (docs/spec.md §4.1). Inputs validate only; services write."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _

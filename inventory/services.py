@@ -19,7 +19,7 @@ The shipping app calls ``reserve_stock``, ``consume_reservation``, ``release_res
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -43,7 +43,14 @@ from .exceptions import (
     SameCounter,
     UnknownPackType,
 )
-from .lots import donation_lots, pack_lot, refuse_quarantined, window_set_rows
+from .lots import (
+    allergens_of_lots,
+    donation_lots,
+    pack_lot,
+    refuse_quarantined,
+    window_set_rows,
+    without_allergens,
+)
 from .models import (
     Assembly,
     Balance,
@@ -83,6 +90,9 @@ class StockNeed:
     quantity: int
     item: Item | None = None
     pack_type: PackType | None = None
+    # Allergen codes the stock must not contain (a household's allergies): lots with them are
+    # skipped when another lot can serve (docs/traceability.md, allergen-aware packing).
+    avoid: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if (self.item is None) == (self.pack_type is None):
@@ -962,6 +972,9 @@ class ReservedMany:
 
     reserved: dict[str, int]
     shortages: dict[str, list[dict]]
+    # References that had to take stock containing an allergen they avoid (no other lot was left):
+    # ``{ref: [{"sku", "allergens": [codes]}]}``, for the packer to substitute by hand.
+    substitutions: dict[str, list[dict]] = field(default_factory=dict)
 
 
 def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) -> ReservedMany:
@@ -1025,10 +1038,22 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
             by_sku[(row.item_id, row.pack_type_id)].append(row)
         today = timezone.localdate()
         plans: dict[str, list[tuple[Balance, int]]] = {}
+        avoid = {ref: frozenset().union(*(n.avoid for n in needs[ref])) for ref in todo}
+        lot_allergens = allergens_of_lots(rows) if any(avoid.values()) else {}
+        substitutions: dict[str, list[dict]] = {}
         for ref in todo:
             plan, short = [], []
             for sku, quantity in wanted[ref].items():
-                allocations, available = _allocate(by_sku[sku], quantity, today=today)
+                allocations, available = _allocate(
+                    without_allergens(by_sku[sku], avoid[ref], lot_allergens), quantity, today=today
+                )
+                if available < quantity and avoid[ref]:
+                    allocations, available = _allocate(by_sku[sku], quantity, today=today)
+                    if available >= quantity:
+                        found = sorted({c for r, _q in allocations for c in lot_allergens.get(r.lot_id, ())})
+                        substitutions.setdefault(ref, []).append(
+                            {"sku": labels[sku], "allergens": sorted(set(found) & avoid[ref])}
+                        )
                 if available < quantity:
                     short.append(_shortage(labels[sku], quantity, available))
                 plan.extend(allocations)
@@ -1038,6 +1063,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
             for row, q in plan:  # later references see what this one took
                 row.on_hand -= q
             plans[ref] = plan
+        substitutions = {ref: subs for ref, subs in substitutions.items() if ref in plans}
         if not plans:
             return ReservedMany(reserved, shortages)
         again = [existing[ref].pk for ref in plans if ref in existing]
@@ -1073,7 +1099,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         insert_many(ReservationLine, columns=lines)
         _update_balances({pk: tuple(d) for pk, d in deltas.items()})
         reserved.update(ids)
-    return ReservedMany(reserved, shortages)
+    return ReservedMany(reserved, shortages, substitutions)
 
 
 def _lock_reserved_lots(reservation: Reservation) -> tuple[list[ReservationLine], dict[Key, Balance]]:

@@ -1,4 +1,4 @@
-"""The referrals API (SPEC §4.1): delivery requests, triage, Navi intake, consent, enrolments.
+"""The referrals API (docs/spec.md §4.1): delivery requests, triage, Navi intake, consent, enrolments.
 
 Thin views: check the role (403), find the object through ``referrals.selectors`` (404 when it is
 not visible), validate input, call one service, answer with the output serializer. Views of
@@ -59,7 +59,11 @@ from .serializers import (
 
 TAGS = ["delivery requests"]
 IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="Safe retries (SPEC §4)."
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Safe retries (docs/spec.md §4).",
 )
 REFUSALS = {
     400: OpenApiResponse(description="Validation errors per field"),

@@ -1,5 +1,5 @@
 """Recipients, home-delivery requests with their event trail, Navi self-referrals, consent records
-and the monthly programme (SPEC §3.3).
+and the monthly programme (docs/spec.md §3.3).
 
 Personal data that is sensitive beyond the label (situation narrative, health, debts, the phone
 number) is encrypted at rest with ``foodbank.crypto.EncryptedTextField``; the phone number has a

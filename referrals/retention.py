@@ -1,4 +1,4 @@
-"""Retention: erase the personal data of closed cases after ``RETENTION_MONTHS`` (SPEC §5).
+"""Retention: erase the personal data of closed cases after ``RETENTION_MONTHS`` (docs/spec.md §5).
 
 ``anonymise_closed_cases`` (beat, daily) keeps what the reports count — food bank, agency,
 municipality, prefecture, regional bureau, household type and composition, situation category,

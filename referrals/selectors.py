@@ -1,4 +1,4 @@
-"""Reads of the referrals domain, scoped to what each role may see (SPEC §2).
+"""Reads of the referrals domain, scoped to what each role may see (docs/spec.md §2).
 
 All scoping of delivery requests, consents and enrolments lives here: coordinators see their food
 bank's, case workers their own agency's. Volunteers see nothing here except ``packing_views`` (what

@@ -1,4 +1,4 @@
-"""Input and output shapes of the referrals API (SPEC §4.1). Inputs validate and are turned into
+"""Input and output shapes of the referrals API (docs/spec.md §4.1). Inputs validate and are turned into
 the services' typed inputs by ``*_inputs()``; outputs only read."""
 
 from datetime import timedelta
@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
+from inventory import allergens
 
 from . import selectors, services
 from .models import (
@@ -436,7 +437,7 @@ class EndEnrolmentIn(serializers.Serializer):
 #
 # The declared fields document the answers in the OpenAPI schema; ``to_representation`` builds the
 # dict directly, because building DRF fields for every object costs more than the rest of the
-# request (SPEC §7: p99 under 50 ms). tests/referrals/test_api_read.py checks that both agree.
+# request (docs/spec.md §7: p99 under 50 ms). tests/referrals/test_api_read.py checks that both agree.
 
 _DATETIME = serializers.DateTimeField()
 
@@ -559,6 +560,11 @@ class SituationOut(serializers.Serializer):
 
 class DietaryOut(serializers.Serializer):
     allergies = serializers.CharField()
+    allergens = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The allergies as codes of the labelling standard (e.g. shrimp, egg), read from the "
+        "text; packing avoids lots that contain them (docs/traceability.md).",
+    )
     note = serializers.CharField()
 
 
@@ -721,7 +727,11 @@ class DeliveryRequestOut(serializers.Serializer):
             "days_needed": r.days_needed,
             "cooking": r.cooking,
             "no_cook": r.no_cook,
-            "dietary": {"allergies": r.allergies, "note": r.dietary_note},
+            "dietary": {
+                "allergies": r.allergies,
+                "allergens": allergens.from_text(r.allergies or ""),
+                "note": r.dietary_note,
+            },
             "extras": [
                 {
                     "item": e["item"],

@@ -58,7 +58,7 @@ from .models import (
 S = DeliveryRequest.Status
 Purpose = ConsentRecord.Purpose
 
-# The workflow (SPEC §3.3). Cancelling is allowed until the parcel is packed.
+# The workflow (docs/spec.md §3.3). Cancelling is allowed until the parcel is packed.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUBMITTED: frozenset({S.APPROVED, S.DECLINED, S.CANCELLED}),
     S.APPROVED: frozenset({S.SCHEDULED, S.CANCELLED, S.DECLINED}),
@@ -891,7 +891,7 @@ def create_monthly_requests(*, month: date) -> int:
 
 RS = Referral.Status
 EK = ReferralEvent.Kind
-# The referral trail (SPEC §3.3): sent → acknowledged → contacted → closed.
+# The referral trail (docs/spec.md §3.3): sent → acknowledged → contacted → closed.
 REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
     RS.SENT: frozenset({RS.ACKNOWLEDGED, RS.CONTACTED, RS.CLOSED}),
     RS.ACKNOWLEDGED: frozenset({RS.CONTACTED, RS.CLOSED}),

@@ -3,7 +3,7 @@
 Reports read whole days from these tables and compute the days not rolled up yet (today, and any
 day since the last refresh) live from the source tables, so every figure is exact. The roll-up
 holds counts only, never a person: it is also what keeps the statistics once personal data is
-purged after the retention period (SPEC §5).
+purged after the retention period (docs/spec.md §5).
 
 ``reports.services.refresh_rollups`` rewrites whole days: the days since the last refresh, and the
 earlier days a change touched (a handout logged late or voided, a parcel whose status moved).

@@ -1,4 +1,4 @@
-"""The open-data directory of consultation windows that hold emergency food (SPEC §3.5).
+"""The open-data directory of consultation windows that hold emergency food (docs/spec.md §3.5).
 
 Published without login as CSV (UTF-8 with BOM, CRLF line ends, one header row of the column
 names below) with a Frictionless Table Schema descriptor beside it. Only active windows of active

@@ -96,6 +96,26 @@ class KilogramsSerializer(serializers.Serializer):
     sent_kg = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
+class TonnageMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    by_kind = serializers.DictField(
+        child=serializers.DecimalField(max_digits=14, decimal_places=2), help_text="kg received by donor kind"
+    )
+    total_kg = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class TonnageSerializer(serializers.Serializer):
+    months = TonnageMonthSerializer(many=True)
+    by_kind = serializers.DictField(child=serializers.DecimalField(max_digits=14, decimal_places=2))
+    total_kg = serializers.DecimalField(max_digits=14, decimal_places=2)
+    threshold_kg = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text="The certification applies first above this (100 t a year).",
+    )
+    over_threshold = serializers.BooleanField()
+
+
 class BreakdownsSerializer(serializers.Serializer):
     fiscal_year = serializers.IntegerField()
     food_bank = serializers.IntegerField()
@@ -105,3 +125,4 @@ class BreakdownsSerializer(serializers.Serializer):
     municipalities = MunicipalitySerializer(many=True)
     navi = NaviSerializer()
     kilograms = KilogramsSerializer(many=True)
+    tonnage = TonnageSerializer(help_text="Kilograms received by donor kind (docs/traceability.md).")

@@ -25,6 +25,7 @@ TABLE_NAMES = (
     "municipalities",
     "navi",
     "kilograms",
+    "tonnage",
 )
 
 
@@ -163,7 +164,26 @@ def breakdown_tables(b: Breakdowns) -> list[Table]:
             [_("Month"), _("Received (kg)"), _("Sent (kg, estimate)")],
             [[r["month"], r["received_kg"], r["sent_kg"]] for r in b.kilograms],
         ),
+        _tonnage_table(b.tonnage),
     ]
+
+
+def _tonnage_table(t: dict) -> Table:
+    """Kilograms received by month and donor kind, the fiscal year's total, and the certification
+    threshold (100 t a year) beside it."""
+    from inventory.models import DonationReceipt
+
+    kinds = list(DonationReceipt.DonorType)
+    rows = [[m["month"], *(m["by_kind"][k.value] for k in kinds), m["total_kg"]] for m in t.get("months", [])]
+    if t:
+        rows.append([_("Fiscal year"), *(t["by_kind"][k.value] for k in kinds), t["total_kg"]])
+        rows.append([_("Certification threshold (100 t)"), *([None] * len(kinds)), t["threshold_kg"]])
+    return Table(
+        "tonnage",
+        _("Tonnage received by donor kind (kg)"),
+        [_("Month"), *(str(k.label) for k in kinds), _("Total (kg)")],
+        rows,
+    )
 
 
 def all_tables(report: dict, b: Breakdowns, *, platform: bool = False) -> list[Table]:

@@ -5,7 +5,7 @@ object and returns the number of pages; the ``*_pdf`` twins return bytes. Japane
 the embedded TrueType font of ``shipping.fonts`` (registered once per process).
 
 Speed matters: a batch of 10,000 parcels must take at most twice what raw reportlab needs to draw
-10,000 labels (SPEC §7; bench/label_floor.py measures both). So:
+10,000 labels (docs/spec.md §7; bench/label_floor.py measures both). So:
 - what is the same on every page (frames, headings, the sender block) is drawn once as a form
   XObject and placed on each page with one operator;
 - per-page text is written as PDF text operators straight from the font's subset encoding
@@ -419,6 +419,9 @@ def _slip_lines(parcel: ParcelData, s: dict) -> list[tuple[str, str, str]]:
     return lines
 
 
+NO_RESALE = "転売禁止"
+
+
 def write_packing_slips(parcels: Iterable[ParcelData], out: BinaryIO, *, title: str = "") -> int:
     """One A5 page per parcel (a second page only when the list is very long): the reference as text
     and QR code (what the packing station's scanner reads), what goes in, allergies, no-cook."""
@@ -443,6 +446,9 @@ def write_packing_slips(parcels: Iterable[ParcelData], out: BinaryIO, *, title: 
         def frame(wr: _Writer) -> None:
             c = wr.canvas
             wr.text(m, h - m - 4 * mm, 14, s["slip"])
+            # Donated food is not for sale (食品寄附ガイドライン): printed on the slip that travels
+            # inside the box; the address label outside stays neutral (tests/trust/test_no_stigma.py).
+            wr.text(m + 45 * mm, h - m - 4 * mm, 12, NO_RESALE)
             if title:
                 wr.text(m, h - m - 10 * mm, 9, title)
             c.setLineWidth(0.5)

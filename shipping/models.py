@@ -1,5 +1,5 @@
 """Shipping rows: carrier accounts, parcels (one per box) and their events, pantry shipments,
-dispatch batches built in chunks, and the batch's documents (SPEC §3.4, §4.1).
+dispatch batches built in chunks, and the batch's documents (docs/spec.md §3.4, §4.1).
 
 A parcel is a snapshot taken at booking: the recipient's name and address are copied, so a later
 change to the person does not change a label already printed. The phone number is encrypted.
@@ -21,7 +21,7 @@ from .carriers import CarrierAccount as CarrierAccountData
 from .carriers import ContentLine, PackingNotes, ParcelData, SenderData, carrier_choices
 
 FOOD_BANK_ONLY = {"kind": Organisation.Kind.FOOD_BANK}
-# What a neighbour reads on the box: never the food bank's name (SPEC §5).
+# What a neighbour reads on the box: never the food bank's name (docs/spec.md §5).
 NEUTRAL_SENDER_NAME = "物流センター"
 FORBIDDEN_SENDER_WORDS = ("フードバンク", "ﾌｰﾄﾞﾊﾞﾝｸ", "food bank", "foodbank")
 

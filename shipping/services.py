@@ -495,6 +495,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
     reservations and the stock lots. Parallel chunks wait for each other only on the lots, so
     everything that does not need them is written before they are locked.
     """
+    from inventory import allergens
     from inventory import services as inventory_services
     from inventory.models import PackType
     from inventory.services import StockNeed
@@ -505,9 +506,14 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
             return False
         food_bank_id = DispatchBatch.objects.values_list("food_bank_id", flat=True).get(pk=batch_id)
         booked = Parcel.objects.filter(batch_id=batch_id, chunk=index, status=S.BOOKED)
-        rows = locks.lock_parcel_rows(booked, "pk", "reference", "stock_needs", "stock_reserved")
+        rows = locks.lock_parcel_rows(booked, "pk", "reference", "stock_needs", "stock_reserved", "packing")
         now = timezone.now()
-        wanting = [(pk, ref, needs) for pk, ref, needs, reserved in rows if needs and not reserved]
+        wanting = [(pk, ref, needs) for pk, ref, needs, reserved, _packing in rows if needs and not reserved]
+        # The household's allergies as codes: lots that contain them are not packed for it.
+        avoid = {
+            ref: frozenset(allergens.from_text((packing or {}).get("allergies", "")))
+            for _pk, ref, _needs, _reserved, packing in rows
+        }
         # One UPDATE of the chunk's parcels, before the lots are locked: batched, and reserved if
         # they need stock (the few the reservation below does not serve are set back).
         booked.update(
@@ -532,7 +538,9 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
             else:
                 lines = {
                     _reservation_reference(ref): [
-                        StockNeed(pack_type=pack_types[pt], quantity=q) for pt, q in needs if pt in pack_types
+                        StockNeed(pack_type=pack_types[pt], quantity=q, avoid=avoid.get(ref, frozenset()))
+                        for pt, q in needs
+                        if pt in pack_types
                     ]
                     for _pk, ref, needs in wanting
                 }
@@ -545,6 +553,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
                         reserved.append(pk)
                     elif key in result.shortages:
                         problems[pk] = result.shortages[key]
+                _mark_substitutions(rows, result.substitutions, pack_types)
         unserved = {pk for pk, _ref, _needs in wanting} - set(reserved)
         if unserved:
             Parcel.objects.filter(AnyOf("pk", sorted(unserved))).update(stock_reserved=False)
@@ -557,6 +566,34 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
         DispatchBatch.objects.filter(pk=batch_id).update(chunks_done=F("chunks_done") + 1, updated_at=now)
         _advance(batch_id, now)
     return True
+
+
+def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) -> None:
+    """Tell the packer, on the slip, what to take out of a box whose only stock contains an allergen
+    the household avoids (「えび含む食品を除く：…」); one UPDATE for the chunk."""
+    from inventory import allergens as allergen_codes
+
+    names = {pt.code: pt.name for pt in pack_types.values()}
+    changed = []
+    for pk, ref, _needs, _reserved, packing in rows:
+        subs = substitutions.get(_reservation_reference(ref))
+        if not subs:
+            continue
+        packing = dict(packing or {})
+        notes = list(packing.get("notes", []))
+        for sub in subs:
+            label = allergen_codes.labels(sub["allergens"])
+            note = _("Without %(allergens)s: replace what contains %(allergens)s in the %(pack)s") % {
+                "allergens": label,
+                "pack": names.get(sub["sku"], sub["sku"]),
+            }
+            if note not in notes:
+                notes.append(note)
+        packing["notes"] = notes
+        packing["substitutions"] = subs
+        changed.append(Parcel(pk=pk, packing=packing))
+    if changed:
+        Parcel.objects.bulk_update(changed, ["packing"])
 
 
 # --- Step 3: documents ----------------------------------------------------------------------------
@@ -1201,7 +1238,7 @@ def purge_batch_documents(*, shipped_before: date) -> int:
 
 def record_parcel_view(*, request, parcel: Parcel) -> None:
     """Record that ``request.user`` saw one parcel's label data (name, address, packing needs):
-    staff views of personal data are audited (SPEC §5), with the person when the parcel was made for
+    staff views of personal data are audited (docs/spec.md §5), with the person when the parcel was made for
     a delivery request, so the disclosure export of that person lists it."""
     subject_id = None
     if parcel.delivery_request_id:

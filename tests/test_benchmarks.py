@@ -1,5 +1,5 @@
 """The benchmarks in bench/ run at smoke size, so a change that breaks one fails CI instead of
-being found on the day someone measures. Figures are printed, never asserted (SPEC §7); what is
+being found on the day someone measures. Figures are printed, never asserted (docs/spec.md §7); what is
 asserted is that each script completes and its own correctness checks hold (no handout lost or
 duplicated, no request failed, the report's totals agree)."""
 
@@ -72,7 +72,7 @@ def test_report_benchmark_runs_at_small_size():
 
 def test_batch_benchmark_builds_on_a_real_worker_with_constant_queries():
     out = _run("batch_bench.py", "60", "--small", "20")
-    assert "SPEC §7 target (≤ 2×) met:" in out  # the worker built the batch to the end
+    assert "docs/spec.md §7 target (≤ 2×) met:" in out  # the worker built the batch to the end
     assert "independent of the batch's size: yes" in out
 
 

@@ -22,7 +22,7 @@ from foodbank.idempotency import idempotent_create
 from foodbank.models import Organisation
 from inventory.lot_models import Donor, Incident, Recall
 from inventory.models import DonationReceipt
-from inventory.recall import start_recall
+from inventory.recall import report_incident, start_recall
 
 from . import documents
 from . import serializers as s
@@ -273,3 +273,59 @@ class DonorMonthlyReceiptPdfView(APIView):
             period=f"{year}年{month}月",
         )
         return _pdf(content, f"donation-receipt-{donor.pk}-{year}{month:02d}.pdf")
+
+
+@extend_schema(tags=["traceability"])
+class IncidentListCreateView(generics.ListAPIView):
+    """The incident log (suspected food poisoning, damage, foreign matter …) linked to lots; a recall
+    names the incident that started it (``incident`` on POST /api/v1/recalls/). Coordinators."""
+
+    serializer_class = s.IncidentOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Incident.objects.none()
+        ids = _coordinator(self.request)
+        return (
+            Incident.objects.filter(food_bank_id__in=ids).prefetch_related("lots", "recalls").order_by("-pk")
+        )
+
+    @extend_schema(
+        request=s.IncidentIn,
+        responses={201: s.IncidentOut},
+        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+    )
+    def post(self, request):
+        ids = _coordinator(request)
+        data = s.IncidentIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        lots = list(visible_lots(request.user).filter(pk__in=data["lots"]))
+        if len(lots) != len(set(data["lots"])):
+            raise serializers.ValidationError({"lots": [_("Unknown lot.")]})
+        food_bank_id = lots[0].food_bank_id if lots else _one(ids)
+
+        def create():
+            with as_validation_errors():
+                return report_incident(
+                    food_bank=Organisation.objects.get(pk=food_bank_id),
+                    kind=data["kind"],
+                    occurred_on=data["occurred_on"],
+                    description=data["description"],
+                    lots=lots,
+                    reported_by=request.user,
+                )
+
+        return idempotent_create(
+            request,
+            scope="traceability.incident",
+            create=create,
+            render=lambda incident: s.IncidentOut(incident).data,
+            load=lambda pk: Incident.objects.get(pk=pk),
+        )
+
+
+def _one(ids: set[int]) -> int:
+    if len(ids) > 1:
+        raise serializers.ValidationError({"lots": [_("Name a lot: you coordinate several food banks.")]})
+    return next(iter(ids))

@@ -6,6 +6,7 @@ from . import api
 
 urlpatterns = [
     path("recalls/", api.RecallListCreateView.as_view(), name="api-recalls"),
+    path("incidents/", api.IncidentListCreateView.as_view(), name="api-incidents"),
     path("recalls/trace/", api.TraceView.as_view(), name="api-recall-trace"),
     path("recalls/<int:pk>/", api.RecallDetailView.as_view(), name="api-recall-detail"),
     path("recalls/<int:pk>/report.pdf", api.RecallReportPdfView.as_view(), name="api-recall-report-pdf"),

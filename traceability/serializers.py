@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from foodbank.ids import IdField
-from inventory.lot_models import Recall
+from inventory.lot_models import Incident, Recall
 
 
 class LotOut(serializers.Serializer):
@@ -111,3 +111,25 @@ class RecallOut(serializers.ModelSerializer):
     class Meta:
         model = Recall
         fields = ["id", "lot", "item", "date_from", "date_to", "reason", "incident", "started_at", "trace"]
+
+
+class IncidentIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Incident.Kind.choices)
+    occurred_on = serializers.DateField()
+    description = serializers.CharField(max_length=2000)
+    lots = serializers.ListField(child=IdField(), max_length=50, default=list)
+
+
+class IncidentOut(serializers.ModelSerializer):
+    lots = serializers.SerializerMethodField()
+    recalls = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = ["id", "kind", "occurred_on", "description", "lots", "recalls", "reported_at"]
+
+    def get_lots(self, incident) -> list[str]:
+        return [lot.code for lot in incident.lots.all()]
+
+    def get_recalls(self, incident) -> list[int]:
+        return [recall.pk for recall in incident.recalls.all()]

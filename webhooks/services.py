@@ -5,6 +5,7 @@ The caller (API or page) has checked that the user manages the endpoint's agency
 """
 
 import base64
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -45,11 +46,29 @@ def new_secret() -> str:
 def check_url(url: str) -> None:
     """HTTPS only; plain HTTP only to hosts in WEBHOOK_INSECURE_HOSTS (local test receivers)."""
     parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return
     if parts.scheme == "http" and parts.hostname in settings.WEBHOOK_INSECURE_HOSTS:
         return
-    raise InvalidEndpoint(_("A webhook address must start with https://."))
+    if parts.scheme != "https" or not parts.hostname:
+        raise InvalidEndpoint(_("A webhook address must start with https://."))
+    if _internal_host(parts.hostname) and parts.hostname not in settings.WEBHOOK_INSECURE_HOSTS:
+        # The sender runs inside our network: an address of it (the cloud's metadata service, the
+        # database, Redis) must not be reachable through a webhook and its status code.
+        raise InvalidEndpoint(_("A webhook address must be on the internet, not a local or private network."))
+
+
+def _internal_host(host: str) -> bool:
+    """An IP literal that is not globally routable, or a name of this machine. (A public name that
+    resolves to a private address is not caught here: docs/webhooks.md.)"""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
 
 
 def check_events(events: list[str]) -> list[str]:

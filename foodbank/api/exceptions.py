@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -23,14 +24,14 @@ def exception_handler(exc, context):
         return Response(body, status=exc.status_code)
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            {"code": "request_too_large", "detail": "The request is too large."},
+            {"code": "request_too_large", "detail": _("The request is too large.")},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, ValueError) and "NUL" in str(exc):
         # The database driver refusing a NUL character that got past foodbank.middleware (e.g. in
         # a multipart PUT, which Django does not parse): the client's input, not a server fault.
         return Response(
-            {"code": "invalid_characters", "detail": "The request contains a NUL character."},
+            {"code": "invalid_characters", "detail": _("The request contains a NUL character.")},
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, OperationalError | InterfaceError):
@@ -38,7 +39,7 @@ def exception_handler(exc, context):
             "Database unavailable during %s: %s", context.get("view").__class__.__name__, type(exc).__name__
         )
         return Response(
-            {"code": "service_unavailable", "detail": "The database is unavailable; retry shortly."},
+            {"code": "service_unavailable", "detail": _("The database is unavailable; retry shortly.")},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "5"},
         )
@@ -53,7 +54,7 @@ def exception_handler(exc, context):
         )
         set_rollback()
         return Response(
-            {"code": "server_error", "detail": "An unexpected error occurred; it has been logged."},
+            {"code": "server_error", "detail": _("An unexpected error occurred; it has been logged.")},
             status=status.HTTP_500_INTERNAL_SERVER_ERROR,
         )
     if isinstance(response.data, dict) and "detail" in response.data:

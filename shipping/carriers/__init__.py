@@ -1,4 +1,4 @@
-"""Carriers behind one interface (SPEC §3.4): ``get_carrier("yamato")``, ``get_carrier("local")``.
+"""Carriers behind one interface (docs/spec.md §3.4): ``get_carrier("yamato")``, ``get_carrier("local")``.
 
 See ``base.py`` for the interface and the plain dataclasses that go in and come out.
 """

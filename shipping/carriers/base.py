@@ -40,7 +40,7 @@ __all__ = [
 # お客様管理番号: B2 Cloud takes up to 50 half-width letters and digits; a hyphen keeps it readable.
 REFERENCE_PATTERN = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-]{0,49}$")
 
-# Delivery time slots shared by the API (SPEC §4.1) and B2 Cloud's 配達時間帯 codes.
+# Delivery time slots shared by the API (docs/spec.md §4.1) and B2 Cloud's 配達時間帯 codes.
 TIME_SLOTS: dict[str, str] = {
     "": _("Any time"),
     "0812": _("Morning (8–12)"),
@@ -72,7 +72,7 @@ class ContentLine:
 
 @dataclass(frozen=True, slots=True)
 class PackingNotes:
-    """What the volunteer packing the box must know (SPEC §2: never the situation narrative)."""
+    """What the volunteer packing the box must know (docs/spec.md §2: never the situation narrative)."""
 
     contents: tuple[ContentLine, ...] = ()
     extras: tuple[ContentLine, ...] = ()  # diapers (with size), formula, gas canisters …
@@ -215,7 +215,7 @@ class VoidResult:
 
 
 class Carrier(ABC):
-    """A carrier behind one interface (SPEC §3.4). Implementations are stateless singletons."""
+    """A carrier behind one interface (docs/spec.md §3.4). Implementations are stateless singletons."""
 
     code: str
     name: str

@@ -1,6 +1,6 @@
 """Yamato Transport through B2 Cloud: the 基本レイアウト import CSV and the issued-data round trip.
 
-B2 Cloud is file based (SPEC §3.4): the system writes a batch as B2's standard import CSV
+B2 Cloud is file based (docs/spec.md §3.4): the system writes a batch as B2's standard import CSV
 (95 columns, cp932, CRLF, a header row, limits counted in cp932 bytes, JIS X 0208 level 1/2 only),
 staff import it in B2 Cloud and print the labels, B2 assigns each parcel a 12-digit tracking number,
 and staff upload B2's issued-data CSV (same layout, 伝票番号 filled) so the numbers are matched back

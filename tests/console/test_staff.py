@@ -240,6 +240,40 @@ def test_a_token_is_shown_once_stored_hashed_and_revocable(network, coordinator,
     assert AuditEvent.objects.filter(object_type="api_token", object_id=str(token.pk)).count() == 2
 
 
+def test_no_token_for_an_account_that_also_works_for_another_food_bank(network, coordinator):
+    # Given a person who is a case worker here and the other food bank's coordinator
+    from foodbank.services import grant_role
+
+    person = make_actor("both_banks", "case_worker", network.agency_a)
+    grant_role(user=person, role="coordinator", organisation=network.other_food_bank)
+
+    # When this food bank's coordinator asks for a token for them
+    response = _client(coordinator).post(
+        reverse("console:token-issue", args=[person.pk]), {"name": "agency system", "expires_days": 30}
+    )
+
+    # Then none is issued (it would act as the other food bank's coordinator) and no key is shown
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=person).exists()
+    assert "token-key" not in response.content.decode()
+    assert not AuditEvent.objects.filter(object_type="api_token").exists()
+
+
+def test_no_token_for_the_installations_superuser(network, coordinator):
+    # Given the superuser also holds a role in this food bank
+    superuser = User.objects.create_superuser("root", "root@example.jp", "pw")
+    from foodbank.services import grant_role
+
+    grant_role(user=superuser, role="case_worker", organisation=network.agency_a)
+
+    response = _client(coordinator).post(
+        reverse("console:token-issue", args=[superuser.pk]), {"name": "x", "expires_days": 30}
+    )
+
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=superuser).exists()
+
+
 def test_the_admin_is_for_the_superuser_only(network, coordinator):
     coordinator.is_staff = True
     coordinator.save()

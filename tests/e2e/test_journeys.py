@@ -1,4 +1,4 @@
-"""The three daily jobs, end to end in Chromium (issue #9, SPEC §2 and §4).
+"""The three daily jobs, end to end in Chromium (issue #9, docs/spec.md §2 and §4).
 
 1. Window staff on a phone: see stock, hand out 3 + 1 days in two taps (a double tap records one
    handout), be refused more than is in stock, ask for a restock, switch to English and back, and

@@ -29,7 +29,7 @@ class Received:
 @dataclass
 class Receiver:
     url: str
-    slow_seconds: float = 3.0
+    slow_seconds: float = 6.0
     received: list[Received] = field(default_factory=list)
     scripts: dict[str, list[str]] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)

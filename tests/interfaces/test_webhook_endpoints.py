@@ -63,6 +63,12 @@ def test_rotation_gives_a_new_secret_and_the_old_one_still_signs_for_a_day(api, 
         ("http://cases.example.org/hook", ["delivery_request.shipped"]),  # not HTTPS
         ("https://cases.example.org/hook", ["delivery_request.teleported"]),
         ("https://cases.example.org/hook", []),
+        # addresses inside our own network (metadata service, loopback, private, mapped IPv4)
+        ("https://169.254.169.254/latest/meta-data/", ["delivery_request.shipped"]),
+        ("https://127.0.0.1:6379/", ["delivery_request.shipped"]),
+        ("https://localhost/hook", ["delivery_request.shipped"]),
+        ("https://10.1.2.3/hook", ["delivery_request.shipped"]),
+        ("https://[::ffff:192.168.0.1]/hook", ["delivery_request.shipped"]),
     ],
 )
 def test_a_bad_endpoint_is_400_and_nothing_is_registered(api, network, case_worker_a, url, events):

@@ -1,4 +1,4 @@
-"""POST /api/v1/handouts/ and its reads (SPEC §4.1): stock, refusals, idempotency, scope."""
+"""POST /api/v1/handouts/ and its reads (docs/spec.md §4.1): stock, refusals, idempotency, scope."""
 
 from datetime import timedelta
 

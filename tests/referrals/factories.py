@@ -8,7 +8,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import ConsentRecord
 
-# The minimum body of SPEC §4.1, with a real Otaru postal code and a mobile number.
+# The minimum body of docs/spec.md §4.1, with a real Otaru postal code and a mobile number.
 BODY = {
     "recipient": {
         "name": "山田 花子",

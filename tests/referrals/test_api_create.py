@@ -1,4 +1,4 @@
-"""POST /api/v1/delivery-requests/: the body of SPEC §4.1, validation per field, idempotency."""
+"""POST /api/v1/delivery-requests/: the body of docs/spec.md §4.1, validation per field, idempotency."""
 
 from datetime import timedelta
 
@@ -27,7 +27,7 @@ def _nothing_written():
 
 
 def test_case_worker_files_a_request(api, network, case_worker_a):
-    # Given the body of SPEC §4.1 with a delivery date tomorrow
+    # Given the body of docs/spec.md §4.1 with a delivery date tomorrow
     data = body(delivery_date=tomorrow())
 
     # When agency A's case worker posts it

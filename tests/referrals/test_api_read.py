@@ -1,4 +1,4 @@
-"""GET /api/v1/delivery-requests/ and /{id}/: who sees what (SPEC §2), and the audit of views."""
+"""GET /api/v1/delivery-requests/ and /{id}/: who sees what (docs/spec.md §2), and the audit of views."""
 
 import pytest
 

@@ -80,6 +80,7 @@ def test_excel_holds_the_same_numbers_as_the_api(api, coordinator, seed):
         "municipalities",
         "navi",
         "kilograms",
+        "tonnage",
     ]
     rows = list(workbook["monthly"].iter_rows(min_row=3, values_only=True))
     assert len(rows) == 13  # twelve months and the total

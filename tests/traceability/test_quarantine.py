@@ -249,3 +249,36 @@ def test_a_handout_racing_the_quarantine_that_commits_first_is_refused(
         (network.window_a.pk, 1)
     ]
     assert ledger_differences() == []
+
+
+@pytest.mark.django_db
+def test_an_incident_linked_to_a_lot_starts_a_recall(
+    api, network, donated, coordinator, volunteer, window_staff_a, other_coordinator
+):
+    # Given a household's suspected food poisoning reported against the rice lot
+    body = {
+        "kind": "illness",
+        "occurred_on": "2026-11-30",
+        "description": "喫食後に体調不良の連絡（相談窓口経由）",
+        "lots": [donated.rice.pk],
+    }
+    for user in (volunteer, window_staff_a):
+        assert api(user).post("/api/v1/incidents/", body, format="json").status_code == 403
+    assert api(other_coordinator).post("/api/v1/incidents/", body, format="json").status_code == 400
+    response = api(coordinator).post("/api/v1/incidents/", body, format="json")
+    assert response.status_code == 201, response.content
+    incident = response.json()
+    assert incident["lots"] == [donated.rice.code]
+
+    # When the coordinator starts a recall from it
+    recall = api(coordinator).post(
+        "/api/v1/recalls/",
+        {"lot": donated.rice.pk, "reason": "食中毒の疑い", "incident": incident["id"]},
+        format="json",
+    )
+
+    # Then the recall names the incident, and the incident log shows the recall
+    assert recall.status_code == 201
+    assert recall.json()["incident"] == incident["id"]
+    log = api(coordinator).get("/api/v1/incidents/").json()["results"]
+    assert [(i["id"], i["recalls"]) for i in log] == [(incident["id"], [recall.json()["id"]])]

@@ -723,6 +723,22 @@ ROWS: list[Row] = [
         query=lambda w, p: {"month": timezone.localdate().strftime("%Y-%m")},
     ),
     api("GET", "api-recalls", c=200, **NOBODY_BUT_C),
+    api("GET", "api-incidents", c=200, **NOBODY_BUT_C),
+    api(
+        "POST",
+        "api-incidents",
+        "lot",
+        c=(201, 201, 400),
+        **NOBODY_BUT_C,
+        body=lambda w, p: {
+            "kind": "damage",
+            "occurred_on": "2026-11-30",
+            "description": "箱の破損",
+            "lots": [w.obj("lot", p).pk],
+        },
+        kwargs=lambda w, p: {},
+        note="the lot is named in the body: another food bank's is 400 'lots'",
+    ),
     api(
         "POST",
         "api-recalls",

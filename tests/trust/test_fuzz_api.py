@@ -209,3 +209,5 @@ def test_an_unforeseen_error_is_a_json_500_without_the_traceback(api, coordinato
     assert response.json()["code"] == "server_error"
     assert "ZeroDivisionError" not in response.content.decode()
     assert "ZeroDivisionError" in caplog.text
+    # Said in the default language, like every other refusal
+    assert response.json()["detail"] == "予期しないエラーが発生しました。記録されています。"

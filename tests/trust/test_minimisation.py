@@ -1,4 +1,4 @@
-"""Data minimisation (SPEC §2, §5): a warehouse volunteer's pages, API answers and documents carry
+"""Data minimisation (docs/spec.md §2, §5): a warehouse volunteer's pages, API answers and documents carry
 packing data only. A person's situation note, debts and consent details are filed with unique
 markers; every GET the matrix lets a volunteer make (plus the packing station on each parcel and
 every document a volunteer may download) is fetched and searched for them. The coordinator's

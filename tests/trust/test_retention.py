@@ -1,4 +1,4 @@
-"""Retention (SPEC §5, issue #8): personal data of cases closed more than RETENTION_MONTHS ago is
+"""Retention (docs/spec.md §5, issue #8): personal data of cases closed more than RETENTION_MONTHS ago is
 erased by a daily job; newer and open cases are untouched; the reports keep their figures."""
 
 from datetime import date, datetime, timedelta

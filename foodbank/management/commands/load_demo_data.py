@@ -13,6 +13,7 @@ from inventory import demo as inventory_demo
 from referrals import demo as referrals_demo
 from reports import demo as reports_demo
 from shipping import demo as shipping_demo
+from traceability import demo as traceability_demo
 
 K = Organisation.Kind
 
@@ -214,5 +215,5 @@ class Command(BaseCommand):
 
     def load_apps(self, *, food_bank: Organisation) -> None:
         """Each app's demo data (stock, requests …), in dependency order."""
-        for module in (inventory_demo, referrals_demo, shipping_demo, reports_demo):
+        for module in (inventory_demo, referrals_demo, shipping_demo, reports_demo, traceability_demo):
             module.load(food_bank=food_bank, stdout=self.stdout)

@@ -1,0 +1,107 @@
+"""Allergen-aware packing (docs/traceability.md): a household allergic to えび never gets a pack made
+with えび when another lot can serve it; when none can, the slip tells the packer what to take out."""
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from inventory import intake
+from inventory.models import Reservation
+from shipping.models import Parcel
+from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
+
+from .conftest import assemble, in_days, receive
+
+pytestmark = pytest.mark.django_db
+
+
+def _lots_of(parcel):
+    reservation = Reservation.objects.get(reference=parcel.reservation_reference)
+    return [line.lot for line in reservation.lines.select_related("lot")]
+
+
+def _requests(network, case_worker_a, coordinator, *, allergic: int, other: int):
+    # The allergic households first: first expiry first out alone would give them the えび packs.
+    approved_requests(
+        allergic,
+        case_worker=case_worker_a,
+        agency=network.agency_a,
+        coordinator=coordinator,
+        allergies="エビ・カニ",
+    )
+    if other:
+        approved_requests(other, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+
+
+def test_an_ebi_allergic_household_never_receives_an_ebi_pack_in_a_batch_of_many(
+    network, catalogue, donated, coordinator, volunteer, case_worker_a, b2_account
+):
+    # Given home packs made with the えび rice (first in FEFO order) and home packs without えび
+    shrimp_packs = [assemble(network, catalogue.home, 5, coordinator) for _ in range(2)]  # the 100 rice
+    receive(
+        network.warehouse,
+        donated.donor,
+        volunteer,
+        intake.InspectedLine(item=catalogue.rice, quantity=400, best_before=in_days(200)),
+        intake.InspectedLine(
+            item=catalogue.noodles, quantity=400, best_before=in_days(150), allergens=["wheat"]
+        ),
+    )
+    clean = assemble(network, catalogue.home, 30, coordinator)
+    assert all("shrimp" in lot.allergens for lot in shrimp_packs)
+    assert "shrimp" not in clean.allergens
+    # and a batch of twelve households, four of them allergic to えび
+    _requests(network, case_worker_a, coordinator, allergic=4, other=8)
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then every parcel is reserved; the allergic households' boxes hold no えび lot
+    parcels = list(Parcel.objects.filter(batch=batch).order_by("pk"))
+    assert len(parcels) == 12
+    assert all(p.stock_reserved for p in parcels)
+    allergic = [p for p in parcels if "エビ" in p.packing.get("allergies", "")]
+    assert len(allergic) == 4
+    for parcel in allergic:
+        assert all("shrimp" not in lot.allergens for lot in _lots_of(parcel))
+        assert "substitutions" not in parcel.packing
+    # while first expiry first out still serves the others from the えび packs first
+    others = [p for p in parcels if p not in allergic]
+    assert any("shrimp" in lot.allergens for p in others for lot in _lots_of(p))
+
+
+def test_when_only_ebi_packs_are_left_the_slip_marks_the_substitution(
+    api, network, catalogue, donated, coordinator, case_worker_a, b2_account
+):
+    # Given only home packs made with the えび rice
+    assemble(network, catalogue.home, 5, coordinator)
+    _requests(network, case_worker_a, coordinator, allergic=1, other=0)
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then the box is reserved and the packer is told what to take out, on the station and the slip
+    parcel = Parcel.objects.get(batch=batch)
+    assert parcel.stock_reserved
+    assert parcel.packing["substitutions"] == [{"sku": "home", "allergens": ["shrimp"]}]
+    note = "えび含む食品を除く：家庭向けパックのえびを含む品を別の品に"
+    assert note in parcel.packing["notes"]
+    slips = api(coordinator).get(f"/api/v1/dispatch-batches/{batch.pk}/").json()["documents"]["packing_slips"]
+    response = api(coordinator).get(slips)
+    content = response.content if hasattr(response, "content") else b"".join(response.streaming_content)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", "")
+    assert "えび含む食品を除く" in text
+    assert "転売禁止" in text  # donated food is not for sale
+
+
+def test_the_case_worker_sees_the_allergies_as_codes_on_the_request(api, network, case_worker_a):
+    from tests.referrals.factories import body
+
+    created = api(case_worker_a).post("/api/v1/delivery-requests/", body(), format="json")
+    assert created.status_code == 201, created.content
+
+    seen = api(case_worker_a).get(f"/api/v1/delivery-requests/{created.json()['id']}/").json()["dietary"]
+
+    assert seen["allergies"] == "えび・かに"
+    assert seen["allergens"] == ["shrimp", "crab"]
