@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 
+from foodbank import audit
 from foodbank.crypto import blind_index
 from foodbank.models import AuditEvent, ProvisionRecord
 from foodbank.postal import normalise as normalise_postal_code
@@ -130,7 +131,7 @@ def person_record(user, person: Recipient) -> PersonRecord:
             .order_by("provided_at", "pk")
         ),
         views=list(
-            AuditEvent.objects.filter(food_bank_id__in=food_banks, subject_id=person.pk)
+            AuditEvent.objects.filter(audit.subject_filter(person.pk), food_bank_id__in=food_banks)
             .select_related("actor")
             .order_by("at", "pk")
         ),

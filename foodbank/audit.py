@@ -5,6 +5,7 @@ Both tables are append-only: a PostgreSQL trigger refuses UPDATE and DELETE (mig
 """
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db import transaction
@@ -21,6 +22,23 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return security.client_ip(request)
 
 
+# The request being answered (``AuditContextMiddleware``): services record their events (a request
+# created, a consent recorded) without the HTTP request, and still get its address and path.
+_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = _current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            _current_request.reset(token)
+
+
 def record(
     *,
     actor,
@@ -32,7 +50,10 @@ def record(
     request: HttpRequest | None = None,
     detail: dict | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``detail`` must name fields or counts, never their values."""
+    """Append one audit event. ``detail`` must name fields or counts, never their values. Without
+    ``request``, the address and path are those of the request being answered, if any."""
+    if request is None:
+        request = _current_request.get()
     memberships = memberships_for(actor) if actor is not None else []
     roles = sorted({m.role for m in memberships})
     if food_bank_id is None:
@@ -51,6 +72,43 @@ def record(
         path=(request.path[:300] if request is not None else ""),
         detail=detail or {},
     )
+
+
+def record_shown(
+    *,
+    actor,
+    request: HttpRequest | None,
+    object_type: str,
+    object_id,
+    subject_ids: Iterable[int | None],
+    action: str = AuditEvent.Action.VIEW,
+    food_bank_id: int | None = None,
+    detail: dict | None = None,
+) -> AuditEvent | None:
+    """One event for an answer that shows several people's data (a list, a document): the people's
+    ids in ``detail["subjects"]``, found by the per-person search (``subject_filter``), and
+    ``subject_id`` when there is one. Nothing is recorded when the answer shows nobody."""
+    subjects = sorted({s for s in subject_ids if s is not None})
+    if not subjects:
+        return None
+    return record(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_id=subjects[0] if len(subjects) == 1 else None,
+        food_bank_id=food_bank_id,
+        request=request,
+        detail={**(detail or {}), "subjects": subjects},
+    )
+
+
+def subject_filter(subject_id: int):
+    """Events about one person: recorded against them, or listing them among a document's or a
+    list's people."""
+    from django.db.models import Q
+
+    return Q(subject_id=subject_id) | Q(detail__subjects__contains=[subject_id])
 
 
 def record_provision(

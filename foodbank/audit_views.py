@@ -52,7 +52,7 @@ def _search(request, form: AuditSearchForm):
     events = selectors.visible_audit_events(request.user).select_related("actor").order_by("-at", "-pk")
     data = form.cleaned_data
     if data.get("subject"):
-        events = events.filter(subject_id=data["subject"])
+        events = events.filter(audit.subject_filter(data["subject"]))
     if data.get("actor"):
         events = events.filter(actor__username=data["actor"])
     if data.get("action"):
@@ -109,7 +109,7 @@ def audit_log_export(request):
     subject = form.cleaned_data["subject"]
     events = list(
         selectors.visible_audit_events(request.user)
-        .filter(subject_id=subject)
+        .filter(audit.subject_filter(subject))
         .select_related("actor")
         .order_by("at", "pk")
     )

@@ -23,7 +23,10 @@ class PasswordBackend(ModelBackend):
     machine clients authenticate with their API token only, so a password set on one by mistake
     (or left from before) opens nothing (docs/trust.md, "Tokens and credentials")."""
 
-    def user_can_authenticate(self, user) -> bool:
+    def authenticate(self, request, username=None, password=None, **kwargs):
         from .accounts import is_integration
 
-        return super().user_can_authenticate(user) and not is_integration(user)
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None and is_integration(user):
+            return None
+        return user

@@ -97,6 +97,13 @@ def _record_view(request, obj: DeliveryRequest) -> None:
     )
 
 
+def _shown(request, obj: DeliveryRequest) -> Response:
+    """The whole request as the answer to an action (approve, decline, cancel …): it shows the
+    person's data, so it is recorded as a view of it (docs/trust.md)."""
+    _record_view(request, obj)
+    return Response(_render(obj))
+
+
 def _render(obj: DeliveryRequest) -> dict:
     """The request as GET shows it, read back after a change (its row lock is released)."""
     return DeliveryRequestOut(selectors.request_with_history(obj.pk)).data
@@ -142,12 +149,12 @@ class DeliveryRequestListCreateView(APIView):
                 qs = qs.filter(**{name: value})
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        audit.record(
+        audit.record_shown(
             actor=request.user,
-            action=AuditEvent.Action.VIEW,
+            request=request,
             object_type="delivery_request",
             object_id="list",
-            request=request,
+            subject_ids=[r.recipient_id for r in page],
             detail={"ids": [r.pk for r in page]},
         )
         return paginator.get_paginated_response(DeliveryRequestSummaryOut(page, many=True).data)
@@ -212,7 +219,7 @@ class ApproveView(APIView):
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
         services.approve_request(request_id=obj.pk, by=request.user, note=data.validated_data["note"])
-        return Response(_render(obj))
+        return _shown(request, obj)
 
 
 class DeclineView(APIView):
@@ -230,7 +237,7 @@ class DeclineView(APIView):
         services.decline_request(
             request_id=obj.pk, by=request.user, reason=data.validated_data["reason"].strip()
         )
-        return Response(_render(obj))
+        return _shown(request, obj)
 
 
 class CancelView(APIView):
@@ -247,7 +254,7 @@ class CancelView(APIView):
         services.cancel_request(
             request_id=obj.pk, by=request.user, reason=data.validated_data["reason"].strip()
         )
-        return Response(_render(obj))
+        return _shown(request, obj)
 
 
 class NaviIntakeView(APIView):

@@ -35,16 +35,16 @@ from .validation import display_phone
 S = DeliveryRequest.Status
 
 
-def _record_list_view(request, ids: list[int]) -> None:
-    if ids:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
-            object_type="delivery_request",
-            object_id="list",
-            request=request,
-            detail={"ids": ids},
-        )
+def _record_list_view(request, requests) -> None:
+    """A list page shows the people of its requests: one event, with their ids (docs/trust.md)."""
+    audit.record_shown(
+        actor=request.user,
+        request=request,
+        object_type="delivery_request",
+        object_id="list",
+        subject_ids=[r.recipient_id for r in requests],
+        detail={"ids": [r.pk for r in requests]},
+    )
 
 
 @login_required
@@ -93,7 +93,7 @@ def request_list(request):
     if status in S.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    _record_list_view(request, [r.pk for r in page])
+    _record_list_view(request, page)
     return render(
         request,
         "referrals/request_list.html",
@@ -191,7 +191,7 @@ def triage(request):
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
     queue = list(selectors.triage_queue(request.user)[:200])
-    _record_list_view(request, [r.pk for r in queue])
+    _record_list_view(request, queue)
     contents = _sized_contents(queue)
     left = selectors.time_to_cutoff()
     now = timezone.now()

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from foodbank.api.schema import paginated
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
-from foodbank.models import Role
+from foodbank.models import AuditEvent, Role
 from foodbank.selectors import food_bank_ids, has_role
 from foodbank.uploads import read_text_upload
 
@@ -149,6 +149,15 @@ class BatchDocumentView(APIView):
         document = BatchDocument.objects.filter(batch=batch, kind=kind).first()
         if document is None:
             raise Http404
+        # One event per download, with the people whose parcels are in it (docs/trust.md).
+        services.record_parcels_shown(
+            request=request,
+            object_type="batch_document",
+            object_id=f"{batch.pk}:{kind}",
+            batch_id=batch.pk,
+            action=AuditEvent.Action.EXPORT,
+            detail={"kind": kind},
+        )
         ext = document.file.name.rsplit(".", 1)[-1]
         return FileResponse(
             document.file.open("rb"),

@@ -39,7 +39,10 @@ def test_coordinator_sees_the_food_bank_s_requests_and_the_view_is_recorded(
         (coordinator, "delivery_request", "list", None),
         (coordinator, "delivery_request", str(agency_b_request.pk), agency_b_request.recipient_id),
     ]
-    assert views[0].detail == {"ids": [agency_b_request.pk, submitted.pk]}
+    assert views[0].detail == {
+        "ids": [agency_b_request.pk, submitted.pk],
+        "subjects": sorted([agency_b_request.recipient_id, submitted.recipient_id]),
+    }
     assert views[1].actor_role == "coordinator"
 
 
