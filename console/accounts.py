@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from foodbank import accounts as foodbank_accounts
 from foodbank import audit, tokens
-from foodbank.models import ApiToken, AuditEvent, Membership, Organisation, Site
+from foodbank.models import ApiToken, AuditEvent, Membership, Organisation, Role, Site
 from foodbank.services import grant_role
 
 from .models import Invitation
@@ -267,6 +267,9 @@ def add_role(
     return membership
 
 
+TOKEN_ROLES = (Role.CASE_WORKER, Role.INTEGRATION)
+
+
 def issue_api_token(*, by, user, name: str, expires_at: datetime | None, food_bank_id: int, request=None):
     """A token for an agency's own system or the Navi integration; returns (token, key). The key is
     shown once and never stored (only its hash, ``foodbank.tokens``)."""
@@ -277,6 +280,11 @@ def issue_api_token(*, by, user, name: str, expires_at: datetime | None, food_ba
     # coordinator that data (docs/authorization.md, tenancy).
     if user.is_superuser:
         raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
+    # Tokens are for systems: an agency's case-management system (a case-worker account) or the
+    # Navi integration. A token for a person with another role would let this coordinator act as
+    # that colleague under their name in the audit log.
+    if Membership.objects.filter(user=user, active=True).exclude(role__in=TOKEN_ROLES).exists():
+        raise ValidationError(_("API tokens are only for an agency's system or an integration account."))
     if Membership.objects.filter(user=user, active=True).exclude(food_bank_id=food_bank_id).exists():
         raise ValidationError(
             _("This account also has roles in another food bank; it cannot get a token here.")

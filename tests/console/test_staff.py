@@ -281,3 +281,21 @@ def test_the_admin_is_for_the_superuser_only(network, coordinator):
 
     assert _client(coordinator).get("/admin/").status_code == 302
     assert _client(superuser).get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["window_staff", "coordinator", "warehouse_volunteer"])
+def test_no_token_for_a_colleague_with_a_staff_role(network, coordinator, role):
+    # Given a colleague of this food bank who is a person, not a system
+    site = network.window_a if role == "window_staff" else None
+    organisation = network.agency_a if role == "window_staff" else network.food_bank
+    colleague = make_actor(f"colleague_{role}", role, organisation, site)
+
+    # When the coordinator asks for a token for them
+    response = _client(coordinator).post(
+        reverse("console:token-issue", args=[colleague.pk]), {"name": "x", "expires_days": 30}
+    )
+
+    # Then none is issued: the coordinator could act as them, under their name in the audit log
+    assert response.status_code == 302
+    assert not ApiToken.objects.filter(user=colleague).exists()
+    assert not AuditEvent.objects.filter(object_type="api_token").exists()
