@@ -133,9 +133,11 @@ def _record(endpoint, delivery, *, ok: bool, code: int | None, error: str) -> No
 def _tell_people_in_charge(endpoint: WebhookEndpoint) -> None:
     """Email the food bank's coordinators and whoever registered the endpoint, once per failure."""
     coordinators = Membership.objects.filter(
-        role=Role.COORDINATOR, organisation_id=endpoint.food_bank_id, active=True
+        role=Role.COORDINATOR, organisation_id=endpoint.food_bank_id, active=True, user__is_active=True
     ).values_list("user__email", flat=True)
-    to = sorted({a for a in [*coordinators, endpoint.created_by.email] if a})
+    # A deactivated account's owner has left: the coordinators are told instead.
+    creator = endpoint.created_by.email if endpoint.created_by.is_active else ""
+    to = sorted({a for a in [*coordinators, creator] if a})
     if not to:
         return
     with translation.override(settings.LANGUAGE_CODE):
