@@ -106,9 +106,14 @@ def record_shown(
 def subject_filter(subject_id: int):
     """Events about one person: recorded against them, or listing them among a document's or a
     list's people."""
+    from django.db import connection
     from django.db.models import Q
 
-    return Q(subject_id=subject_id) | Q(detail__subjects__contains=[subject_id])
+    if connection.vendor == "postgresql":
+        return Q(subject_id=subject_id) | Q(detail__subjects__contains=[subject_id])
+    # SQLite (the embedded set-up) has no JSON containment; json_extract gives the array as
+    # compact text ("[3,12]"), in which the id stands between brackets or commas.
+    return Q(subject_id=subject_id) | Q(detail__subjects__regex=rf"[\[,]{int(subject_id)}[,\]]")
 
 
 def record_provision(
