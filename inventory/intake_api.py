@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank import selectors as core
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Organisation, Role
 
 from . import intake
@@ -87,6 +87,7 @@ class DonorListCreateView(generics.ListAPIView):
         responses={201: s.DonorSerializer},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         food_bank_id = _coordinated_food_bank(request, None)
         data = _validated(s.DonorIn, request)
@@ -147,6 +148,7 @@ class DonationListCreateView(generics.ListAPIView):
         responses={201: s.DonationOut},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         if not core.has_role(request.user, Role.COORDINATOR, Role.VOLUNTEER):
             raise PermissionDenied()

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.exports import csv_response
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Organisation
 from inventory.lot_models import Donor, Incident, Recall
 from inventory.models import DonationReceipt
@@ -107,6 +107,7 @@ class RecallListCreateView(generics.ListAPIView):
         responses={201: s.RecallOut},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         ids = _coordinator(request)
         data = s.RecallIn(data=request.data)
@@ -295,6 +296,7 @@ class IncidentListCreateView(generics.ListAPIView):
         responses={201: s.IncidentOut},
         parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
+    @honours_idempotency_key
     def post(self, request):
         ids = _coordinator(request)
         data = s.IncidentIn(data=request.data)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from foodbank.api.schema import paginated
-from foodbank.idempotency import idempotent_create
+from foodbank.idempotency import honours_idempotency_key, idempotent_create
 
 from . import selectors, services
 from .models import WebhookDelivery, WebhookEndpoint
@@ -77,6 +77,7 @@ class EndpointListCreateView(APIView):
         request=EndpointIn,
         responses={201: EndpointCreatedOut, **REFUSALS},
     )
+    @honours_idempotency_key
     def post(self, request):
         _require(request.user)
 

@@ -16,6 +16,8 @@ from foodbank.models import AuditEvent
 
 # POSTs that create nothing a retry could duplicate, by URL name, and why.
 NOT_CREATING = {
+    "api-webhook-endpoint-rotate": "state change: each call rotates (the previous secret signs for a day)",
+    "api-webhook-delivery-resend": "queues the delivery again; receivers de-duplicate by its event id",
     "api-token": "logs in: each call answers the user's token",
     "api-items": "upsert by code: the same body twice leaves one item",
     "api-pack-types": "upsert by code",
