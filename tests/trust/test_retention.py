@@ -181,11 +181,9 @@ def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
         assert (person.municipality, request.status) == ("小樽市", request.status)
         assert not DeliveryRequestEvent.objects.filter(request=request).exclude(note="").exists()
     old_row = DeliveryRequest.objects.select_related("recipient").get(pk=old.pk)
-    assert (old_row.situation_category, old_row.recipient.household_type) == (
-        "welfare_pending",
-        "single_parent",
-    )
-    assert (old_row.recipient.adults, old_row.recipient.children, old_row.recipient.infants) == (1, 1, 1)
+    # (approved_requests files one-person households: one pack per parcel)
+    assert (old_row.situation_category, old_row.recipient.household_type) == ("welfare_pending", "single")
+    assert (old_row.recipient.adults, old_row.recipient.children, old_row.recipient.infants) == (1, 0, 0)
     assert not ConsentRecord.objects.filter(recipient_id=old.recipient_id).exclude(witness_name="").exists()
     assert Feedback.objects.get(recipient_id=old.recipient_id).message == ""
     # its parcel's snapshot too (the pack types stay),
