@@ -1150,7 +1150,7 @@ PAGES: list[Row] = [
     page(
         "POST",
         "console:token-issue",
-        "staff",
+        "system_account",
         c=201,
         **PAGE_NOBODY_BUT_C,
         body=lambda w, p: {"name": "agency system", "expires_days": 30},

@@ -394,6 +394,12 @@ class World:
         p = self.places[place]
         return make_actor(f"staff-{place}", Role.WINDOW_STAFF, p.agency, p.window)
 
+    def _make_system_account(self, place):
+        """An agency's case-management system: a case-worker account of the place's agency (API
+        tokens are issued to systems' accounts only)."""
+        p = self.places[place]
+        return make_actor(f"system-{place}", Role.CASE_WORKER, p.agency)
+
     def _make_token(self, place):
         token, _key = tokens.issue_token(user=self.obj("staff", place), name=f"system-{place}")
         return token
