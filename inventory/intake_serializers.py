@@ -39,10 +39,13 @@ class DonorBriefSerializer(serializers.ModelSerializer):
     """A donor as the warehouse sees it at intake: who, not how to reach them."""
 
     agreement_complete = serializers.BooleanField(read_only=True)
+    # The list documents coordinators' Donor; the warehouse's answer carries the same required
+    # fields and leaves out contact and agreement details.
+    anonymous = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Donor
-        fields = ["id", "kind", "name", "agreement_complete"]
+        fields = ["id", "kind", "name", "anonymous", "agreement_complete"]
 
 
 class DonorIn(serializers.Serializer):
