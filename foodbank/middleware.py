@@ -73,6 +73,13 @@ def _invalid_characters(request):
     )
 
 
+def _empty_body(request) -> bool:
+    """No body to parse (an action like approve): any content type will do, e.g. a client that
+    labels an empty POST text/plain."""
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    return length.isascii() and length.isdigit() and int(length) == 0
+
+
 class RequestGuardMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -87,7 +94,7 @@ class RequestGuardMiddleware:
         view_class = getattr(view_func, "cls", None)
         if view_class is None or not hasattr(view_class, "parser_classes"):
             return None  # not a DRF view: pages keep their forms
-        if request.method not in ("POST", "PUT", "PATCH") or not request.META.get("CONTENT_LENGTH"):
+        if request.method not in ("POST", "PUT", "PATCH") or _empty_body(request):
             return None
         content_type = request.content_type or ""
         if any(media_type_matches(p.media_type, content_type) for p in view_class.parser_classes):

@@ -63,7 +63,7 @@ def test_coordinator_voids_a_parcel_from_the_batch_page(
     assert_accessible(laptop)
 
     # when the coordinator scans the slip's reference and voids it to remake it tomorrow
-    laptop.get_by_label("お客様管理番号").fill(parcel.reference)
+    laptop.locator("#void_reference").fill(parcel.reference)
     laptop.get_by_role("button", name="この荷物を無効にする").click()
 
     # then the page says so, and what to delete in B2 Cloud
