@@ -314,7 +314,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "foodbank.api.schema.FoodbankAutoSchema",
     "EXCEPTION_HANDLER": "foodbank.api.exceptions.exception_handler",
     # Throttles key anonymous clients by address, behind this many proxies (X-Forwarded-For); 0
     # is REMOTE_ADDR only (None would make DRF trust any X-Forwarded-For a client sends).

@@ -50,7 +50,12 @@ class DonorBriefSerializer(serializers.ModelSerializer):
 
 class DonorIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Donor.Kind.choices)
-    name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    name = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        default="",
+        help_text="Required unless kind is individual (only an individual may stay anonymous).",
+    )
     contact_name = serializers.CharField(max_length=200, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
     email = serializers.EmailField(allow_blank=True, default="")

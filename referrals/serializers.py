@@ -181,7 +181,13 @@ class ConsentIn(serializers.Serializer):
     method = serializers.ChoiceField(
         choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
     )
-    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    witness_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when method is verbal (a witness to the spoken consent).",
+    )
     wording_version = serializers.CharField(
         max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
     )
@@ -407,11 +413,23 @@ class ConsentRecordIn(serializers.Serializer):
     purpose = serializers.ChoiceField(choices=ConsentRecord.Purpose.choices)
     decision = serializers.ChoiceField(choices=ConsentRecord.Decision.choices)
     basis = serializers.ChoiceField(choices=ConsentRecord.Basis.choices, default=ConsentRecord.Basis.CONSENT)
-    statutory_basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    statutory_basis = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when basis is statutory_exception: the provision relied on.",
+    )
     method = serializers.ChoiceField(
         choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
     )
-    witness_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    witness_name = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required when method is verbal (a witness to the spoken consent).",
+    )
     wording_version = serializers.CharField(
         max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
     )
