@@ -18,21 +18,21 @@ The shipping app calls ``reserve_stock``, ``consume_reservation``, ``release_res
 One module per capability:
 
 - ``ledger``: a lot's key, ``StockNeed``, locking, FEFO allocation, balance updates, movements;
-- ``catalogue``: items, pack types, recipes, par levels;
+- ``catalogue``: items, pack types, recipes;
 - ``receipts``: donations in;
 - ``assembly``: packs made from items at a warehouse;
 - ``handouts``: handouts at a window, voiding them, erasing old notes;
 - ``corrections``: reversing movements, adjustments and write-offs;
 - ``stock_takes``: counts and their confirmation;
 - ``reservations``: stock set apart for shipping, consumed, released, returned;
-- ``restock``: restock shipments from a warehouse to a window;
+- ``restock``: a window's par levels, restock shipments from its warehouse;
 - ``planning``: nightly par levels for holiday peaks, restock proposals, expiry reports.
 
 Every public name is re-exported here, so callers keep writing ``services.record_handout(...)``.
 """
 
 from .assembly import assemble_packs, current_recipe
-from .catalogue import next_recipe_version, set_pack_recipe, set_par_level, upsert_item, upsert_pack_type
+from .catalogue import next_recipe_version, set_pack_recipe, upsert_item, upsert_pack_type
 from .corrections import REVERSIBLE, record_adjustment, reverse_movement
 from .handouts import erase_handout_notes, record_handout, void_handout
 from .ledger import Key, StockNeed
@@ -62,6 +62,7 @@ from .restock import (
     mark_restock_booked,
     mark_restock_packed,
     request_restock,
+    set_par_level,
     unbook_restock,
     unpack_restock,
 )

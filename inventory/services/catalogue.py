@@ -1,4 +1,4 @@
-"""Reference data: items, pack types, their recipes and each window's par levels."""
+"""Reference data: items, pack types and their recipes."""
 
 from collections.abc import Sequence
 from decimal import Decimal
@@ -8,10 +8,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from foodbank.models import Organisation, Site
+from foodbank.models import Organisation
 
-from ..models import Item, PackRecipe, PackRecipeLine, PackType, ParLevel
-from .ledger import _same_tenant
+from ..models import Item, PackRecipe, PackRecipeLine, PackType
 
 
 def upsert_item(
@@ -82,14 +81,3 @@ def set_pack_recipe(
 
 def next_recipe_version(pack_type: PackType) -> int:
     return (PackRecipe.objects.filter(pack_type=pack_type).aggregate(v=Max("version"))["v"] or 0) + 1
-
-
-@transaction.atomic
-def set_par_level(*, site: Site, pack_type: PackType, par: int) -> ParLevel:
-    if site.kind != Site.Kind.WINDOW:
-        raise ValidationError({"site": _("Par levels are set for consultation windows.")})
-    _same_tenant(site, pack_type)
-    level, _created = ParLevel.objects.update_or_create(
-        site=site, pack_type=pack_type, defaults={"food_bank_id": site.food_bank_id, "par": par}
-    )
-    return level

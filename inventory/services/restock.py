@@ -1,5 +1,6 @@
-"""Restocking a window from its warehouse: request, approval, booking into a dispatch batch (by the
-shipping app), packing, and the window's confirmation of receipt.
+"""Restocking a window from its warehouse: the window's par levels, then a shipment's request,
+approval, booking into a dispatch batch (by the shipping app), packing, and the window's
+confirmation of receipt.
 """
 
 from collections import defaultdict
@@ -15,9 +16,28 @@ from foodbank.exceptions import InvalidTransition
 from foodbank.models import Site
 
 from .. import locks
-from ..models import MovementKind, PackType, Reservation, RestockLine, RestockShipment, StockMovement
+from ..models import (
+    MovementKind,
+    PackType,
+    ParLevel,
+    Reservation,
+    RestockLine,
+    RestockShipment,
+    StockMovement,
+)
 from .ledger import Key, StockNeed, _check_time, _ensure_lots, _key, _movement, _same_tenant, _update_balances
 from .reservations import consume_reservation, release_reservation, reserve_stock, return_packed_stock
+
+
+@transaction.atomic
+def set_par_level(*, site: Site, pack_type: PackType, par: int) -> ParLevel:
+    if site.kind != Site.Kind.WINDOW:
+        raise ValidationError({"site": _("Par levels are set for consultation windows.")})
+    _same_tenant(site, pack_type)
+    level, _created = ParLevel.objects.update_or_create(
+        site=site, pack_type=pack_type, defaults={"food_bank_id": site.food_bank_id, "par": par}
+    )
+    return level
 
 
 def default_warehouse(food_bank_id: int) -> Site:
