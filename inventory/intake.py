@@ -19,7 +19,8 @@ from foodbank.models import Organisation, Site
 from . import allergens
 from .lot_models import DateLabel, Donor, StorageClass
 from .models import DonationReceipt, DonationReceiptLine, Item
-from .services import _check_time, _same_tenant, book_receipt
+from .services.ledger import _check_time, _same_tenant
+from .services.receipts import book_receipt
 
 # --- Donors ----------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from foodbank.models import Organisation, Role
 
 from . import intake
 from . import intake_serializers as s
-from .api import (
+from .api._common import (
     _by_code,
     _coordinated_food_bank,
     _line_errors,

@@ -140,7 +140,7 @@ def start_recall(
 
 def quarantine_returned_stock(*, balance_ids) -> int:
     """Stock that came back into a quarantined lot (on locked rows) leaves use again at once, under the
-    lot's latest recall. Called by ``inventory.services._update_balances`` whenever stock comes in."""
+    lot's latest recall. Called by ``inventory.services.ledger._update_balances`` whenever stock comes in."""
     rows = list(
         Balance.objects.filter(pk__in=balance_ids, on_hand__gt=0, lot__quarantined_at__isnull=False).order_by(
             "pk"
