@@ -85,6 +85,35 @@ class ParLevelsForm(forms.Form):
         return {pt: self.cleaned_data[f"par_{pt.pk}"] for pt in self.pack_types}
 
 
+class DispatchRuleForm(forms.Form):
+    """The food bank's sizing rule (inventory.sizing): per active pack type, how many person-days
+    one pack feeds and how many fit one box."""
+
+    def __init__(self, *args, pack_types: list[PackType], current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pack_types = pack_types
+        for pt in pack_types:
+            size = current[pt.pk]
+            self.fields[f"days_{pt.pk}"] = forms.IntegerField(
+                label=_("%(name)s: person-days per pack") % {"name": pt.name},
+                min_value=1,
+                max_value=366,
+                initial=size.person_days,
+            )
+            self.fields[f"box_{pt.pk}"] = forms.IntegerField(
+                label=_("%(name)s: packs per box at most") % {"name": pt.name},
+                min_value=1,
+                max_value=99,
+                initial=size.max_per_box,
+            )
+
+    def values(self) -> dict:
+        return {
+            pt: (self.cleaned_data[f"days_{pt.pk}"], self.cleaned_data[f"box_{pt.pk}"])
+            for pt in self.pack_types
+        }
+
+
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("role"), choices=PERSON_ROLES)
     organisation = forms.ModelChoiceField(label=_("organisation"), queryset=Organisation.objects.none())

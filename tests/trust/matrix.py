@@ -395,6 +395,14 @@ def _recipe_form(w, place):
     return {f"item_{c['noodles'].pk}": 2, f"item_{c['rice'].pk}": 3, "note": ""}
 
 
+def _dispatch_rule_form(w, place):
+    c = w.catalogue(place)
+    return {
+        **{f"days_{c[code].pk}": days for code, days in (("day1", 1), ("day3", 3), ("home", 21))},
+        **{f"box_{c[code].pk}": 2 for code in ("day1", "day3", "home")},
+    }
+
+
 def _correction_form(w, place):
     return {
         "name": "山田 花子",
@@ -1181,6 +1189,8 @@ PAGES: list[Row] = [
         body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
     ),
     page("POST", "console:pack-type-recipe", "pack_type", c=302, **PAGE_NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:dispatch-rule", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:dispatch-rule", c=302, **PAGE_NOBODY_BUT_C, body=_dispatch_rule_form),
     page("GET", "console:people", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
