@@ -15,8 +15,9 @@ from shipping.models import CarrierAccount
 from . import selectors
 
 PARTNER_KINDS = [(k, label) for k, label in Organisation.Kind.choices if k != Organisation.Kind.FOOD_BANK]
-# Roles a person is invited to (integrations are machine accounts: they get a token, no invitation).
-PERSON_ROLES = [(r, label) for r, label in Role.choices if r != Role.INTEGRATION]
+# Roles a person is invited to (integrations are machine accounts: they get a token, no invitation;
+# the network role reads every food bank's figures, so only the installation's superuser grants it).
+PERSON_ROLES = [(r, label) for r, label in Role.choices if r not in (Role.INTEGRATION, Role.NETWORK)]
 
 
 class OrganisationForm(forms.ModelForm):
