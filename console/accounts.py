@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from foodbank import accounts as foodbank_accounts
 from foodbank import audit, tokens
-from foodbank.models import ApiToken, AuditEvent, Membership, Organisation, Role, Site
+from foodbank.models import TENANT_ROLES, ApiToken, AuditEvent, Membership, Organisation, Role, Site
 from foodbank.services import grant_role
 
 from .models import Invitation
@@ -113,6 +113,7 @@ def invite_staff(
     of the link. ValidationError for a username that exists or a role outside ``food_bank``.
     Returns (user, invitation).
     """
+    _check_grantable(role)
     if organisation.food_bank_id_for_scope != food_bank.pk or (site and site.food_bank_id != food_bank.pk):
         raise ValidationError({"organisation": _("The organisation belongs to another food bank.")})
     User = get_user_model()
@@ -206,6 +207,13 @@ def accept_invitation(*, secret: str, password: str, request=None):
     return user
 
 
+def _check_grantable(role: str) -> None:
+    """A coordinator grants roles inside their food bank; the network role (every food bank's
+    figures) is granted by the installation's superuser only (docs/console.md)."""
+    if role not in TENANT_ROLES:
+        raise ValidationError({"role": _("This role is granted by the installation, not here.")})
+
+
 def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool:
     """End ``user``'s roles in ``food_bank`` at once. Returns whether the whole account was closed.
 
@@ -221,7 +229,10 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
         raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
     with transaction.atomic():
         account = get_user_model().objects.select_for_update().get(pk=user.pk)
-        ended = Membership.objects.filter(user=account, food_bank=food_bank, active=True).update(active=False)
+        # The network role is the installation's (granted by its superuser), not this food bank's.
+        ended = Membership.objects.filter(
+            user=account, food_bank=food_bank, active=True, role__in=TENANT_ROLES
+        ).update(active=False)
         closed = not Membership.objects.filter(user=account, active=True).exists()
         revoked = 0
         if closed:
@@ -251,6 +262,7 @@ def add_role(
 ) -> Membership:
     """Give an existing staff member another role (or back a role they had) in the coordinator's
     food bank. A closed account is opened again only by a new invitation."""
+    _check_grantable(role)
     with transaction.atomic():
         membership = grant_role(user=user, role=role, organisation=organisation, site=site)
         _audit(

@@ -15,8 +15,9 @@ from shipping.models import CarrierAccount
 from . import selectors
 
 PARTNER_KINDS = [(k, label) for k, label in Organisation.Kind.choices if k != Organisation.Kind.FOOD_BANK]
-# Roles a person is invited to (integrations are machine accounts: they get a token, no invitation).
-PERSON_ROLES = [(r, label) for r, label in Role.choices if r != Role.INTEGRATION]
+# Roles a person is invited to (integrations are machine accounts: they get a token, no invitation;
+# the network role reads every food bank's figures, so only the installation's superuser grants it).
+PERSON_ROLES = [(r, label) for r, label in Role.choices if r not in (Role.INTEGRATION, Role.NETWORK)]
 
 
 class OrganisationForm(forms.ModelForm):
@@ -83,6 +84,35 @@ class ParLevelsForm(forms.Form):
 
     def levels(self) -> dict:
         return {pt: self.cleaned_data[f"par_{pt.pk}"] for pt in self.pack_types}
+
+
+class DispatchRuleForm(forms.Form):
+    """The food bank's sizing rule (inventory.sizing): per active pack type, how many person-days
+    one pack feeds and how many fit one box."""
+
+    def __init__(self, *args, pack_types: list[PackType], current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pack_types = pack_types
+        for pt in pack_types:
+            size = current[pt.pk]
+            self.fields[f"days_{pt.pk}"] = forms.IntegerField(
+                label=_("%(name)s: person-days per pack") % {"name": pt.name},
+                min_value=1,
+                max_value=366,
+                initial=size.person_days,
+            )
+            self.fields[f"box_{pt.pk}"] = forms.IntegerField(
+                label=_("%(name)s: packs per box at most") % {"name": pt.name},
+                min_value=1,
+                max_value=99,
+                initial=size.max_per_box,
+            )
+
+    def values(self) -> dict:
+        return {
+            pt: (self.cleaned_data[f"days_{pt.pk}"], self.cleaned_data[f"box_{pt.pk}"])
+            for pt in self.pack_types
+        }
 
 
 class RoleForm(forms.Form):

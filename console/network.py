@@ -12,6 +12,7 @@ from foodbank.models import AuditEvent, Organisation, Site
 from foodbank.organisations import save_partner
 from foodbank.services import upsert_site
 from inventory import services as inventory
+from inventory import sizing
 from inventory.models import Item, PackType
 from shipping.accounts import save_carrier_account
 
@@ -155,3 +156,24 @@ def new_recipe_version(*, by, pack_type: PackType, lines: list[tuple[Item, int]]
             request=request,
         )
     return recipe
+
+
+def set_dispatch_rule(
+    *, by, food_bank: Organisation, values: dict[PackType, tuple[int, int]], request=None
+) -> int:
+    """Set the food bank's sizing rule (person-days per pack, packs per box; docs/journeys.md
+    "Contents sized to the household"); returns how many pack types' rule changed. Requests
+    triaged and batches booked from now on follow it; parcels already booked keep their contents."""
+    with transaction.atomic():
+        changed = sizing.set_rule(food_bank_id=food_bank.pk, values=values)
+        if changed:
+            _record(
+                by=by,
+                created=False,
+                object_type="dispatch_rule",
+                object_id=food_bank.pk,
+                food_bank_id=food_bank.pk,
+                fields=[pt.code for pt in changed],
+                request=request,
+            )
+    return len(changed)

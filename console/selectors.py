@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db.models import Prefetch, Q, QuerySet
 
-from foodbank.models import ApiToken, Membership, Organisation, Role, Site
+from foodbank.models import TENANT_ROLES, ApiToken, Membership, Organisation, Role, Site
 from foodbank.selectors import coordinator_food_bank_ids, has_role
 from foodbank.types import Actor
 from inventory.models import PackRecipe, PackType, ParLevel
@@ -51,10 +51,13 @@ def par_levels(site: Site) -> dict[int, ParLevel]:
 def staff(user: Actor) -> QuerySet[User]:
     """Accounts with a role (active or not) in one of the user's food banks."""
     ids = coordinator_food_bank_ids(user)
-    scoped = Membership.objects.filter(food_bank_id__in=ids).select_related("organisation", "site")
+    # The network role is held at a food bank but is the installation's: not this food bank's staff.
+    scoped = Membership.objects.filter(food_bank_id__in=ids, role__in=TENANT_ROLES).select_related(
+        "organisation", "site"
+    )
     return (
         get_user_model()
-        .objects.filter(memberships__food_bank_id__in=ids)
+        .objects.filter(memberships__food_bank_id__in=ids, memberships__role__in=TENANT_ROLES)
         .distinct()
         .prefetch_related(Prefetch("memberships", queryset=scoped, to_attr="scoped_memberships"))
         .order_by("username")
@@ -63,7 +66,7 @@ def staff(user: Actor) -> QuerySet[User]:
 
 def memberships_in(user: Actor, staff_member: User) -> QuerySet[Membership]:
     return Membership.objects.filter(
-        user=staff_member, food_bank_id__in=coordinator_food_bank_ids(user)
+        user=staff_member, food_bank_id__in=coordinator_food_bank_ids(user), role__in=TENANT_ROLES
     ).select_related("organisation", "site")
 
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("pack-types/new/", reference.pack_type_edit, name="pack-type-new"),
     path("pack-types/<int:pk>/", reference.pack_type_edit, name="pack-type"),
     path("pack-types/<int:pk>/recipe/", reference.pack_type_recipe, name="pack-type-recipe"),
+    path("dispatch-rule/", reference.dispatch_rule, name="dispatch-rule"),
     path("people/", people.search, name="people"),
     path("people/<int:pk>/", people.person, name="person"),
     path("people/<int:pk>/consents/", people.person_consent, name="person-consent"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import security
 from .bulk import insert_many
-from .models import AuditEvent, Organisation, ProvisionRecord
+from .models import TENANT_ROLES, AuditEvent, Organisation, ProvisionRecord
 from .selectors import memberships_for
 
 
@@ -58,7 +58,7 @@ def record(
     roles = sorted({m.role for m in memberships})
     if food_bank_id is None:
         # The actor's tenant when there is only one, so the event shows in its coordinators' search.
-        tenants = {m.food_bank_id for m in memberships}
+        tenants = {m.food_bank_id for m in memberships if m.role in TENANT_ROLES}
         food_bank_id = tenants.pop() if len(tenants) == 1 else None
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,

@@ -168,6 +168,13 @@ class Role(models.TextChoices):
     CASE_WORKER = "case_worker", _("Case worker")
     VOLUNTEER = "warehouse_volunteer", _("Warehouse volunteer")
     INTEGRATION = "integration", _("Integration")
+    # The installation's network view (reports.platform): every food bank's aggregates, nothing
+    # inside any food bank. Held at a food bank (Membership needs a tenant) but grants nothing there.
+    NETWORK = "network", _("Network (figures only)")
+
+
+# Roles that act inside their food bank; ``Role.NETWORK`` reads only the network's aggregates.
+TENANT_ROLES = frozenset(r for r in Role.values if r != Role.NETWORK)
 
 
 class Membership(models.Model):
@@ -250,6 +257,9 @@ def check_membership_scope(*, role: str, organisation: Organisation, site: Site 
     elif role == Role.VOLUNTEER:
         if not is_food_bank or (site is not None and site.kind != Site.Kind.WAREHOUSE):
             raise ValidationError(_("Volunteers belong to a food bank, optionally to one of its warehouses."))
+    elif role == Role.NETWORK:
+        if not is_food_bank or site is not None:
+            raise ValidationError(_("The network role is held at a food bank, not at a site."))
     else:
         raise ValidationError(_("Unknown role."))
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
-from .models import AuditEvent, Membership, Organisation, ProvisionRecord, Role, Site
+from .models import TENANT_ROLES, AuditEvent, Membership, Organisation, ProvisionRecord, Role, Site
 from .types import Actor
 
 _CACHE_ATTR = "_foodbank_memberships"
@@ -35,17 +35,22 @@ def has_role(user: Actor, *roles: str) -> bool:
     return any(m.role in roles for m in memberships_for(user))
 
 
+def _holds(m: Membership, roles: tuple[str, ...]) -> bool:
+    # No roles named: any role that acts inside a food bank (the network role sees none of it).
+    return m.role in roles if roles else m.role in TENANT_ROLES
+
+
 def food_bank_ids(user: Actor, *roles: str) -> set[int]:
-    """Tenants in which the user holds any of ``roles`` (any role when none is given)."""
-    return {m.food_bank_id for m in memberships_for(user) if not roles or m.role in roles}
+    """Tenants in which the user holds any of ``roles`` (any tenant role when none is given)."""
+    return {m.food_bank_id for m in memberships_for(user) if _holds(m, roles)}
 
 
 def organisation_ids(user: Actor, *roles: str) -> set[int]:
-    return {m.organisation_id for m in memberships_for(user) if not roles or m.role in roles}
+    return {m.organisation_id for m in memberships_for(user) if _holds(m, roles)}
 
 
 def site_ids(user: Actor, *roles: str) -> set[int]:
-    return {m.site_id for m in memberships_for(user) if m.site_id and (not roles or m.role in roles)}
+    return {m.site_id for m in memberships_for(user) if m.site_id and _holds(m, roles)}
 
 
 def coordinator_food_bank_ids(user: Actor) -> set[int]:

@@ -75,3 +75,27 @@ def size_for(*, people: int, days: int, rule: list[PackSize]) -> Sizing:
     # Boxes: each pack type fills its share of a box (3 of 6 packs per box = half a box).
     boxes = math.ceil(sum(n / by_pk[pk].max_per_box for pk, n in counts.items()) - 1e-9)
     return Sizing(lines=lines, boxes=max(boxes, 1), person_days=need)
+
+
+def set_rule(*, food_bank_id: int, values: dict[PackType, tuple[int, int]]) -> list[PackType]:
+    """Set the food bank's rule: ``values`` maps each of its pack types to (person-days per pack,
+    packs per box at most), both from 1. Writes a row only where the rule changes (a pack type
+    without a row follows the defaults, so saving the defaults writes nothing); returns the pack
+    types whose rule changed. Callers hold the transaction and record the change (console)."""
+    if any(p.food_bank_id != food_bank_id for p in values):
+        raise ValueError("a pack type of another food bank")
+    if any(person_days < 1 or per_box < 1 for person_days, per_box in values.values()):
+        raise ValueError("person-days and packs per box are at least 1")
+    current = {s.pack_type.pk: s for s in rule_for(food_bank_id=food_bank_id, pack_types=list(values))}
+    changed = []
+    for pack_type, (person_days, per_box) in values.items():
+        now = current[pack_type.pk]
+        if (now.person_days, now.max_per_box) == (person_days, per_box):
+            continue
+        PackSizing.objects.update_or_create(
+            food_bank_id=food_bank_id,
+            pack_type=pack_type,
+            defaults={"person_days": person_days, "max_per_box": per_box},
+        )
+        changed.append(pack_type)
+    return changed

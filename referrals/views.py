@@ -193,6 +193,7 @@ def triage(request):
     queue = list(selectors.triage_queue(request.user)[:200])
     _record_list_view(request, queue)
     contents = _sized_contents(queue)
+    sizing_rules = _sizing_rules(request.user)
     left = selectors.time_to_cutoff()
     now = timezone.now()
     return render(
@@ -202,6 +203,7 @@ def triage(request):
             "queue": queue,
             "referral_info": referral_proposals(queue),
             "contents": contents,
+            "sizing_rules": sizing_rules,
             "triage_url": reverse("referrals:triage"),
             "cutoff": selectors.cutoff_at(),
             "left_hours": int(left.total_seconds() // 3600) if left else None,
@@ -227,6 +229,15 @@ def _sized_contents(queue: list[DeliveryRequest]) -> dict[int, str]:
             text += _(" (%(boxes)d boxes)") % {"boxes": sizing.boxes}
         out[r.pk] = text
     return out
+
+
+def _sizing_rules(user) -> list:
+    """The rule of each food bank the coordinator triages for (inventory.sizing), shown above the
+    queue so the sizes below can be read; the console's 「配分ルール」 page changes it."""
+    from foodbank.selectors import coordinator_food_bank_ids
+    from inventory.sizing import rule_for
+
+    return [rule for fb in sorted(coordinator_food_bank_ids(user)) if (rule := rule_for(food_bank_id=fb))]
 
 
 def _triage_target(request, pk: int) -> DeliveryRequest:

@@ -9,3 +9,7 @@ from foodbank.navigation import register
 REPORT = _("Reports: monthly figures")
 
 register(Role.COORDINATOR, REPORT, "reports:report", order=90)
+
+NETWORK = _("The network: every food bank's figures")
+
+register(Role.NETWORK, NETWORK, "reports:platform", order=10)

@@ -1,13 +1,14 @@
 """The installation's platform view: the food banks of the network, each with its coordinators and
 its size, and the network's figures of one fiscal year — aggregates only, with the open-data rule
-for small counts (1 or 2 shown as "<3", ``reports.tables``). For the installation's superuser
-(docs/console.md)."""
+for small counts (1 or 2 shown as "<3", ``reports.tables``). For the installation's superuser and
+the holders of the network role (docs/console.md)."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
 from foodbank.models import Membership, Organisation, Role, Site
+from foodbank.selectors import has_role
 
 from .selectors import MONTHLY_FIELDS, monthly_report
 from .tables import SMALLEST_SHOWN, SUPPRESSED
@@ -28,7 +29,11 @@ class FoodBankRow:
 
 
 def may_read(user) -> bool:
-    return bool(user.is_active and user.is_superuser)
+    """The installation's superuser, or a holder of the network role (``Role.NETWORK``, granted by
+    the superuser in the admin): the network's aggregates, never what is inside a food bank."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return bool(user.is_superuser or has_role(user, Role.NETWORK))
 
 
 def network_overview(fiscal_year: int) -> tuple[list[FoodBankRow], dict[str, int | str]]:

@@ -1,4 +1,4 @@
-"""The installation's platform view (``reports.platform``): the superuser only."""
+"""The installation's platform view (``reports.platform``): the superuser or the network role."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied

@@ -114,6 +114,12 @@ def integration(network):
     return make_actor("navi", Role.INTEGRATION, network.food_bank)
 
 
+@pytest.fixture
+def network_reader(network):
+    """A holder of the network role (reports.platform): held at food bank "fb", grants nothing there."""
+    return make_actor("network_reader", Role.NETWORK, network.food_bank)
+
+
 def api_client_for(user) -> APIClient:
     """An API client authenticated the way integrators are: with a token."""
     client = APIClient()

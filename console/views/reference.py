@@ -1,6 +1,8 @@
 """Coordinator pages for the food bank's reference data: carrier accounts (B2 Cloud codes, the
-neutral sender block, cutoff, pickup days), pack types and their versioned recipes."""
+neutral sender block, cutoff, pickup days), pack types and their versioned recipes, and the
+dispatch rule that sizes a home delivery (inventory.sizing)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from inventory import sizing
 from inventory.models import Item, PackType
 
 from .. import network, selectors
-from ..forms import CarrierAccountForm, PackTypeForm, RecipeForm
+from ..forms import CarrierAccountForm, DispatchRuleForm, PackTypeForm, RecipeForm
 from .base import add_errors, get_or_404, home_food_bank, require_coordinator
 
 
@@ -145,4 +148,41 @@ def pack_type_recipe(request, pk: int):
             "recipe_form": form,
         },
         status=400,
+    )
+
+
+# Households the rule page works out, so a coordinator sees what a change means before triage.
+RULE_EXAMPLES = ((1, 7), (2, 5), (5, 14))
+
+
+@login_required
+def dispatch_rule(request):
+    """The food bank's dispatch rule: how many person-days one pack of each type feeds and how many
+    fit one box; every home delivery triaged and booked from now on is sized by it."""
+    require_coordinator(request)
+    food_bank = home_food_bank(request)
+    pack_types = list(PackType.objects.filter(food_bank=food_bank, active=True))
+    rule = sizing.rule_for(food_bank_id=food_bank.pk, pack_types=pack_types)
+    current = {s.pack_type.pk: s for s in rule}
+    form = DispatchRuleForm(request.POST or None, pack_types=pack_types, current=current)
+    if request.method == "POST" and form.is_valid():
+        changed = network.set_dispatch_rule(
+            by=request.user, food_bank=food_bank, values=form.values(), request=request
+        )
+        messages.success(request, _("Dispatch rule saved (%(count)d changed).") % {"count": changed})
+        return redirect("console:dispatch-rule")
+    examples = [
+        (people, days, sizing.size_for(people=people, days=days, rule=rule)) for people, days in RULE_EXAMPLES
+    ]
+    return render(
+        request,
+        "console/dispatch_rule.html",
+        {
+            "food_bank": food_bank,
+            "rule": rule,
+            "form": form,
+            "examples": examples,
+            "default_per_box": settings.PACKS_PER_BOX,
+        },
+        status=400 if request.method == "POST" else 200,
     )

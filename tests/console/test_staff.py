@@ -299,3 +299,43 @@ def test_no_token_for_a_colleague_with_a_staff_role(network, coordinator, role):
     assert response.status_code == 302
     assert not ApiToken.objects.filter(user=colleague).exists()
     assert not AuditEvent.objects.filter(object_type="api_token").exists()
+
+
+def test_another_food_banks_coordinator_reaches_no_account_or_token_here_by_id(
+    network, coordinator, integration, case_worker_a, other_coordinator
+):
+    # Given a token of this food bank's integration account
+    from foodbank import tokens
+
+    token, key = tokens.issue_token(user=integration, name="Navi 本番")
+    client = _client(other_coordinator)
+    before = (
+        AuditEvent.objects.count(),
+        Membership.objects.count(),
+        ApiToken.objects.count(),
+        mail.outbox[:],
+    )
+
+    # When the other food bank's coordinator names the accounts and the token by id
+    answers = [
+        client.get(reverse("console:staff-member", args=[case_worker_a.pk])).status_code,
+        client.post(
+            reverse("console:staff-add-role", args=[case_worker_a.pk]),
+            {"role": "case_worker", "organisation": network.other_agency.pk},
+        ).status_code,
+        client.post(reverse("console:staff-resend", args=[case_worker_a.pk])).status_code,
+        client.post(reverse("console:token-issue", args=[integration.pk]), {"name": "x"}).status_code,
+        client.post(reverse("console:token-revoke", args=[token.pk])).status_code,
+    ]
+
+    # Then each is a 404, like an id that does not exist, and nothing changed
+    assert answers == [404] * 5
+    assert (
+        AuditEvent.objects.count(),
+        Membership.objects.count(),
+        ApiToken.objects.count(),
+        mail.outbox,
+    ) == before
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(reverse("api-me")).status_code == 200

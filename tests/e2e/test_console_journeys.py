@@ -179,3 +179,39 @@ def test_coordinator_finds_a_person_by_phone_records_a_withdrawal_and_exports_th
     assert any(
         v["by"] == "coordinator" and v["what"] == f"recipient #{request.recipient_id}" for v in data["views"]
     )
+
+
+def test_coordinator_changes_the_dispatch_rule_and_triage_sizes_the_queue_by_it(
+    laptop, network, catalogue, coordinator, case_worker_a, shots
+):
+    # Given a household of three asking for a week: three home packs in two boxes by default
+    request = file_request(case_worker_a, network.agency_a)
+    login(laptop, "coordinator")
+    laptop.get_by_role("link", name="配送依頼の受付判断").click()
+    expect(laptop.locator(f"#r{request.pk}")).to_contain_text("家庭向けパック × 3（2箱）")
+    expect(laptop.locator(".sizing-rule")).to_contain_text("家庭向けパック＝7人日（1箱に2個まで）")
+
+    # When the coordinator follows the rule's link and says a home pack feeds three for a week
+    laptop.locator(".sizing-rule").get_by_role("link", name="ルールを変更").click()
+    expect(laptop.get_by_role("heading", level=1)).to_have_text("配分ルール")
+    expect_japanese(laptop)
+    expect(laptop.locator("#rule-examples")).to_contain_text("5人 × 14日分: 家庭向けパック × 10 (5箱)")
+    laptop.get_by_label("家庭向けパック：1個あたりの人日").fill("21")
+    laptop.get_by_label("家庭向けパック：1箱に入る最大個数").fill("4")
+    assert_controls_labelled(laptop)
+    assert_accessible(laptop)
+    laptop.get_by_role("button", name="ルールを保存").click()
+
+    # Then the page shows the new rule and what it now gives
+    expect(laptop.get_by_role("status")).to_contain_text("配分ルールを保存しました（1件変更）。")
+    expect(
+        laptop.locator("#dispatch-rule").get_by_role("row").filter(has_text="家庭向けパック")
+    ).to_contain_text("21")
+    expect(laptop.locator("#rule-examples")).to_contain_text("5人 × 14日分: 家庭向けパック × 3")
+    shots(laptop, "dispatch-rule")
+
+    # And the triage page sizes the request by it: one home pack, one box
+    laptop.goto("/triage/")
+    expect(laptop.locator(".sizing-rule")).to_contain_text("家庭向けパック＝21人日（1箱に4個まで）")
+    expect(laptop.locator(f"#r{request.pk}")).to_contain_text("家庭向けパック × 1 (3人 × 7日分)")
+    assert AuditEvent.objects.filter(actor=coordinator, object_type="dispatch_rule").count() == 1

@@ -37,7 +37,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-ROLES = ("coordinator", "window_staff", "case_worker", "volunteer", "integration", "anonymous")
+from .matrix_network import NETWORK
+
+ROLES = ("coordinator", "window_staff", "case_worker", "volunteer", "integration", "network", "anonymous")
 ORGANISATION_BOUND = frozenset({"window_staff", "case_worker"})
 LOGIN = "login"  # a redirect to the login page
 
@@ -74,13 +76,15 @@ class Row:
         return value
 
 
-def _row(method, route, obj, *, page, c, w, cw, v, i, anon=None, **extra) -> Row:
+def _row(method, route, obj, *, page, c, w, cw, v, i, n=None, anon=None, **extra) -> Row:
     expect = {
         "coordinator": c,
         "window_staff": w,
         "case_worker": cw,
         "volunteer": v,
         "integration": i,
+        # The network role (reports.platform) acts inside no food bank (tests/trust/matrix_network.py).
+        "network": n if n is not None else NETWORK.get(f"{method} {route}", 403),
         "anonymous": anon if anon is not None else (LOGIN if page else 401),
     }
     return Row(method, route, obj, expect, page=page, **extra)
@@ -393,6 +397,14 @@ def _carrier_form(w, place):
 def _recipe_form(w, place):
     c = w.catalogue(place)
     return {f"item_{c['noodles'].pk}": 2, f"item_{c['rice'].pk}": 3, "note": ""}
+
+
+def _dispatch_rule_form(w, place):
+    c = w.catalogue(place)
+    return {
+        **{f"days_{c[code].pk}": days for code, days in (("day1", 1), ("day3", 3), ("home", 21))},
+        **{f"box_{c[code].pk}": 2 for code in ("day1", "day3", "home")},
+    }
 
 
 def _correction_form(w, place):
@@ -1181,6 +1193,8 @@ PAGES: list[Row] = [
         body=lambda w, p: {"name": "1日分", "days": 1, "sort_order": 1, "active": "on"},
     ),
     page("POST", "console:pack-type-recipe", "pack_type", c=302, **PAGE_NOBODY_BUT_C, body=_recipe_form),
+    page("GET", "console:dispatch-rule", c=200, **PAGE_NOBODY_BUT_C),
+    page("POST", "console:dispatch-rule", c=302, **PAGE_NOBODY_BUT_C, body=_dispatch_rule_form),
     page("GET", "console:people", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",
@@ -1267,7 +1281,8 @@ PAGES: list[Row] = [
         "GET",
         "reports:platform",
         **{**every(403), "i": LOGIN},
-        note="the installation's superuser only (not a role of the matrix): aggregates of every food bank",
+        n=200,
+        note="the network role and the installation's superuser (not a role of the matrix): aggregates only",
     ),
     page(
         "GET",
@@ -1330,8 +1345,8 @@ def markdown_table() -> str:
     routes = resolver_routes()
     lines = [
         "| method and path | object | coordinator | window staff | case worker | volunteer | integration "
-        "| anonymous |",
-        "|---|---|---|---|---|---|---|---|",
+        "| network | anonymous |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in ALL_ROWS:
         path = "/" + routes[row.route][0]
