@@ -585,11 +585,18 @@ def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) 
         packing = dict(packing or {})
         notes = list(packing.get("notes", []))
         for sub in subs:
-            label = allergen_codes.labels(sub["allergens"])
-            note = _("Without %(allergens)s: replace what contains %(allergens)s in the %(pack)s") % {
-                "allergens": label,
+            values = {
+                "allergens": allergen_codes.labels(sub["allergens"]),
                 "pack": names.get(sub["sku"], sub["sku"]),
             }
+            if sub.get("unknown"):
+                note = (
+                    _("Allergens not recorded for the %(pack)s: check its labels for %(allergens)s") % values
+                )
+            else:
+                note = (
+                    _("Without %(allergens)s: replace what contains %(allergens)s in the %(pack)s") % values
+                )
             if note not in notes:
                 notes.append(note)
         packing["notes"] = notes

@@ -213,9 +213,17 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 if available < quantity and avoid[ref]:
                     allocations, available = _allocate(by_sku[sku], quantity, today=today)
                     if available >= quantity:
-                        found = sorted({c for r, _q in allocations for c in lot_allergens.get(r.lot_id, ())})
+                        found = {c for r, _q in allocations for c in lot_allergens.get(r.lot_id, ())}
+                        named = sorted(found & avoid[ref])
+                        # No lot names an avoided allergen: what was passed over has unknown
+                        # allergens (no lot, or a lot without inspection data), so the packer checks
+                        # the labels for every allergen the household avoids.
                         substitutions.setdefault(ref, []).append(
-                            {"sku": labels[sku], "allergens": sorted(set(found) & avoid[ref])}
+                            {
+                                "sku": labels[sku],
+                                "allergens": named or sorted(avoid[ref]),
+                                "unknown": not named,
+                            }
                         )
                 if available < quantity:
                     short.append(_shortage(labels[sku], quantity, available))
