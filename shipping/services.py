@@ -688,7 +688,9 @@ def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, s
     title = f"{batch.reference} {account.name}"
     out = io.BytesIO()
     if kind in (K.CARRIER_CSV, K.LABELS):
-        result = get_carrier(account.carrier).export_batch(data, account=account.as_data())
+        result = get_carrier(account.carrier).export_batch(
+            data, account=account.as_data(), today=timezone.localdate()
+        )
         ext = "csv" if kind == K.CARRIER_CSV else "pdf"
         return result.content, result.media_type, ext, [h.as_dict() for h in result.held_back]
     if kind == K.PICK_LIST:

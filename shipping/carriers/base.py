@@ -222,7 +222,9 @@ class Carrier(ABC):
     supports_tracking: bool = False
 
     @abstractmethod
-    def validate(self, parcel: ParcelData, *, account: CarrierAccount) -> list[Problem]:
+    def validate(
+        self, parcel: ParcelData, *, account: CarrierAccount, today: date | None = None
+    ) -> list[Problem]:
         """Problems with one parcel, errors and warnings, without changing anything."""
 
     def validate_account(self, account: CarrierAccount) -> list[Problem]:
@@ -230,9 +232,13 @@ class Carrier(ABC):
         return []
 
     @abstractmethod
-    def export_batch(self, parcels: Iterable[ParcelData], *, account: CarrierAccount) -> ExportResult:
+    def export_batch(
+        self, parcels: Iterable[ParcelData], *, account: CarrierAccount, today: date | None = None
+    ) -> ExportResult:
         """The carrier's file for these parcels. Parcels with errors are held back, not written.
 
+        ``today``: the local date the file is made on, for carriers that only take ship dates near
+        it (B2 Cloud: today to 30 days ahead); None leaves the ship date unchecked.
         Raises ``shipping.exceptions.CarrierAccountIncomplete`` when the account itself is unusable.
         """
 
