@@ -13,11 +13,13 @@ Rules that are decisions, not B2 facts:
   wrong door; staff shorten it (e.g. move the building into the building field) and re-export.
 - Characters outside JIS X 0208 are mapped when ``jis.VARIANTS`` knows an accepted form (reported as
   a ``mapped_character`` warning, exported) and held back otherwise (``unmappable_character``).
-- One parcel is one box (``count`` must be 1): B2 gives every box its own tracking number, and a
-  reference with several numbers could not be matched back one to one.
+- A parcel of several boxes (``count`` > 1) is written as one row per box, 送り状種類 6 (発払い
+  複数口) under one 複数口くくりキー, each box under its own お客様管理番号 (``box_reference``): B2
+  gives every box its own tracking number, and the issued data is matched back box by box.
 """
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
@@ -47,6 +49,7 @@ from .base import (
     SenderData,
     TrackingImportResult,
     VoidResult,
+    box_reference,
     has_errors,
 )
 
@@ -178,12 +181,16 @@ C_FROM_PHONE, C_FROM_POSTAL, C_FROM_ADDRESS, C_FROM_BUILDING, C_FROM_NAME, C_FRO
     26,
 )
 C_ITEM_1, C_ITEM_2, C_HANDLING_1, C_HANDLING_2 = 28, 30, 31, 32
-C_HOLD_AT_OFFICE, C_LABEL_COUNT = 36, 38
+C_HOLD_AT_OFFICE, C_LABEL_COUNT, C_BOX_FLAG = 36, 38, 39
+C_BUNDLE_KEY = 74  # 複数口くくりキー
 C_BILLING_CUSTOMER, C_BILLING_CLASS, C_FREIGHT_NUMBER = 40, 41, 42
 # 利用区分 flags written as 0 (not used): some B2 set-ups refuse them blank.
 C_UNUSED_FLAGS = (43, 48, 52, 55, 87, 90, 93)
 
 SLIP_TYPE_PREPAID = "0"  # 送り状種類 0 = 発払い (sender pays)
+SLIP_TYPE_PREPAID_MULTI = "6"  # 送り状種類 6 = 発払い（複数口）: several boxes to one address
+BOX_FLAG_FRAME_AND_COUNT = "3"  # 個数口表示フラグ 3 = 枠と口数を印字する (B2's own for 複数口)
+MAX_BOXES = 99  # B2: 出荷予定個数 1 to 99
 COOL_NONE = "0"  # クール区分 0 = 通常 (no refrigeration)
 HONORIFICS = ("様", "御中", "殿", "行", "係", "宛", "先生", "なし")
 PREFECTURES = [
@@ -276,6 +283,17 @@ def _phone(raw: str) -> str | None:
 def _known_postal_code(digits: str) -> bool:
     # A batch repeats the same few hundred postal codes; Japan Post's data is looked up once each.
     return postal.lookup(digits) is not None
+
+
+def _bundle_key(reference: str, used: set[str]) -> str:
+    """複数口くくりキー (half-width letters and digits, 20 at most) for one parcel's boxes: the
+    reference without its hyphens, or a digest when that is too long or already used in this file
+    (one key must not join two households' boxes)."""
+    key = re.sub(r"[^0-9A-Za-z]", "", reference)
+    if len(key) > 20 or key in used:
+        key = "K" + hashlib.sha1(reference.encode(), usedforsecurity=False).hexdigest()[:19].upper()
+    used.add(key)
+    return key
 
 
 def split_address(address: str, postal_code: str = "") -> tuple[str, str, str]:
@@ -529,15 +547,21 @@ class YamatoB2(Carrier):
                 _("お客様管理番号 must be 1 to 50 half-width letters, digits or hyphens."),
             )
         values[C_REFERENCE] = parcel.reference
-        if parcel.count != 1:
+        if not 1 <= parcel.count <= MAX_BOXES:
             check.error(
                 "count",
-                "one_box_per_parcel",
-                _(
-                    "B2 Cloud issues one tracking number per box: book one parcel per box "
-                    "(count is %(count)d)."
-                )
-                % {"count": parcel.count},
+                "invalid_box_count",
+                _("B2 Cloud takes 1 to %(max)d boxes for one household (this parcel has %(count)d).")
+                % {"max": MAX_BOXES, "count": parcel.count},
+            )
+        elif parcel.count > 1 and not REFERENCE_PATTERN.match(
+            box_reference(parcel.reference, parcel.count, parcel.count)
+        ):
+            check.error(
+                "reference",
+                "invalid_reference",
+                _("お客様管理番号 %(reference)s is too long to number its boxes (50 characters at most).")
+                % {"reference": box_reference(parcel.reference, parcel.count, parcel.count)},
             )
         if today is not None and not today <= parcel.ship_date <= today + timedelta(SHIP_DATE_MAX_DAYS_AHEAD):
             check.error(
@@ -664,6 +688,7 @@ class YamatoB2(Carrier):
         held_back: list[HeldBack] = []
         warnings: list[HeldBack] = []
         seen: set[str] = set()
+        keys: set[str] = set()
         for parcel in parcels:
             check = _Checker()
             values = self._parcel_values(check, parcel, account, today)
@@ -682,7 +707,18 @@ class YamatoB2(Carrier):
                 row[column - 1] = value
             for column, value in values.items():
                 row[column - 1] = value
-            writer.writerow(row)
+            if parcel.count == 1:
+                writer.writerow(row)
+            else:
+                # Several boxes: one row per box (its own お客様管理番号, one label), all under one
+                # 複数口くくりキー as 発払い（複数口） (docs/shipping-b2.md, "Several boxes").
+                key = _bundle_key(parcel.reference, keys)
+                for box in range(1, parcel.count + 1):
+                    row[C_REFERENCE - 1] = box_reference(parcel.reference, box, parcel.count)
+                    row[C_SLIP_TYPE - 1] = SLIP_TYPE_PREPAID_MULTI
+                    row[C_BOX_FLAG - 1] = BOX_FLAG_FRAME_AND_COUNT
+                    row[C_BUNDLE_KEY - 1] = key
+                    writer.writerow(row)
             exported.append(parcel.reference)
         return ExportResult(
             content=buffer.getvalue().encode("cp932"),

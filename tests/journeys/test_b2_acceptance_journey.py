@@ -50,7 +50,9 @@ def test_a_street_b2_cannot_split_and_a_far_ship_date_are_held_back_with_the_rea
     approve(coordinator, later["id"])
     ship_date = (timezone.localdate() + timedelta(days=31)).isoformat()
     opened = ok(
-        api_client_for(coordinator).post("/api/v1/dispatch-batches/", {"ship_date": ship_date}, format="json"),
+        api_client_for(coordinator).post(
+            "/api/v1/dispatch-batches/", {"ship_date": ship_date}, format="json"
+        ),
         202,
     )
     far = wait_ready(coordinator, opened["id"])

@@ -50,7 +50,7 @@ def test_a_street_over_16_characters_is_held_back_though_the_address_fits_64_byt
     (held,) = result.held_back
     (problem,) = [p for p in held.problems if p.severity == "error"]
     assert (problem.field, problem.code) == ("recipient_address", "address_part_too_long")
-    assert "町・番地" in problem.message and "40" in problem.message and "32" in problem.message
+    assert all(text in problem.message for text in ("町・番地", "40", "32"))
     assert street not in problem.message  # the message names the limit, not the person's address
 
 
@@ -74,7 +74,9 @@ def test_parts_that_fit_are_written_whole(yamato, account):
 
 
 def test_a_sender_address_b2_cannot_split_refuses_the_export(yamato):
-    account = make_account(sender=make_sender(address="北海道札幌市東区北十二条東三丁目一番一号物流センター棟"))
+    account = make_account(
+        sender=make_sender(address="北海道札幌市東区北十二条東三丁目一番一号物流センター棟")
+    )
     with pytest.raises(CarrierAccountIncomplete) as raised:
         yamato.export_batch([make_parcel()], account=account, today=SHIP_DATE)
     assert ("sender.address", "address_part_too_long") in [(p.field, p.code) for p in raised.value.problems]
@@ -93,7 +95,8 @@ def test_the_ship_date_is_taken_from_today_to_30_days_ahead(yamato, account, day
         assert result.exported == ()
         (problem,) = result.held_back[0].problems
         assert (problem.field, problem.code) == ("ship_date", "ship_date_out_of_range")
-        assert ship_date.strftime("%Y/%m/%d") in problem.message and "2026/12/06" in problem.message
+        assert ship_date.strftime("%Y/%m/%d") in problem.message
+        assert "2026/12/06" in problem.message
     else:
         assert result.held_back == ()
         assert rows_of(result.content)[1][4] == ship_date.strftime("%Y/%m/%d")

@@ -218,7 +218,7 @@ def test_postal_code_is_written_as_text_with_its_leading_zero(yamato, account, r
         ({"recipient_name": " "}, "recipient_name", "required"),
         ({"recipient_address": ""}, "recipient_address", "required"),
         ({"delivery_date": date(2025, 4, 1)}, "delivery_date", "delivery_before_ship"),
-        ({"count": 2}, "count", "one_box_per_parcel"),
+        ({"count": 100}, "count", "invalid_box_count"),
         ({"reference": "FB 0001"}, "reference", "invalid_reference"),
         ({"honorific": "さん"}, "honorific", "invalid_honorific"),
         ({"item_names": ("a", "b", "c")}, "item_names", "too_many_items"),
