@@ -1,5 +1,6 @@
-"""Shipping rows: carrier accounts, parcels (one per box) and their events, pantry shipments,
-dispatch batches built in chunks, and the batch's documents (docs/spec.md §3.4, §4.1).
+"""Shipping rows: carrier accounts, parcels (one per delivery, of one or more boxes) and their
+events, pantry shipments, dispatch batches built in chunks, and the batch's documents
+(docs/spec.md §3.4, §4.1).
 
 A parcel is a snapshot taken at booking: the recipient's name and address are copied, so a later
 change to the person does not change a label already printed. The phone number is encrypted.
@@ -230,8 +231,8 @@ class BatchChunk(models.Model):
 
 
 class Parcel(models.Model):
-    """One box: a snapshot of recipient and address taken at booking, a unique reference
-    (お客様管理番号), packing notes, and its way from booked to delivered (or void)."""
+    """One delivery of ``boxes`` boxes: a snapshot of recipient and address taken at booking, a
+    unique reference (お客様管理番号), packing notes, and its way from booked to delivered (or void)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
