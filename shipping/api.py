@@ -26,6 +26,8 @@ from .serializers import (
     BatchIn,
     BatchOut,
     BatchSummaryOut,
+    DeliveryStatusIn,
+    DeliveryStatusOut,
     HandedOverOut,
     PantryShipmentIn,
     PantryShipmentOut,
@@ -187,6 +189,30 @@ class TrackingImportView(APIView):
         )
         result = services.import_tracking(batch_id=batch.pk, data=text.encode("utf-8"), by=request.user)
         return Response(TrackingImportOut(result).data)
+
+
+class DeliveryStatusImportView(APIView):
+    """The courier's delivery status for parcels of the batch's food bank (shipping.delivery_status)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=TAGS,
+        request={"multipart/form-data": DeliveryStatusIn},
+        responses={200: DeliveryStatusOut, **REFUSALS},
+    )
+    def post(self, request, pk: int):
+        from . import delivery_status
+
+        _require_shipping(request.user)
+        batch = _batch(request.user, pk)
+        if batch.food_bank_id not in food_bank_ids(request.user, Role.COORDINATOR):
+            raise PermissionDenied(_("Only coordinators import delivery status."))
+        data_in = DeliveryStatusIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        text = read_text_upload(data_in.validated_data["file"], max_lines=delivery_status.max_rows(batch.pk))
+        result = delivery_status.import_delivery_status(batch_id=batch.pk, text=text, by=request.user)
+        return Response(DeliveryStatusOut(result).data)
 
 
 class ParcelListView(APIView):

@@ -18,6 +18,11 @@ urlpatterns = [
         name="api-tracking-import",
     ),
     path(
+        "dispatch-batches/<int:pk>/delivery-status/",
+        api.DeliveryStatusImportView.as_view(),
+        name="api-delivery-status-import",
+    ),
+    path(
         "dispatch-batches/<int:pk>/handed-over/",
         api.BatchHandedOverView.as_view(),
         name="api-batch-handed-over",

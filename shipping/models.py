@@ -1,5 +1,6 @@
-"""Shipping rows: carrier accounts, parcels (one per box) and their events, pantry shipments,
-dispatch batches built in chunks, and the batch's documents (docs/spec.md §3.4, §4.1).
+"""Shipping rows: carrier accounts, parcels (one per delivery, of one or more boxes) and their
+events, pantry shipments, dispatch batches built in chunks, and the batch's documents
+(docs/spec.md §3.4, §4.1).
 
 A parcel is a snapshot taken at booking: the recipient's name and address are copied, so a later
 change to the person does not change a label already printed. The phone number is encrypted.
@@ -230,8 +231,8 @@ class BatchChunk(models.Model):
 
 
 class Parcel(models.Model):
-    """One box: a snapshot of recipient and address taken at booking, a unique reference
-    (お客様管理番号), packing notes, and its way from booked to delivered (or void)."""
+    """One delivery of ``boxes`` boxes: a snapshot of recipient and address taken at booking, a
+    unique reference (お客様管理番号), packing notes, and its way from booked to delivered (or void)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", _("Booked")
@@ -294,6 +295,9 @@ class Parcel(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     building = models.CharField(_("building"), max_length=200, blank=True)
     service_code = models.CharField(_("service (送り状種類)"), max_length=2, default="0")
+    # A household's food may fill several boxes (inventory.sizing): one parcel, one label and one
+    # carrier row per box (B2: 送り状種類 6 under one 複数口くくりキー, docs/shipping-b2.md).
+    boxes = models.PositiveSmallIntegerField(_("boxes"), default=1)
     time_slot = models.CharField(_("time slot"), max_length=4, blank=True)
     ship_date = models.DateField(_("ship date"))
     delivery_date = models.DateField(_("promised delivery date"), null=True, blank=True)
@@ -306,6 +310,9 @@ class Parcel(models.Model):
     stock_problem = models.JSONField(default=list, blank=True)  # shortages when reserving failed
     # NULL until the label is issued (unique: Meta; many parcels have none, so not "").
     tracking_number = models.CharField(_("tracking number"), max_length=20, null=True, blank=True)  # noqa: DJ001
+    # Every box's number, box 1 first, when the parcel has several boxes (``tracking_number`` is
+    # box 1's, set once every box has one); [] for a one-box parcel.
+    box_numbers = models.JSONField(default=list, blank=True)
     packed_at = models.DateTimeField(null=True, blank=True)
     packed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -365,6 +372,7 @@ class Parcel(models.Model):
             item_names=tuple(self.item_names or ()),
             time_slot=self.time_slot,
             delivery_date=self.delivery_date,
+            count=self.boxes,
             notes=PackingNotes(
                 contents=lines("contents"),
                 extras=lines("extras"),

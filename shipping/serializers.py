@@ -119,6 +119,11 @@ class ParcelOut(serializers.ModelSerializer):
     allergies = serializers.SerializerMethodField()
     no_cook = serializers.SerializerMethodField()
     notes = serializers.SerializerMethodField()
+    box_numbers = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Each box's tracking number, box 1 first, for a parcel of several boxes; [] for one box.",
+    )
 
     class Meta:
         model = Parcel
@@ -143,6 +148,8 @@ class ParcelOut(serializers.ModelSerializer):
             "notes",
             "stock_reserved",
             "tracking_number",
+            "boxes",
+            "box_numbers",
             "packed_at",
         ]
         read_only_fields = fields
@@ -184,6 +191,28 @@ class RejectedOut(serializers.Serializer):
 
 class TrackingImportOut(serializers.Serializer):
     matched = MatchedOut(many=True)
+    rejected = RejectedOut(
+        many=True, help_text="The first TRACKING_IMPORT_REJECTS_SHOWN (100) rejected rows."
+    )
+    rejected_count = serializers.IntegerField(help_text="Every rejected row.")
+    rejected_by_reason = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Rejected rows per reason code."
+    )
+
+
+class DeliveryStatusIn(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="CSV with a header row: 伝票番号 and/or お客様管理番号, and 荷物状況 (docs/shipping-b2.md)."
+    )
+
+
+class DeliveryStatusOut(serializers.Serializer):
+    delivered = serializers.ListField(child=serializers.CharField(), help_text="References marked delivered.")
+    returned = serializers.ListField(child=serializers.CharField(), help_text="References marked returned.")
+    unchanged = serializers.ListField(
+        child=serializers.CharField(), help_text="References already in the outcome the file gives."
+    )
+    in_transit = serializers.IntegerField(help_text="Rows whose status is not final (nothing changed).")
     rejected = RejectedOut(
         many=True, help_text="The first TRACKING_IMPORT_REJECTS_SHOWN (100) rejected rows."
     )

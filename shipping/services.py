@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, JSONField, Q, Value, When
+from django.db.models import Case, Count, F, JSONField, Q, Sum, Value, When
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from foodbank.models import AuditEvent, ProvisionRecord
 from foodbank.outbox import enqueue
 
 from . import documents, locks
-from .carriers import ContentLine, PackingNotes, ParcelData, get_carrier
+from .carriers import ContentLine, PackingNotes, ParcelData, box_reference, get_carrier
 from .models import (
     BatchChunk,
     BatchDocument,
@@ -214,6 +214,7 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
             "notes": notes,
         },
         stock_needs=[[pack_type.pk, quantity] for pack_type, quantity in sizing.lines],
+        boxes=max(sizing.boxes, 1),
     )
 
 
@@ -624,6 +625,7 @@ _DATA_FIELDS = (
     "packing",
     "tracking_number",
     "delivery_request_id",
+    "boxes",
 )
 
 
@@ -659,6 +661,7 @@ def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
         item_names=tuple(get("item_names") or ()),
         time_slot=get("time_slot", ""),
         delivery_date=get("delivery_date"),
+        count=get("boxes") or 1,
         notes=PackingNotes(
             contents=tuple(_content_line(line, lines) for line in packing.get("contents", ())),
             extras=tuple(_content_line(line, lines) for line in packing.get("extras", ())),
@@ -673,7 +676,7 @@ def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
 # address, the phone (decrypted) only the carrier's file (fewer values decoded, less personal data).
 _DOCUMENT_FIELDS = {
     K.PICK_LIST: ("reference", "ship_date", "packing"),
-    K.MANIFEST: ("reference", "ship_date", "postal_code", "tracking_number"),
+    K.MANIFEST: ("reference", "ship_date", "postal_code", "tracking_number", "boxes"),
     K.PACKING_SLIPS: _DATA_FIELDS,
     K.CARRIER_CSV: (*_DATA_FIELDS, "recipient_phone"),
     K.LABELS: (*_DATA_FIELDS, "recipient_phone"),
@@ -695,7 +698,9 @@ def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, s
     title = f"{batch.reference} {account.name}"
     out = io.BytesIO()
     if kind in (K.CARRIER_CSV, K.LABELS):
-        result = get_carrier(account.carrier).export_batch(data, account=account.as_data())
+        result = get_carrier(account.carrier).export_batch(
+            data, account=account.as_data(), today=timezone.localdate()
+        )
         ext = "csv" if kind == K.CARRIER_CSV else "pdf"
         return result.content, result.media_type, ext, [h.as_dict() for h in result.held_back]
     if kind == K.PICK_LIST:
@@ -1084,8 +1089,8 @@ def mark_delivered(*, parcel_id: int, by=None) -> Parcel:
 def tracking_import_max_rows(batch_id: int) -> int:
     """The most rows an issued-data file for the batch can have: one per live parcel, a header and
     TRACKING_IMPORT_ROW_MARGIN more (docs/shipping-b2.md)."""
-    parcels = Parcel.objects.filter(batch_id=batch_id).exclude(status=S.VOID).count()
-    return parcels + 1 + settings.TRACKING_IMPORT_ROW_MARGIN
+    boxes = Parcel.objects.filter(batch_id=batch_id).exclude(status=S.VOID).aggregate(n=Sum("boxes"))["n"]
+    return (boxes or 0) + 1 + settings.TRACKING_IMPORT_ROW_MARGIN
 
 
 def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
@@ -1103,20 +1108,34 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
 
     batch = DispatchBatch.objects.select_related("account").get(pk=batch_id)
     carrier = get_carrier(batch.account.carrier)
-    known = set(Parcel.objects.filter(batch=batch).exclude(status=S.VOID).values_list("reference", flat=True))
-    assigned = dict(
-        Parcel.objects.filter(batch=batch, tracking_number__isnull=False).values_list(
-            "tracking_number", "reference"
-        )
+    # A parcel of several boxes is in the carrier's file once per box (carriers.box_reference):
+    # each box's row comes back with its own number.
+    box_of: dict[str, tuple[str, int]] = {}  # carrier reference → (parcel reference, box index)
+    assigned: dict[str, str] = {}  # number already stored → carrier reference
+    rows = Parcel.objects.filter(batch=batch).values_list(
+        "reference", "boxes", "status", "tracking_number", "box_numbers"
     )
-    result = carrier.import_tracking(data, known_references=known, assigned_numbers=assigned)
+    for reference, boxes, status, number, numbers in rows:
+        if status != S.VOID:
+            for box in range(1, boxes + 1):
+                box_of[box_reference(reference, box, boxes)] = (reference, box - 1)
+        if boxes > 1:
+            assigned.update(
+                {n: box_reference(reference, i + 1, boxes) for i, n in enumerate(numbers or []) if n}
+            )
+        elif number:
+            assigned[number] = reference
+    result = carrier.import_tracking(data, known_references=set(box_of), assigned_numbers=assigned)
     matched = dict(result.matched)
     rejected = [r.as_dict() for r in result.rejected]
-    elsewhere = set(
-        Parcel.objects.filter(tracking_number__in=list(matched.values()))
+    wanted = list(matched.values())
+    elsewhere = set()
+    for number, numbers in (
+        Parcel.objects.filter(Q(tracking_number__in=wanted) | Q(box_numbers__has_any_keys=wanted))
         .exclude(batch=batch)
-        .values_list("tracking_number", flat=True)
-    )
+        .values_list("tracking_number", "box_numbers")
+    ):
+        elsewhere.update({number, *(numbers or [])} & set(wanted))
     if elsewhere:
         for ref, number in list(matched.items()):
             if number in elsewhere:
@@ -1130,12 +1149,27 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
                         "number": number,
                     }
                 )
+    per_parcel: dict[str, dict[int, str]] = {}
+    for ref, number in matched.items():
+        reference, box = box_of[ref]
+        per_parcel.setdefault(reference, {})[box] = number
     with transaction.atomic():
-        parcels = locks.lock_parcels(Parcel.objects.filter(batch=batch, reference__in=list(matched)))
+        parcels = locks.lock_parcels(Parcel.objects.filter(batch=batch, reference__in=list(per_parcel)))
         changed, shipments, events = [], [], []
         now = timezone.now()
         for p in parcels:
-            number = matched[p.reference]
+            if p.boxes > 1:
+                numbers = (list(p.box_numbers or []) + [""] * p.boxes)[: p.boxes]
+                for box, box_number in per_parcel[p.reference].items():
+                    numbers[box] = box_number
+                if numbers != p.box_numbers:
+                    p.box_numbers = numbers
+                    changed.append(p)
+                if not all(numbers):
+                    continue  # the label is issued when every box has its number
+                number = numbers[0]
+            else:
+                number = per_parcel[p.reference][0]
             if p.tracking_number == number:
                 continue
             p.tracking_number = number
@@ -1146,8 +1180,9 @@ def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
                 p.status = S.LABEL_ISSUED
                 if p.delivery_request_id:
                     shipments.append((p.delivery_request_id, number, carrier.tracking_url(number) or ""))
-            changed.append(p)
-        Parcel.objects.bulk_update(changed, ["tracking_number", "status"], batch_size=1000)
+            if not changed or changed[-1] is not p:
+                changed.append(p)
+        Parcel.objects.bulk_update(changed, ["tracking_number", "status", "box_numbers"], batch_size=1000)
         ParcelEvent.objects.bulk_create(events, batch_size=1000)
         if shipments:
             referral_services.mark_many_shipped(

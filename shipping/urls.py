@@ -14,5 +14,10 @@ urlpatterns = [
     path("shipping/batches/<int:pk>/void/", views.batch_void, name="batch-void"),
     path("shipping/batches/<int:pk>/handed-over/", views.batch_handed_over, name="batch-handed-over"),
     path("shipping/batches/<int:pk>/outcomes/", views.batch_outcomes, name="batch-outcomes"),
+    path(
+        "shipping/batches/<int:pk>/delivery-status/",
+        views.batch_delivery_status,
+        name="batch-delivery-status",
+    ),
     path("shipping/pantry/", views.pantry, name="pantry"),
 ]

@@ -71,11 +71,11 @@ def batch_list(request):
 
 
 @login_required
-def batch_detail(request, pk: int):
+def batch_detail(request, pk: int, status_result: dict | None = None):
     batch = _visible_batch(request, pk)
     coordinator = _is_coordinator(request.user, batch)
     result = None
-    if request.method == "POST":
+    if request.method == "POST" and status_result is None:
         if not coordinator:
             raise PermissionDenied
         from foodbank.uploads import read_text_upload
@@ -102,6 +102,7 @@ def batch_detail(request, pk: int):
         "withdrawn": withdrawals.withdrawn_in_batch(batch.pk) if coordinator else [],
         "delivery_assumed_after_days": settings.DELIVERY_ASSUMED_AFTER_DAYS,
         "result": result,
+        "status_result": status_result,
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
     }
     return render(request, "shipping/batch_detail.html", context)
@@ -282,3 +283,22 @@ def batch_outcomes(request, pk: int):
             % {"ref": refused["reference"], "reason": refused["reason"]},
         )
     return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+
+
+@login_required
+@require_POST
+def batch_delivery_status(request, pk: int):
+    """Import the courier's delivery status (shipping.delivery_status); the batch page shows what
+    was marked and every refused row."""
+    from foodbank.uploads import read_text_upload
+
+    from . import delivery_status
+
+    batch = _coordinated_batch(request, pk)
+    try:
+        text = read_text_upload(request.FILES.get("file"), max_lines=delivery_status.max_rows(batch.pk))
+        result = delivery_status.import_delivery_status(batch_id=batch.pk, text=text, by=request.user)
+    except DomainError as exc:
+        messages.error(request, str(exc.detail if hasattr(exc, "detail") else exc))
+        return HttpResponseRedirect(reverse("shipping:batch", args=[batch.pk]))
+    return batch_detail(request, pk, status_result=result)

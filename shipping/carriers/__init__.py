@@ -20,6 +20,7 @@ from .base import (
     SenderData,
     TrackingImportResult,
     VoidResult,
+    box_reference,
     has_errors,
     next_ship_date,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "SenderData",
     "TrackingImportResult",
     "VoidResult",
+    "box_reference",
     "carrier_choices",
     "get_carrier",
     "has_errors",

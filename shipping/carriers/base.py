@@ -33,6 +33,7 @@ __all__ = [
     "SenderData",
     "TrackingImportResult",
     "VoidResult",
+    "box_reference",
     "has_errors",
     "next_ship_date",
 ]
@@ -98,7 +99,7 @@ class ParcelData:
     item_names: tuple[str, ...] = ()  # 品名 (at most 2 for B2); the account's default when empty
     time_slot: str = ""  # one of TIME_SLOTS
     delivery_date: date | None = None
-    count: int = 1  # boxes under this reference; B2 needs one parcel per box
+    count: int = 1  # boxes under this reference: one label and one carrier row each (box_reference)
     notes: PackingNotes = field(default_factory=PackingNotes)
     handling: tuple[str, ...] = ()  # 荷扱い, e.g. ("ナマモノ",); at most 2 for B2
 
@@ -222,7 +223,9 @@ class Carrier(ABC):
     supports_tracking: bool = False
 
     @abstractmethod
-    def validate(self, parcel: ParcelData, *, account: CarrierAccount) -> list[Problem]:
+    def validate(
+        self, parcel: ParcelData, *, account: CarrierAccount, today: date | None = None
+    ) -> list[Problem]:
         """Problems with one parcel, errors and warnings, without changing anything."""
 
     def validate_account(self, account: CarrierAccount) -> list[Problem]:
@@ -230,9 +233,13 @@ class Carrier(ABC):
         return []
 
     @abstractmethod
-    def export_batch(self, parcels: Iterable[ParcelData], *, account: CarrierAccount) -> ExportResult:
+    def export_batch(
+        self, parcels: Iterable[ParcelData], *, account: CarrierAccount, today: date | None = None
+    ) -> ExportResult:
         """The carrier's file for these parcels. Parcels with errors are held back, not written.
 
+        ``today``: the local date the file is made on, for carriers that only take ship dates near
+        it (B2 Cloud: today to 30 days ahead); None leaves the ship date unchecked.
         Raises ``shipping.exceptions.CarrierAccountIncomplete`` when the account itself is unusable.
         """
 
@@ -266,6 +273,13 @@ class Carrier(ABC):
         ``exported``: the parcel was in a carrier file already handed to staff; ``tracking_number``:
         the number the carrier issued, if any.
         """
+
+
+def box_reference(reference: str, box: int, boxes: int) -> str:
+    """The carrier reference of box ``box`` (1-based) of a parcel of ``boxes`` boxes: the parcel's
+    own for a one-box parcel, ``<reference>-<box>of<boxes>`` otherwise. The carrier issues a number
+    per box and gives it back under this reference, so each box's number is matched to its box."""
+    return reference if boxes <= 1 else f"{reference}-{box}of{boxes}"
 
 
 def next_ship_date(account: CarrierAccount, now: datetime) -> date:

@@ -1,6 +1,7 @@
 """Hand delivery and partner pick-up: no carrier file, the system prints its own address labels."""
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.utils.translation import gettext as _
 
@@ -35,7 +36,9 @@ class LocalDelivery(Carrier):
     name = "手渡し・パートナー受取"
     media_type = "application/pdf"
 
-    def validate(self, parcel: ParcelData, *, account: CarrierAccount) -> list[Problem]:
+    def validate(
+        self, parcel: ParcelData, *, account: CarrierAccount, today: date | None = None
+    ) -> list[Problem]:
         from shipping.documents import label_layout_problems
         from shipping.fonts import missing_glyphs
 
@@ -64,7 +67,9 @@ class LocalDelivery(Carrier):
         problems.extend(label_layout_problems(parcel))
         return problems
 
-    def export_batch(self, parcels: Iterable[ParcelData], *, account: CarrierAccount) -> ExportResult:
+    def export_batch(
+        self, parcels: Iterable[ParcelData], *, account: CarrierAccount, today: date | None = None
+    ) -> ExportResult:
         from shipping.documents import address_labels_pdf
 
         printable: list[ParcelData] = []

@@ -13,17 +13,20 @@ Rules that are decisions, not B2 facts:
   wrong door; staff shorten it (e.g. move the building into the building field) and re-export.
 - Characters outside JIS X 0208 are mapped when ``jis.VARIANTS`` knows an accepted form (reported as
   a ``mapped_character`` warning, exported) and held back otherwise (``unmappable_character``).
-- One parcel is one box (``count`` must be 1): B2 gives every box its own tracking number, and a
-  reference with several numbers could not be matched back one to one.
+- A parcel of several boxes (``count`` > 1) is written as one row per box, 送り状種類 6 (発払い
+  複数口) under one 複数口くくりキー, each box under its own お客様管理番号 (``box_reference``): B2
+  gives every box its own tracking number, and the issued data is matched back box by box.
 """
 
 import csv
+import hashlib
 import io
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
@@ -46,6 +49,7 @@ from .base import (
     SenderData,
     TrackingImportResult,
     VoidResult,
+    box_reference,
     has_errors,
 )
 
@@ -177,12 +181,16 @@ C_FROM_PHONE, C_FROM_POSTAL, C_FROM_ADDRESS, C_FROM_BUILDING, C_FROM_NAME, C_FRO
     26,
 )
 C_ITEM_1, C_ITEM_2, C_HANDLING_1, C_HANDLING_2 = 28, 30, 31, 32
-C_HOLD_AT_OFFICE, C_LABEL_COUNT = 36, 38
+C_HOLD_AT_OFFICE, C_LABEL_COUNT, C_BOX_FLAG = 36, 38, 39
+C_BUNDLE_KEY = 74  # 複数口くくりキー
 C_BILLING_CUSTOMER, C_BILLING_CLASS, C_FREIGHT_NUMBER = 40, 41, 42
 # 利用区分 flags written as 0 (not used): some B2 set-ups refuse them blank.
 C_UNUSED_FLAGS = (43, 48, 52, 55, 87, 90, 93)
 
 SLIP_TYPE_PREPAID = "0"  # 送り状種類 0 = 発払い (sender pays)
+SLIP_TYPE_PREPAID_MULTI = "6"  # 送り状種類 6 = 発払い（複数口）: several boxes to one address
+BOX_FLAG_FRAME_AND_COUNT = "3"  # 個数口表示フラグ 3 = 枠と口数を印字する (B2's own for 複数口)
+MAX_BOXES = 99  # B2: 出荷予定個数 1 to 99
 COOL_NONE = "0"  # クール区分 0 = 通常 (no refrigeration)
 HONORIFICS = ("様", "御中", "殿", "行", "係", "宛", "先生", "なし")
 PREFECTURES = [
@@ -238,6 +246,16 @@ PREFECTURES = [
 TRACKING_URL = "https://toi.kuronekoyamato.co.jp/cgi-bin/tneko?number00=1&number01={number}"
 _DASHES = re.compile(r"[‐‑‒–—―−－ー]")
 
+# お届け先住所 and ご依頼主住所 (64 bytes) are split by B2 Cloud into three parts; its template's
+# header notes give each a length in full-width characters: 都道府県 4, 市区郡町村 12, 町・番地 16
+# (4 + 12 + 16 = 32 characters = the 64 bytes). Checked here in cp932 bytes like every other limit.
+ADDRESS_PARTS = (("都道府県", 8), ("市区郡町村", 24), ("町・番地", 32))
+# A municipality when Japan Post's data does not name one: a county's town or village, a
+# designated city's ward, or a city, ward, town or village (shortest first).
+_MUNICIPALITY = re.compile(r"^(.+?郡.+?[町村]|.+?市.+?区|.+?[市区町村])")
+# 出荷予定日: B2 Cloud takes today to 30 days ahead (template note, error ES003001).
+SHIP_DATE_MAX_DAYS_AHEAD = 30
+
 
 def is_valid_tracking_number(number: str) -> bool:
     """12 digits whose first 11, read as a number, leave the 12th as remainder when divided by 7."""
@@ -265,6 +283,48 @@ def _phone(raw: str) -> str | None:
 def _known_postal_code(digits: str) -> bool:
     # A batch repeats the same few hundred postal codes; Japan Post's data is looked up once each.
     return postal.lookup(digits) is not None
+
+
+def _bundle_key(reference: str, used: set[str]) -> str:
+    """複数口くくりキー (half-width letters and digits, 20 at most) for one parcel's boxes: the
+    reference without its hyphens, or a digest when that is too long or already used in this file
+    (one key must not join two households' boxes)."""
+    key = re.sub(r"[^0-9A-Za-z]", "", reference)
+    if len(key) > 20 or key in used:
+        key = "K" + hashlib.sha1(reference.encode(), usedforsecurity=False).hexdigest()[:19].upper()
+    used.add(key)
+    return key
+
+
+def split_address(address: str, postal_code: str = "") -> tuple[str, str, str]:
+    """(都道府県, 市区郡町村, 町・番地) of an address as B2 Cloud splits it (docs/shipping-b2.md).
+
+    The prefecture is the leading one of the 47; the municipality is Japan Post's for the postal
+    code when the address continues with it, else what comes before the first space (booking joins
+    prefecture + municipality and the street with a space), else a 市/区/郡…町/村 ending; the rest
+    is the town and block number.
+    """
+    text = address.strip()
+    prefecture = next((p for p in PREFECTURES if text.startswith(p)), "")
+    rest = text[len(prefecture) :].lstrip(" \u3000")
+    municipality = ""
+    known = _postal_municipality(postal_code)
+    if known and rest.startswith(known):
+        municipality = known
+    elif re.search(r"[ \u3000]", rest):
+        municipality = re.split(r"[ \u3000]", rest, maxsplit=1)[0]
+    elif match := _MUNICIPALITY.match(rest):
+        municipality = match.group(1)
+    return prefecture, municipality, rest[len(municipality) :].strip(" \u3000")
+
+
+@lru_cache(maxsize=8192)
+def _postal_municipality(raw: str) -> str:
+    try:
+        area = postal.lookup(raw) if raw.strip() else None
+    except ValueError:
+        return ""
+    return area.municipality if area else ""
 
 
 class _Checker:
@@ -368,6 +428,22 @@ class _Checker:
                 % {"label": label, "length": length, "limit": limit},
             )
 
+    def address_parts(self, field: str, label: str, address: str, postal_code: str) -> None:
+        """Each part of the split address within B2's length (never cut: the parcel is held back)."""
+        for (part, limit), text in zip(ADDRESS_PARTS, split_address(address, postal_code), strict=True):
+            length = jis.cp932_length(text)
+            if length > limit:
+                self.error(
+                    field,
+                    "address_part_too_long",
+                    _(
+                        "%(label)s: B2 Cloud splits the address, and its %(part)s is %(length)d bytes; "
+                        "B2 accepts %(limit)d (%(chars)d full-width characters). Shorten it (e.g. "
+                        "move the building and room into their own field): it is never cut off."
+                    )
+                    % {"label": label, "part": part, "length": length, "limit": limit, "chars": limit // 2},
+                )
+
     def phone(self, field: str, label: str, value: str) -> str:
         if not value.strip():
             self.error(field, "required", _("%(label)s is required by B2 Cloud.") % {"label": label})
@@ -448,16 +524,21 @@ class YamatoB2(Carrier):
         return check.problems
 
     def _sender_values(self, check: _Checker, sender: SenderData) -> dict[int, str]:
+        address = check.text("sender.address", "ご依頼主住所", sender.address, 64, required=True)
+        if address:
+            check.address_parts("sender.address", "ご依頼主住所", address, sender.postal_code)
         return {
             C_FROM_PHONE: check.phone("sender.phone", "ご依頼主電話番号", sender.phone),
             C_FROM_POSTAL: check.postal_code("sender.postal_code", "ご依頼主郵便番号", sender.postal_code),
-            C_FROM_ADDRESS: check.text("sender.address", "ご依頼主住所", sender.address, 64, required=True),
+            C_FROM_ADDRESS: address,
             C_FROM_BUILDING: check.text("sender.building", "ご依頼主アパートマンション", sender.building, 32),
             C_FROM_NAME: check.text("sender.name", "ご依頼主名", sender.name, 32, required=True),
             C_FROM_KANA: check.kana("sender.name_kana", "ご依頼主名(ｶﾅ)", sender.name_kana, 50),
         }
 
-    def _parcel_values(self, check: _Checker, parcel: ParcelData, account: CarrierAccount) -> dict[int, str]:
+    def _parcel_values(
+        self, check: _Checker, parcel: ParcelData, account: CarrierAccount, today: date | None = None
+    ) -> dict[int, str]:
         values: dict[int, str] = {}
         if not REFERENCE_PATTERN.match(parcel.reference):
             check.error(
@@ -466,15 +547,35 @@ class YamatoB2(Carrier):
                 _("お客様管理番号 must be 1 to 50 half-width letters, digits or hyphens."),
             )
         values[C_REFERENCE] = parcel.reference
-        if parcel.count != 1:
+        if not 1 <= parcel.count <= MAX_BOXES:
             check.error(
                 "count",
-                "one_box_per_parcel",
+                "invalid_box_count",
+                _("B2 Cloud takes 1 to %(max)d boxes for one household (this parcel has %(count)d).")
+                % {"max": MAX_BOXES, "count": parcel.count},
+            )
+        elif parcel.count > 1 and not REFERENCE_PATTERN.match(
+            box_reference(parcel.reference, parcel.count, parcel.count)
+        ):
+            check.error(
+                "reference",
+                "invalid_reference",
+                _("お客様管理番号 %(reference)s is too long to number its boxes (50 characters at most).")
+                % {"reference": box_reference(parcel.reference, parcel.count, parcel.count)},
+            )
+        if today is not None and not today <= parcel.ship_date <= today + timedelta(SHIP_DATE_MAX_DAYS_AHEAD):
+            check.error(
+                "ship_date",
+                "ship_date_out_of_range",
                 _(
-                    "B2 Cloud issues one tracking number per box: book one parcel per box "
-                    "(count is %(count)d)."
+                    "出荷予定日 %(date)s: B2 Cloud accepts only today (%(today)s) to %(days)d days ahead; "
+                    "book the parcel into a current batch."
                 )
-                % {"count": parcel.count},
+                % {
+                    "date": parcel.ship_date.strftime("%Y/%m/%d"),
+                    "today": today.strftime("%Y/%m/%d"),
+                    "days": SHIP_DATE_MAX_DAYS_AHEAD,
+                },
             )
         values[C_SHIP_DATE] = parcel.ship_date.strftime("%Y/%m/%d")
         if parcel.delivery_date is not None:
@@ -503,6 +604,8 @@ class YamatoB2(Carrier):
                 "address_without_prefecture",
                 _("お届け先住所 should start with the prefecture (e.g. 北海道) so B2 Cloud can split it."),
             )
+        if address:
+            check.address_parts("recipient_address", "お届け先住所", address, parcel.recipient_postal_code)
         values[C_TO_ADDRESS] = address
         building = parcel.recipient_building
         if building.strip() and not _DASHES.sub("", unicodedata.normalize("NFKC", building)).strip(" -"):
@@ -543,9 +646,11 @@ class YamatoB2(Carrier):
             values[column] = check.text("handling", label, text, 20)
         return values
 
-    def validate(self, parcel: ParcelData, *, account: CarrierAccount) -> list[Problem]:
+    def validate(
+        self, parcel: ParcelData, *, account: CarrierAccount, today: date | None = None
+    ) -> list[Problem]:
         check = _Checker()
-        self._parcel_values(check, parcel, account)
+        self._parcel_values(check, parcel, account, today)
         return check.problems
 
     # --- export -----------------------------------------------------------------------------------
@@ -571,7 +676,10 @@ class YamatoB2(Carrier):
         values.update(dict.fromkeys(C_UNUSED_FLAGS, "0"))
         return values
 
-    def export_batch(self, parcels: Iterable[ParcelData], *, account: CarrierAccount) -> ExportResult:
+    def export_batch(
+        self, parcels: Iterable[ParcelData], *, account: CarrierAccount, today: date | None = None
+    ) -> ExportResult:
+        """``today`` (Asia/Tokyo; shipping.services passes it) holds back a 出荷予定日 B2 would refuse."""
         fixed = self._fixed_values(account)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
@@ -580,9 +688,10 @@ class YamatoB2(Carrier):
         held_back: list[HeldBack] = []
         warnings: list[HeldBack] = []
         seen: set[str] = set()
+        keys: set[str] = set()
         for parcel in parcels:
             check = _Checker()
-            values = self._parcel_values(check, parcel, account)
+            values = self._parcel_values(check, parcel, account, today)
             if parcel.reference in seen:
                 check.error(
                     "reference", "duplicate_reference", _("This お客様管理番号 is already in the file.")
@@ -598,7 +707,18 @@ class YamatoB2(Carrier):
                 row[column - 1] = value
             for column, value in values.items():
                 row[column - 1] = value
-            writer.writerow(row)
+            if parcel.count == 1:
+                writer.writerow(row)
+            else:
+                # Several boxes: one row per box (its own お客様管理番号, one label), all under one
+                # 複数口くくりキー as 発払い（複数口） (docs/shipping-b2.md, "Several boxes").
+                key = _bundle_key(parcel.reference, keys)
+                for box in range(1, parcel.count + 1):
+                    row[C_REFERENCE - 1] = box_reference(parcel.reference, box, parcel.count)
+                    row[C_SLIP_TYPE - 1] = SLIP_TYPE_PREPAID_MULTI
+                    row[C_BOX_FLAG - 1] = BOX_FLAG_FRAME_AND_COUNT
+                    row[C_BUNDLE_KEY - 1] = key
+                    writer.writerow(row)
             exported.append(parcel.reference)
         return ExportResult(
             content=buffer.getvalue().encode("cp932"),

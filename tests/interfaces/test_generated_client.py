@@ -87,7 +87,8 @@ def test_every_operation_takes_json_and_only_the_upload_takes_multipart(generate
 
     document = SchemaGenerator().get_schema(request=None, public=True)
 
-    # then every request body is JSON, except the one operation that uploads a file
+    # then every request body is JSON, except the operations that upload a file (the carrier's
+    # issued data and its delivery status)
     kinds = {
         (path, method): sorted(operation["requestBody"]["content"])
         for path, item in document["paths"].items()
@@ -95,7 +96,10 @@ def test_every_operation_takes_json_and_only_the_upload_takes_multipart(generate
         if "requestBody" in operation
     }
     uploads = {key: value for key, value in kinds.items() if value != ["application/json"]}
-    assert uploads == {("/api/v1/dispatch-batches/{id}/tracking-import/", "post"): ["multipart/form-data"]}
+    assert uploads == {
+        ("/api/v1/dispatch-batches/{id}/tracking-import/", "post"): ["multipart/form-data"],
+        ("/api/v1/dispatch-batches/{id}/delivery-status/", "post"): ["multipart/form-data"],
+    }
 
 
 def test_a_generated_client_files_a_request_reads_it_back_and_follows_its_changes(

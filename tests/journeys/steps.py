@@ -3,6 +3,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 from django.test import Client
@@ -71,6 +72,17 @@ def csv_rows(carrier_csv: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(carrier_csv.decode("cp932"), newline="")))
 
 
+def parcel_reference(carrier_reference: str) -> str:
+    """The parcel a carrier reference names: a parcel of several boxes has one per box,
+    ``<reference>-<n>of<N>`` (docs/shipping-b2.md, "Several boxes")."""
+    return re.sub(r"-\d+of\d+$", "", carrier_reference)
+
+
+def csv_parcels(rows: list[list[str]]) -> list[str]:
+    """The parcel references of a carrier CSV's rows (header skipped), once each."""
+    return list(dict.fromkeys(parcel_reference(row[0]) for row in rows[1:]))
+
+
 def page_as(user, url: str) -> str:
     client = Client()
     client.force_login(user)
@@ -85,13 +97,22 @@ def tracking_number(first_eleven: int) -> str:
 
 
 def b2_issued_data(carrier_csv: bytes, numbers: dict[str, str]) -> bytes:
-    """What B2 Cloud gives back after printing: our CSV with 伝票番号 (column 4) filled in."""
+    """What B2 Cloud gives back after printing: our CSV with 伝票番号 (column 4) filled in.
+
+    ``numbers`` maps a row's お客様管理番号 to its number. A parcel of several boxes has a row per
+    box (``<reference>-<n>of<N>``, docs/shipping-b2.md "Several boxes"): given only the parcel's
+    reference, box 1 gets that number and box n the one 1000 × (n - 1) after it."""
     rows = csv_rows(carrier_csv)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(rows[0])
     for row in rows[1:]:
+        box = re.match(r"^(?P<reference>.+)-(?P<n>\d+)of\d+$", row[0])
         if row[0] in numbers:
             row[3] = numbers[row[0]]
-            writer.writerow(row)
+        elif box and box["reference"] in numbers:
+            row[3] = tracking_number(int(numbers[box["reference"]][:11]) + 1000 * (int(box["n"]) - 1))
+        else:
+            continue
+        writer.writerow(row)
     return out.getvalue().encode("cp932")

@@ -10,6 +10,7 @@ from tests.conftest import api_client_for
 
 from .steps import (
     approve,
+    csv_parcels,
     csv_rows,
     document,
     file_request,
@@ -58,7 +59,7 @@ def _assert_out_of_the_batch(batch: dict, withdrawn: dict, *, network, coordinat
     pick_list = pdf_text(document(volunteer, batch["id"], "pick_list"))
     assert "家庭向けパック" in pick_list
     rows = csv_rows(document(coordinator, batch["id"], "carrier_csv"))
-    assert [row[0] for row in rows[1:]] == [parcels["山田 花子"]["reference"]]
+    assert csv_parcels(rows) == [parcels["山田 花子"]["reference"]]
     # the packing station says to set the box aside, and lists it no more as left to pack
     station = page_as(volunteer, f"/shipping/batches/{batch['id']}/pack/?ref={gone['reference']}")
     assert SET_ASIDE in station
@@ -189,4 +190,4 @@ def test_a_cancellation_after_packing_is_refused_and_the_box_stays(
     assert after["status"] == "packed"
     assert _home_sets(coordinator, network.warehouse) == stock_before
     rows = csv_rows(document(coordinator, batch["id"], "carrier_csv"))
-    assert parcel["reference"] in [row[0] for row in rows[1:]]
+    assert parcel["reference"] in csv_parcels(rows)

@@ -253,6 +253,13 @@ def _tracking_body(w, place):
     return {"file": SimpleUploadedFile("issued.csv", row, content_type="text/csv")}
 
 
+def _delivery_status_body(w, place):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    rows = "伝票番号,荷物状況\r\n123456789013,配達完了\r\n".encode("cp932")
+    return {"file": SimpleUploadedFile("status.csv", rows, content_type="text/csv")}
+
+
 def _batch_body(w, place):
     return {"ship_date": _tomorrow(), "carrier_account": w.obj("batch", place).account_id}
 
@@ -693,6 +700,18 @@ ROWS: list[Row] = [
         body=_tracking_body,
         fmt="multipart",
     ),
+    api(
+        "POST",
+        "api-delivery-status-import",
+        "batch",
+        c=200,
+        w=403,
+        cw=403,
+        v=(403, 403, 404),
+        i=403,
+        body=_delivery_status_body,
+        fmt="multipart",
+    ),
     api("GET", "api-parcels", listed="parcel", c=200, w=403, cw=403, v=200, i=403),
     api("GET", "api-parcel-detail", "parcel", c=200, w=403, cw=403, v=200, i=403),
     api("POST", "api-parcel-packed", "parcel", c=200, w=403, cw=403, v=200, i=403),
@@ -1113,6 +1132,15 @@ PAGES: list[Row] = [
     page("POST", "shipping:batch-void", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_void_form),
     page("POST", "shipping:batch-handed-over", "batch_ready", c=302, **PAGE_NOBODY_BUT_C),
     page("POST", "shipping:batch-outcomes", "batch", c=302, **PAGE_NOBODY_BUT_C, body=_outcomes_form),
+    page(
+        "POST",
+        "shipping:batch-delivery-status",
+        "batch",
+        c=200,
+        **PAGE_NOBODY_BUT_C,
+        body=_delivery_status_body,
+        note="the courier's delivery-status upload on the batch page: coordinators",
+    ),
     page("GET", "shipping:pantry", c=200, **PAGE_NOBODY_BUT_C),
     page(
         "POST",

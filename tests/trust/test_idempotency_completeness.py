@@ -40,6 +40,7 @@ NOT_CREATING = {
     "api-handout-referral-contact": "one contact per handout; a retry is 409 contact_already_recorded",
     "api-dispatch-batches": "one batch per carrier account and ship date: a retry answers the same batch",
     "api-tracking-import": "matching numbers again changes nothing",
+    "api-delivery-status-import": "state change (a parcel already delivered or returned is left as it is)",
     "api-batch-handed-over": "state change (twice changes nothing)",
     "api-parcel-packed": "state change (twice changes nothing)",
     "api-parcel-void": "state change (twice changes nothing)",

@@ -28,6 +28,7 @@ from referrals import services as referrals
 from referrals.models import ConsentRecord, DeliveryRequest, HandoutContact, Referral
 from referrals.referral_views import contact_recipient
 from shipping import services as shipping
+from shipping.carriers import box_reference
 from shipping.models import BatchDocument, PantryShipment, Parcel
 from tests.conftest import Network, make_actor
 from tests.factories import OrganisationFactory, UserFactory, WarehouseFactory
@@ -300,7 +301,12 @@ class World:
             return self.obj("parcel_labelled", "own")
         parcel = self.obj("parcel", place)
         shipping.mark_packed(parcel_id=parcel.pk, by=self.coordinator_of(place))
-        issued = f"{parcel.reference},0,,{TRACKING[place]}\r\n".encode("cp932")
+        # One issued-data row per box (a household's parcel may fill several: docs/shipping-b2.md).
+        first = int(TRACKING[place][:11])
+        issued = "".join(
+            f"{box_reference(parcel.reference, box, parcel.boxes)},0,,{n:011d}{n % 7}\r\n"
+            for box, n in ((box, first + 100 * (box - 1)) for box in range(1, parcel.boxes + 1))
+        ).encode("cp932")
         coordinator = self.coordinator_of(place)
         result = shipping.import_tracking(batch_id=parcel.batch_id, data=issued, by=coordinator)
         assert not result["rejected"], result

@@ -1,0 +1,116 @@
+"""A household whose food fills two boxes: one parcel, two labels 「1/2」「2/2」, two B2 rows of
+発払い（複数口） under one 複数口くくりキー, and each box's tracking number imported back
+(docs/shipping-b2.md, "Several boxes"; docs/journeys.md)."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.conftest import api_client_for
+from tests.shipping.integration import make_local_account
+
+from .steps import (
+    approve,
+    b2_issued_data,
+    csv_rows,
+    document,
+    file_request,
+    ok,
+    parcels_of,
+    pdf_text,
+    request_as,
+    run_batch,
+    tracking_number,
+)
+
+# Two adults and two children for 7 days: 28 person-days = four home packs, two to a box.
+FOUR_PEOPLE = {"adults": 2, "children": 2, "children_ages": [5, 8], "infants": 0, "type": "family"}
+
+
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_household_of_two_boxes_gets_two_b2_rows_and_each_boxs_number_back(
+    celery_worker, network, stocked, b2_account, case_worker_a, coordinator, volunteer
+):
+    # given a family of four asking for 7 days, and a person living alone
+    family = file_request(case_worker_a, recipient__name="鈴木 一家", household=FOUR_PEOPLE, extras=[])
+    alone = file_request(
+        case_worker_a,
+        recipient__name="佐藤 次郎",
+        household={"adults": 1, "children": 0, "infants": 0, "type": "single"},
+        extras=[],
+    )
+    for filed in (family, alone):
+        approve(coordinator, filed["id"])
+
+    # when the batch is built
+    batch = run_batch(coordinator)
+
+    # then the family's parcel has two boxes, the other one
+    parcels = {p["recipient_name"]: p for p in parcels_of(volunteer, batch["id"])}
+    two, one = parcels["鈴木 一家"], parcels["佐藤 次郎"]
+    assert (two["boxes"], one["boxes"]) == (2, 1)
+    assert [(c["code"], c["quantity"]) for c in two["contents"]] == [("home", 4)]
+    # and B2 Cloud gets two rows of 発払い（複数口） for it, under one key, and one row of 発払い
+    _header, *rows = csv_rows(document(coordinator, batch["id"], "carrier_csv"))
+    by_reference = {r[0]: r for r in rows}
+    first, second = by_reference[f"{two['reference']}-1of2"], by_reference[f"{two['reference']}-2of2"]
+    assert len(rows) == 3
+    assert batch["held_back"] == []
+    assert (first[1], second[1], by_reference[one["reference"]][1]) == ("6", "6", "0")
+    assert first[73] == second[73] != ""
+    assert first[73].isalnum()
+    assert len(first[73]) <= 20
+    assert (first[37], second[37]) == ("1", "1")  # 発行枚数: one label per box row
+    assert (first[11], first[4]) == (second[11], second[4])  # same address, same day
+
+    # when the boxes are packed and B2's issued data comes back with a number per box
+    for parcel in (two, one):
+        ok(api_client_for(volunteer).post(f"/api/v1/parcels/{parcel['id']}/packed/"))
+    numbers = {
+        f"{two['reference']}-1of2": tracking_number(40000000011),
+        f"{two['reference']}-2of2": tracking_number(40000000012),
+        one["reference"]: tracking_number(40000000013),
+    }
+    issued = b2_issued_data(document(coordinator, batch["id"], "carrier_csv"), numbers)
+    imported = ok(
+        api_client_for(coordinator).post(
+            f"/api/v1/dispatch-batches/{batch['id']}/tracking-import/",
+            {"file": SimpleUploadedFile("issued.csv", issued, content_type="text/csv")},
+            format="multipart",
+        )
+    )
+
+    # then every box's number is taken, none refused
+    assert sorted(m["reference"] for m in imported["matched"]) == sorted(numbers)
+    assert imported["rejected_count"] == 0
+    parcel = ok(api_client_for(coordinator).get(f"/api/v1/parcels/{two['id']}/"))
+    assert parcel["status"] == "label_issued"
+    assert parcel["box_numbers"] == [numbers[f"{two['reference']}-1of2"], numbers[f"{two['reference']}-2of2"]]
+    assert parcel["tracking_number"] == numbers[f"{two['reference']}-1of2"]
+    # and the case worker sees the family's request shipped with the first box's number
+    seen = request_as(case_worker_a, family["id"])
+    assert (seen["status"], seen["tracking_number"]) == ("shipped", numbers[f"{two['reference']}-1of2"])
+
+
+@pytest.mark.postgres
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_our_own_labels_number_the_boxes_one_of_two_and_two_of_two(
+    celery_worker, network, stocked, case_worker_a, coordinator, volunteer
+):
+    # given a food bank delivering requests itself, and a family whose food fills two boxes
+    make_local_account(network.food_bank, takes_requests=True)
+    filed = file_request(case_worker_a, recipient__name="鈴木 一家", household=FOUR_PEOPLE, extras=[])
+    approve(coordinator, filed["id"])
+
+    # when the batch is built
+    batch = run_batch(coordinator)
+
+    # then there are two labels for the one parcel, numbered 1/2 and 2/2
+    (parcel,) = parcels_of(volunteer, batch["id"])
+    labels = pdf_text(document(coordinator, batch["id"], "labels"))
+    assert parcel["boxes"] == 2
+    assert labels.count(parcel["reference"]) == 2
+    assert "1/2" in labels
+    assert "2/2" in labels
