@@ -51,8 +51,13 @@ def document_integer_ranges(result, generator, request, public):
 # store it in text), written as the schema's pattern for free text.
 NO_NUL_PATTERN = r"^[^\u0000]+$"
 # What foodbank.idempotency accepts: 1–255 printable characters once surrounding spaces are stripped
-# (documented as visible ASCII, which is what a header carries safely).
-IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^ *[!-~][ -~]*$"}
+# (documented as visible ASCII with no surrounding space, which is what a header carries safely).
+IDEMPOTENCY_KEY_SCHEMA = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 255,
+    "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
+}
 
 
 class FoodbankAutoSchema(AutoSchema):
