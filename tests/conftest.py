@@ -223,3 +223,27 @@ def celery_worker(transactional_db):
         app, pool="threads", concurrency=4, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
     ) as worker:
         yield worker
+    _settle_task_connections()
+
+
+def _settle_task_connections(timeout: float = 30.0) -> None:
+    """Before the test database is flushed: a task thread the stopped worker left running (an outbox
+    fan-out that started late) still holds locks, and TRUNCATE would deadlock with it. Wait for
+    its query to end; end the session if it does not."""
+    if not is_postgres():
+        return
+    others = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state <> 'idle'"
+    )
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(others)
+            busy = [pid for (pid,) in cursor.fetchall()]
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [busy])
+                return
+            time.sleep(0.1)
