@@ -9,8 +9,7 @@ another food bank is 404.
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
@@ -85,7 +84,6 @@ class DonorListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.DonorIn,
         responses={201: s.DonorSerializer},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):
@@ -146,7 +144,6 @@ class DonationListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.DonationIn,
         responses={201: s.DonationOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):

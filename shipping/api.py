@@ -377,7 +377,6 @@ class PantryShipmentListCreateView(APIView):
         tags=TAGS,
         request=PantryShipmentIn,
         responses={201: PantryShipmentOut, 400: REFUSALS[400], 403: REFUSALS[403]},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         description=(
             "A bulk box of sets for a partner group; the next batch of a carrier account that "
             "carries pantry shipments books it as a parcel."

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -105,7 +105,6 @@ class RecallListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.RecallIn,
         responses={201: s.RecallOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):
@@ -294,7 +293,6 @@ class IncidentListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.IncidentIn,
         responses={201: s.IncidentOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):

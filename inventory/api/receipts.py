@@ -1,7 +1,6 @@
 """API of donations in: donation receipts (``inventory.services.receipts``)."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
@@ -25,7 +24,6 @@ class ReceiptListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.ReceiptIn,
         responses={201: s.ReceiptOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):

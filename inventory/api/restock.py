@@ -44,7 +44,6 @@ class RestockListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.RestockIn,
         responses={201: s.RestockOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
     )
     @honours_idempotency_key
     def post(self, request):
