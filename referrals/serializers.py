@@ -12,6 +12,7 @@ from foodbank.validators import refuse_bidi_controls
 from inventory import allergens
 
 from . import selectors, services
+from .corrections import REQUEST_FIELDS
 from .models import (
     COOKING_KEYS,
     ConsentRecord,
@@ -25,7 +26,6 @@ from .models import (
     SituationCategory,
     TimeSlot,
 )
-from .corrections import REQUEST_FIELDS
 from .selectors import RequestDetail
 from .validation import FieldErrors, display_phone, normalise_phone, resolve_address, street_part
 

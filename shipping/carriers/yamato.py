@@ -779,8 +779,9 @@ class YamatoB2(Carrier):
             return VoidResult(
                 False,
                 _(
-                    "Label %(number)s was issued with the old details: delete it in B2 Cloud (発行済データの検索 → "
-                    "削除), import %(reference)s from the batch's new CSV and issue its label again."
+                    "Label %(number)s was issued with the old details: delete it in B2 Cloud "
+                    "(発行済データの検索 → 削除), import %(reference)s from the batch's new CSV and "
+                    "issue its label again."
                 )
                 % {"number": tracking_number, "reference": parcel.reference},
             )
