@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from foodbank import audit
 from foodbank.crypto import blind_index
@@ -98,6 +99,11 @@ FIELD_LABELS = {
     "time_slot": _("time slot"),
 }
 _ADDRESS_PARTS = ("postal_code", "address", "building")
+
+
+def field_labels(fields: list[str]) -> str:
+    """The corrected fields as a person reads them, in the active language: 「住所、電話番号」."""
+    return pgettext("list separator", ", ").join(str(FIELD_LABELS.get(name, name)) for name in fields)
 
 
 @dataclass(frozen=True)
