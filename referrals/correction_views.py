@@ -90,15 +90,18 @@ def request_correct(request, pk: int):
                 else:
                     _tell(request, obj, done)
                     return redirect("referrals:request-detail", pk=obj.pk)
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
-        object_type="delivery_request",
-        object_id=obj.pk,
-        subject_id=obj.recipient_id,
-        food_bank_id=obj.food_bank_id,
-        request=request,
-    )
+    if request.method == "GET":
+        # Showing the form shows the person's data; a refused save shows back what was typed
+        # over what this user was shown already (and a refusal writes nothing: docs/trust.md).
+        audit.record(
+            actor=request.user,
+            action=AuditEvent.Action.VIEW,
+            object_type="delivery_request",
+            object_id=obj.pk,
+            subject_id=obj.recipient_id,
+            food_bank_id=obj.food_bank_id,
+            request=request,
+        )
     return render(request, "referrals/request_correct.html", {"r": obj, "form": form}, status=status_code)
 
 
