@@ -205,11 +205,19 @@ IF_MATCH_HEADER = OpenApiParameter(
     "is refused with 412 `precondition_failed` and nothing is written. Without it the correction "
     "applies to the request as it is now.",
 )
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="The request's version: send it as `If-Match` with a correction.",
+)
 
 
 class DeliveryRequestDetailView(APIView):
     @extend_schema(
         tags=TAGS,
+        parameters=[ETAG_HEADER],
         responses={
             200: OpenApiResponse(
                 DeliveryRequestOut,
@@ -248,7 +256,7 @@ class DeliveryRequestDetailView(APIView):
             "read the request (412 `precondition_failed`); `Idempotency-Key` replays the first "
             "answer of a retried correction."
         ),
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER],
+        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER, ETAG_HEADER],
         request=DeliveryRequestCorrectionIn,
         responses={
             200: OpenApiResponse(
