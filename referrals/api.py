@@ -236,7 +236,7 @@ class DeliveryRequestDetailView(APIView):
             raise Http404 from None
         _record_view(request, detail.request)
         response = Response(DeliveryRequestOut(detail).data)
-        response["ETag"] = corrections.version_tag(detail.request)
+        response["ETag"] = corrections.version_tag(detail.request, events=detail.events)
         return response
 
     @extend_schema(

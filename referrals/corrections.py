@@ -126,15 +126,20 @@ class Correction:
     relabelled: list
 
 
-def version_tag(request: DeliveryRequest) -> str:
+def version_tag(request: DeliveryRequest, *, events: list | None = None) -> str:
     """The request's version as an HTTP entity tag: it changes with every event of the request
     (status changes and corrections) and with every change to its person's contact and address
-    (a correction from the console too). A keyed hash, so the tag reveals nothing of the data."""
-    last = (
-        DeliveryRequestEvent.objects.filter(request_id=request.pk)
-        .order_by("-pk")
-        .values_list("pk", flat=True)
-    ).first()
+    (a correction from the console too). A keyed hash, so the tag reveals nothing of the data.
+    ``events``: all the request's events when the caller has read them (no query then)."""
+    if events is not None:
+        last = max((e.pk for e in events), default=0)
+    else:
+        last = (
+            DeliveryRequestEvent.objects.filter(request_id=request.pk)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
     person = request.recipient
     parts = [
         str(request.pk),
