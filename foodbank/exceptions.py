@@ -51,3 +51,12 @@ class InvalidUpload(DomainError):
     code = "invalid_upload"
     status_code = 400
     default_message = _("The uploaded file cannot be read.")
+
+
+class PreconditionFailed(DomainError):
+    """``If-Match`` named a version that is no longer the resource's: someone changed it since it
+    was read. Nothing was written; read it again and repeat the change (docs/trust.md)."""
+
+    code = "precondition_failed"
+    status_code = 412
+    default_message = _("The request was changed since you read it: reload it and make your change again.")

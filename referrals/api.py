@@ -23,7 +23,7 @@ from foodbank.models import AuditEvent, Organisation, Role
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, site_ids
 from foodbank.throttling import ClientScopedRateThrottle
 
-from . import selectors, services
+from . import corrections, selectors, services
 from .exceptions import NoReferralSubject
 from .models import ConsentRecord, DeliveryRequest, Enrolment, Feedback, HandoutContact, Recipient, Referral
 from .referral_views import contact_recipient
@@ -33,6 +33,7 @@ from .serializers import (
     ConsentRecordIn,
     DecisionIn,
     DeclineIn,
+    DeliveryRequestCorrectionIn,
     DeliveryRequestIn,
     DeliveryRequestOut,
     DeliveryRequestSummaryOut,
@@ -50,6 +51,7 @@ from .serializers import (
     ReferralOut,
     WithdrawIn,
     agency_consent_inputs,
+    correction_changes,
     household_input,
     navi_consent_inputs,
     needs_input,
@@ -194,8 +196,37 @@ class DeliveryRequestListCreateView(APIView):
         )
 
 
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The `ETag` of the request as you read it (GET answers it): a request changed since "
+    "is refused with 412 `precondition_failed` and nothing is written. Without it the correction "
+    "applies to the request as it is now.",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description="The request's version: send it as `If-Match` with a correction.",
+)
+
+
 class DeliveryRequestDetailView(APIView):
-    @extend_schema(tags=TAGS, responses={200: DeliveryRequestOut, 403: REFUSALS[403], 404: REFUSALS[404]})
+    @extend_schema(
+        tags=TAGS,
+        parameters=[ETAG_HEADER],
+        responses={
+            200: OpenApiResponse(
+                DeliveryRequestOut,
+                description="The request; the `ETag` header carries its version (for `If-Match`).",
+            ),
+            403: REFUSALS[403],
+            404: REFUSALS[404],
+        },
+    )
     def get(self, request, pk: int):
         if not selectors.may_read_requests(request.user):
             raise PermissionDenied(_("Your role may not see delivery requests."))
@@ -204,7 +235,84 @@ class DeliveryRequestDetailView(APIView):
         except DeliveryRequest.DoesNotExist:
             raise Http404 from None
         _record_view(request, detail.request)
-        return Response(DeliveryRequestOut(detail).data)
+        response = Response(DeliveryRequestOut(detail).data)
+        response["ETag"] = corrections.version_tag(detail.request, events=detail.events)
+        return response
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="v1_delivery_requests_correct",
+        summary="Correct a filed request",
+        description=(
+            "Correct the address, phone, needs (days of food, cooking, allergies, dietary needs, "
+            "extras), delivery date or time slot of a filed request (docs/referrals.md). Only the "
+            "fields given change; `address` and `extras` are replaced whole. The filing agency's "
+            "case workers may correct until the request is approved, the food bank's coordinators "
+            "until its parcel is packed; after that 409 `not_correctable` and nothing is written. "
+            "Other roles 403; a request you do not see 404. Each correction is an event on the "
+            "request naming the corrected fields (never their values); a scheduled request's parcel "
+            "is re-labelled and its batch's documents written again. Values equal to the current "
+            "ones change nothing. `If-Match` guards against overwriting a change made since you "
+            "read the request (412 `precondition_failed`); `Idempotency-Key` replays the first "
+            "answer of a retried correction."
+        ),
+        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER, ETAG_HEADER],
+        request=DeliveryRequestCorrectionIn,
+        responses={
+            200: OpenApiResponse(
+                DeliveryRequestOut,
+                description="The corrected request; the `ETag` header carries its new version.",
+            ),
+            400: REFUSALS[400],
+            403: REFUSALS[403],
+            404: REFUSALS[404],
+            409: OpenApiResponse(
+                description="`not_correctable`: approved (agency) or packed (coordinator) already; "
+                "`idempotency_key_in_use`"
+            ),
+            412: OpenApiResponse(description="`precondition_failed`: changed since you read it (`If-Match`)"),
+            422: OpenApiResponse(description="Key reused"),
+        },
+    )
+    @honours_idempotency_key
+    def patch(self, request, pk: int):
+        _require_roles(request.user, Role.COORDINATOR, Role.CASE_WORKER)
+        obj = _visible_request(request.user, pk)
+        allowed = corrections.correctable_statuses(
+            coordinator=selectors.is_coordinator_of(request.user, obj),
+            filing_agency=selectors.is_filing_agency(request.user, obj),
+        )
+        if not allowed:
+            raise PermissionDenied(_("Only the filing agency or a coordinator may correct this request."))
+
+        def correct():
+            data_in = DeliveryRequestCorrectionIn(data=request.data)
+            data_in.is_valid(raise_exception=True)
+            return corrections.correct_request(
+                request_id=obj.pk,
+                by=request.user,
+                changes=correction_changes(data_in.validated_data),
+                allowed=allowed,
+                if_match=request.headers.get("If-Match"),
+                request=request,
+            ).request
+
+        def render(corrected: DeliveryRequest) -> dict:
+            _record_view(request, corrected)
+            return _render(corrected)
+
+        response = idempotent_create(
+            request,
+            scope="referrals.delivery_request_correction",
+            create=correct,
+            render=render,
+            load=lambda pk: DeliveryRequest.objects.get(pk=pk),
+            status_code=status.HTTP_200_OK,
+        )
+        response["ETag"] = corrections.version_tag(
+            DeliveryRequest.objects.select_related("recipient").get(pk=obj.pk)
+        )
+        return response
 
 
 class ApproveView(APIView):

@@ -53,3 +53,12 @@ class ContactAlreadyRecorded(DomainError):
     code = "contact_already_recorded"
     status_code = 409
     default_message = _("The person's name and contact were already recorded for this handout.")
+
+
+class NotCorrectable(DomainError):
+    code = "not_correctable"
+    status_code = 409
+    default_message = _(
+        "This request can no longer be corrected: the filing agency corrects it until it is approved, "
+        "the food bank's coordinators until its parcel is packed."
+    )

@@ -265,6 +265,81 @@ class DeliveryRequestForm(forms.Form):
         return None  # shown above the form
 
 
+# --- Correcting a filed request (docs/referrals.md) ------------------------------------------------
+
+# API error path of DeliveryRequestCorrectionIn → form field.
+CORRECTION_FIELD_FOR_PATH = {
+    "phone": "phone",
+    "address.postal_code": "postal_code",
+    "address.prefecture": "postal_code",
+    "address.municipality": "postal_code",
+    "address.address": "address",
+    "address.building": "building",
+    "days_needed": "days_needed",
+    "dietary.allergies": "allergies",
+    "dietary.note": "dietary_note",
+    "delivery_date": "delivery_date",
+    "time_slot": "time_slot",
+}
+
+
+class RequestCorrectionForm(forms.Form):
+    """The correction form of a filed request (case worker until approval, coordinator until
+    packed). Like the filing form, it only collects values: ``DeliveryRequestCorrectionIn`` checks
+    them. ``version`` is the request's entity tag when the form was shown: a request changed since
+    is refused, not overwritten."""
+
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+        help_text=_("Leave empty if the person has no phone: the label carries your agency's number."),
+    )
+    postal_code = DeliveryRequestForm.base_fields["postal_code"]
+    address = DeliveryRequestForm.base_fields["address"]
+    building = DeliveryRequestForm.base_fields["building"]
+    days_needed = DeliveryRequestForm.base_fields["days_needed"]
+    cooking = DeliveryRequestForm.base_fields["cooking"]
+    allergies = DeliveryRequestForm.base_fields["allergies"]
+    dietary_note = DeliveryRequestForm.base_fields["dietary_note"]
+    delivery_date = DeliveryRequestForm.base_fields["delivery_date"]
+    time_slot = DeliveryRequestForm.base_fields["time_slot"]
+    version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._current = current
+
+    def api_body(self) -> dict:
+        """The cleaned values as the body of PATCH /api/v1/delivery-requests/{id}/. The delivery
+        date only when changed: a date asked for that is past now cannot be given again."""
+        d = self.cleaned_data
+        body = {
+            "phone": d["phone"],
+            "address": {key: d[key] for key in ("postal_code", "address", "building")},
+            "days_needed": d["days_needed"],
+            "cooking": {key: key in d["cooking"] for key, _label in COOKING_CHOICES},
+            "dietary": {"allergies": d["allergies"], "note": d["dietary_note"]},
+            "time_slot": d["time_slot"],
+        }
+        if self._current is None or d["delivery_date"] != self._current.delivery_date:
+            body["delivery_date"] = d["delivery_date"].isoformat() if d["delivery_date"] else None
+        return body
+
+    def add_api_errors(self, errors, path: tuple = ()) -> None:
+        """Put the serializer's (nested) errors on the form fields they belong to."""
+        if isinstance(errors, dict):
+            for key, value in errors.items():
+                self.add_api_errors(value, (*path, str(key)))
+            return
+        messages = [str(e) for e in (errors if isinstance(errors, list) else [errors])]
+        joined = ".".join(path)
+        field = "cooking" if path[:1] == ("cooking",) else CORRECTION_FIELD_FOR_PATH.get(joined)
+        for message in messages:
+            self.add_error(field, message)
+
+
 # --- Referrals back to consultation services ------------------------------------------------------
 
 SHAREABLE_CATEGORIES = [

@@ -105,6 +105,10 @@ class Dispatch(Protocol):
 
     def withdraw_requests(self, *, request_ids: Iterable[int], by, note: str) -> list: ...
 
+    def hold_requests(self, *, request_ids: Iterable[int]) -> None: ...
+
+    def relabel_requests(self, *, request_ids: Iterable[int], by, fields: list[str]) -> list: ...
+
 
 _dispatch: Dispatch | None = None
 
@@ -122,3 +126,24 @@ def withdraw_from_dispatch(*, request_ids: Iterable[int], by, note: str) -> set[
     if _dispatch is None:
         return set()
     return {w.request_id for w in _dispatch.withdraw_requests(request_ids=request_ids, by=by, note=note)}
+
+
+# --- Re-labelling after a correction --------------------------------------------------------------
+
+
+def hold_dispatch(*, request_ids: Iterable[int]) -> None:
+    """Lock the live, not yet packed parcels of ``request_ids`` and their batches in the caller's
+    transaction, *before* the requests are locked (shipping's lock order): a correction then finds
+    the parcel as it left it, and packing waits for the correction to commit."""
+    if _dispatch is not None:
+        _dispatch.hold_requests(request_ids=request_ids)
+
+
+def relabel_dispatch(*, request_ids: Iterable[int], by, fields: list[str]) -> list:
+    """Rebuild the not yet packed parcels of ``request_ids`` from the corrected requests (label,
+    packing notes, contents) in the caller's transaction, and their batches' documents after it;
+    returns shipping's ``Relabelled`` rows (reference, what staff must still do at the carrier).
+    ``fields`` names what was corrected (for the parcel's history). Nothing without shipping."""
+    if _dispatch is None:
+        return []
+    return list(_dispatch.relabel_requests(request_ids=request_ids, by=by, fields=fields))

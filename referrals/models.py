@@ -387,7 +387,9 @@ class DeliveryRequest(models.Model):
 
 
 class DeliveryRequestEvent(AppendOnly):
-    """One status change of a delivery request: who, when, from, to, and a note."""
+    """One status change of a delivery request: who, when, from, to, and a note. A correction
+    (``referrals.corrections.correct_request``) is an event too: its status stays (from = to) and
+    ``fields`` names what was corrected, never the values (docs/referrals.md)."""
 
     request = models.ForeignKey(
         DeliveryRequest, verbose_name=_("delivery request"), on_delete=models.CASCADE, related_name="events"
@@ -406,6 +408,8 @@ class DeliveryRequestEvent(AppendOnly):
     )
     to_status = models.CharField(_("to"), max_length=16, choices=DeliveryRequest.Status.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Names of the corrected fields (``corrections.REQUEST_FIELDS``); empty for a status change.
+    fields = models.JSONField(_("corrected fields"), default=list, blank=True)
     # The id of the transaction that wrote the row, set by a trigger (PostgreSQL; null on SQLite,
     # where writers take turns). The changes feed and the webhooks read events in (xid, id) order
     # and only below the oldest running transaction, so a row that commits late with a lower id is
@@ -419,7 +423,13 @@ class DeliveryRequestEvent(AppendOnly):
         indexes = [models.Index(fields=["xid", "id"], name="dre_changes_feed")]
 
     def __str__(self) -> str:
+        if self.fields:
+            return f"corrected {', '.join(self.fields)}"
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def is_correction(self) -> bool:
+        return bool(self.fields)
 
 
 class Notification(models.Model):

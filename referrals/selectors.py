@@ -133,6 +133,11 @@ def is_coordinator_of(user: Actor, request: DeliveryRequest) -> bool:
     return request.food_bank_id in food_bank_ids(user, Role.COORDINATOR)
 
 
+def is_filing_agency(user: Actor, request: DeliveryRequest) -> bool:
+    """``user`` is a case worker of the agency that filed ``request``."""
+    return request.agency_id is not None and request.agency_id in organisation_ids(user, Role.CASE_WORKER)
+
+
 def may_cancel(user: Actor, request: DeliveryRequest) -> bool:
     """The filing agency's case workers and the food bank's coordinators may cancel."""
     return is_coordinator_of(user, request) or (

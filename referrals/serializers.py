@@ -12,6 +12,7 @@ from foodbank.validators import refuse_bidi_controls
 from inventory import allergens
 
 from . import selectors, services
+from .corrections import REQUEST_FIELDS
 from .models import (
     COOKING_KEYS,
     ConsentRecord,
@@ -290,6 +291,126 @@ class NaviApplicationIn(_NeedsIn):
     consent = NaviConsentIn()
 
 
+# --- Correcting a filed request (docs/referrals.md) ------------------------------------------------
+
+
+class AddressCorrectionIn(serializers.Serializer):
+    """The whole address again: the postal code decides prefecture and municipality."""
+
+    postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
+    prefecture = serializers.CharField(
+        max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
+    )
+    municipality = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Optional; must match the code.",
+    )
+    address = serializers.CharField(
+        max_length=200,
+        help_text="Street address (town, block, number); prefecture and city may be omitted.",
+        validators=[refuse_bidi_controls],
+    )
+    building = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
+
+    def validate(self, attrs):
+        try:
+            area = resolve_address(
+                postal_code=attrs["postal_code"],
+                prefecture=attrs.get("prefecture", ""),
+                municipality=attrs.get("municipality", ""),
+            )
+        except FieldErrors as exc:
+            raise serializers.ValidationError(exc.errors) from None
+        street = street_part(attrs["address"], area)
+        if not street:
+            raise serializers.ValidationError({"address": [_("Enter the street address.")]})
+        return {"postal_code": area.postal_code, "address": street, "building": attrs["building"].strip()}
+
+
+class CookingCorrectionIn(serializers.Serializer):
+    """Only the kinds given change (no defaults: an omitted one stays as filed)."""
+
+    gas = serializers.BooleanField(required=False)
+    electricity = serializers.BooleanField(required=False)
+    water = serializers.BooleanField(required=False)
+    microwave = serializers.BooleanField(required=False)
+    kettle = serializers.BooleanField(required=False)
+    portable_stove = serializers.BooleanField(required=False)
+
+
+class DietaryCorrectionIn(serializers.Serializer):
+    allergies = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class DeliveryRequestCorrectionIn(serializers.Serializer):
+    """A correction of a filed request: only the fields given change, each replaced whole (an
+    ``address`` is the whole address, ``extras`` the whole list). At least one field."""
+
+    phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text="Japanese number; blank: the person has no phone (the label carries the agency's).",
+    )
+    address = AddressCorrectionIn(required=False)
+    days_needed = serializers.IntegerField(min_value=1, max_value=31, required=False)
+    cooking = CookingCorrectionIn(required=False)
+    dietary = DietaryCorrectionIn(required=False)
+    extras = serializers.ListField(child=ExtraIn(), required=False, max_length=10)
+    delivery_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        validators=[_validate_delivery_date],
+        help_text="Null: no preference.",
+    )
+    time_slot = serializers.ChoiceField(choices=TimeSlot.choices, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        # Anything else of the request (the name, the household, the situation) is not corrected
+        # here: say so rather than ignore it.
+        other = sorted(set(getattr(self, "initial_data", {}) or {}) - set(self.fields))
+        if other:
+            raise serializers.ValidationError({name: [_("This cannot be corrected here.")] for name in other})
+        if not any(name in attrs for name in self.fields):
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Give at least one field to correct.")]}
+            )
+        if "phone" in attrs:
+            try:
+                attrs["phone"] = normalise_phone(attrs["phone"]) if attrs["phone"].strip() else ""
+            except FieldErrors as exc:
+                raise serializers.ValidationError(exc.errors) from None
+        return attrs
+
+
+def correction_changes(data: dict) -> dict:
+    """A validated ``DeliveryRequestCorrectionIn`` as ``corrections.correct_request``'s changes."""
+    from .corrections import AddressInput
+
+    changes: dict = {}
+    for name in ("phone", "days_needed", "delivery_date", "time_slot"):
+        if name in data:
+            changes[name] = data[name]
+    if "address" in data:
+        changes["address"] = AddressInput(**data["address"])
+    if data.get("cooking"):
+        changes["cooking"] = dict(data["cooking"])
+    dietary = data.get("dietary") or {}
+    if "allergies" in dietary:
+        changes["allergies"] = dietary["allergies"].strip()
+    if "note" in dietary:
+        changes["dietary_note"] = dietary["note"].strip()
+    if "extras" in data:
+        changes["extras"] = [dict(e) for e in data["extras"]]
+    return changes
+
+
 def needs_input(data: dict) -> services.NeedsInput:
     situation = data.get("situation") or {"category": SituationCategory.OTHER}
     dietary = data.get("dietary") or {}
@@ -491,6 +612,11 @@ class EventOut(serializers.Serializer):
     # Plain text in the schema: the codes are those of the request's `status`.
     to_status = serializers.CharField(help_text="A status code, as in the request's `status`.")
     note = serializers.CharField()
+    fields = serializers.ListField(
+        child=serializers.ChoiceField(choices=[(f, f) for f in REQUEST_FIELDS]),
+        help_text="A correction (the status stays): the fields corrected, never their values. "
+        "Empty for a status change.",
+    )
 
     def to_representation(self, event: DeliveryRequestEvent) -> dict:
         return {
@@ -499,6 +625,7 @@ class EventOut(serializers.Serializer):
             "from_status": event.from_status or None,
             "to_status": event.to_status,
             "note": event.note,
+            "fields": list(event.fields or []),
         }
 
 

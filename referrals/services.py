@@ -585,15 +585,16 @@ def _log_scheduled(request_ids: list[int], *, by, note: str, at) -> None:
     batch schedules thousands; building an event model for each costs more than the statement)."""
     qn = connection.ops.quote_name
     event, request = DeliveryRequestEvent._meta, DeliveryRequest._meta
-    names = ("request", "at", "by", "from_status", "to_status", "note")
+    names = ("request", "at", "by", "from_status", "to_status", "note", "fields")
     columns = ", ".join(qn(event.get_field(name).column) for name in names)
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
     if connection.vendor == "postgresql":  # one array parameter, not 10,000 (foodbank.lookups.AnyOf)
         where, ids = f"= ANY(%s::{request.pk.db_type(connection)}[])", [list(request_ids)]
     else:
         where, ids = f"IN ({', '.join('%s' for _ in request_ids)})", list(request_ids)
     sql = (
         f"INSERT INTO {qn(event.db_table)} ({columns}) "  # noqa: S608 (names from _meta, values bound)
-        f"SELECT {qn(request.pk.column)}, %s, %s, %s, %s, %s FROM {qn(request.db_table)} "
+        f"SELECT {qn(request.pk.column)}, %s, %s, %s, %s, %s, %s{json_cast} FROM {qn(request.db_table)} "
         f"WHERE {qn(request.pk.column)} {where} ORDER BY {qn(request.pk.column)}"
     )
     params = [
@@ -602,6 +603,7 @@ def _log_scheduled(request_ids: list[int], *, by, note: str, at) -> None:
         S.APPROVED,
         S.SCHEDULED,
         note[:500],
+        "[]",  # no corrected fields: a status change
         *ids,
     ]
     with connection.cursor() as cursor:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import feedback_views, referral_views, views
+from . import correction_views, feedback_views, referral_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/new/", views.request_new, name="request-new"),
     path("requests/<int:pk>/", views.request_detail, name="request-detail"),
     path("requests/<int:pk>/cancel/", views.request_cancel, name="request-cancel"),
+    path("requests/<int:pk>/correct/", correction_views.request_correct, name="request-correct"),
     path("triage/", views.triage, name="triage"),
     path("triage/<int:pk>/approve/", views.triage_approve, name="triage-approve"),
     path("triage/<int:pk>/decline/", views.triage_decline, name="triage-decline"),

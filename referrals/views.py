@@ -19,7 +19,8 @@ from foodbank.exceptions import DomainError
 from foodbank.models import AuditEvent, Role
 from foodbank.selectors import has_role
 
-from . import selectors, services
+from . import corrections, selectors, services
+from .correction_views import may_correct
 from .forms import COOKING_CHOICES, DeliveryRequestForm
 from .models import DeliveryRequest, ExtraItem
 from .referral_views import referral_proposals
@@ -132,14 +133,22 @@ def request_detail(request, pk: int):
             "phone": display_phone(obj.recipient.phone),
             "cooking": [str(label) for key, label in COOKING_CHOICES if getattr(obj, key)],
             "extras": [_extra_label(e) for e in obj.extras],
-            "events": detail.events,
+            "events": _with_corrections(detail.events),
             "consents": detail.consents,
             "can_cancel": obj.status in selectors.CANCELLABLE and selectors.may_cancel(request.user, obj),
+            "can_correct": obj.status in may_correct(request.user, obj),
             "can_triage": obj.status == S.SUBMITTED and selectors.is_coordinator_of(request.user, obj),
             "referrals": detail.referrals,
             "referral": _referral_info(request.user, obj, detail),
         },
     )
+
+
+def _with_corrections(events):
+    """Events with ``corrected`` set on corrections: the fields' names as people read them."""
+    for event in events:
+        event.corrected = corrections.field_labels(event.fields) if event.fields else ""
+    return events
 
 
 def _referral_info(user, obj: DeliveryRequest, detail) -> dict | None:

@@ -12,6 +12,11 @@ class ShippingConfig(AppConfig):
         # the layer below, asks through this port instead of importing shipping.
         from referrals import handover
 
-        from . import withdrawals
+        from . import relabelling, withdrawals
 
-        handover.register_dispatch(withdrawals)
+        class Dispatch:
+            withdraw_requests = staticmethod(withdrawals.withdraw_requests)
+            hold_requests = staticmethod(relabelling.hold_requests)
+            relabel_requests = staticmethod(relabelling.relabel_requests)
+
+        handover.register_dispatch(Dispatch())

@@ -22,7 +22,7 @@ from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
-from . import selectors, services, withdrawals
+from . import relabelling, selectors, services, withdrawals
 from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
 
@@ -100,6 +100,7 @@ def batch_detail(request, pk: int, status_result: dict | None = None):
         "coordinator": coordinator,
         "void_form": VoidForm(auto_id="void_%s") if coordinator else None,
         "withdrawn": withdrawals.withdrawn_in_batch(batch.pk) if coordinator else [],
+        "relabelled": relabelling.relabelled_in_batch(batch.pk) if coordinator else [],
         "delivery_assumed_after_days": settings.DELIVERY_ASSUMED_AFTER_DAYS,
         "result": result,
         "status_result": status_result,

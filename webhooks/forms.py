@@ -7,6 +7,7 @@ from .payloads import EVENT_TYPES
 
 EVENT_CHOICES = [
     *((f"delivery_request.{value}", label) for value, label in DeliveryRequest.Status.choices),
+    ("delivery_request.corrected", _("Request corrected (the fields, not the values)")),
     ("referral.acknowledged", _("Referral acknowledged by the consultation service")),
     ("referral.closed", _("Referral closed")),
 ]

@@ -2,8 +2,9 @@
 feed and in a webhook delivery (docs/webhooks.md).
 
 Only what the request API already gives the agency, and less: ids, references, statuses, the
-tracking number of a shipped parcel and the reason of a decline, cancellation or return. Never
-the person's name, address, phone or situation: a receiver that needs them reads the request.
+tracking number of a shipped parcel, the reason of a decline, cancellation or return, and the
+names of the fields a correction changed. Never the person's name, address, phone or situation (nor
+a corrected value): a receiver that needs them reads the request.
 """
 
 from dataclasses import dataclass
@@ -17,8 +18,11 @@ REASON_STATUSES = frozenset({S.DECLINED, S.CANCELLED, S.RETURNED})
 # The steps of a referral made from a request that its agency hears of (the request API shows the
 # referral's status, never the target's notes).
 REFERRAL_KINDS = (ReferralEvent.Kind.ACKNOWLEDGED, ReferralEvent.Kind.CLOSED)
+# A correction of a filed request (docs/referrals.md): its status stays, ``fields`` names what changed.
+CORRECTED = "delivery_request.corrected"
 EVENT_TYPES = (
     *(f"delivery_request.{status}" for status in S.values),
+    CORRECTED,
     *(f"referral.{kind}" for kind in REFERRAL_KINDS),
 )
 EVENT_TYPE_CHOICES = [(t, t) for t in EVENT_TYPES]
@@ -48,7 +52,7 @@ class Change:
 
 
 def change_of(event: DeliveryRequestEvent, request: DeliveryRequest) -> Change:
-    shipped = event.to_status == S.SHIPPED
+    shipped = event.to_status == S.SHIPPED and not event.fields
     data = {
         "request_id": request.pk,
         "reference": request.reference,
@@ -58,10 +62,11 @@ def change_of(event: DeliveryRequestEvent, request: DeliveryRequest) -> Change:
         "status": event.to_status,
         "tracking_number": event.note if shipped else "",
         "tracking_url": request.tracking_url if shipped and request.tracking_number == event.note else "",
-        "reason": event.note if event.to_status in REASON_STATUSES else "",
+        "reason": event.note if event.to_status in REASON_STATUSES and not event.fields else "",
+        "fields": list(event.fields or []),
     }
     body = {
-        "type": f"delivery_request.{event.to_status}",
+        "type": CORRECTED if event.fields else f"delivery_request.{event.to_status}",
         "timestamp": event.at.isoformat(),
         "data": data,
     }

@@ -17,6 +17,12 @@ class ChangeDataOut(serializers.Serializer):
     tracking_number = serializers.CharField(help_text="Shipped: the courier's tracking number.")
     tracking_url = serializers.CharField(help_text="Shipped: the courier's tracking page.")
     reason = serializers.CharField(help_text="Declined, cancelled or returned: the reason given.")
+    fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="`delivery_request.corrected`: the names of the corrected fields (phone, address, "
+        "days_needed, cooking, allergies, dietary_note, extras, delivery_date, time_slot), never the "
+        "values; empty otherwise.",
+    )
 
 
 class ChangeOut(serializers.Serializer):

@@ -274,6 +274,18 @@ class Carrier(ABC):
         the number the carrier issued, if any.
         """
 
+    def relabel(self, parcel: ParcelData, *, exported: bool = False, tracking_number: str = "") -> VoidResult:
+        """What re-labelling this parcel takes at the carrier after its request was corrected (its
+        data in our documents is new already). Arguments as for ``void``; ``tracking_number`` is
+        the number of the label issued with the old data."""
+        if tracking_number or exported:
+            return VoidResult(
+                False,
+                _("Print the new label of %(reference)s from the batch's documents and replace the old one.")
+                % {"reference": parcel.reference},
+            )
+        return VoidResult(True)
+
 
 def box_reference(reference: str, box: int, boxes: int) -> str:
     """The carrier reference of box ``box`` (1-based) of a parcel of ``boxes`` boxes: the parcel's

@@ -894,6 +894,28 @@ class YamatoB2(Carrier):
             return None
         return TRACKING_URL.format(number=digits)
 
+    def relabel(self, parcel: ParcelData, *, exported: bool = False, tracking_number: str = "") -> VoidResult:
+        if tracking_number:
+            return VoidResult(
+                False,
+                _(
+                    "Label %(number)s was issued with the old details: delete it in B2 Cloud "
+                    "(発行済データの検索 → 削除), import %(reference)s from the batch's new CSV and "
+                    "issue its label again."
+                )
+                % {"number": tracking_number, "reference": parcel.reference},
+            )
+        if exported:
+            return VoidResult(
+                False,
+                _(
+                    "If the batch CSV was already imported into B2 Cloud, delete %(reference)s from the "
+                    "saved data there and import its row from the new CSV."
+                )
+                % {"reference": parcel.reference},
+            )
+        return VoidResult(True)
+
     def void(self, parcel: ParcelData, *, exported: bool = False, tracking_number: str = "") -> VoidResult:
         if tracking_number:
             return VoidResult(

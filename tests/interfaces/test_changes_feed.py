@@ -58,6 +58,7 @@ def test_the_agency_reads_its_requests_changes_in_order_and_continues_from_its_c
         "tracking_number": TRACKING_NUMBER,
         "tracking_url": shipped["data"]["tracking_url"],
         "reason": "",
+        "fields": [],
     }
     assert shipped["data"]["tracking_url"].endswith(TRACKING_NUMBER)
     assert shipped["id"].startswith("evt_dr_")
@@ -135,3 +136,30 @@ def test_a_change_committed_late_with_a_lower_id_is_not_skipped(api, network, co
 
     wait_for(caught_up, message="both approvals")
     assert seen == [(first.pk, "delivery_request.approved"), (second.pk, "delivery_request.approved")]
+
+
+def test_a_correction_is_a_change_with_the_fields_and_without_the_values(
+    api, network, case_worker_a, coordinator
+):
+    # given agency A's request, corrected by the coordinator (a new room and phone)
+    mine = file_request(case_worker_a, network.agency_a)
+    patched = api(coordinator).patch(
+        f"/api/v1/delivery-requests/{mine.pk}/",
+        {
+            "phone": "080-9876-5432",
+            "address": {"postal_code": "047-0024", "address": "花園2丁目6-7", "building": "緑ハイツ305"},
+        },
+        format="json",
+    )
+    assert patched.status_code == 200, patched.content
+
+    # when agency A reads its feed
+    page = wait_for(lambda: (p := _read(api(case_worker_a))) and len(p["results"]) == 2 and p, message="two")
+
+    # then the correction is there, naming the fields, and neither the new room nor the new number
+    assert _types(page) == [(mine.pk, "delivery_request.submitted"), (mine.pk, "delivery_request.corrected")]
+    corrected = page["results"][-1]["data"]
+    assert (corrected["status"], corrected["from_status"]) == ("submitted", "submitted")
+    assert corrected["fields"] == ["phone", "address"]
+    assert "305" not in str(page)
+    assert "9876" not in str(page)

@@ -555,6 +555,18 @@ ROWS: list[Row] = [
     api("GET", "api-delivery-requests", listed="delivery_request", c=200, w=403, cw=200, v=403, i=403),
     api("POST", "api-delivery-requests", c=403, w=403, cw=201, v=403, i=403, body=_delivery_request_body),
     api("GET", "api-delivery-request-detail", "delivery_request", c=200, w=403, cw=200, v=403, i=403),
+    api(
+        "PATCH",
+        "api-delivery-request-detail",
+        "delivery_request",
+        c=200,
+        w=403,
+        cw=200,
+        v=403,
+        i=403,
+        body=lambda w, p: {"time_slot": "1820"},
+        note="a correction: the filing agency until approved, coordinators until packed (then 409)",
+    ),
     api("GET", "api-delivery-request-changes", c=200, w=403, cw=200, v=403, i=403),
     # Webhooks (docs/webhooks.md): the agency's case workers manage its endpoints, coordinators the
     # food bank's.
@@ -991,6 +1003,17 @@ PAGES: list[Row] = [
     ),
     page("GET", "referrals:request-detail", "delivery_request", c=200, w=403, cw=200, v=403),
     page("POST", "referrals:request-cancel", "delivery_request", c=302, w=403, cw=302, v=403),
+    page("GET", "referrals:request-correct", "delivery_request", c=200, w=403, cw=200, v=403),
+    page(
+        "POST",
+        "referrals:request-correct",
+        "delivery_request",
+        c=400,
+        w=403,
+        cw=400,
+        v=403,
+        note="the correction form; posted empty, it comes back with its errors (400)",
+    ),
     page("GET", "referrals:triage", c=200, **PAGE_NOBODY_BUT_C),
     page("POST", "referrals:triage-approve", "delivery_request", c=302, **PAGE_NOBODY_BUT_C),
     page(
