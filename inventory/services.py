@@ -34,6 +34,7 @@ from foodbank import selectors as core_selectors
 from foodbank.bulk import insert_many
 from foodbank.exceptions import InvalidTransition
 from foodbank.models import Organisation, Site
+from foodbank.transactions import service_transaction
 
 from . import locks
 from .exceptions import (
@@ -543,7 +544,7 @@ def record_handout(
         raise ValidationError({"household": _("Unknown household type.")})
     today, now = timezone.localdate(), timezone.now()
     occurred_at = _check_time(occurred_at, now)
-    with transaction.atomic():
+    with service_transaction():  # joins idempotent_create's transaction: no SAVEPOINT round trips
         # First what needs no lock: the pack types (which also tells an unknown code), the handout
         # and its lines, rows no other handout touches. The window's balance rows are locked last, so
         # concurrent handouts at one window wait only for the FEFO check, the movements and the
