@@ -5,6 +5,7 @@ row; the hash of the whole key proves it. SHA-256 without a salt is enough here 
 is 256 random bits (there is nothing to guess), and it keeps each request to one indexed lookup.
 """
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -103,39 +104,37 @@ def authenticate_key(key: str) -> ApiToken | None:
     return token
 
 
-def _columns(model, alias: str) -> tuple[list, str]:
-    fields = list(model._meta.concrete_fields)
-    return fields, ", ".join(f'{alias}."{field.column}"' for field in fields)
+class _Part:
+    """One model's columns in the token query, with the converters the ORM would apply to each (the
+    backend's, e.g. SQLite's for dates and booleans, then the field's own), worked out once."""
+
+    def __init__(self, alias: str, model) -> None:
+        self.alias, self.model = alias, model
+        self.fields = list(model._meta.concrete_fields)
+        self.attnames = [field.attname for field in self.fields]
+        self.columns = [field.get_col(model._meta.db_table) for field in self.fields]
+        self.converters = [
+            connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            for column in self.columns
+        ]
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
+
+    def instance(self, values) -> Any:
+        converted = list(values)
+        for i, converters in enumerate(self.converters):
+            for converter in converters:
+                converted[i] = converter(converted[i], self.columns[i], connection)
+        return self.model.from_db(connection.alias, self.attnames, converted)
 
 
-def _instance(model, fields: list, values) -> Any:
-    """A model instance from its columns, through the converters the ORM would apply (the backend's,
-    e.g. SQLite's for dates and booleans, then the field's own)."""
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field in fields], converted)
-
-
-def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | None:
-    """The token with this prefix, its user, and the user's memberships as ``memberships_for`` reads
-    them (active, of an active organisation, with organisation and site, by role and pk), in one
-    statement: one row per membership, or one row with NULL memberships for a user without any."""
+@functools.cache
+def _token_query() -> tuple[str, list[_Part]]:
     user_model = get_user_model()
-    parts = [
-        ("t", ApiToken),
-        ("u", user_model),
-        ("m", Membership),
-        ("o", Organisation),
-        ("s", Site),
-    ]
-    layout = [(alias, model, *_columns(model, alias)) for alias, model in parts]
+    parts = [_Part("t", ApiToken), _Part("u", user_model), _Part("m", Membership)]
+    parts += [_Part("o", Organisation), _Part("s", Site)]
     # Table and column names come from the models, never from the request; the prefix is a parameter.
     sql = (
-        f"SELECT {', '.join(columns for _a, _m, _f, columns in layout)} "  # noqa: S608
+        f"SELECT {', '.join(part.sql for part in parts)} "  # noqa: S608
         f'FROM "{ApiToken._meta.db_table}" t '
         f'JOIN "{user_model._meta.db_table}" u ON u."id" = t."user_id" '
         f'LEFT JOIN ("{Membership._meta.db_table}" m '
@@ -144,6 +143,14 @@ def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | 
         f'ON m."user_id" = u."id" AND m."active" '
         f'WHERE t."prefix" = %s ORDER BY m."role", m."id"'
     )
+    return sql, parts
+
+
+def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | None:
+    """The token with this prefix, its user, and the user's memberships as ``memberships_for`` reads
+    them (active, of an active organisation, with organisation and site, by role and pk), in one
+    statement: one row per membership, or one row with NULL memberships for a user without any."""
+    sql, parts = _token_query()
     with connection.cursor() as cursor:
         cursor.execute(sql, [prefix])
         rows = cursor.fetchall()
@@ -152,10 +159,13 @@ def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | 
     token = user = None
     memberships = []
     for row in rows:
-        values, instances = list(row), {}
-        for alias, model, fields, _columns_sql in layout:
-            own, values = values[: len(fields)], values[len(fields) :]
-            instances[alias] = None if own[0] is None else _instance(model, fields, own)
+        instances, start = {}, 0
+        for part in parts:
+            own = row[start : start + len(part.fields)]
+            start += len(part.fields)
+            if token is not None and part.alias in ("t", "u"):
+                continue  # the same token and user on every row
+            instances[part.alias] = None if own[0] is None else part.instance(own)
         if token is None:
             token, user = instances["t"], instances["u"]
             token.user = user
