@@ -156,10 +156,12 @@ def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | 
         rows = cursor.fetchall()
     if not rows:
         return None
-    token = user = None
-    memberships = []
+    token: ApiToken | None = None
+    user = None
+    memberships: list[Membership] = []
     for row in rows:
-        instances, start = {}, 0
+        instances: dict[str, Any] = {}
+        start = 0
         for part in parts:
             own = row[start : start + len(part.fields)]
             start += len(part.fields)
@@ -175,7 +177,7 @@ def _token_with_memberships(prefix: str) -> tuple[ApiToken, list[Membership]] | 
             membership.site = instances["s"]
             membership.user = user
             memberships.append(membership)
-    return token, memberships
+    return (token, memberships) if token is not None else None  # token is set: rows is not empty
 
 
 def revoke_tokens(*, tokens, revoked_by=None) -> int:
