@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from .exceptions import IdempotencyKeyInUse, IdempotencyKeyReused
 from .models import IdempotencyKey
+from .transactions import idempotent_work
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -109,7 +110,8 @@ def idempotent_create(
         return response
     try:
         with transaction.atomic():
-            instance = create()
+            with idempotent_work():  # no savepoint for the service's own transaction
+                instance = create()
             IdempotencyKey.objects.filter(pk=claim.pk).update(
                 state=IdempotencyKey.State.COMPLETED,
                 resource_id=instance.pk,
@@ -143,7 +145,8 @@ def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[
         return claim.resource_id, True
     try:
         with transaction.atomic():
-            instance = create()
+            with idempotent_work():
+                instance = create()
             IdempotencyKey.objects.filter(pk=claim.pk).update(
                 state=IdempotencyKey.State.COMPLETED,
                 resource_id=instance.pk,

@@ -31,6 +31,13 @@ def memberships_for(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     return cached
 
 
+def remember_memberships(user: AbstractBaseUser, memberships: list[Membership]) -> None:
+    """Hand ``memberships_for`` the user's memberships read by another query (the API token's
+    lookup reads them in the same statement: ``foodbank.tokens.authenticate_key``). They must be
+    exactly what ``memberships_for`` would read: active, of an active organisation, by role and pk."""
+    setattr(user, _CACHE_ATTR, memberships)
+
+
 def has_role(user: Actor, *roles: str) -> bool:
     return any(m.role in roles for m in memberships_for(user))
 

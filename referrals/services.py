@@ -26,6 +26,7 @@ from foodbank.crypto import blind_index
 from foodbank.exceptions import InvalidTransition
 from foodbank.lookups import AnyOf
 from foodbank.models import AuditEvent, Organisation, Site
+from foodbank.transactions import service_transaction
 
 from . import handover, locks, selectors
 from .exceptions import (
@@ -180,7 +181,7 @@ def file_delivery_request(
     """
     _require_share_consent(consents)
     food_bank_id = agency.food_bank_id_for_scope
-    with transaction.atomic():
+    with service_transaction():  # joins idempotent_create's transaction: no SAVEPOINT round trips
         if (
             client_reference
             and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()

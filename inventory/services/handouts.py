@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank.models import Site
+from foodbank.transactions import service_transaction
 
 from .. import locks
 from ..exceptions import InsufficientStock, UnknownPackType
@@ -54,7 +55,7 @@ def record_handout(
         raise ValidationError({"household": _("Unknown household type.")})
     today, now = timezone.localdate(), timezone.now()
     occurred_at = _check_time(occurred_at, now)
-    with transaction.atomic():
+    with service_transaction():  # joins idempotent_create's transaction: no SAVEPOINT round trips
         # First what needs no lock: the pack types (which also tells an unknown code), the handout
         # and its lines, rows no other handout touches. The window's balance rows are locked last, so
         # concurrent handouts at one window wait only for the FEFO check, the movements and the

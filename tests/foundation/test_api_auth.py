@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from foodbank import tokens
 from foodbank.models import ApiToken, Role
+from foodbank.services import grant_role
 from tests.conftest import make_actor
 
 pytestmark = pytest.mark.django_db
@@ -127,3 +128,64 @@ def test_a_deactivated_membership_grants_nothing(api, network):
     user.memberships.update(active=False)
 
     assert _site_codes(api(user)) == []
+
+
+# The token, its user and the user's memberships are read in one query on every request, and kept
+# nowhere between requests: each change below applies to the very next request of the same client.
+
+
+def test_a_revoked_token_is_refused_at_its_next_request(api, network, window_staff_a):
+    client = api(window_staff_a)
+    assert client.get("/api/v1/me/").status_code == 200
+
+    tokens.revoke_tokens(tokens=ApiToken.objects.filter(user=window_staff_a))
+
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_deactivated_user_is_refused_at_their_next_request(api, network, window_staff_a):
+    client = api(window_staff_a)
+    assert client.get("/api/v1/me/").status_code == 200
+
+    # Straight in the table: the user's tokens stay unrevoked, the user's own flag refuses them.
+    type(window_staff_a).objects.filter(pk=window_staff_a.pk).update(is_active=False)
+
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_a_role_taken_away_or_given_applies_to_the_next_request(api, network, window_staff_a):
+    client = api(window_staff_a)
+    assert _site_codes(client) == ["win-a"]
+
+    window_staff_a.memberships.update(active=False)
+    assert _site_codes(client) == []
+    assert client.get("/api/v1/me/").json()["roles"] == []
+
+    grant_role(
+        user=window_staff_a, role=Role.WINDOW_STAFF, organisation=network.agency_b, site=network.window_b
+    )
+    assert _site_codes(client) == ["win-b"]
+
+
+def test_a_deactivated_organisation_grants_nothing_at_the_next_request(api, network, coordinator):
+    client = api(coordinator)
+    assert _site_codes(client) == ["wh", "win-a", "win-b"]
+
+    type(network.food_bank).objects.filter(pk=network.food_bank.pk).update(active=False)
+
+    assert _site_codes(client) == []
+
+
+def test_me_lists_every_role_of_a_user_with_several(api, network, window_staff_a):
+    grant_role(
+        user=window_staff_a, role=Role.WINDOW_STAFF, organisation=network.agency_b, site=network.window_b
+    )
+    grant_role(user=window_staff_a, role=Role.CASE_WORKER, organisation=network.agency_a)
+
+    roles = api(window_staff_a).get("/api/v1/me/").json()["roles"]
+
+    assert [(r["role"], r["site_name"]) for r in roles] == [
+        ("case_worker", None),
+        ("window_staff", "小樽窓口"),
+        ("window_staff", network.window_b.name),
+    ]

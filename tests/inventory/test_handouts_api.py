@@ -263,23 +263,28 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
     # A new token records its first use (later uses within the resolution window write nothing).
     assert client.get("/api/v1/me/").status_code == 200
 
-    # 1 token + user, 1 memberships (cached for the request; the window comes from it),
-    # 1 SAVEPOINT (the service's transaction, nested in the test's), 1 SELECT of the pack types,
+    # 1 token with its user and the user's memberships (one join; the memberships are kept for the
+    # request and the window comes from them), 1 SAVEPOINT (the service's transaction, nested in
+    # the test's), 1 SELECT of the pack types,
     # 1 INSERT handout, 1 INSERT both lines, then under the lock: 1 SELECT … FOR UPDATE of the
     # window's balance rows for both pack types, 1 INSERT both movements, 1 UPDATE of both balances,
-    # 1 RELEASE SAVEPOINT.
-    with django_assert_num_queries(10):
+    # 1 RELEASE SAVEPOINT. Two lines or twenty, the same nine.
+    with django_assert_num_queries(9):
         assert post(client, body).status_code == 201
 
     # With an Idempotency-Key, the key's claim adds one INSERT (in the test's transaction wrapped in
-    # SAVEPOINT … RELEASE) and completing it adds a transaction around the work (SAVEPOINT … RELEASE)
-    # plus one UPDATE of the key: 10 + 3 + 3 = 16.
-    with django_assert_num_queries(16):
+    # SAVEPOINT … RELEASE), the work runs in a transaction of idempotent_create's (SAVEPOINT …
+    # RELEASE) that the service joins (its own SAVEPOINT … RELEASE goes: foodbank.transactions), and
+    # completing the key adds one UPDATE: 9 + 3 + 2 - 2 + 1 = 13. In production, outside the test's
+    # transaction: the token, the claim (one INSERT committed at once, so that a concurrent retry
+    # sees it), BEGIN, the 7 statements of the work, the key's UPDATE, COMMIT. The answer is
+    # rendered from the rows just written: nothing is read back.
+    with django_assert_num_queries(13):
         assert post(client, body, key="counted").status_code == 201
-    # A replay: token, memberships, the claim's INSERT refused by the unique key (SAVEPOINT, INSERT,
-    # ROLLBACK TO SAVEPOINT, RELEASE), reading the first claim, and the handout with its lines and
-    # their pack types (2). Replays are rare; new keys are the path kept short.
-    with django_assert_num_queries(9):
+    # A replay writes nothing: token with memberships, the claim's INSERT refused by the unique key
+    # (SAVEPOINT, INSERT, ROLLBACK TO SAVEPOINT, RELEASE), reading the first claim, and the handout
+    # with its lines and their pack types (2). Replays are rare; new keys are the path kept short.
+    with django_assert_num_queries(8):
         assert post(client, body, key="counted").status_code == 201
 
 

@@ -164,7 +164,7 @@ def test_rollup_rewrites_a_day_voided_after_it_was_rolled_up(seed, network):
 
 def test_monthly_query_count(api, coordinator, seed, django_assert_num_queries):
     client = api(coordinator)
-    # token (1), memberships (1), roll-up state (1), handouts: visits and sets (2), parcels (1),
-    # restock sets (1), pantry shipments (1: shipping.Parcel with source "pantry").
-    with django_assert_num_queries(8):
+    # token with user and memberships (1, one join), roll-up state (1), handouts: visits and sets
+    # (2), parcels (1), restock sets (1), pantry shipments (1: shipping.Parcel with source "pantry").
+    with django_assert_num_queries(7):
         assert client.get(URL, {"fiscal_year": 2024}).status_code == 200
