@@ -60,13 +60,6 @@ from .serializers import (
 )
 
 TAGS = ["delivery requests"]
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description="Safe retries (docs/spec.md §4).",
-)
 REFUSALS = {
     400: OpenApiResponse(description="Validation errors per field"),
     403: OpenApiResponse(description="Your role may not do this"),
@@ -163,7 +156,6 @@ class DeliveryRequestListCreateView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[IDEMPOTENCY_HEADER],
         request=DeliveryRequestIn,
         responses={201: DeliveryRequestOut, **REFUSALS, 422: OpenApiResponse(description="Key reused")},
     )
@@ -256,7 +248,7 @@ class DeliveryRequestDetailView(APIView):
             "read the request (412 `precondition_failed`); `Idempotency-Key` replays the first "
             "answer of a retried correction."
         ),
-        parameters=[IF_MATCH_HEADER, IDEMPOTENCY_HEADER, ETAG_HEADER],
+        parameters=[IF_MATCH_HEADER, ETAG_HEADER],
         request=DeliveryRequestCorrectionIn,
         responses={
             200: OpenApiResponse(
@@ -375,7 +367,6 @@ class NaviIntakeView(APIView):
 
     @extend_schema(
         tags=["intake"],
-        parameters=[IDEMPOTENCY_HEADER],
         request=NaviApplicationIn,
         responses={
             201: DeliveryRequestOut,
@@ -695,7 +686,6 @@ class ReferralListCreateView(APIView):
 
     @extend_schema(
         tags=REFERRAL_TAGS,
-        parameters=[IDEMPOTENCY_HEADER],
         request=ReferralIn,
         responses={201: ReferralOut, **REFUSALS, 422: OpenApiResponse(description="Key reused")},
     )

@@ -63,7 +63,7 @@ IDEMPOTENCY_KEY_SCHEMA = {
 class FoodbankAutoSchema(AutoSchema):
     """drf-spectacular's schema, no looser than what the API validates (docs/trust.md, item 5):
 
-    - every POST that honours ``Idempotency-Key`` (the mark the completeness test walks) documents
+    - every POST or PATCH that honours ``Idempotency-Key`` (the mark the completeness test walks) documents
       the header with the rules ``foodbank.idempotency`` applies, so no view declares it by hand;
     - a nested list that may not be empty says ``minItems: 1``;
     - a decimal sent as a string needs a digit (DRF refuses ``""`` and ``"-"``) and has no sign
@@ -74,7 +74,7 @@ class FoodbankAutoSchema(AutoSchema):
     def _get_parameters(self):
         parameters = [p for p in super()._get_parameters() if p.get("name") != IDEMPOTENCY_HEADER]
         handler = getattr(self.view, (self.method or "").lower(), None)
-        if self.method == "POST" and getattr(handler, "honours_idempotency_key", False):
+        if getattr(handler, "honours_idempotency_key", False):
             parameters.append(
                 {
                     "in": "header",

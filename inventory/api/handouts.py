@@ -45,7 +45,6 @@ class HandoutListCreateView(generics.ListAPIView):
     @extend_schema(
         request=s.HandoutIn,
         responses={201: s.HandoutOut},
-        parameters=[OpenApiParameter("Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER)],
         description=(
             "Hand out sets at your window. 409 `insufficient_stock` (with `shortages`) when any line is "
             "short: nothing is recorded. A retry with the same `Idempotency-Key` and body returns the "
