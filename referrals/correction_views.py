@@ -82,7 +82,11 @@ def request_correct(request, pk: int):
                         request=request,
                     )
                 except PreconditionFailed as exc:
-                    form.add_error(None, str(exc.message))
+                    # The form shows the request as it is now, under its current version: sending
+                    # back what was typed over the older one would undo the change made meanwhile.
+                    obj = selectors.visible_requests(request.user).get(pk=pk)
+                    form = RequestCorrectionForm(initial=_initial(obj), current=obj)
+                    messages.error(request, str(exc.message))
                     status_code = 412
                 except NotCorrectable as exc:
                     messages.error(request, str(exc.message))
@@ -90,9 +94,10 @@ def request_correct(request, pk: int):
                 else:
                     _tell(request, obj, done)
                     return redirect("referrals:request-detail", pk=obj.pk)
-    if request.method == "GET":
+    if request.method == "GET" or status_code == 412:
         # Showing the form shows the person's data; a refused save shows back what was typed
-        # over what this user was shown already (and a refusal writes nothing: docs/trust.md).
+        # over what this user was shown already (and a refusal writes nothing: docs/trust.md),
+        # except after a change made meanwhile (412), which shows the person as they are now.
         audit.record(
             actor=request.user,
             action=AuditEvent.Action.VIEW,

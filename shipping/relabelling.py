@@ -43,6 +43,7 @@ _TAKEN_FROM_REQUEST = (
     "delivery_date",
     "packing",
     "stock_needs",
+    "boxes",
 )
 
 
@@ -93,7 +94,10 @@ def relabel_requests(*, request_ids: Iterable[int], by, fields: list[str]) -> li
             exported = BatchDocument.objects.filter(
                 batch=batch, kind__in=(BatchDocument.Kind.CARRIER_CSV, BatchDocument.Kind.LABELS)
             ).exists()
-            old_tracking = parcel.tracking_number or ""
+            # every box's number: each label printed with the old data is deleted at the carrier
+            old_tracking = "、".join(
+                parcel.box_numbers or ([parcel.tracking_number] if parcel.tracking_number else [])
+            )
             _rebuild(parcel, batch, view)
             ParcelEvent.objects.create(
                 parcel=parcel,
@@ -139,7 +143,8 @@ def _rebuild(parcel: Parcel, batch: DispatchBatch, view) -> None:
     parcel.packing = dict(fresh.packing)
     # The carrier's number belonged to the label printed with the old data.
     parcel.tracking_number = None
-    update = [*_TAKEN_FROM_REQUEST, "tracking_number"]
+    parcel.box_numbers = []
+    update = [*_TAKEN_FROM_REQUEST, "tracking_number", "box_numbers"]
     if parcel.status == S.BATCHED:
         update += _reserve_again(parcel, batch, pack_types, old_packing, changed=contents_changed)
     parcel.save(update_fields=sorted(set(update)))

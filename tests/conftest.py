@@ -234,7 +234,7 @@ def _settle_task_connections(timeout: float = 30.0) -> None:
         return
     others = (
         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND state <> 'idle'"
+        "AND pid <> pg_backend_pid() AND backend_type = 'client backend' AND state <> 'idle'"
     )
     deadline = time.monotonic() + timeout
     with connection.cursor() as cursor:

@@ -93,6 +93,7 @@ def test_a_corrected_address_reaches_the_b2_csv_and_the_issued_label_is_called_b
     assert again["reference"] == parcel["reference"]
     assert again["status"] == "batched"
     assert again["tracking_number"] is None
+    assert again["box_numbers"] == []
     # and the worker wrote the B2 Cloud CSV again: its row has the new address
     wait_ready(coordinator, batch["id"])
     (new_row,) = csv_rows(document(coordinator, batch["id"], "carrier_csv"))[1:]

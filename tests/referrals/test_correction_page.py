@@ -74,6 +74,13 @@ def test_a_correction_made_meanwhile_is_not_overwritten(client, network, case_wo
     person = Recipient.objects.get(pk=request.recipient_id)
     assert (person.phone, person.building) == ("+818011112222", "")
     assert DeliveryRequestEvent.objects.filter(request=request).count() == events
+    # and the form now shows the request as it is, so making the change again saves it
+    shown = _form_values(response.content.decode())
+    assert shown["phone"] != values["phone"]
+    again = client.post(f"/requests/{request.pk}/correct/", shown | {"building": "花園ハイツ103"})
+    assert again.status_code == 302
+    person = Recipient.objects.get(pk=request.recipient_id)
+    assert (person.phone, person.building) == ("+818011112222", "花園ハイツ103")
 
 
 def test_a_wrong_phone_is_shown_on_its_field_and_nothing_written(client, network, case_worker_a):
