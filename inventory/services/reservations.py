@@ -219,11 +219,9 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                         # allergens (no lot, or a lot without inspection data), so the packer checks
                         # the labels for every allergen the household avoids.
                         substitutions.setdefault(ref, []).append(
-                            {
-                                "sku": labels[sku],
-                                "allergens": named or sorted(avoid[ref]),
-                                "unknown": not named,
-                            }
+                            {"sku": labels[sku], "allergens": named}
+                            if named
+                            else {"sku": labels[sku], "allergens": sorted(avoid[ref]), "unknown": True}
                         )
                 if available < quantity:
                     short.append(_shortage(labels[sku], quantity, available))
