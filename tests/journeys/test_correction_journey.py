@@ -32,8 +32,10 @@ OLD_BUILDING, NEW_BUILDING = "花園ハイツ101", "緑ハイツ305"
 
 
 def _scheduled(case_worker, coordinator) -> tuple[dict, dict]:
-    """One request, approved and booked into tomorrow's ready batch."""
-    filed = file_request(case_worker)
+    """One request of one person (one box: one B2 row), approved and booked into tomorrow's ready batch."""
+    filed = file_request(
+        case_worker, household={"adults": 1, "children": 0, "infants": 0, "type": "single"}, days_needed=7
+    )
     approve(coordinator, filed["id"])
     batch = run_batch(coordinator)
     assert request_as(case_worker, filed["id"])["status"] == "scheduled"
