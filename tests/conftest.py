@@ -158,6 +158,22 @@ def _empty_cache():
     clear_cache()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_broker() -> None:
+    """A run starts with no task in the broker. An interrupted earlier run can leave some queued (or
+    delivered and unacknowledged, which Redis gives back later); ids restart with each test
+    database, so such a task would act on this run's rows (a batch built before its requests)."""
+    from django.conf import settings
+
+    from foodbank.celery import app
+
+    app.control.purge()
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete("unacked", "unacked_index")
+
+
 def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
     """Poll ``predicate`` until it returns something truthy; fail the test after ``timeout``."""
     deadline = time.monotonic() + timeout
