@@ -35,25 +35,10 @@ MAX_DAYS_AHEAD = 90
 # --- Inputs ---------------------------------------------------------------------------------------
 
 
-class RecipientIn(serializers.Serializer):
-    name = serializers.CharField(
-        max_length=64,
-        help_text="Full name as printed on the courier label.",
-        validators=[refuse_bidi_controls],
-    )
-    name_kana = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
-    )
-    phone = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text=(
-            "Japanese number, e.g. 090-1234-5678. Blank for a person without a phone: the label then "
-            "carries the filing agency's number (docs/shipping-b2.md)."
-        ),
-    )
+class AddressFieldsIn(serializers.Serializer):
+    # Shared by the person filed (RecipientIn) and the corrected address (AddressCorrectionIn); no
+    # docstring, which drf-spectacular would give both as their description.
+
     postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
     prefecture = serializers.CharField(
         max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
@@ -74,6 +59,36 @@ class RecipientIn(serializers.Serializer):
         max_length=200, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
     )
 
+    @staticmethod
+    def resolve_area(attrs):
+        """The area of the postal code (raises FieldErrors when the code and the names disagree)."""
+        return resolve_address(
+            postal_code=attrs["postal_code"],
+            prefecture=attrs.get("prefecture", ""),
+            municipality=attrs.get("municipality", ""),
+        )
+
+
+class RecipientIn(AddressFieldsIn):
+    name = serializers.CharField(
+        max_length=64,
+        help_text="Full name as printed on the courier label.",
+        validators=[refuse_bidi_controls],
+    )
+    name_kana = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
+    )
+    phone = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Japanese number, e.g. 090-1234-5678. Blank for a person without a phone: the label then "
+            "carries the filing agency's number (docs/shipping-b2.md)."
+        ),
+    )
+
     def validate(self, attrs):
         errors: dict[str, list[str]] = {}
         try:
@@ -82,11 +97,7 @@ class RecipientIn(serializers.Serializer):
         except FieldErrors as exc:
             errors.update(exc.errors)
         try:
-            attrs["area"] = resolve_address(
-                postal_code=attrs["postal_code"],
-                prefecture=attrs.get("prefecture", ""),
-                municipality=attrs.get("municipality", ""),
-            )
+            attrs["area"] = self.resolve_area(attrs)
         except FieldErrors as exc:
             errors.update(exc.errors)
         if errors:
@@ -294,36 +305,12 @@ class NaviApplicationIn(_NeedsIn):
 # --- Correcting a filed request (docs/referrals.md) ------------------------------------------------
 
 
-class AddressCorrectionIn(serializers.Serializer):
+class AddressCorrectionIn(AddressFieldsIn):
     """The whole address again: the postal code decides prefecture and municipality."""
-
-    postal_code = serializers.CharField(max_length=16, help_text="Seven digits, e.g. 060-0001 or 0600001.")
-    prefecture = serializers.CharField(
-        max_length=8, required=False, allow_blank=True, default="", help_text="Optional; must match the code."
-    )
-    municipality = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Optional; must match the code.",
-    )
-    address = serializers.CharField(
-        max_length=200,
-        help_text="Street address (town, block, number); prefecture and city may be omitted.",
-        validators=[refuse_bidi_controls],
-    )
-    building = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, default="", validators=[refuse_bidi_controls]
-    )
 
     def validate(self, attrs):
         try:
-            area = resolve_address(
-                postal_code=attrs["postal_code"],
-                prefecture=attrs.get("prefecture", ""),
-                municipality=attrs.get("municipality", ""),
-            )
+            area = self.resolve_area(attrs)
         except FieldErrors as exc:
             raise serializers.ValidationError(exc.errors) from None
         street = street_part(attrs["address"], area)
