@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .append_only import AppendOnlyModel
 from .geo import RegionalBureau
 
 
@@ -319,7 +320,7 @@ class OutboxMessage(models.Model):
         return f"{self.task_name} #{self.pk}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """Append-only record of staff viewing, exporting or changing a recipient's personal data.
 
     Holds references (object type and id), never the personal data itself.
@@ -423,7 +424,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class ProvisionRecord(models.Model):
+class ProvisionRecord(AppendOnlyModel):
     """A record of personal data provided to another organisation (APPI art. 29 / 30).
 
     One row per person and provision: what went, to whom, on what basis, when, by whom, and what

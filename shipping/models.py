@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from foodbank.append_only import AppendOnlyModel
 from foodbank.crypto import EncryptedTextField
 from foodbank.models import Organisation
 
@@ -383,7 +384,7 @@ class Parcel(models.Model):
         )
 
 
-class ParcelEvent(models.Model):
+class ParcelEvent(AppendOnlyModel):
     """Append-only history of a parcel."""
 
     parcel = models.ForeignKey(Parcel, on_delete=models.CASCADE, related_name="events")
@@ -401,13 +402,6 @@ class ParcelEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.parcel_id}: {self.from_status} → {self.to_status}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Parcel events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Parcel events are append-only.")
 
 
 class BatchDocument(models.Model):

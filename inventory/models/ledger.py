@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from foodbank.append_only import AppendOnlyModel
 from foodbank.models import Organisation, Site
 
 from ._common import _lot_constraints, _one_sku
@@ -99,7 +100,7 @@ class ReasonCode(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class StockMovement(models.Model):
+class StockMovement(AppendOnlyModel):
     """One line of the append-only ledger: a signed change of one lot at one site.
 
     ``occurred_at`` is when it happened (a window may log a handout late), ``recorded_at`` when it was

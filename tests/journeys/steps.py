@@ -6,10 +6,12 @@ import io
 import re
 from datetime import timedelta
 
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from pypdf import PdfReader
 
+from shipping.models import ParcelEvent
 from tests.conftest import api_client_for, wait_for
 from tests.referrals.factories import body
 
@@ -116,3 +118,18 @@ def b2_issued_data(carrier_csv: bytes, numbers: dict[str, str]) -> bytes:
             continue
         writer.writerow(row)
     return out.getvalue().encode("cp932")
+
+
+def backdate_handover(parcel_id: int, *, days: int) -> None:
+    """Move a parcel's hand-over ``days`` into the past, as if that many days had gone by.
+
+    Parcel events are append-only in the database (``foodbank/append_only.py``): the test lifts the
+    trigger for this one UPDATE, as only a table owner can, and puts it back.
+    """
+    table, trigger = "shipping_parcelevent", "shipping_parcelevent_append_only"
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        ParcelEvent.objects.filter(parcel_id=parcel_id, to_status="handed_over").update(
+            at=timezone.now() - timedelta(days=days)
+        )
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")

@@ -10,13 +10,13 @@ from django.test import Client
 from django.utils import timezone
 
 from referrals.retention import anonymise_closed_cases
-from shipping.models import ParcelEvent
 from shipping.tasks import close_delivered_parcels_task
 from tests.conftest import api_client_for, wait_for
 
 from .steps import (
     approve,
     b2_issued_data,
+    backdate_handover,
     document,
     file_request,
     ok,
@@ -112,9 +112,7 @@ def test_outcomes_in_bulk_from_the_batch_page_and_the_daily_job_closes_the_rest_
     assert statuses == {"利用者 0": "delivered", "利用者 1": "returned", "利用者 2": "handed_over"}
 
     # when the third had no news for more than DELIVERY_ASSUMED_AFTER_DAYS and the daily job runs
-    ParcelEvent.objects.filter(parcel_id=by_name["利用者 2"]["id"], to_status="handed_over").update(
-        at=timezone.now() - timedelta(days=settings.DELIVERY_ASSUMED_AFTER_DAYS + 1)
-    )
+    backdate_handover(by_name["利用者 2"]["id"], days=settings.DELIVERY_ASSUMED_AFTER_DAYS + 1)
     result = close_delivered_parcels_task.delay()
     wait_for(result.ready, timeout=120, message="close task")
     assert result.get() == 1
