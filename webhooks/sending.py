@@ -13,6 +13,7 @@ while an earlier one is pending, so a receiver never hears "shipped" before "app
 import json
 import logging
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
@@ -24,6 +25,7 @@ from standardwebhooks.webhooks import Webhook
 
 from foodbank.models import Membership, Role
 
+from . import addresses
 from .models import WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -88,19 +90,35 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
     }
     code, error = None, ""
     try:
-        response = httpx.post(
-            endpoint.url,
-            content=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            follow_redirects=False,
-        )
-        code = response.status_code
-    except httpx.HTTPError as exc:
+        url, host_header, extensions = _target(endpoint.url)
+        with httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False) as client:
+            request = client.build_request(
+                "POST", url, content=body, headers={**headers, **host_header}, extensions=extensions
+            )
+            code = client.send(request).status_code
+    except (httpx.HTTPError, addresses.PrivateAddress, OSError) as exc:
+        # A private address is a failure like any other: retried, then given up and reported.
         error = type(exc).__name__
     ok = code is not None and 200 <= code < 300
     _record(endpoint, delivery, ok=ok, code=code, error=error)
     return ok
+
+
+def _target(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Where to post: the URL, the Host header and httpx's extensions.
+
+    The host is resolved here and refused when any of its addresses is private; the request goes to
+    the checked address, with the name in the Host header and in TLS (SNI and certificate
+    check), so DNS cannot answer differently between check and connection (webhooks/addresses.py).
+    Hosts in WEBHOOK_INSECURE_HOSTS (local test receivers) are used as they are.
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").encode("idna").decode("ascii")
+    if host in settings.WEBHOOK_INSECURE_HOSTS:
+        return url, {}, {}
+    address = addresses.public_address(host, parts.port or 443)
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    return addresses.pinned_url(url, address), {"host": host_header}, {"sni_hostname": host}
 
 
 def _record(endpoint, delivery, *, ok: bool, code: int | None, error: str) -> None:

@@ -5,7 +5,6 @@ The caller (API or page) has checked that the user manages the endpoint's agency
 """
 
 import base64
-import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +19,7 @@ from foodbank import outbox
 from foodbank.exceptions import DomainError
 from foodbank.models import Organisation
 
+from . import addresses
 from .models import WebhookDelivery, WebhookEndpoint
 from .payloads import DELIVER_TASK, EVENT_TYPES
 
@@ -50,25 +50,9 @@ def check_url(url: str) -> None:
         return
     if parts.scheme != "https" or not parts.hostname:
         raise InvalidEndpoint(_("A webhook address must start with https://."))
-    if _internal_host(parts.hostname) and parts.hostname not in settings.WEBHOOK_INSECURE_HOSTS:
-        # The sender runs inside our network: an address of it (the cloud's metadata service, the
-        # database, Redis) must not be reachable through a webhook and its status code.
+    if addresses.internal_host(parts.hostname) and parts.hostname not in settings.WEBHOOK_INSECURE_HOSTS:
+        # Names that resolve to a private address are refused at sending (webhooks/addresses.py).
         raise InvalidEndpoint(_("A webhook address must be on the internet, not a local or private network."))
-
-
-def _internal_host(host: str) -> bool:
-    """An IP literal that is not globally routable, or a name of this machine. (A public name that
-    resolves to a private address is not caught here: docs/webhooks.md.)"""
-    host = host.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return not address.is_global
 
 
 def check_events(events: list[str]) -> list[str]:

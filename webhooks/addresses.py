@@ -1,0 +1,57 @@
+"""Where a webhook may be sent: addresses on the internet only (docs/webhooks.md, "Addresses").
+
+The sender runs inside our network, so an address of it (the cloud's metadata service, the
+database, Redis) must never be reachable through a webhook and its status code. An endpoint's URL
+is checked when it is registered (an IP literal or a name of this machine) and again at every
+sending, after DNS: a public name that resolves to a private address is refused then, and the
+request goes to the address that was checked, so a second lookup cannot answer differently.
+"""
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+
+class PrivateAddress(Exception):
+    """The endpoint's host is, or resolves to, a local or private network address."""
+
+
+def internal_address(text: str) -> bool:
+    """An IP address that is not globally routable (IPv4-mapped IPv6 read as its IPv4)."""
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global
+
+
+def internal_host(host: str) -> bool:
+    """An IP literal that is not globally routable, or a name of this machine."""
+    host = host.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return internal_address(host)
+    except ValueError:
+        return False
+
+
+def public_address(host: str, port: int) -> str:
+    """The address to connect to for ``host``: the first it resolves to, when none is internal.
+
+    Raises ``PrivateAddress`` when any of its addresses is internal (a name with one private
+    address among public ones could be steered to it), ``OSError`` when it does not resolve.
+    """
+    if internal_host(host):
+        raise PrivateAddress(host)
+    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    if not addresses or any(internal_address(a) for a in addresses):
+        raise PrivateAddress(host)
+    return addresses[0]
+
+
+def pinned_url(url: str, address: str) -> str:
+    """``url`` with its host replaced by ``address`` (IPv6 in brackets), port, path and query kept."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
