@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodbank import postal
 from foodbank.models import Organisation, Role, Site
+from foodbank.validators import validate_katakana_reading
 from inventory.models import PackType
 from referrals.models import ConsentRecord
 from shipping.accounts import FIELDS as CARRIER_FIELDS
@@ -25,13 +26,20 @@ class OrganisationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "phone", "email", "municipality", "active"]
+        fields = ["name", "name_kana", "kind", "phone", "email", "municipality", "active"]
 
 
 class SiteForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("operated by"), queryset=Organisation.objects.none())
     kind = forms.ChoiceField(label=_("kind"), choices=Site.Kind.choices, initial=Site.Kind.WINDOW)
     name = forms.CharField(label=_("name"), max_length=200)
+    name_kana = forms.CharField(
+        label=_("name reading (kana)"),
+        max_length=200,
+        required=False,
+        validators=[validate_katakana_reading],
+        help_text=_("The reading in full-width katakana, published in the open directory."),
+    )
     postal_code = forms.CharField(
         label=_("postal code"),
         max_length=10,

@@ -94,6 +94,7 @@ def _organization(org: Organisation) -> dict:
     out = {
         "id": hsds_id("organization", org.pk),
         "name": org.name,
+        "jp_name_kana": org.name_kana or None,
         "description": str(org.get_kind_display()),
         "email": org.email or None,
         "phones": [{"id": hsds_id("organization-phone", org.pk), "number": org.phone}] if org.phone else [],
@@ -171,6 +172,7 @@ def build(*, now: datetime | None = None) -> Directory:
             "location_type": "physical",
             "organization_id": org_id,
             "name": site.name,
+            "jp_name_kana": site.name_kana or None,
             "addresses": [_address(site, location_id)],
             "phones": phones if site.phone else [],
             "schedules": schedules,

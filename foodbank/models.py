@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .append_only import AppendOnlyModel
 from .geo import RegionalBureau
+from .validators import validate_katakana_reading
 
 
 class Organisation(models.Model):
@@ -30,6 +31,14 @@ class Organisation(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    # The reading of the name, published in the directory's Japan profile (docs/directory.md).
+    name_kana = models.CharField(
+        _("name reading (kana)"),
+        max_length=200,
+        blank=True,
+        validators=[validate_katakana_reading],
+        help_text=_("The reading in full-width katakana, e.g. オタルシシャカイフクシキョウギカイ."),
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     # The food bank this organisation works with; empty only for a food bank itself.
     food_bank = models.ForeignKey(
@@ -99,6 +108,14 @@ class Site(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200)
+    # The reading of the name, published in the directory's Japan profile (docs/directory.md).
+    name_kana = models.CharField(
+        _("name reading (kana)"),
+        max_length=200,
+        blank=True,
+        validators=[validate_katakana_reading],
+        help_text=_("The reading in full-width katakana, e.g. オタルシシャキョウ セイカツソウダンマドグチ."),
+    )
     postal_code = models.CharField(_("postal code"), max_length=7, help_text=_("Seven digits, no hyphen."))
     prefecture = models.CharField(_("prefecture"), max_length=8, default="北海道")
     municipality = models.CharField(_("municipality"), max_length=64)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from .geo import bureau_for_municipality_code
 from .models import Organisation
 
-FIELDS = ("name", "kind", "phone", "email", "municipality", "regional_bureau", "active")
+FIELDS = ("name", "name_kana", "kind", "phone", "email", "municipality", "regional_bureau", "active")
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from . import postal
 from .models import Membership, Organisation, Site, check_membership_scope
+from .validators import validate_katakana_reading
 
 
 def upsert_site(
@@ -17,6 +18,7 @@ def upsert_site(
     name: str,
     postal_code: str,
     address: str,
+    name_kana: str = "",
     building: str = "",
     phone: str = "",
     opening_hours: str = "",
@@ -24,7 +26,13 @@ def upsert_site(
     confidential: bool = False,
 ) -> Site:
     """Create or update the site with ``code``; the municipality and regional bureau come from the
-    postal code (Japan Post data). Raises ValidationError for an unknown postal code."""
+    postal code (Japan Post data). Raises ValidationError for an unknown postal code or a reading
+    that is not katakana."""
+    name_kana = name_kana.strip()
+    try:
+        validate_katakana_reading(name_kana)
+    except ValidationError as exc:
+        raise ValidationError({"name_kana": exc}) from None
     area = postal.lookup(postal_code)
     if area is None:
         raise ValidationError({"postal_code": _("Unknown postal code.")})
@@ -37,6 +45,7 @@ def upsert_site(
             "organisation": organisation,
             "kind": kind,
             "name": name,
+            "name_kana": name_kana,
             "postal_code": area.postal_code,
             "prefecture": area.prefecture,
             "municipality": area.municipality,

@@ -55,6 +55,7 @@ def _load_pantry(food_bank: Organisation) -> None:
         code="demo-kodomo-shokudo",
         defaults={
             "name": "こども食堂ひがし",
+            "name_kana": "コドモショクドウヒガシ",
             "kind": Organisation.Kind.PANTRY_GROUP,
             "food_bank": food_bank,
             "municipality": "札幌市東区",

@@ -90,6 +90,7 @@ def _site_initial(site) -> dict:
         "organisation": site.organisation_id,
         "kind": site.kind,
         "name": site.name,
+        "name_kana": site.name_kana,
         "postal_code": site.postal_code_display,
         "address": site.address,
         "building": site.building,

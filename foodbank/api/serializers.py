@@ -30,6 +30,7 @@ class SiteSerializer(serializers.ModelSerializer):
             "id",
             "code",
             "name",
+            "name_kana",
             "kind",
             "organisation",
             "organisation_name",

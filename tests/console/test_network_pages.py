@@ -76,6 +76,55 @@ def test_an_unknown_postal_code_is_refused_and_nothing_is_written(network, coord
     assert (Site.objects.count(), AuditEvent.objects.count()) == before
 
 
+def test_a_window_s_reading_is_saved_and_given_by_the_sites_api(network, coordinator):
+    client = _client(coordinator)
+
+    response = client.post(
+        reverse("console:site-new"),
+        _window_form(network.agency_a, name_kana=" エベツシ セイカツソウダンマドグチ "),
+    )
+
+    assert response.status_code == 302
+    site = Site.objects.get(name="江別市生活相談窓口")
+    assert site.name_kana == "エベツシ セイカツソウダンマドグチ"
+    assert "name_kana" in AuditEvent.objects.get(object_type="site", object_id=str(site.pk)).detail["fields"]
+    # the edit page shows it back, and the sites API gives it
+    assert (
+        "エベツシ セイカツソウダンマドグチ"
+        in client.get(reverse("console:site", args=[site.pk])).content.decode()
+    )
+    api = Client()
+    api.force_login(coordinator)
+    assert api.get(f"/api/v1/sites/{site.pk}/").json()["name_kana"] == "エベツシ セイカツソウダンマドグチ"
+
+
+@pytest.mark.parametrize("reading", ["えべつし", "Ebetsu", "ｴﾍﾞﾂｼ", "エベツ・シ"])
+def test_a_reading_not_in_katakana_is_refused_on_its_field_and_nothing_is_written(
+    network, coordinator, reading
+):
+    client = _client(coordinator)
+    before = (Site.objects.count(), AuditEvent.objects.count())
+
+    response = client.post(reverse("console:site-new"), _window_form(network.agency_a, name_kana=reading))
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["name_kana"] == [
+        "読み仮名は全角カタカナで入力してください（スペースと「ー」は使えます）。例：オタルシ シャキョウ"
+    ]
+    assert (Site.objects.count(), AuditEvent.objects.count()) == before
+
+    # and changing an existing window's reading to it changes nothing either
+    window = network.window_a
+    response = client.post(
+        reverse("console:site", args=[window.pk]),
+        _window_form(network.agency_a, name=window.name, name_kana=reading),
+    )
+    assert response.status_code == 400
+    window.refresh_from_db()
+    assert (window.name_kana, window.name) == ("", "小樽窓口")
+    assert (Site.objects.count(), AuditEvent.objects.count()) == before
+
+
 def test_postal_lookup_answers_the_area(network, coordinator):
     client = _client(coordinator)
 
@@ -164,6 +213,7 @@ def test_coordinator_adds_a_partner_organisation(network, coordinator):
         reverse("console:organisation-new"),
         {
             "name": "北広島市地域包括支援センター",
+            "name_kana": "キタヒロシマシチイキホウカツシエンセンター",
             "kind": "community_support_center",
             "municipality": "北広島市",
             "active": "on",
@@ -172,10 +222,11 @@ def test_coordinator_adds_a_partner_organisation(network, coordinator):
 
     assert response.status_code == 302
     org = Organisation.objects.get(name="北広島市地域包括支援センター")
-    assert (org.food_bank_id, org.kind, org.active) == (
+    assert (org.food_bank_id, org.kind, org.active, org.name_kana) == (
         network.food_bank.pk,
         "community_support_center",
         True,
+        "キタヒロシマシチイキホウカツシエンセンター",
     )
     assert AuditEvent.objects.filter(
         object_type="organisation", object_id=str(org.pk), action="create"
@@ -187,6 +238,23 @@ def test_coordinator_adds_a_partner_organisation(network, coordinator):
     assert response.status_code == 400
     org.refresh_from_db()
     assert org.kind == "community_support_center"
+
+
+def test_an_organisation_s_reading_in_hiragana_is_refused_and_nothing_is_written(network, coordinator):
+    client = _client(coordinator)
+    agency = network.agency_a
+    before = AuditEvent.objects.count()
+
+    response = client.post(
+        reverse("console:organisation", args=[agency.pk]),
+        {"name": agency.name, "name_kana": "おたるししゃきょう", "kind": agency.kind, "active": "on"},
+    )
+
+    assert response.status_code == 400
+    assert "name_kana" in response.context["form"].errors
+    agency.refresh_from_db()
+    assert agency.name_kana == ""
+    assert AuditEvent.objects.count() == before
 
 
 def test_carrier_account_keeps_a_neutral_sender_name(network, coordinator):

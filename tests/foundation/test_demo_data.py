@@ -5,6 +5,7 @@ from django.forms.models import model_to_dict
 
 from foodbank import postal
 from foodbank.models import ApiToken, Membership, Organisation, Role, Site
+from foodbank.validators import validate_katakana_reading
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,10 @@ def test_demo_network_has_what_the_readme_promises(settings):
         assert area is not None, site.postal_code
         assert area.municipality == site.municipality
         assert site.regional_bureau
+    # every window and organisation has a reading for the directory, and a valid one
+    for named in [*Site.objects.all(), *Organisation.objects.all()]:
+        assert named.name_kana, named.name
+        validate_katakana_reading(named.name_kana)
 
     roles = {(m.user.username, m.role) for m in Membership.objects.select_related("user")}
     assert {

@@ -11,7 +11,7 @@ from referencing.jsonschema import DRAFT202012
 
 from directory.hours import parse
 from directory.models import DirectoryPolicy
-from foodbank.models import Site
+from foodbank.models import Organisation, Site
 from foodbank.selectors import publishable_sites
 from tests.factories import SiteFactory
 
@@ -113,6 +113,7 @@ def test_every_published_window_round_trips_and_a_confidential_one_is_absent(cli
             site.municipality,
             "JP",
         )
+        assert location.get("jp_name_kana", "") == site.name_kana
         assert address["address_1"] == site.address
         assert address.get("address_2", "") == site.building
         assert address.get("jp_municipality_code", "") == site.municipality_code
@@ -142,6 +143,38 @@ def test_the_japan_profile_fields(client, network):
     assert address["jp_local_government_code"] == "012041"  # 01204 旭川市 and its check digit
     assert address["jp_regional_bureau"] == "kamikawa"
     assert address["region"] == "上川総合振興局"
+
+
+def test_a_reading_is_published_where_recorded_and_absent_elsewhere(client, network, windows):
+    # Given window A and its agency have readings; window B, its agency and the food bank have none
+    Site.objects.filter(pk=network.window_a.pk).update(name_kana="オタル マドグチ")
+    Organisation.objects.filter(pk=network.agency_a.pk).update(name_kana="オタルシシャキョウ")
+
+    organizations = {o["name"]: o for o in _all(client, "organizations/")["contents"]}
+    services = _all(client, "services/")["contents"]
+    locations = {
+        sal["location"]["name"]: sal["location"] for sal in _all(client, "service_at_locations/")["contents"]
+    }
+
+    # Then the organizations, services and service-at-locations answers carry them, schema-valid
+    assert organizations["小樽市社協"]["jp_name_kana"] == "オタルシシャキョウ"
+    assert locations["小樽窓口"]["jp_name_kana"] == "オタル マドグチ"
+    (service,) = [s for s in services if s["service_at_locations"][0]["location"]["name"] == "小樽窓口"]
+    assert service["organization"]["jp_name_kana"] == "オタルシシャキョウ"
+    assert service["service_at_locations"][0]["location"]["jp_name_kana"] == "オタル マドグチ"
+    one = client.get(f"{BASE}organizations/{organizations['小樽市社協']['id']}/").json()
+    assert {loc["name"]: loc.get("jp_name_kana") for loc in one["locations"]}["小樽窓口"] == "オタル マドグチ"
+    validate("organization", organizations["小樽市社協"])
+    validate("organization", one)
+    validate("service", service)
+    validate("location", locations["小樽窓口"])
+    # and where none is recorded the field is absent: no empty string, no null
+    assert "jp_name_kana" not in locations["函館窓口"]
+    assert "jp_name_kana" not in organizations[network.agency_b.name]
+    assert "jp_name_kana" not in organizations[network.food_bank.name]
+    raw = client.get(BASE + "services/", {"per_page": 500}).content.decode()
+    assert '"jp_name_kana": ""' not in raw
+    assert '"jp_name_kana": null' not in raw
 
 
 def test_capacity_only_where_the_food_bank_publishes_it(client, network):

@@ -20,34 +20,98 @@ K = Organisation.Kind
 FOOD_BANK = {
     "code": "demo-foodbank",
     "name": "フードバンクさっぽろ北（デモ）",
+    "name_kana": "フードバンクサッポロキタ",
     "kind": K.FOOD_BANK,
     "municipality": "札幌市東区",
 }
 
-# (code, name, kind, municipality)
+# Readings (name_kana, docs/directory.md) are of the name without the 「（デモ）」 marker.
+# (code, name, reading, kind, municipality)
 PARTNERS = [
-    ("sapporo-step", "札幌市生活就労支援センター（デモ）", K.INDEPENDENCE_SUPPORT, "札幌市中央区"),
-    ("ebetsu-shakyo", "江別市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "江別市"),
-    ("otaru-shakyo", "小樽市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "小樽市"),
-    ("asahikawa-jiritsu", "旭川市自立サポートセンター（デモ）", K.INDEPENDENCE_SUPPORT, "旭川市"),
-    ("hakodate-shakyo", "函館市社会福祉協議会（デモ）", K.SOCIAL_WELFARE_COUNCIL, "函館市"),
-    ("kushiro-city", "釧路市 生活福祉事務所（デモ）", K.MUNICIPALITY, "釧路市"),
-    ("obihiro-houkatsu", "帯広市地域包括支援センター（デモ）", K.COMMUNITY_SUPPORT_CENTER, "帯広市"),
-    ("kitami-npo", "NPO法人 北見ささえあいネット（デモ）", K.NPO, "北見市"),
-    ("kita-shelter", "女性と子どものシェルター北（デモ）", K.DV_SHELTER, "札幌市北区"),
+    (
+        "sapporo-step",
+        "札幌市生活就労支援センター（デモ）",
+        "サッポロシセイカツシュウロウシエンセンター",
+        K.INDEPENDENCE_SUPPORT,
+        "札幌市中央区",
+    ),
+    (
+        "ebetsu-shakyo",
+        "江別市社会福祉協議会（デモ）",
+        "エベツシシャカイフクシキョウギカイ",
+        K.SOCIAL_WELFARE_COUNCIL,
+        "江別市",
+    ),
+    (
+        "otaru-shakyo",
+        "小樽市社会福祉協議会（デモ）",
+        "オタルシシャカイフクシキョウギカイ",
+        K.SOCIAL_WELFARE_COUNCIL,
+        "小樽市",
+    ),
+    (
+        "asahikawa-jiritsu",
+        "旭川市自立サポートセンター（デモ）",
+        "アサヒカワシジリツサポートセンター",
+        K.INDEPENDENCE_SUPPORT,
+        "旭川市",
+    ),
+    (
+        "hakodate-shakyo",
+        "函館市社会福祉協議会（デモ）",
+        "ハコダテシシャカイフクシキョウギカイ",
+        K.SOCIAL_WELFARE_COUNCIL,
+        "函館市",
+    ),
+    (
+        "kushiro-city",
+        "釧路市 生活福祉事務所（デモ）",
+        "クシロシ セイカツフクシジムショ",
+        K.MUNICIPALITY,
+        "釧路市",
+    ),
+    (
+        "obihiro-houkatsu",
+        "帯広市地域包括支援センター（デモ）",
+        "オビヒロシチイキホウカツシエンセンター",
+        K.COMMUNITY_SUPPORT_CENTER,
+        "帯広市",
+    ),
+    (
+        "kitami-npo",
+        "NPO法人 北見ささえあいネット（デモ）",
+        "エヌピーオーホウジン キタミササエアイネット",
+        K.NPO,
+        "北見市",
+    ),
+    (
+        "kita-shelter",
+        "女性と子どものシェルター北（デモ）",
+        "ジョセイトコドモノシェルターキタ",
+        K.DV_SHELTER,
+        "札幌市北区",
+    ),
 ]
 # A DV shelter's whereabouts must not leak: the organisation and its window are confidential
 # (never in open data or a directory; parcels to it carry no site name).
 CONFIDENTIAL = {"kita-shelter", "window-shelter"}
 
-WAREHOUSE = ("demo-warehouse", "demo-foodbank", "フードバンクさっぽろ北 倉庫", "0650011", "北11条東7丁目1-1")
+WAREHOUSE = (
+    "demo-warehouse",
+    "demo-foodbank",
+    "フードバンクさっぽろ北 倉庫",
+    "フードバンクサッポロキタ ソウコ",
+    "0650011",
+    "北11条東7丁目1-1",
+)
 
-# (code, organisation code, name, postal code, street, opening hours)
+# (code, organisation code, name, reading, postal code, street, opening hours)
 WINDOWS = [
     (
         "window-sapporo",
         "sapporo-step",
         "札幌市生活就労支援センター 相談窓口",
+        "サッポロシセイカツシュウロウシエンセンター ソウダンマドグチ",
         "0600042",
         "大通西19丁目1-1",
         "月〜金 8:45–17:15",
@@ -56,6 +120,7 @@ WINDOWS = [
         "window-otaru",
         "otaru-shakyo",
         "小樽市社協 生活相談窓口",
+        "オタルシシャキョウ セイカツソウダンマドグチ",
         "0470024",
         "花園2丁目6-7",
         "月〜金 9:00–17:00",
@@ -64,6 +129,7 @@ WINDOWS = [
         "window-asahikawa",
         "asahikawa-jiritsu",
         "旭川市自立サポートセンター 窓口",
+        "アサヒカワシジリツサポートセンター マドグチ",
         "0700031",
         "1条通8丁目108",
         "月〜金 8:45–17:15",
@@ -72,15 +138,25 @@ WINDOWS = [
         "window-hakodate",
         "hakodate-shakyo",
         "函館市社協 くらしの相談窓口",
+        "ハコダテシシャキョウ クラシノソウダンマドグチ",
         "0400011",
         "本町3-12",
         "月〜金 9:00–17:00",
     ),
-    ("window-kushiro", "kushiro-city", "釧路市 生活相談窓口", "0850016", "錦町4丁目", "月〜金 8:50–17:20"),
+    (
+        "window-kushiro",
+        "kushiro-city",
+        "釧路市 生活相談窓口",
+        "クシロシ セイカツソウダンマドグチ",
+        "0850016",
+        "錦町4丁目",
+        "月〜金 8:50–17:20",
+    ),
     (
         "window-obihiro",
         "obihiro-houkatsu",
         "帯広市地域包括支援センター 相談室",
+        "オビヒロシチイキホウカツシエンセンター ソウダンシツ",
         "0800010",
         "大通南7丁目",
         "月〜金 8:45–17:30",
@@ -89,6 +165,7 @@ WINDOWS = [
         "window-kitami",
         "kitami-npo",
         "北見ささえあいネット 相談窓口",
+        "キタミササエアイネット ソウダンマドグチ",
         "0900024",
         "北4条東3丁目",
         "火〜土 10:00–16:00",
@@ -97,6 +174,7 @@ WINDOWS = [
         "window-shelter",
         "kita-shelter",
         "シェルター北 相談室",
+        "シェルターキタ ソウダンシツ",
         "0010010",
         "北10条西4丁目",
         "月〜金 10:00–16:00",
@@ -127,17 +205,19 @@ class Command(BaseCommand):
             code=FOOD_BANK["code"],
             defaults={
                 "name": FOOD_BANK["name"],
+                "name_kana": FOOD_BANK["name_kana"],
                 "kind": FOOD_BANK["kind"],
                 "municipality": FOOD_BANK["municipality"],
                 "regional_bureau": "ishikari",
             },
         )
         orgs = {food_bank.code: food_bank}
-        for code, name, kind, municipality in PARTNERS:
+        for code, name, name_kana, kind, municipality in PARTNERS:
             orgs[code], _ = Organisation.objects.update_or_create(
                 code=code,
                 defaults={
                     "name": name,
+                    "name_kana": name_kana,
                     "kind": kind,
                     "food_bank": food_bank,
                     "municipality": municipality,
@@ -145,24 +225,26 @@ class Command(BaseCommand):
                 },
             )
 
-        code, org_code, name, postal_code, street = WAREHOUSE
+        code, org_code, name, name_kana, postal_code, street = WAREHOUSE
         upsert_site(
             code=code,
             food_bank=food_bank,
             organisation=orgs[org_code],
             kind=Site.Kind.WAREHOUSE,
             name=name,
+            name_kana=name_kana,
             postal_code=postal_code,
             address=street,
             opening_hours="月〜金 9:00–17:00",
         )
-        for code, org_code, name, postal_code, street, hours in WINDOWS:
+        for code, org_code, name, name_kana, postal_code, street, hours in WINDOWS:
             site = upsert_site(
                 code=code,
                 food_bank=food_bank,
                 organisation=orgs[org_code],
                 kind=Site.Kind.WINDOW,
                 name=name,
+                name_kana=name_kana,
                 postal_code=postal_code,
                 address=street,
                 opening_hours=hours,
