@@ -7,7 +7,7 @@ import foodbank.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("foodbank", "0007_membership_network_role"),
+        ("foodbank", "0008_append_only_mechanism"),
     ]
 
     operations = [
