@@ -22,7 +22,7 @@ from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
-from . import relabelling, selectors, services, withdrawals
+from . import boxes, relabelling, selectors, services, withdrawals
 from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
 
@@ -142,6 +142,10 @@ def station(request, pk: int):
     context = {
         "batch": batch,
         "parcel": parcel,
+        # A parcel of several boxes: what goes into each, as each box's slip lists it.
+        "boxes": boxes.split_into_boxes(boxes.packing_notes(parcel), parcel.boxes)
+        if parcel is not None and parcel.boxes > 1
+        else (),
         "left": left,
         "counts": services.batch_counts(batch.pk),
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),
