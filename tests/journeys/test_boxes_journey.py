@@ -193,6 +193,10 @@ def test_each_box_has_its_own_slip_and_the_slips_together_hold_the_parcel(
     assert "紙おむつ" not in box_one
     assert "家庭向けパック × 1" in box_two
     assert "紙おむつ M × 2" in box_two
+    # and a box's carrier reference typed from its label finds the same parcel
+    typed = page_as(volunteer, f"/shipping/batches/{batch['id']}/pack/?ref={two['reference']}-2of2")
+    assert f'<h2 id="parcel-heading">{two["reference"]} ' in typed
+    assert "箱 2/2" in typed
     # and so does the parcel in the API
     parcel = ok(api_client_for(volunteer).get(f"/api/v1/parcels/{two['id']}/"))
     assert [
