@@ -403,7 +403,6 @@ class ParcelEvent(AppendOnlyModel):
         return f"{self.parcel_id}: {self.from_status} → {self.to_status}"
 
 
-
 class BatchDocument(models.Model):
     """A file of a batch in default storage (FILE_STORAGE: MEDIA_ROOT or the database, docs/storage.md);
     one per (batch, kind)."""

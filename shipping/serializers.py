@@ -107,6 +107,32 @@ class LineOut(serializers.Serializer):
         required=False, default="", help_text="An extra's item code (diapers, formula, gas_canister …)."
     )
     size = serializers.CharField(required=False, default="", help_text="An extra's size (diapers: S, M …).")
+    per_box = serializers.IntegerField(
+        required=False,
+        default=0,
+        help_text="A pack's maximum per box under the food bank's rule when it was booked (0: not recorded).",
+    )
+
+
+class BoxOut(serializers.Serializer):
+    """What goes into one box of a parcel (shipping.boxes): its slip lists the same."""
+
+    box = serializers.IntegerField(help_text="From 1.")
+    of = serializers.IntegerField(help_text="The parcel's boxes.")
+    contents = LineOut(many=True)
+    extras = LineOut(many=True, help_text="A parcel's extras go in its last box.")
+
+
+def _line_out(line) -> dict:
+    return {
+        "name": line.name,
+        "quantity": line.quantity,
+        "pack_type": line.pack_type,
+        "code": line.code,
+        "item": line.item,
+        "size": line.size,
+        "per_box": line.per_box,
+    }
 
 
 class ParcelOut(serializers.ModelSerializer):
@@ -123,6 +149,9 @@ class ParcelOut(serializers.ModelSerializer):
         child=serializers.CharField(),
         read_only=True,
         help_text="Each box's tracking number, box 1 first, for a parcel of several boxes; [] for one box.",
+    )
+    box_contents = serializers.SerializerMethodField(
+        help_text="What goes into each box, box 1 first (one entry for a one-box parcel), as its slip says.",
     )
 
     class Meta:
@@ -150,6 +179,7 @@ class ParcelOut(serializers.ModelSerializer):
             "tracking_number",
             "boxes",
             "box_numbers",
+            "box_contents",
             "packed_at",
         ]
         read_only_fields = fields
@@ -161,6 +191,20 @@ class ParcelOut(serializers.ModelSerializer):
     @extend_schema_field(LineOut(many=True))
     def get_extras(self, parcel) -> list:
         return list((parcel.packing or {}).get("extras", []))
+
+    @extend_schema_field(BoxOut(many=True))
+    def get_box_contents(self, parcel) -> list:
+        from .boxes import packing_notes, split_into_boxes
+
+        return [
+            {
+                "box": box.number,
+                "of": box.of,
+                "contents": [_line_out(line) for line in box.contents],
+                "extras": [_line_out(line) for line in box.extras],
+            }
+            for box in split_into_boxes(packing_notes(parcel), parcel.boxes)
+        ]
 
     def get_allergies(self, parcel) -> str:
         return (parcel.packing or {}).get("allergies", "")

@@ -4,6 +4,8 @@ volunteers' packing station (scan or pick a parcel, see what goes in, mark it pa
 The station shows packing data only: parcels hold no situation note, debts or consent at all.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,9 +24,12 @@ from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
 
-from . import relabelling, selectors, services, withdrawals
+from . import boxes, relabelling, selectors, services, withdrawals
 from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
+
+# A box's reference in the carrier's file (carriers.box_reference): ``<reference>-<n>of<N>``.
+BOX_REFERENCE = re.compile(r"^(?P<reference>.+)-\d+of\d+$")
 
 # What the packing station says of a parcel taken out of its batch (docs/journeys.md).
 SET_ASIDE = gettext_lazy("Shipment cancelled: set the box aside.")
@@ -127,6 +132,9 @@ def station(request, pk: int):
     scanned = (request.GET.get("ref") or "").strip()
     if scanned:
         parcel = Parcel.objects.filter(batch=batch, reference=scanned).first()
+        if parcel is None and (box := BOX_REFERENCE.match(scanned)):
+            # A box's carrier reference typed from its label (<reference>-<n>of<N>): its parcel.
+            parcel = Parcel.objects.filter(batch=batch, reference=box["reference"], boxes__gt=1).first()
         if parcel is None:
             messages.error(request, _("No parcel %(ref)s in this batch.") % {"ref": scanned})
     elif is_id_text(request.GET.get("parcel", "")):
@@ -142,6 +150,10 @@ def station(request, pk: int):
     context = {
         "batch": batch,
         "parcel": parcel,
+        # A parcel of several boxes: what goes into each, as each box's slip lists it.
+        "boxes": boxes.split_into_boxes(boxes.packing_notes(parcel), parcel.boxes)
+        if parcel is not None and parcel.boxes > 1
+        else (),
         "left": left,
         "counts": services.batch_counts(batch.pk),
         "status_url": reverse("shipping:batch-status", args=[batch.pk]),

@@ -65,6 +65,9 @@ class ContentLine:
     unit: str = ""  # e.g. 個, 袋, 本
     item: str = ""  # an extra's item code (diapers, formula …), from referrals.handover.ExtraWanted
     size: str = ""  # an extra's size (diapers: newborn, S, M, L, XL, XXL)
+    # A pack's "at most so many to a box" under the food bank's rule when it was booked
+    # (inventory.sizing): how shipping.boxes divides a parcel of several boxes; 0 when not recorded.
+    per_box: int = 0
 
     @property
     def key(self) -> tuple[str, str]:

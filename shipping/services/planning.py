@@ -37,6 +37,7 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
     label = view.label
     # Food for the household's people and the days asked, under the food bank's rule.
     sizing = size_for(people=view.household_size, days=view.days_needed, rule=rule)
+    per_box = {size.pack_type.pk: size.max_per_box for size in rule}
     # The typed hand-over (referrals.handover.ExtraWanted): item and size reach the slip, the
     # station and the pick list (totalled by item and size), written in the active language.
     extras = [
@@ -87,7 +88,11 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
         ship_date=batch.ship_date,
         delivery_date=view.delivery_date,
         packing={
-            "contents": [_line(pack_type, quantity) for pack_type, quantity in sizing.lines],
+            # per_box: how the per-box slips divide the packs as the boxes were counted (shipping.boxes)
+            "contents": [
+                {**_line(pack_type, quantity), "per_box": per_box[pack_type.pk]}
+                for pack_type, quantity in sizing.lines
+            ],
             "extras": extras,
             "allergies": view.allergies or "",
             "no_cook": bool(view.no_cook),

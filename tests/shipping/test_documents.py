@@ -151,3 +151,46 @@ def test_benchmark_hook_draws_n_labels():
     out = io.BytesIO()
     assert documents.benchmark_labels(7, out) == 7
     assert len(read(out.getvalue()).pages) == 7
+
+
+def test_a_parcel_of_two_boxes_gets_a_slip_per_box_that_together_list_its_contents():
+    # given a parcel of two boxes: three home packs and a 3-day set, two to a box, and diapers
+    home = ContentLine("1週間分セット", 3, "home", "home", "箱", per_box=2)
+    day3 = ContentLine("3日分セット", 1, "day3", "day3", "袋", per_box=2)
+    diapers = ContentLine("紙おむつ M", 2, "", "diapers-m", "袋")
+    notes = PackingNotes(contents=(home, day3), extras=(diapers,), allergies="えび", notes=("えびを除く",))
+    parcels = [make_parcel("FB-001"), make_parcel("FB-002", count=2, notes=notes)]
+    # when the slips are drawn
+    reader = read(documents.packing_slips_pdf(parcels))
+    # then one page for the one-box parcel, without a box number, and one per box of the other
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) == 3
+    assert "1/1" not in pages[0]
+    assert "箱 1/" not in pages[0]
+    first, second = pages[1], pages[2]
+    assert "箱 1/2" in first
+    assert "箱 2/2" in second
+    # each names the parcel, carries its allergies, notes and 転売禁止
+    for page in (first, second):
+        assert "FB-002" in page
+        assert "えび" in page
+        assert "えびを除く" in page
+        assert "転売禁止" in page
+    # and between them they list the parcel's contents exactly: box 1 filled first, extras in the last
+    assert "1週間分セット × 2箱" in first
+    assert "3日分セット" not in first
+    assert "紙おむつ M" not in first
+    assert "1週間分セット × 1箱" in second
+    assert "3日分セット × 1袋" in second
+    assert "紙おむつ M × 2袋" in second
+
+
+def test_a_long_list_in_a_box_of_several_says_both_the_box_and_the_page():
+    lines = tuple(ContentLine(f"品目{i:02d}", 1, per_box=40) for i in range(40))
+    reader = read(documents.packing_slips_pdf([make_parcel(count=2, notes=PackingNotes(contents=lines))]))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) == 3  # box 1 holds 39 lines over two pages, box 2 one line
+    assert "箱 1/2" in pages[0]
+    assert "箱 1/2" in pages[1]
+    assert "箱 2/2" in pages[2]
+    assert all(f"品目{i:02d}" in "\n".join(pages) for i in range(40))
