@@ -1,18 +1,6 @@
-"""What the referrals models share: append-only rows."""
+"""What the referrals models share: append-only rows, the project's one mechanism
+(``foodbank/append_only.py``), under the name these models have always used."""
 
-from django.db import models
+from foodbank.append_only import AppendOnlyModel as AppendOnly
 
-
-class AppendOnly(models.Model):
-    """A row that is written once and never changed or deleted."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError(f"{type(self).__name__} rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError(f"{type(self).__name__} rows are append-only.")
+__all__ = ["AppendOnly"]

@@ -24,6 +24,10 @@ def test_the_ledger_audit_and_event_tables_are_append_only_models():
         "foodbank_auditevent",
         "foodbank_provisionrecord",
         "shipping_parcelevent",
+        "referrals_deliveryrequestevent",
+        "referrals_referralevent",
+        "referrals_consentrecord",
+        "referrals_consentwithdrawal",
     } <= tables
 
 
