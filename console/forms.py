@@ -201,13 +201,20 @@ class CarrierAccountForm(forms.ModelForm):
 class PackTypeForm(forms.ModelForm):
     class Meta:
         model = PackType
-        fields = ["code", "name", "days", "sort_order", "active"]
+        fields = ["code", "name", "days", "sort_order", "active", "alternatives"]
+        widgets = {"alternatives": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             # The code is the API's stable name (day1, day3, home): it does not change.
             self.fields["code"].disabled = True
+            # Allergen-free alternatives: the food bank's other pack types (docs/traceability.md).
+            self.fields["alternatives"].queryset = PackType.objects.filter(
+                food_bank_id=self.instance.food_bank_id
+            ).exclude(pk=self.instance.pk)
+        else:
+            del self.fields["alternatives"]  # named once the pack type exists
 
     def validate_unique(self):
         # The food bank is set by the service; (food_bank, code) is checked in the view.

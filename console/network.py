@@ -124,12 +124,22 @@ def save_carrier(*, by, food_bank: Organisation, instance, fields: dict, changed
 
 
 def save_pack_type(
-    *, by, food_bank: Organisation, instance: PackType | None, fields: dict, changed, request=None
+    *,
+    by,
+    food_bank: Organisation,
+    instance: PackType | None,
+    fields: dict,
+    changed,
+    request=None,
+    alternatives=None,
 ) -> PackType:
+    """``alternatives``: the allergen-free pack types a batch may pack instead (None: unchanged)."""
     with transaction.atomic():
         pack_type = inventory.upsert_pack_type(
             food_bank=food_bank, code=instance.code if instance else fields.pop("code"), **fields
         )
+        if alternatives is not None:
+            inventory.set_pack_type_alternatives(pack_type=pack_type, alternatives=list(alternatives))
         _record(
             by=by,
             created=instance is None,

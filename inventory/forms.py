@@ -66,6 +66,11 @@ class HandoutForm(_KeyedForm):
     referral_consent = forms.BooleanField(
         label=_("The person agrees to be referred to a consultation service"), required=False
     )
+    # One tick, on by default: the sets are intact and in date. Unticked is recorded as "not
+    # checked", never refused (docs/traceability.md).
+    condition_checked = forms.BooleanField(
+        label=_("Checked: packages intact and in date"), required=False, initial=True
+    )
     note = forms.CharField(
         label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )

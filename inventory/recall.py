@@ -206,6 +206,8 @@ class WindowHandouts:
     day: date
     handouts: int
     sets: int
+    # Handouts whose staff recorded the sets' condition as not checked (docs/traceability.md).
+    unchecked: int = 0
 
 
 @dataclass(frozen=True)
@@ -325,19 +327,29 @@ def lot_trail(*, food_bank_id: int, lot_ids) -> LotTrail:
     tz = timezone.get_current_timezone()
     per_day: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
     handout_ids: dict[tuple[int, date], set[int]] = defaultdict(set)
+    unchecked: dict[tuple[int, date], set[int]] = defaultdict(set)
     site_names = {}
-    for row in (
+    for handed in (
         live.filter(kind=MovementKind.HANDOUT)
-        .values("site_id", "site__name", "handout_id", "occurred_at")
+        .values("site_id", "site__name", "handout_id", "handout__condition_checked", "occurred_at")
         .annotate(total=Sum("quantity"))
         .order_by()
     ):
-        key = (row["site_id"], row["occurred_at"].astimezone(tz).date())
-        site_names[row["site_id"]] = row["site__name"]
-        handout_ids[key].add(row["handout_id"])
-        per_day[key][1] += -row["total"]
+        day = (handed["site_id"], handed["occurred_at"].astimezone(tz).date())
+        site_names[handed["site_id"]] = handed["site__name"]
+        handout_ids[day].add(handed["handout_id"])
+        if handed["handout__condition_checked"] is False:
+            unchecked[day].add(handed["handout_id"])
+        per_day[day][1] += -handed["total"]
     handouts = [
-        WindowHandouts(site_id, site_names[site_id], day, len(handout_ids[(site_id, day)]), sets)
+        WindowHandouts(
+            site_id,
+            site_names[site_id],
+            day,
+            len(handout_ids[(site_id, day)]),
+            sets,
+            len(unchecked[(site_id, day)]),
+        )
         for (site_id, day), (_n, sets) in sorted(per_day.items(), key=lambda kv: (kv[0][1], kv[0][0]))
     ]
     packed = [

@@ -208,6 +208,13 @@ class HandoutIn(serializers.Serializer):
     referral_consent = serializers.BooleanField(
         default=False, help_text="The person agrees to be referred to a consultation service."
     )
+    condition_checked = serializers.BooleanField(
+        default=True,
+        help_text=(
+            "The sets were checked intact and in date (default true). False is recorded as not "
+            "checked; the handout is not refused."
+        ),
+    )
     note = serializers.CharField(max_length=1000, allow_blank=True, default="")
     occurred_at = serializers.DateTimeField(
         required=False,
@@ -246,6 +253,9 @@ class HandoutOut(serializers.Serializer):
     sets = serializers.IntegerField(help_text="Sets handed out in total.")
     household = HouseholdSerializer()
     referral_consent = serializers.BooleanField()
+    condition_checked = serializers.BooleanField(
+        allow_null=True, help_text="Null: logged before the condition check was recorded."
+    )
     note = serializers.CharField()
     voided_at = serializers.DateTimeField(allow_null=True)
 
@@ -260,6 +270,7 @@ class HandoutOut(serializers.Serializer):
             "sets": sum(line.quantity for line in lines),
             "household": {"size": handout.household_size, "type": handout.household_type},
             "referral_consent": handout.referral_consent,
+            "condition_checked": handout.condition_checked,
             "note": handout.note,
             "voided_at": (
                 serializers.DateTimeField().to_representation(handout.voided_at)

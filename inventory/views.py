@@ -103,6 +103,7 @@ def window(request, site_id: int):
                         household_size=data["household_size"],
                         household_type=data["household_type"],
                         referral_consent=data["referral_consent"],
+                        condition_checked=data["condition_checked"],
                         note=data["note"],
                         occurred_at=data["occurred_at"],
                         recorded_by=request.user,

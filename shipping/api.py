@@ -29,6 +29,7 @@ from .serializers import (
     DeliveryStatusIn,
     DeliveryStatusOut,
     HandedOverOut,
+    PackedIn,
     PantryShipmentIn,
     PantryShipmentOut,
     ParcelOut,
@@ -253,13 +254,19 @@ class ParcelDetailView(APIView):
 
 
 class ParcelPackedView(APIView):
-    @extend_schema(tags=TAGS, request=None, responses={200: ParcelOut, **REFUSALS})
+    @extend_schema(tags=TAGS, request=PackedIn, responses={200: ParcelOut, **REFUSALS})
     def post(self, request, pk: int):
         _require_shipping(request.user)
         parcel = _parcel(request.user, pk)
         if parcel.food_bank_id not in food_bank_ids(request.user, Role.VOLUNTEER, Role.COORDINATOR):
             raise PermissionDenied()
-        parcel = services.mark_packed(parcel_id=parcel.pk, by=request.user)
+        data_in = PackedIn(data=request.data)
+        data_in.is_valid(raise_exception=True)
+        parcel = services.mark_packed(
+            parcel_id=parcel.pk,
+            by=request.user,
+            condition_checked=data_in.validated_data["condition_checked"],
+        )
         return Response(ParcelOut(Parcel.objects.get(pk=parcel.pk)).data)
 
 

@@ -395,6 +395,9 @@ class ParcelEvent(AppendOnlyModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.CharField(max_length=200, blank=True)
+    # On the packing event only: the packer confirmed the packages are intact and in date (null on
+    # other events; docs/traceability.md).
+    condition_checked = models.BooleanField(null=True, blank=True)
 
     class Meta:
         ordering = ["parcel_id", "pk"]

@@ -152,14 +152,19 @@ def _rebuild(parcel: Parcel, batch: DispatchBatch, view) -> None:
 
 def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing: dict, *, changed: bool):
     """A batched parcel holds a reservation for its old contents: keep it when the contents are the
-    same (with its allergen substitutions), otherwise release it and reserve the new contents FEFO,
-    avoiding the household's allergens (a shortage is shown to the packer as at booking)."""
+    same (with its allergen-free alternatives and substitutions), otherwise release it and reserve
+    the new contents FEFO, avoiding the household's allergens (a shortage is shown to the packer as
+    at booking)."""
     from inventory import allergens
     from inventory import services as inventory_services
     from inventory.services import StockNeed
 
+    from .alternatives import with_alternatives
+
     by_id = {pt.pk: pt for pt in pack_types}
     if not changed:
+        if old_packing.get("alternatives"):  # the reservation still holds them
+            parcel.packing = with_alternatives(parcel.packing, old_packing["alternatives"])
         if old_packing.get("substitutions"):
             parcel.packing["substitutions"] = old_packing["substitutions"]
             _apply_substitutions(parcel, {parcel.reservation_reference: old_packing["substitutions"]}, by_id)
@@ -189,6 +194,8 @@ def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing
             result = inventory_services.reserve_stock_many(site=warehouse, needs={key: needs})
             if key in result.reserved:
                 parcel.stock_reserved = True
+                if result.alternatives.get(key):
+                    parcel.packing = with_alternatives(parcel.packing, result.alternatives[key])
                 if result.substitutions.get(key):
                     _apply_substitutions(parcel, result.substitutions, by_id)
             elif key in result.shortages:

@@ -266,6 +266,16 @@ class DeliveryStatusOut(serializers.Serializer):
     )
 
 
+class PackedIn(serializers.Serializer):
+    condition_checked = serializers.BooleanField(
+        default=True,
+        help_text=_(
+            "The packer checked the packages intact and in date (default true). False is recorded on "
+            "the packing event as not checked; packing is not refused."
+        ),
+    )
+
+
 class VoidIn(serializers.Serializer):
     reason = serializers.ChoiceField(
         choices=Parcel.VoidReason.choices,

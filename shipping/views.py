@@ -173,7 +173,9 @@ def station_pack(request, pk: int, parcel_id: int):
         messages.warning(request, SET_ASIDE)
         return HttpResponseRedirect(reverse("shipping:station", args=[batch.pk]) + f"?parcel={parcel.pk}")
     try:
-        services.mark_packed(parcel_id=parcel.pk, by=request.user)
+        # An unticked box is recorded as "not checked" (docs/traceability.md), not refused.
+        checked = request.POST.get("condition_checked") == "on"
+        services.mark_packed(parcel_id=parcel.pk, by=request.user, condition_checked=checked)
         messages.success(request, _("%(ref)s is packed.") % {"ref": parcel.reference})
     except DomainError as exc:
         messages.error(request, str(exc))

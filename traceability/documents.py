@@ -190,7 +190,17 @@ def recall_csv_rows(found: RecallTrace) -> list[list]:
             ]
         )
     for h in found.trail.handouts:
-        rows.append(["window_handouts", "", "", h.site_name, _date(h.day), h.sets, f"handouts={h.handouts}"])
+        rows.append(
+            [
+                "window_handouts",
+                "",
+                "",
+                h.site_name,
+                _date(h.day),
+                h.sets,
+                f"handouts={h.handouts} condition_not_checked={h.unchecked}",
+            ]
+        )
     for p in found.parcels:
         rows.append(
             [
@@ -200,10 +210,16 @@ def recall_csv_rows(found: RecallTrace) -> list[list]:
                 p.agency_name,
                 _date(p.ship_date),
                 p.quantity,
-                f"status={p.status} municipality={p.municipality} agency_phone={p.agency_phone}",
+                f"status={p.status} municipality={p.municipality} agency_phone={p.agency_phone} "
+                f"condition_checked={_checked(p.condition_checked)}",
             ]
         )
     return rows
+
+
+def _checked(value: bool | None) -> str:
+    """The condition check in the CSV: yes, no, or unknown (recorded before the check existed)."""
+    return "unknown" if value is None else ("yes" if value else "no")
 
 
 def recall_csv(found: RecallTrace) -> str:
@@ -237,12 +253,17 @@ def recall_report_pdf(*, found: RecallTrace, title: str, food_bank_name: str) ->
     page.space()
     page.line("窓口での配布（件数のみ・匿名）", size=12)
     for h in found.trail.handouts:
-        page.line(f"{_date(h.day)}　{h.site_name}　{h.handouts}件　{h.sets}セット", size=9)
+        unchecked = f"（うち状態未確認 {h.unchecked}件）" if h.unchecked else ""
+        page.line(f"{_date(h.day)}　{h.site_name}　{h.handouts}件{unchecked}　{h.sets}セット", size=9)
     page.space()
     page.line("配送した荷物（連絡先は依頼した機関）", size=12)
     for p in found.parcels:
         agency = f"{p.agency_name} {p.agency_phone}"
-        page.line(f"{p.reference}　{_date(p.ship_date)}　{p.municipality}　{agency}　{p.quantity}点", size=9)
+        unchecked = "　状態未確認" if p.condition_checked is False else ""
+        page.line(
+            f"{p.reference}　{_date(p.ship_date)}　{p.municipality}　{agency}　{p.quantity}点{unchecked}",
+            size=9,
+        )
     page.space()
     totals = (
         f"窓口配布 {found.trail.handout_sets}セット、荷物 {len(found.parcels)}件（{found.households}世帯）"

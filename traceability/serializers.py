@@ -55,6 +55,9 @@ class HandoutsOut(serializers.Serializer):
     day = serializers.DateField()
     handouts = serializers.IntegerField(help_text="Handouts logged (anonymous: counts only).")
     sets = serializers.IntegerField()
+    unchecked = serializers.IntegerField(
+        help_text="Of these handouts, how many were recorded with the sets' condition not checked."
+    )
 
 
 class TracedParcelOut(serializers.Serializer):
@@ -71,6 +74,12 @@ class TracedParcelOut(serializers.Serializer):
     agency_name = serializers.CharField(help_text="The agency to contact about this household.")
     agency_phone = serializers.CharField()
     agency_email = serializers.CharField()
+    condition_checked = serializers.BooleanField(
+        allow_null=True,
+        help_text=(
+            "The packer checked the packages intact and in date; null: packed before this was recorded."
+        ),
+    )
 
 
 class TraceOut(serializers.Serializer):

@@ -8,7 +8,7 @@ the parcels with their requests and agencies (bench/recall_bench.py prints the c
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from foodbank import selectors as core
@@ -16,7 +16,7 @@ from foodbank.models import Role
 from inventory import allergens
 from inventory.lot_models import Lot, Recall
 from inventory.recall import LotTrail, lot_trail
-from shipping.models import Parcel
+from shipping.models import Parcel, ParcelEvent
 
 PARCEL_PREFIX = "parcel:"
 
@@ -42,6 +42,8 @@ class ParcelReached:
     agency_name: str
     agency_phone: str
     agency_email: str
+    # The packer's condition check on the packing event; None when packed before it was recorded.
+    condition_checked: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -79,9 +81,16 @@ def trace(*, food_bank_id: int, lot_ids) -> RecallTrace:
         p.reference[len(PARCEL_PREFIX) :]: p for p in trail.packed if p.reference.startswith(PARCEL_PREFIX)
     }
     parcels = []
+    # In the same query: the check recorded on the parcel's packing event (the last one to carry it).
+    checked = (
+        ParcelEvent.objects.filter(parcel_id=OuterRef("pk"), condition_checked__isnull=False)
+        .order_by("-pk")
+        .values("condition_checked")[:1]
+    )
     rows = (
         Parcel.objects.filter(food_bank_id=food_bank_id, reference__in=list(packed))
         .select_related("delivery_request__agency", "delivery_request__recipient", "restock__to_site")
+        .annotate(condition_checked=Subquery(checked))
         .order_by("reference")
     )
     for parcel in rows:
@@ -106,6 +115,7 @@ def trace(*, food_bank_id: int, lot_ids) -> RecallTrace:
                 agency_name=agency.name if agency else (_("Food bank (direct)") if request else ""),
                 agency_phone=agency.phone if agency else "",
                 agency_email=agency.email if agency else "",
+                condition_checked=parcel.condition_checked,
             )
         )
     return RecallTrace(trail=trail, parcels=parcels)

@@ -95,6 +95,7 @@ def pack_type_edit(request, pk: int | None = None):
                     fields=fields,
                     changed=form.changed_data,
                     request=request,
+                    alternatives=form.cleaned_data.get("alternatives"),
                 )
             except ValidationError as exc:
                 add_errors(form, exc)

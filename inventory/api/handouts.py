@@ -70,6 +70,7 @@ class HandoutListCreateView(generics.ListAPIView):
                     household_size=data["household"]["size"],
                     household_type=data["household"]["type"],
                     referral_consent=data["referral_consent"],
+                    condition_checked=data["condition_checked"],
                     note=data["note"],
                     occurred_at=data.get("occurred_at"),
                     recorded_by=request.user,

@@ -78,6 +78,17 @@ class PackType(models.Model):
     days = models.PositiveSmallIntegerField(_("days of food"))
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    # Pack types made without some allergens (e.g. 家庭向けパック（えび・かに不使用）) that a dispatch
+    # batch may pack instead of this one for a household allergic to what this one's lots contain
+    # (docs/traceability.md, allergen-aware packing). Same food bank only.
+    alternatives = models.ManyToManyField(
+        "self",
+        verbose_name=_("allergen-free alternatives"),
+        symmetrical=False,
+        blank=True,
+        related_name="alternative_of",
+        help_text=_("Packed instead of this one for a household allergic to what this one contains."),
+    )
 
     class Meta:
         verbose_name = _("pack type")

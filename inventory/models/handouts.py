@@ -41,6 +41,10 @@ class Handout(models.Model):
     )
     # Consent to be referred to a consultation service; the referrals app acts on it.
     referral_consent = models.BooleanField(_("consents to a referral"), default=False)
+    # The staff member confirmed the sets are intact and in date (one tick, on by default). False
+    # means "not checked": the handout is still recorded, and the recall trail shows it
+    # (docs/traceability.md). Null: logged before the check existed.
+    condition_checked = models.BooleanField(_("condition checked"), null=True, default=True)
     # Free text written about a person in crisis: encrypted at rest.
     note = EncryptedTextField(_("note"), blank=True)
     occurred_at = models.DateTimeField(_("handed out at"))

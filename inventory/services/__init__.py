@@ -32,7 +32,13 @@ Every public name is re-exported here, so callers keep writing ``services.record
 """
 
 from .assembly import assemble_packs, current_recipe
-from .catalogue import next_recipe_version, set_pack_recipe, upsert_item, upsert_pack_type
+from .catalogue import (
+    next_recipe_version,
+    set_pack_recipe,
+    set_pack_type_alternatives,
+    upsert_item,
+    upsert_pack_type,
+)
 from .corrections import REVERSIBLE, record_adjustment, reverse_movement
 from .handouts import erase_handout_notes, record_handout, void_handout
 from .ledger import Key, StockNeed
@@ -106,6 +112,7 @@ __all__ = [
     "return_packed_stock",
     "reverse_movement",
     "set_pack_recipe",
+    "set_pack_type_alternatives",
     "set_par_level",
     "unbook_restock",
     "unpack_restock",

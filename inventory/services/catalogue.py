@@ -48,6 +48,18 @@ def upsert_pack_type(
     return pack_type
 
 
+def set_pack_type_alternatives(*, pack_type: PackType, alternatives: Sequence[PackType]) -> None:
+    """Name the pack types a dispatch batch may pack instead of ``pack_type`` for a household allergic
+    to what its lots contain (docs/traceability.md); replaces the earlier list. Same food bank only,
+    and not itself."""
+    for alt in alternatives:
+        if alt.food_bank_id != pack_type.food_bank_id:
+            raise ValidationError({"alternatives": _("A pack type belongs to another food bank.")})
+        if alt.pk == pack_type.pk:
+            raise ValidationError({"alternatives": _("A pack type cannot be its own alternative.")})
+    pack_type.alternatives.set(alternatives)
+
+
 @transaction.atomic
 def set_pack_recipe(
     *, pack_type: PackType, lines: Sequence[tuple[Item, int]], created_by=None, note: str = ""

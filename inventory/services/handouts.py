@@ -40,6 +40,7 @@ def record_handout(
     referral_consent: bool = False,
     note: str = "",
     occurred_at: datetime | None = None,
+    condition_checked: bool = True,
 ) -> Handout:
     """Hand sets out at a window: ``lines`` maps pack type codes to quantities (``{"day3": 1, "day1": 1}``).
 
@@ -49,7 +50,8 @@ def record_handout(
     the balances. Raises InsufficientStock when any line is short and UnknownPackType for
     a code the food bank does not have; in both cases nothing is written. The caller checks that
     ``recorded_by`` is window staff of ``site``. No side effects beyond these rows (the referrals app
-    reads ``referral_consent`` from the handout).
+    reads ``referral_consent`` from the handout). ``condition_checked``: the sets were seen intact
+    and in date; False is recorded as "not checked" (docs/traceability.md), nothing is refused.
     """
     if household_type not in HandoutHouseholdType.values:
         raise ValidationError({"household": _("Unknown household type.")})
@@ -73,6 +75,7 @@ def record_handout(
             household_size=household_size,
             household_type=household_type,
             referral_consent=referral_consent,
+            condition_checked=condition_checked,
             note=note,
             occurred_at=occurred_at,
             recorded_by=recorded_by,

@@ -23,6 +23,7 @@ from ..lots import allergens_of_lots, refuse_quarantined, without_allergens
 from ..models import (
     Balance,
     MovementKind,
+    PackType,
     ReasonCode,
     Reservation,
     ReservationLine,
@@ -138,6 +139,29 @@ class ReservedMany:
     # References that had to take stock containing an allergen they avoid (no other lot was left):
     # ``{ref: [{"sku", "allergens": [codes]}]}``, for the packer to substitute by hand.
     substitutions: dict[str, list[dict]] = field(default_factory=dict)
+    # References served with an allergen-free alternative pack type instead of the one asked for:
+    # ``{ref: [{"sku", "name", "alternative", "alternative_name", "quantity", "allergens"}]}``
+    # (codes and names), for the slip.
+    alternatives: dict[str, list[dict]] = field(default_factory=dict)
+
+
+def _alternatives(needs: Iterable[StockNeed], food_bank_id: int) -> dict[int, list[PackType]]:
+    """The active alternatives of the needed pack types that households avoiding allergens may get,
+    in the food bank's order (one query)."""
+    ids = {n.pack_type.pk for n in needs if n.pack_type and n.avoid}
+    if not ids:
+        return {}
+    found: dict[int, list[PackType]] = defaultdict(list)
+    through = PackType.alternatives.through
+    for link in (
+        through.objects.filter(
+            from_packtype_id__in=ids, to_packtype__active=True, to_packtype__food_bank_id=food_bank_id
+        )
+        .select_related("to_packtype")
+        .order_by("to_packtype__sort_order", "to_packtype__days", "to_packtype__code")
+    ):
+        found[link.from_packtype_id].append(link.to_packtype)
+    return dict(found)
 
 
 def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) -> ReservedMany:
@@ -151,6 +175,12 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
     released one is reserved afresh, FEFO lot by lot. A reference whose stock is short is not
     reserved at all and is reported in ``shortages`` instead of raising InsufficientStock, so that one
     short parcel does not stop a batch; references are served in the order given.
+
+    A need that avoids allergens takes lots without them; when its pack type has none (enough), an
+    alternative pack type of it (``PackType.alternatives``) that has is reserved instead and reported
+    in ``alternatives``; only when none has, the pack with the allergen is reserved and reported in
+    ``substitutions`` (docs/traceability.md). Reading the alternatives is one query more, and only
+    when some need avoids allergens.
     """
     needs = dict(needs)
     if not needs:
@@ -163,6 +193,9 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
     labels = {need.sku: need.label for need in every}
     reserved: dict[str, int] = {}
     shortages: dict[str, list[dict]] = {}
+    alternatives = _alternatives(every, site.food_bank_id)
+    # A reservation that took an alternative matches the need it stood in for (a retry).
+    stood_for = {(None, alt.pk): (None, pt_id) for pt_id, alts in alternatives.items() for alt in alts}
     with transaction.atomic():
         existing = {
             r.reference: r
@@ -183,7 +216,9 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
             elif found.site_id != site.pk:
                 raise ReservationMismatch()
             elif found.state != Reservation.State.RELEASED:
-                if _sku_totals(held[found.pk]) != wanted[ref]:
+                if _sku_totals(held[found.pk]) != wanted[ref] and (
+                    _sku_totals((stood_for.get(sku, sku), q) for sku, q in held[found.pk]) != wanted[ref]
+                ):
                     raise ReservationMismatch()
                 reserved[ref] = found.pk
             else:
@@ -191,6 +226,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         if not todo:
             return ReservedMany(reserved, shortages)
         skus = {sku for ref in todo for sku in wanted[ref]}
+        skus |= {(None, alt.pk) for (_i, p) in skus if p in alternatives for alt in alternatives[p]}
         rows = _lock_skus(
             site_id=site.pk,
             item_ids=[i for i, _p in skus if i],
@@ -204,12 +240,41 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         avoid = {ref: frozenset().union(*(n.avoid for n in needs[ref])) for ref in todo}
         lot_allergens = allergens_of_lots(rows) if any(avoid.values()) else {}
         substitutions: dict[str, list[dict]] = {}
+        chosen: dict[str, list[dict]] = {}
+        names = {need.sku: need.pack_type.name for need in every if need.pack_type}
         for ref in todo:
             plan, short = [], []
+            # A pack type this reference takes already (asked for, or standing in for another line)
+            # is not taken again as an alternative: its rows would be allocated twice.
+            taken = set(wanted[ref])
             for sku, quantity in wanted[ref].items():
                 allocations, available = _allocate(
                     without_allergens(by_sku[sku], avoid[ref], lot_allergens), quantity, today=today
                 )
+                # No lot of it without the household's allergens: an alternative pack type that has
+                # enough such lots is packed instead, the whole quantity (one kind of pack per line).
+                for alt in alternatives.get(sku[1], []) if available < quantity and avoid[ref] else []:
+                    if (None, alt.pk) in taken:
+                        continue
+                    alt_allocations, alt_available = _allocate(
+                        without_allergens(by_sku[(None, alt.pk)], avoid[ref], lot_allergens),
+                        quantity,
+                        today=today,
+                    )
+                    if alt_available >= quantity:
+                        allocations, available = alt_allocations, alt_available
+                        taken.add((None, alt.pk))
+                        chosen.setdefault(ref, []).append(
+                            {
+                                "sku": labels[sku],
+                                "name": names.get(sku, labels[sku]),
+                                "alternative": alt.code,
+                                "alternative_name": alt.name,
+                                "quantity": quantity,
+                                "allergens": sorted(avoid[ref]),
+                            }
+                        )
+                        break
                 if available < quantity and avoid[ref]:
                     allocations, available = _allocate(by_sku[sku], quantity, today=today)
                     if available >= quantity:
@@ -233,6 +298,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 row.on_hand -= q
             plans[ref] = plan
         substitutions = {ref: subs for ref, subs in substitutions.items() if ref in plans}
+        chosen = {ref: alts for ref, alts in chosen.items() if ref in plans}
         if not plans:
             return ReservedMany(reserved, shortages)
         again = [existing[ref].pk for ref in plans if ref in existing]
@@ -268,7 +334,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
         insert_many(ReservationLine, columns=lines)
         _update_balances({pk: tuple(d) for pk, d in deltas.items()})
         reserved.update(ids)
-    return ReservedMany(reserved, shortages, substitutions)
+    return ReservedMany(reserved, shortages, substitutions, chosen)
 
 
 def _lock_reserved_lots(reservation: Reservation) -> tuple[list[ReservationLine], dict[Key, Balance]]:

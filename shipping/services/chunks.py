@@ -12,6 +12,7 @@ from inventory.models import PackType
 from inventory.services import StockNeed
 
 from .. import locks
+from ..alternatives import mark_alternatives
 from ..models import DispatchBatch, Parcel
 from .batches import _advance
 from .bulk import _log_events
@@ -84,6 +85,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
                         reserved.append(pk)
                     elif key in result.shortages:
                         problems[pk] = result.shortages[key]
+                rows = mark_alternatives(rows, result.alternatives)  # the slip names them
                 _mark_substitutions(rows, result.substitutions, pack_types)
         unserved = {pk for pk, _ref, _needs in wanting} - set(reserved)
         if unserved:

@@ -19,7 +19,7 @@ S = Parcel.Status
 PACKED_OR_LATER = (S.PACKED, S.LABEL_ISSUED, S.HANDED_OVER, S.DELIVERED)
 
 
-def mark_packed(*, parcel_id: int, by=None) -> Parcel:
+def mark_packed(*, parcel_id: int, by=None, condition_checked: bool = True) -> Parcel:
     """A volunteer packed the box: its reserved stock is consumed, the delivery request moves to
     packed (and to shipped when the tracking number is known already). Packing twice changes
     nothing; a void or not yet batched parcel raises InvalidTransition, and so does a parcel whose
@@ -48,7 +48,14 @@ def mark_packed(*, parcel_id: int, by=None) -> Parcel:
         if parcel.pantry_id:
             PantryShipment.objects.filter(pk=parcel.pantry_id).update(status=PantryShipment.Status.PACKED)
         new = S.LABEL_ISSUED if parcel.tracking_number else S.PACKED
-        ParcelEvent.objects.create(parcel=parcel, from_status=parcel.status, to_status=new, by=actor)
+        # The packer's condition check (intact, in date) is kept on the packing event.
+        ParcelEvent.objects.create(
+            parcel=parcel,
+            from_status=parcel.status,
+            to_status=new,
+            by=actor,
+            condition_checked=condition_checked,
+        )
         parcel.status = new
         parcel.packed_at = timezone.now()
         parcel.packed_by = actor

@@ -29,11 +29,13 @@ def rendered_key(html: str) -> str:
 
 
 def handout_form(html: str, **values) -> dict:
-    # What the browser sends after two taps: the household left "not recorded".
+    # What the browser sends after two taps: the household left "not recorded", the condition
+    # check left ticked.
     data = {
         "idempotency_key": rendered_key(html),
         "household_size": "",
         "household_type": "unknown",
+        "condition_checked": "on",
     }
     data.update(values)
     return data

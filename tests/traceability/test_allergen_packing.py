@@ -7,7 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from inventory import intake
-from inventory.models import Reservation
+from inventory.models import MovementKind, Reservation, StockMovement
+from inventory.selectors import ledger_differences
 from shipping.models import Parcel
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
@@ -105,3 +106,121 @@ def test_the_case_worker_sees_the_allergies_as_codes_on_the_request(api, network
 
     assert seen["allergies"] == "えび・かに"
     assert seen["allergens"] == ["shrimp", "crab"]
+
+
+@pytest.fixture
+def ebi_free(network, catalogue, coordinator):
+    """The food bank's 「家庭向けパック（えび・かに不使用）」, named as the alternative of 家庭向けパック."""
+    from inventory import services
+
+    alt = services.upsert_pack_type(
+        food_bank=network.food_bank, code="home-noebi", name="家庭向けパック（えび・かに不使用）", days=7
+    )
+    services.set_pack_recipe(
+        pack_type=alt, lines=[(catalogue.noodles, 5), (catalogue.water, 4)], created_by=coordinator
+    )
+    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
+    return alt
+
+
+def _slip_text(api, coordinator, batch) -> str:
+    slips = api(coordinator).get(f"/api/v1/dispatch-batches/{batch.pk}/").json()["documents"]["packing_slips"]
+    response = api(coordinator).get(slips)
+    content = response.content if hasattr(response, "content") else b"".join(response.streaming_content)
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).replace("\n", "")
+
+
+def test_an_ebi_allergic_household_gets_the_alternative_pack_type_in_a_batch_of_many(
+    api, client, network, catalogue, donated, ebi_free, coordinator, volunteer, case_worker_a, b2_account
+):
+    # Given every 家庭向けパック made with the えび rice, and the えび-free alternative in stock
+    home_lots = [assemble(network, catalogue.home, 5, coordinator) for _ in range(2)]  # the 100 rice
+    alt_lot = assemble(network, ebi_free, 6, coordinator)
+    assert all("shrimp" in lot.allergens for lot in home_lots)
+    assert "shrimp" not in alt_lot.allergens
+    # and a batch of ten households, four of them allergic to えび and かに
+    _requests(network, case_worker_a, coordinator, allergic=4, other=6)
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then every parcel is reserved; the allergic households get the alternative, never an えび lot
+    parcels = list(Parcel.objects.filter(batch=batch).order_by("pk"))
+    assert len(parcels) == 10
+    assert all(p.stock_reserved for p in parcels)
+    allergic = [p for p in parcels if "エビ" in p.packing.get("allergies", "")]
+    assert len(allergic) == 4
+    for parcel in allergic:
+        lots = _lots_of(parcel)
+        assert lots
+        assert all(lot.pack_type_id == ebi_free.pk for lot in lots)
+        assert all("shrimp" not in lot.allergens for lot in lots)
+        assert [(c["name"], c["quantity"]) for c in parcel.packing["contents"]] == [
+            ("家庭向けパック（えび・かに不使用）", 1)
+        ]
+        assert "substitutions" not in parcel.packing  # nothing to take out by hand
+    # and the others keep the default pack type
+    for parcel in parcels:
+        if parcel not in allergic:
+            assert {lot.pack_type_id for lot in _lots_of(parcel)} == {catalogue.home.pk}
+            assert [c["name"] for c in parcel.packing["contents"]] == ["家庭向けパック"]
+    # The slip and the packing station show the alternative
+    text = _slip_text(api, coordinator, batch)
+    assert "家庭向けパック（えび・かに不使用）" in text
+    note = "えび・かにを除く：家庭向けパックの代わりに家庭向けパック（えび・かに不使用）"
+    assert note in text
+    client.force_login(volunteer)
+    station = client.get(f"/shipping/batches/{batch.pk}/pack/?parcel={allergic[0].pk}").content.decode()
+    assert "家庭向けパック（えび・かに不使用） × 1" in station
+    assert note in station
+    # and packing it consumes the alternative's lot
+    assert (
+        api(volunteer).post(f"/api/v1/parcels/{allergic[0].pk}/packed/", {}, format="json").status_code == 200
+    )
+    assert StockMovement.objects.filter(
+        kind=MovementKind.PARCEL_PACKING, reference=allergic[0].reservation_reference, lot=alt_lot
+    ).exists()
+    assert ledger_differences() == []
+
+
+def test_with_the_alternative_out_of_stock_the_slip_marks_the_substitution(
+    network, catalogue, donated, ebi_free, coordinator, case_worker_a, b2_account
+):
+    # Given only 家庭向けパック made with the えび rice; its alternative has none in stock
+    assemble(network, catalogue.home, 5, coordinator)
+    _requests(network, case_worker_a, coordinator, allergic=1, other=0)
+
+    parcel = Parcel.objects.get(batch=run_batch(tomorrow_batch(b2_account).pk))
+
+    # Then the default is reserved and the packer is told what to take out
+    assert parcel.stock_reserved
+    assert {lot.pack_type_id for lot in _lots_of(parcel)} == {catalogue.home.pk}
+    assert parcel.packing["substitutions"] == [{"sku": "home", "allergens": ["shrimp"]}]
+    assert "alternatives" not in parcel.packing
+
+
+def test_a_coordinator_names_the_alternative_on_the_pack_type_page(
+    client, network, catalogue, coordinator, other_coordinator
+):
+    from foodbank.models import AuditEvent
+    from inventory import services
+
+    alt = services.upsert_pack_type(
+        food_bank=network.food_bank, code="home-noebi", name="家庭向けパック（えび・かに不使用）", days=7
+    )
+    client.force_login(coordinator)
+    page = client.get(f"/console/pack-types/{catalogue.home.pk}/").content.decode()
+    assert "家庭向けパック（えび・かに不使用）" in page
+    assert "アレルゲン不使用の代替パック" in page
+
+    response = client.post(
+        f"/console/pack-types/{catalogue.home.pk}/",
+        {"name": "家庭向けパック", "days": 7, "sort_order": 3, "active": "on", "alternatives": [alt.pk]},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert list(catalogue.home.alternatives.all()) == [alt]
+    assert AuditEvent.objects.filter(object_type="pack_type", object_id=str(catalogue.home.pk)).exists()
+    # another food bank's coordinator cannot name it
+    client.force_login(other_coordinator)
+    assert client.get(f"/console/pack-types/{catalogue.home.pk}/").status_code == 404

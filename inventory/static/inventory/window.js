@@ -86,6 +86,7 @@
         lines: Object.keys(sets).map(function (code) { return {pack_type: code, quantity: sets[code]}; }),
         household: {size: size > 0 ? size : null, type: data.get("household_type") || "unknown"},
         referral_consent: data.get("referral_consent") === "on",
+        condition_checked: data.get("condition_checked") === "on",
         note: data.get("note") || "",
         // The time of the tap (or the one chosen in 「いつ」), not the time it reaches the server.
         occurred_at: (picked ? new Date(picked) : new Date()).toISOString()
