@@ -1,7 +1,11 @@
-"""Domain errors: refusals that are not input validation.
+"""The project's refusals, mapped to HTTP in one place (``foodbank/api/exceptions.py``).
 
-Each carries a stable machine-readable ``code`` and an HTTP status; the API exception handler turns
-them into ``{"code": ..., "detail": ...}`` (docs/spec.md §4). Apps subclass ``DomainError``.
+- ``DomainError``: a refusal that is not input validation (a state, a conflict, a limit). Each
+  carries a stable machine-readable ``code`` and an HTTP status and becomes ``{"code": ...,
+  "detail": ...}`` (docs/spec.md §4). Apps subclass it in ``<app>/exceptions.py``.
+- Bad input found by a service: ``FieldErrors`` (field name -> messages), or Django's
+  ``ValidationError`` where a model's own rules say it. Both become DRF's 400 shape, so a service
+  raises them without knowing whether a page or the API called it; forms show them on the field.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +64,12 @@ class PreconditionFailed(DomainError):
     code = "precondition_failed"
     status_code = 412
     default_message = _("The request was changed since you read it: reload it and make your change again.")
+
+
+class FieldErrors(Exception):
+    """Bad input, by field: ``{"phone": ["..."]}``. A form puts each message on its field; the API
+    answers 400 with the same mapping."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(errors)

@@ -27,7 +27,6 @@ from .api._common import (
     _line_errors,
     _managed_site,
     _validated,
-    as_validation_errors,
 )
 from .lot_models import Donor
 from .models import DonationReceipt, DonationReceiptLine, Item
@@ -91,8 +90,7 @@ class DonorListCreateView(generics.ListAPIView):
         data = _validated(s.DonorIn, request)
 
         def create():
-            with as_validation_errors():
-                return intake.save_donor(food_bank=Organisation.objects.get(pk=food_bank_id), **data)
+            return intake.save_donor(food_bank=Organisation.objects.get(pk=food_bank_id), **data)
 
         return idempotent_create(
             request,
@@ -122,8 +120,7 @@ class DonorDetailView(APIView):
         donor = self._donor(request, pk)
         serializer = s.DonorIn(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        with as_validation_errors():
-            donor = intake.save_donor(food_bank=donor.food_bank, donor=donor, **serializer.validated_data)
+        donor = intake.save_donor(food_bank=donor.food_bank, donor=donor, **serializer.validated_data)
         return Response(s.DonorSerializer(donor).data)
 
 
@@ -164,16 +161,15 @@ class DonationListCreateView(generics.ListAPIView):
             raise serializers.ValidationError({"lines": errors})
 
         def create():
-            with as_validation_errors():
-                return intake.record_inspected_donation(
-                    site=site,
-                    donor=donor,
-                    lines=lines,
-                    checked_by=request.user,
-                    received_at=data.get("received_at"),
-                    reference=data["reference"],
-                    note=data["note"],
-                )
+            return intake.record_inspected_donation(
+                site=site,
+                donor=donor,
+                lines=lines,
+                checked_by=request.user,
+                received_at=data.get("received_at"),
+                reference=data["reference"],
+                note=data["note"],
+            )
 
         return idempotent_create(
             request,

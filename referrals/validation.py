@@ -11,6 +11,7 @@ import phonenumbers
 from django.utils.translation import gettext as _
 
 from foodbank import postal
+from foodbank.exceptions import FieldErrors
 from foodbank.postal import PostalArea
 
 # Dashes people type in addresses (hyphen, minus, full-width and long dashes) → "-". Not "ー",
@@ -24,12 +25,6 @@ _PERSONAL_NUMBER_TYPES = {
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     phonenumbers.PhoneNumberType.VOIP,
 }
-
-
-class FieldErrors(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        self.errors = errors
-        super().__init__(errors)
 
 
 def normalise_phone(raw: str) -> str:

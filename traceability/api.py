@@ -1,10 +1,8 @@
 """API of recalls and traceability documents (docs/traceability.md). Coordinators of the food bank
 only: everyone else is 403, another food bank's lot, recall or donation 404 (or 400 on a query)."""
 
-from contextlib import contextmanager
 from datetime import date
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,16 +26,6 @@ from . import documents
 from . import serializers as s
 from .trace import recall_food_banks, trace, visible_lots, visible_recalls
 from .views_common import audit_trace, lots_for_query, trace_data
-
-
-@contextmanager
-def as_validation_errors():
-    """Services refuse bad input with Django's ValidationError; the API answers DRF's 400 shape."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise serializers.ValidationError(detail) from exc
 
 
 class _FileRenderer(BaseRenderer):
@@ -126,17 +114,16 @@ class RecallListCreateView(generics.ListAPIView):
             item = Item.objects.get(food_bank_id=food_bank_id, code=data["item"])
 
         def create():
-            with as_validation_errors():
-                return start_recall(
-                    food_bank=Organisation.objects.get(pk=food_bank_id),
-                    reason=data["reason"],
-                    started_by=request.user,
-                    lot=lot,
-                    item=item,
-                    date_from=data.get("date_from"),
-                    date_to=data.get("date_to"),
-                    incident=incident,
-                )
+            return start_recall(
+                food_bank=Organisation.objects.get(pk=food_bank_id),
+                reason=data["reason"],
+                started_by=request.user,
+                lot=lot,
+                item=item,
+                date_from=data.get("date_from"),
+                date_to=data.get("date_to"),
+                incident=incident,
+            )
 
         def render(recall):
             return _recall_out(request, recall, action="recall.start")
@@ -306,15 +293,14 @@ class IncidentListCreateView(generics.ListAPIView):
         food_bank_id = lots[0].food_bank_id if lots else _one(ids)
 
         def create():
-            with as_validation_errors():
-                return report_incident(
-                    food_bank=Organisation.objects.get(pk=food_bank_id),
-                    kind=data["kind"],
-                    occurred_on=data["occurred_on"],
-                    description=data["description"],
-                    lots=lots,
-                    reported_by=request.user,
-                )
+            return report_incident(
+                food_bank=Organisation.objects.get(pk=food_bank_id),
+                kind=data["kind"],
+                occurred_on=data["occurred_on"],
+                description=data["description"],
+                lots=lots,
+                reported_by=request.user,
+            )
 
         return idempotent_create(
             request,

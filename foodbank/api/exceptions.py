@@ -1,23 +1,31 @@
-"""One exception handler for the API: DRF's shapes for validation, ``{code, detail}`` for domain
-refusals, 413 for oversized bodies, 503 (not 500) when the database went away mid-request, and a
-JSON 500 ``server_error`` for anything unforeseen (logged with its traceback)."""
+"""One exception handler for the API: DRF's shapes for validation (also for a service's
+``FieldErrors`` and Django ``ValidationError``), ``{code, detail}`` for domain refusals, 413 for
+oversized bodies, 503 (not 500) when the database went away mid-request, and a JSON 500
+``server_error`` for anything unforeseen (logged with its traceback)."""
 
 import logging
 
 from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from foodbank.exceptions import DomainError
+from foodbank.exceptions import DomainError, FieldErrors
 
 logger = logging.getLogger(__name__)
 
 
 def exception_handler(exc, context):
+    # A service refusing bad input answers as a serializer would (foodbank/exceptions.py).
+    if isinstance(exc, FieldErrors):
+        exc = serializers.ValidationError(exc.errors)
+    elif isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = serializers.ValidationError(detail)
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": str(exc.message)}
         body.update(exc.extra)

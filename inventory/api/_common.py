@@ -4,9 +4,7 @@ unit, integer query parameters and who sees a window.
 """
 
 from collections.abc import Iterable
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -17,16 +15,6 @@ from foodbank.models import Role, Site
 from .. import selectors
 from .. import serializers as s
 from ..models import Item, PackType
-
-
-@contextmanager
-def as_validation_errors():
-    """Services refuse bad input with Django's ValidationError; the API answers DRF's 400 shape."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        raise serializers.ValidationError(detail) from exc
 
 
 def _validated(serializer_class, request, **kwargs):

@@ -8,7 +8,7 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from .. import serializers as s
 from .. import services
 from ..models import Assembly
-from ._common import _managed_site, _sku, _validated, as_validation_errors
+from ._common import _managed_site, _sku, _validated
 
 
 @extend_schema(tags=["inventory"], request=s.AssemblyIn, responses={201: s.AssemblyOut})
@@ -23,10 +23,9 @@ class AssemblyView(APIView):
         pack_type = _sku(site.food_bank_id, {"pack_type": data["pack_type"]})["pack_type"]
 
         def create():
-            with as_validation_errors():
-                return services.assemble_packs(
-                    site=site, pack_type=pack_type, quantity=data["quantity"], recorded_by=request.user
-                )
+            return services.assemble_packs(
+                site=site, pack_type=pack_type, quantity=data["quantity"], recorded_by=request.user
+            )
 
         return idempotent_create(
             request,

@@ -13,7 +13,7 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from .. import selectors, services
 from .. import serializers as s
 from ..models import Item
-from ._common import _by_code, _coordinated_food_bank, _line_errors, _validated, as_validation_errors
+from ._common import _by_code, _coordinated_food_bank, _line_errors, _validated
 
 
 @extend_schema(tags=["inventory"])
@@ -30,10 +30,9 @@ class ItemListView(generics.ListAPIView):
     def post(self, request):
         data = _validated(s.ItemIn, request)
         food_bank_id = _coordinated_food_bank(request, data.pop("food_bank", None))
-        with as_validation_errors():
-            item = services.upsert_item(
-                food_bank=core.visible_organisations(request.user).get(pk=food_bank_id), **data
-            )
+        item = services.upsert_item(
+            food_bank=core.visible_organisations(request.user).get(pk=food_bank_id), **data
+        )
         return Response(s.ItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
@@ -81,13 +80,12 @@ class PackRecipeView(APIView):
         _line_errors(data["lines"], "item", items)
 
         def create():
-            with as_validation_errors():
-                return services.set_pack_recipe(
-                    pack_type=pack_type,
-                    lines=[(items[line["item"]], line["quantity"]) for line in data["lines"]],
-                    created_by=request.user,
-                    note=data["note"],
-                )
+            return services.set_pack_recipe(
+                pack_type=pack_type,
+                lines=[(items[line["item"]], line["quantity"]) for line in data["lines"]],
+                created_by=request.user,
+                note=data["note"],
+            )
 
         # The answer is the pack type with its current recipe, on a replay too.
         return idempotent_create(

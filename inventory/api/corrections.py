@@ -14,7 +14,7 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from .. import selectors, services
 from .. import serializers as s
 from ..models import StockMovement
-from ._common import _sku, _stock_site, _validated, as_validation_errors
+from ._common import _sku, _stock_site, _validated
 
 
 @extend_schema(tags=["inventory"], request=s.AdjustmentIn, responses={201: s.MovementSerializer})
@@ -31,18 +31,17 @@ class AdjustmentView(APIView):
         sku = _sku(site.food_bank_id, data)
 
         def create():
-            with as_validation_errors():
-                return services.record_adjustment(
-                    site=site,
-                    quantity=data["quantity"],
-                    reason=data["reason"],
-                    kind=data["kind"],
-                    note=data["note"],
-                    best_before=data["best_before"],
-                    occurred_at=data.get("occurred_at"),
-                    recorded_by=request.user,
-                    **sku,
-                )
+            return services.record_adjustment(
+                site=site,
+                quantity=data["quantity"],
+                reason=data["reason"],
+                kind=data["kind"],
+                note=data["note"],
+                best_before=data["best_before"],
+                occurred_at=data.get("occurred_at"),
+                recorded_by=request.user,
+                **sku,
+            )
 
         movements = StockMovement.objects.select_related("item", "pack_type")
         return idempotent_create(

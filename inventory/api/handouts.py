@@ -18,7 +18,7 @@ from foodbank.models import Role
 from .. import selectors, services
 from .. import serializers as s
 from ..exceptions import UnknownPackType
-from ._common import _int_param, _sees_window, _validated, as_validation_errors
+from ._common import _int_param, _sees_window, _validated
 
 
 @extend_schema(tags=["handouts"])
@@ -63,7 +63,7 @@ class HandoutListCreateView(generics.ListAPIView):
         lines = {line["pack_type"]: line["quantity"] for line in data["lines"]}
 
         def create():
-            with as_validation_errors(), _unknown_pack_types(data["lines"]):
+            with _unknown_pack_types(data["lines"]):
                 return services.record_handout(
                     site=site,
                     lines=lines,

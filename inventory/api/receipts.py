@@ -8,7 +8,7 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from .. import selectors, services
 from .. import serializers as s
 from ..models import Item
-from ._common import _by_code, _line_errors, _managed_site, _validated, as_validation_errors
+from ._common import _by_code, _line_errors, _managed_site, _validated
 
 
 @extend_schema(tags=["inventory"])
@@ -39,18 +39,17 @@ class ReceiptListCreateView(generics.ListAPIView):
         ]
 
         def create():
-            with as_validation_errors():
-                return services.record_donation_receipt(
-                    site=site,
-                    donor_type=data["donor_type"],
-                    donor_name=data["donor_name"],
-                    weight_kg=data["weight_kg"],
-                    reference=data["reference"],
-                    note=data["note"],
-                    received_at=data.get("received_at"),
-                    lines=lines,
-                    recorded_by=request.user,
-                )
+            return services.record_donation_receipt(
+                site=site,
+                donor_type=data["donor_type"],
+                donor_name=data["donor_name"],
+                weight_kg=data["weight_kg"],
+                reference=data["reference"],
+                note=data["note"],
+                received_at=data.get("received_at"),
+                lines=lines,
+                recorded_by=request.user,
+            )
 
         return idempotent_create(
             request,

@@ -25,7 +25,6 @@ from ._common import (
     _sku,
     _stock_site,
     _validated,
-    as_validation_errors,
 )
 
 
@@ -59,14 +58,13 @@ class RestockListCreateView(generics.ListAPIView):
         _line_errors(data["lines"], "pack_type", pack_types)
 
         def create():
-            with as_validation_errors():
-                return services.request_restock(
-                    site=site,
-                    lines={pack_types[x["pack_type"]]: x["quantity"] for x in data["lines"]},
-                    requested_by=request.user,
-                    note=data["note"],
-                    origin=origin,
-                )
+            return services.request_restock(
+                site=site,
+                lines={pack_types[x["pack_type"]]: x["quantity"] for x in data["lines"]},
+                requested_by=request.user,
+                note=data["note"],
+                origin=origin,
+            )
 
         return idempotent_create(
             request,
@@ -107,8 +105,7 @@ class RestockApproveView(_RestockAction):
             pack_types = _by_code(PackType, shipment.food_bank_id, (x["pack_type"] for x in data["lines"]))
             _line_errors(data["lines"], "pack_type", pack_types)
             quantities = {pack_types[x["pack_type"]].pk: x["quantity"] for x in data["lines"]}
-        with as_validation_errors():
-            services.approve_restock(shipment_id=shipment.pk, approved_by=request.user, quantities=quantities)
+        services.approve_restock(shipment_id=shipment.pk, approved_by=request.user, quantities=quantities)
         return self.answer(request, pk)
 
 
@@ -175,8 +172,7 @@ class ParLevelView(APIView):
         if not selectors.is_coordinator_of(request.user, site.food_bank_id):
             raise PermissionDenied()
         pack_type = _sku(site.food_bank_id, {"pack_type": data["pack_type"]})["pack_type"]
-        with as_validation_errors():
-            level = services.set_par_level(site=site, pack_type=pack_type, par=data["par"])
+        level = services.set_par_level(site=site, pack_type=pack_type, par=data["par"])
         return Response(_par_out(level), status=status.HTTP_201_CREATED)
 
 

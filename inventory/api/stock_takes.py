@@ -11,7 +11,7 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 
 from .. import selectors, services
 from .. import serializers as s
-from ._common import _sku, _stock_site, _validated, as_validation_errors
+from ._common import _sku, _stock_site, _validated
 
 
 @extend_schema(tags=["inventory"])
@@ -43,14 +43,13 @@ class StockTakeListCreateView(generics.ListAPIView):
             )
 
         def create():
-            with as_validation_errors():
-                return services.record_stock_take(
-                    site=site,
-                    lines=lines,
-                    counted_by=request.user,
-                    note=data["note"],
-                    counted_at=data.get("counted_at"),
-                )
+            return services.record_stock_take(
+                site=site,
+                lines=lines,
+                counted_by=request.user,
+                note=data["note"],
+                counted_at=data.get("counted_at"),
+            )
 
         return idempotent_create(
             request,
