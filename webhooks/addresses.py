@@ -43,7 +43,7 @@ def public_address(host: str, port: int) -> str:
     """
     if internal_host(host):
         raise PrivateAddress(host)
-    addresses = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
     if not addresses or any(internal_address(a) for a in addresses):
         raise PrivateAddress(host)
     return addresses[0]
