@@ -212,8 +212,8 @@ def _lock_window(site: Site, pack_type_ids: list[int]) -> list[Balance]:
     table = connection.ops.quote_name(Balance._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(fields)} FROM {table} WHERE site_id = %s AND pack_type_id = ANY(%s) "  # noqa: S608
-            "ORDER BY id FOR UPDATE",
+            f"SELECT {', '.join(fields)} FROM {table} "  # noqa: S608
+            "WHERE site_id = %s AND pack_type_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
             [site.pk, pack_type_ids],
         )
         return [Balance.from_db(connection.alias, fields, row) for row in cursor.fetchall()]
