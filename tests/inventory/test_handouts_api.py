@@ -257,6 +257,7 @@ def test_a_handout_in_the_future_is_400(api, stocked, window_staff_a):
     assert not Handout.objects.exists()
 
 
+@pytest.mark.postgres  # the production path: on SQLite the service writes through the ORM (more statements)
 def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_assert_num_queries):
     client = api(window_staff_a)
     body = {"site": stocked.window_a.pk, **HANDOUT_3_PLUS_1}
