@@ -224,7 +224,9 @@ def summarise(name: str, result: dict) -> dict:
     }
 
 
-def start_gunicorn(*, url: str, port: int, var_dir: str, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(
+    *, url: str, port: int, var_dir: str, workers: int, threads: int, worker_class: str = "gthread"
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -245,7 +247,7 @@ def start_gunicorn(*, url: str, port: int, var_dir: str, workers: int, threads: 
         "--threads",
         str(threads),
         "--worker-class",
-        "gthread",
+        worker_class,
         "--keep-alive",
         "30",
         "--log-level",
@@ -278,6 +280,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--port", type=int, default=8250)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync; docs/benchmarks.md)"
+    )
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)  # bounded: the machine is shared
@@ -291,7 +296,12 @@ def main() -> int:
     queries = count_queries(token, fixture["user_id"])
 
     server = start_gunicorn(
-        url=url, port=args.port, var_dir=var_dir, workers=args.workers, threads=args.threads
+        url=url,
+        port=args.port,
+        var_dir=var_dir,
+        workers=args.workers,
+        threads=args.threads,
+        worker_class=args.worker_class,
     )
     try:
         wait_ready(args.port, token)
@@ -340,7 +350,8 @@ def main() -> int:
 
     print(
         f"\nDelivery request API, {args.clients} concurrent clients, {args.seconds:.0f} s per phase, "
-        f"gunicorn {args.workers}×{args.threads} gthread, PostgreSQL ({urlsplit(url).path.lstrip('/')})"
+        f"gunicorn {args.workers}×{args.threads} {args.worker_class}, "
+        f"PostgreSQL ({urlsplit(url).path.lstrip('/')})"
     )
     columns = ("requests", "req/s", "p50 ms", "p99 ms", "max ms")
     print(f"{'endpoint':<40} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>7}")

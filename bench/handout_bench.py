@@ -9,8 +9,9 @@ What it does, in about a minute and a half:
    ``postgres://postgres@127.0.0.1:5432/fb_inventory_bench``), migrates it and seeds one food bank
    with a window holding plenty of 1-day and 3-day sets and a second window holding exactly
    ``--drain`` sets;
-2. starts gunicorn (gthread workers) with ``bench.settings``, which adds ``POST /bench/floor/update/``: a
-   bare DRF endpoint with the same token authentication that updates one row in a transaction;
+2. starts gunicorn (gthread workers unless ``--worker-class``) with ``bench.settings``, which adds
+   ``POST /bench/floor/update/``: a bare DRF endpoint with the same token authentication that
+   updates one row in a transaction;
 3. runs ``--clients`` concurrent keep-alive HTTP clients against the floor, then against
    ``POST /api/v1/handouts/`` on ONE window (each with a fresh ``Idempotency-Key``; every 20th
    request is a retry of the previous one with the same key and body), and prints requests per
@@ -150,7 +151,7 @@ def seed(*, stock: int, drain: int, staff: int) -> dict:
     }
 
 
-def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int, worker_class: str = "gthread") -> subprocess.Popen:
     argv = [
         sys.executable,
         "-m",
@@ -159,7 +160,7 @@ def start_gunicorn(port: int, workers: int, threads: int) -> subprocess.Popen:
         "--bind",
         f"127.0.0.1:{port}",
         "--worker-class",
-        "gthread",
+        worker_class,
         "--workers",
         str(workers),
         "--threads",
@@ -344,6 +345,9 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8230")))
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync; docs/benchmarks.md)"
+    )
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--drain", type=int, default=300, help="sets at the window that is drained")
     options = parser.parse_args()
@@ -352,8 +356,11 @@ def main() -> int:
     say(f"Database {os.environ['DATABASE_URL'].rsplit('@', 1)[-1]}: recreating, migrating, seeding…")
     recreate_database(os.environ["DATABASE_URL"])
     seeded = seed(stock=stock, drain=options.drain, staff=4)
-    say(f"gunicorn on 127.0.0.1:{options.port}: {options.workers} workers × {options.threads} threads")
-    server = start_gunicorn(options.port, options.workers, options.threads)
+    say(
+        f"gunicorn on 127.0.0.1:{options.port}: {options.workers} workers × {options.threads} threads "
+        f"({options.worker_class})"
+    )
+    server = start_gunicorn(options.port, options.workers, options.threads, options.worker_class)
     try:
         common = {"port": options.port, "tokens": seeded["tokens"], "clients": options.clients}
         floor_body = lambda n: {"n": n}  # noqa: E731

@@ -51,16 +51,67 @@ def insert_many(
     """Insert ``len(next(iter(columns.values())))`` rows of ``model`` with one statement and return
     the ``returning`` fields (attnames) of the rows inserted, in no particular order (map them by a
     returned field). ``columns`` and ``same`` are keyed by field attname (``site_id``)."""
-    same = dict(same or {})
+    count = _row_count(model, columns)
+    if not count:
+        return []
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    if set(returning) - set(fields):
+        raise ValueError(
+            f"insert_many: {model.__name__} has no fields {sorted(set(returning) - set(fields))}"
+        )
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        same = _with_defaults(model, columns, same)
+        objs = model.objects.bulk_create(
+            [model(**same, **{name: values[i] for name, values in columns.items()}) for i in range(count)],
+            ignore_conflicts=ignore_conflicts,
+        )
+        return [tuple(getattr(obj, name) for name in returning) for obj in objs] if returning else []
+    sql, params = insert_many_sql(model, columns=columns, same=same, connection=connection)
+    if ignore_conflicts:
+        sql += " ON CONFLICT DO NOTHING"
+    if returning:
+        sql += f" RETURNING {', '.join(connection.ops.quote_name(fields[n].column) for n in returning)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()] if returning else []
+
+
+def insert_many_sql(
+    model, *, columns: Mapping[str, Sequence], same: Mapping[str, object] | None = None, connection
+) -> tuple[str, list]:
+    """``insert_many``'s statement and parameters (PostgreSQL), not run: for a caller that writes it
+    as one part of a larger statement (a ``WITH … AS (INSERT …)``), e.g. the ledger's movements and
+    the balance update in one round trip (``inventory.services.ledger._book``)."""
+    _row_count(model, columns)
+    same = _with_defaults(model, columns, same)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    qn = connection.ops.quote_name
+    names = [*same, *columns]
+    params = [fields[name].get_db_prep_save(value, connection) for name, value in same.items()]
+    params += [list(values) for values in columns.values()]
+    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in columns)
+    aliases = [f"c{i}" for i in range(len(columns))]
+    sql = (
+        f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(fields[n].column) for n in names)}) "  # noqa: S608
+        f"SELECT {', '.join(['%s'] * len(same) + [f'u.{a}' for a in aliases])} "
+        f"FROM unnest({arrays}) AS u({', '.join(aliases)})"
+    )
+    return sql, params
+
+
+def _row_count(model, columns: Mapping[str, Sequence]) -> int:
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
         raise ValueError(f"insert_many: columns of different lengths {sorted(lengths)}")
-    count = lengths.pop() if lengths else 0
-    if not count:
-        return []
-    meta = model._meta
-    fields = {f.attname: f for f in meta.concrete_fields}
-    unknown = (set(columns) | set(same) | set(returning)) - set(fields)
+    return lengths.pop() if lengths else 0
+
+
+def _with_defaults(model, columns: Mapping[str, Sequence], same: Mapping[str, object] | None) -> dict:
+    """``same`` plus the default of every field given neither way; checks the names and types."""
+    same = dict(same or {})
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = (set(columns) | set(same)) - set(fields)
     if unknown:
         raise ValueError(f"insert_many: {model.__name__} has no fields {sorted(unknown)}")
     now = timezone.now()
@@ -75,28 +126,4 @@ def insert_many(
         kind = fields[attname].get_internal_type()
         if kind not in DB_READY_TYPES:
             raise TypeError(f"insert_many: {model.__name__}.{attname} ({kind}) can only be a shared value")
-    connection = connections[router.db_for_write(model)]
-    if connection.vendor != "postgresql":
-        objs = model.objects.bulk_create(
-            [model(**same, **{name: values[i] for name, values in columns.items()}) for i in range(count)],
-            ignore_conflicts=ignore_conflicts,
-        )
-        return [tuple(getattr(obj, name) for name in returning) for obj in objs] if returning else []
-    qn = connection.ops.quote_name
-    names = [*same, *columns]
-    params = [fields[name].get_db_prep_save(value, connection) for name, value in same.items()]
-    params += [list(values) for values in columns.values()]
-    arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in columns)
-    aliases = [f"c{i}" for i in range(len(columns))]
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(fields[n].column) for n in names)}) "  # noqa: S608
-        f"SELECT {', '.join(['%s'] * len(same) + [f'u.{a}' for a in aliases])} "
-        f"FROM unnest({arrays}) AS u({', '.join(aliases)})"
-    )
-    if ignore_conflicts:
-        sql += " ON CONFLICT DO NOTHING"
-    if returning:
-        sql += f" RETURNING {', '.join(qn(fields[n].column) for n in returning)}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [tuple(row) for row in cursor.fetchall()] if returning else []
+    return same

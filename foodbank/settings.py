@@ -149,6 +149,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_SERVER_SIDE_BINDING", False
+):
+    # psycopg sends the parameters apart from the SQL, and PostgreSQL prepares a statement run
+    # five times on one connection: about 30 % less CPU per handout (docs/benchmarks.md). Off until
+    # the whole test suite has run with it (a parameter whose type PostgreSQL cannot infer fails).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from foodbank.lookups import AnyOf
 from foodbank.models import Organisation, Role, Site
+from foodbank.prepared import PreparedQuery
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 from foodbank.types import Actor
 
@@ -94,6 +95,22 @@ def remember_new_history(
     setattr(request, _NEW_HISTORY, RequestDetail(request=request, events=list(events), consents=ordered))
 
 
+# Compiled once per process (foodbank.prepared): reading a request's history is on the API's hot
+# path, and compiling these joins cost more CPU than running them (docs/benchmarks.md).
+_EVENTS_OF_REQUEST = PreparedQuery(
+    lambda request_id: (
+        DeliveryRequestEvent.objects.filter(request_id=request_id).select_related("by").order_by("at", "pk")
+    )
+)
+_CONSENTS_OF_RECIPIENT = PreparedQuery(
+    lambda recipient_id: (
+        ConsentRecord.objects.filter(recipient_id=recipient_id)
+        .select_related("withdrawal")
+        .order_by("-decided_at", "-pk")
+    )
+)
+
+
 def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestDetail:
     """Load the events, consents and referrals of a request already in hand (three queries; two
     for a request ``just_created``, which cannot have been referred yet; none for a request just
@@ -101,22 +118,37 @@ def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestD
     known: RequestDetail | None = getattr(request, _NEW_HISTORY, None)
     if known is not None:
         return known
-    events = list(
-        DeliveryRequestEvent.objects.filter(request_id=request.pk).select_related("by").order_by("at", "pk")
-    )
-    consents = list(
-        ConsentRecord.objects.filter(recipient_id=request.recipient_id)
-        .select_related("withdrawal")
-        .order_by("-decided_at", "-pk")
-    )
-    referrals = [] if just_created else referrals_of_request(request.pk)
+    events = _EVENTS_OF_REQUEST(request.pk)
+    consents = _CONSENTS_OF_RECIPIENT(request.recipient_id)
+    referrals = [] if just_created else _REFERRALS_OF_REQUEST(request.pk)
     return RequestDetail(request=request, events=events, consents=consents, referrals=referrals)
 
 
 def request_detail(user: Actor, pk: int) -> RequestDetail:
-    """One visible request with its history (three queries). Raises DeliveryRequest.DoesNotExist
-    when it is not visible (the API answers 404)."""
-    return history(visible_requests(user).select_related("filed_by", "navi_application").get(pk=pk))
+    """One visible request with its history (four queries). Raises DeliveryRequest.DoesNotExist
+    when it is not visible (the API answers 404).
+
+    The request is read by its key with a query compiled once (``_REQUEST_BY_PK``), and its
+    visibility checked on the row with ``_request_scope``'s condition: the scope's SQL would differ
+    from user to user, so it could not be compiled once."""
+    found = _REQUEST_BY_PK(pk)
+    if not found or not _sees_request(user, found[0]):
+        raise DeliveryRequest.DoesNotExist()
+    return history(found[0])
+
+
+def _sees_request(user: Actor, request: DeliveryRequest) -> bool:
+    """``request`` is in ``visible_requests(user)`` (the same condition as ``_request_scope``)."""
+    return request.food_bank_id in food_bank_ids(user, Role.COORDINATOR) or (
+        request.agency_id is not None and request.agency_id in organisation_ids(user, Role.CASE_WORKER)
+    )
+
+
+_REQUEST_BY_PK = PreparedQuery(
+    lambda pk: DeliveryRequest.objects.filter(pk=pk).select_related(
+        "recipient", "agency", "filed_by", "navi_application"
+    )
+)
 
 
 def request_with_history(pk: int) -> RequestDetail:
@@ -489,11 +521,16 @@ def referral_events(referral_ids: Iterable[int]) -> dict[int, list[ReferralEvent
 
 def referrals_of_request(request_id: int) -> list[Referral]:
     """The referrals made from one delivery request (status only is shown to its case worker)."""
-    return list(
+    return _REFERRALS_OF_REQUEST(request_id)
+
+
+_REFERRALS_OF_REQUEST = PreparedQuery(
+    lambda request_id: (
         Referral.objects.filter(delivery_request_id=request_id)
         .select_related("target_site__organisation", "target_organisation")
         .order_by("sent_at", "pk")
     )
+)
 
 
 def propose_target(recipient: Recipient) -> Site | Organisation | None:

@@ -56,7 +56,7 @@ class HandoutListCreateView(generics.ListAPIView):
     def post(self, request):
         if not core.has_role(request.user, Role.WINDOW_STAFF):
             raise PermissionDenied()
-        data = _validated(s.HandoutIn, request)
+        data = s.plain_handout_input(request.data) or _validated(s.HandoutIn, request)
         site = selectors.window_of(request.user, data["site"])
         if site is None:
             raise NotFound()

@@ -2,12 +2,13 @@
 (called by ``referrals.retention``).
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +25,9 @@ from ..models import (
     MovementKind,
     PackType,
     ReasonCode,
-    StockMovement,
 )
 from .corrections import _reverse
-from .ledger import _allocate, _check_time, _ensure_lots, _key, _movement, _shortage, _update_balances
+from .ledger import _allocate, _book, _check_time, _ensure_lots, _key, _shortage
 
 
 def record_handout(
@@ -62,14 +62,7 @@ def record_handout(
         # and its lines, rows no other handout touches. The window's balance rows are locked last, so
         # concurrent handouts at one window wait only for the FEFO check, the movements and the
         # UPDATE of another, not for its whole transaction. A refusal rolls all of it back.
-        pack_types = {
-            pt.code: pt
-            for pt in PackType.objects.filter(food_bank_id=site.food_bank_id, code__in=list(lines))
-        }
-        unknown = [code for code in lines if code not in pack_types]
-        if unknown:
-            raise UnknownPackType(codes=unknown)
-        handout = Handout.objects.create(
+        handout = Handout(
             food_bank_id=site.food_bank_id,
             site=site,
             household_size=household_size,
@@ -78,17 +71,11 @@ def record_handout(
             condition_checked=condition_checked,
             note=note,
             occurred_at=occurred_at,
+            recorded_at=now,
             recorded_by=recorded_by,
         )
-        handout.line_list = HandoutLine.objects.bulk_create(
-            [
-                HandoutLine(handout=handout, pack_type=pack_types[code], quantity=q)
-                for code, q in lines.items()
-            ]
-        )
-        rows = locks.lock_balances(
-            Balance.objects.filter(site=site, pack_type_id__in=[pt.pk for pt in pack_types.values()])
-        )
+        pack_types = _write_handout(handout, lines)
+        rows = _lock_window(site, [pt.pk for pt in pack_types.values()])
         by_code: dict[str, list[Balance]] = defaultdict(list)
         codes = {pt.pk: code for code, pt in pack_types.items()}
         for row in rows:
@@ -101,22 +88,138 @@ def record_handout(
             plan.extend(allocations)
         if shortages:
             raise InsufficientStock(shortages=shortages)
-        StockMovement.objects.bulk_create(
+        _book(
+            plan,
+            site=site,
+            kind=MovementKind.HANDOUT,
+            occurred_at=occurred_at,
+            recorded_by=recorded_by,
+            handout=handout,
+        )
+    return handout
+
+
+def _write_handout(handout: Handout, lines: Mapping[str, int]) -> dict[str, PackType]:
+    """Insert ``handout`` and its lines (``handout.line_list``, in the order of ``lines``); returns
+    the food bank's pack types by code. Raises UnknownPackType, writing nothing, for a code the
+    food bank does not have.
+
+    On PostgreSQL one statement (``_handout_sql``) reads the pack types and inserts the handout
+    and its lines, the handout only when every code is known: one round trip instead of three,
+    and no ORM compilation on the hot path (docs/benchmarks.md). Elsewhere (SQLite) the ORM."""
+    if connection.vendor != "postgresql":
+        pack_types = {
+            pt.code: pt
+            for pt in PackType.objects.filter(food_bank_id=handout.food_bank_id, code__in=list(lines))
+        }
+        unknown = [code for code in lines if code not in pack_types]
+        if unknown:
+            raise UnknownPackType(codes=unknown)
+        handout.save(force_insert=True)
+        line_list = HandoutLine.objects.bulk_create(
             [
-                _movement(
-                    site=site,
-                    key=_key(row),
-                    quantity=-q,
-                    kind=MovementKind.HANDOUT,
-                    occurred_at=occurred_at,
-                    recorded_by=recorded_by,
-                    handout=handout,
-                )
-                for row, q in plan
+                HandoutLine(handout=handout, pack_type=pack_types[code], quantity=q)
+                for code, q in lines.items()
             ]
         )
-        _update_balances({row.pk: (-q, 0) for row, q in plan})
-    return handout
+    else:
+        pack_types, line_list = _insert_handout(handout, lines)
+    handout.line_list = line_list  # the answer is rendered from these (HandoutOut)
+    return pack_types
+
+
+def _insert_handout(
+    handout: Handout, lines: Mapping[str, int]
+) -> tuple[dict[str, PackType], list[HandoutLine]]:
+    """``_write_handout`` on PostgreSQL: one statement (``_handout_sql``)."""
+    note = Handout._meta.get_field("note")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _handout_sql(),
+            {
+                "codes": list(lines),
+                "quantities": list(lines.values()),
+                "food_bank": handout.food_bank_id,
+                "site": handout.site_id,
+                "household_size": handout.household_size,
+                "household_type": handout.household_type,
+                "referral_consent": handout.referral_consent,
+                "note": note.get_db_prep_save(handout.note, connection),
+                "occurred_at": handout.occurred_at,
+                "recorded_at": handout.recorded_at,
+                "recorded_by": handout.recorded_by_id,
+            },
+        )
+        rows = cursor.fetchall()
+    # One row per known code: (code, pack type id, line id, handout id), the ids None when a code
+    # was unknown (nothing inserted).
+    known = {code: (pack_type_id, line_id, handout_id) for code, pack_type_id, line_id, handout_id in rows}
+    unknown = [code for code in lines if code not in known]
+    if unknown:
+        raise UnknownPackType(codes=unknown)
+    handout.pk = rows[0][3]
+    handout._state.adding, handout._state.db = False, connection.alias
+    pack_types = {
+        code: PackType.from_db(
+            connection.alias, ["id", "food_bank_id", "code"], [pk, handout.food_bank_id, code]
+        )
+        for code, (pk, _line, _h) in known.items()
+    }
+    line_list = [
+        HandoutLine(pk=known[code][1], handout=handout, pack_type=pack_types[code], quantity=quantity)
+        for code, quantity in lines.items()
+    ]
+    for line in line_list:
+        line._state.adding, line._state.db = False, connection.alias
+    return pack_types, line_list
+
+
+@functools.cache
+def _handout_sql() -> str:
+    """The pack types of the codes, the handout (only when every code is known: the count) and one
+    line per code, in one statement; answers one row per known code."""
+    handout, line, pack_type = (
+        connection.ops.quote_name(m._meta.db_table) for m in (Handout, HandoutLine, PackType)
+    )
+    return f"""
+        WITH wanted AS (
+            SELECT * FROM unnest(%(codes)s::text[], %(quantities)s::integer[])
+                WITH ORDINALITY AS w(code, quantity, position)
+        ), known AS (
+            SELECT p.id, p.code, w.quantity, w.position FROM {pack_type} p JOIN wanted w ON w.code = p.code
+            WHERE p.food_bank_id = %(food_bank)s
+        ), new_handout AS (
+            INSERT INTO {handout} (food_bank_id, site_id, household_size, household_type,
+                referral_consent, note, occurred_at, recorded_at, recorded_by_id)
+            SELECT %(food_bank)s, %(site)s, %(household_size)s, %(household_type)s,
+                %(referral_consent)s, %(note)s, %(occurred_at)s, %(recorded_at)s, %(recorded_by)s
+            WHERE (SELECT count(*) FROM known) = (SELECT count(*) FROM wanted)
+            RETURNING id
+        ), new_lines AS (
+            INSERT INTO {line} (handout_id, pack_type_id, quantity)
+            SELECT new_handout.id, known.id, known.quantity FROM new_handout CROSS JOIN known
+            ORDER BY known.position  -- the lines' ids in the request's order, as bulk_create's
+            RETURNING id, pack_type_id, handout_id
+        )
+        SELECT known.code, known.id, new_lines.id, new_lines.handout_id
+        FROM known LEFT JOIN new_lines ON new_lines.pack_type_id = known.id
+    """  # noqa: S608  (table names from the models; every value is a parameter)
+
+
+def _lock_window(site: Site, pack_type_ids: list[int]) -> list[Balance]:
+    """``locks.lock_balances`` of the window's rows of these pack types (primary-key order), reading
+    only what FEFO and the movements need; one plain statement on PostgreSQL (no ORM compilation)."""
+    if connection.vendor != "postgresql":
+        return locks.lock_balances(Balance.objects.filter(site=site, pack_type_id__in=pack_type_ids))
+    fields = ["id", "item_id", "pack_type_id", "best_before", "lot_id", "on_hand"]
+    table = connection.ops.quote_name(Balance._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(fields)} FROM {table} "  # noqa: S608
+            "WHERE site_id = %s AND pack_type_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [site.pk, pack_type_ids],
+        )
+        return [Balance.from_db(connection.alias, fields, row) for row in cursor.fetchall()]
 
 
 @transaction.atomic

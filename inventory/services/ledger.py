@@ -12,6 +12,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from foodbank.bulk import insert_many_sql
 from foodbank.models import Site
 
 from .. import locks
@@ -155,6 +156,57 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
         # Stock that comes back into a recalled lot (a voided handout, a restock arriving) is
         # quarantined at once; a handout or a reservation only takes stock out, so pays nothing here.
         quarantine_returned_stock(balance_ids=[pk for pk, (on_hand, _r) in deltas.items() if on_hand > 0])
+
+
+def _book(
+    plan: list[tuple[Balance, int]], *, site: Site, kind: str, occurred_at: datetime, recorded_by, **extra
+) -> None:
+    """Take stock out of locked balance rows: one ``kind`` movement of ``-quantity`` per (row,
+    quantity) of ``plan`` and the balances' relative UPDATE, what ``bulk_create`` of ``_movement``
+    rows followed by ``_update_balances`` writes, in one statement on PostgreSQL
+    (``WITH moved AS (INSERT …) UPDATE …``): a handout's hot path (docs/benchmarks.md) holds the
+    window's lock for one round trip less. ``extra`` are the movements' other shared values
+    (``handout=…``)."""
+    if connection.vendor != "postgresql":
+        StockMovement.objects.bulk_create(
+            [
+                _movement(
+                    site=site,
+                    key=_key(row),
+                    quantity=-q,
+                    kind=kind,
+                    occurred_at=occurred_at,
+                    recorded_by=recorded_by,
+                    **extra,
+                )
+                for row, q in plan
+            ]
+        )
+        _update_balances({row.pk: (-q, 0) for row, q in plan})
+        return
+    same = {
+        "food_bank_id": site.food_bank_id,
+        "site_id": site.pk,
+        "kind": kind,
+        "occurred_at": occurred_at,
+        "recorded_by_id": recorded_by.pk if getattr(recorded_by, "pk", None) else None,
+        **{f"{name}_id": getattr(value, "pk", value) for name, value in extra.items()},
+    }
+    columns: dict[str, list] = {
+        "item_id": [row.item_id for row, _q in plan],
+        "pack_type_id": [row.pack_type_id for row, _q in plan],
+        "best_before": [row.best_before for row, _q in plan],
+        "lot_id": [row.lot_id for row, _q in plan],
+        "quantity": [-q for _row, q in plan],
+    }
+    insert, params = insert_many_sql(StockMovement, columns=columns, same=same, connection=connection)
+    table = connection.ops.quote_name(Balance._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH moved AS ({insert}) UPDATE {table} b SET on_hand = b.on_hand - t.quantity "  # noqa: S608
+            "FROM unnest(%s::bigint[], %s::integer[]) AS t(id, quantity) WHERE b.id = t.id",
+            [*params, [row.pk for row, _q in plan], [q for _row, q in plan]],
+        )
 
 
 def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: datetime, recorded_by, **extra):

@@ -120,19 +120,22 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
         )
 
     queries = captured.captured_queries
-    lock = _index(queries, lambda sql: 'FROM "inventory_balance"' in sql)
-    assert 'ORDER BY "inventory_balance"."id" ASC' in queries[lock]["sql"]
-    assert queries[lock]["sql"].endswith('FOR UPDATE OF "inventory_balance"')
+    # One plain statement (inventory.services.handouts._lock_window): one table, so every row it
+    # reads is locked, in primary-key order.
+    lock = _index(queries, lambda sql: 'FROM "inventory_balance"' in sql and "FOR UPDATE" in sql)
+    assert queries[lock]["sql"].endswith("ORDER BY id FOR UPDATE")
     # Before the lock only the handout's own new rows are written (no other transaction can reach
-    # them); every write to shared stock rows (movements, balances) comes after it.
-    before = [q["sql"] for q in queries[:lock] if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))]
-    assert [sql.split(" (")[0] for sql in before] == [
-        'INSERT INTO "inventory_handout"',
-        'INSERT INTO "inventory_handoutline"',
-    ]
-    after = [q["sql"] for q in queries[lock:]]
-    assert any(sql.startswith('INSERT INTO "inventory_stockmovement"') for sql in after)
-    assert any(sql.startswith('UPDATE "inventory_balance"') for sql in after)
+    # them: one statement inserts the handout and its lines); every write to shared stock rows
+    # (movements, balances) comes after it, in one statement.
+    before = [q["sql"] for q in queries[:lock]]
+    assert any('INSERT INTO "inventory_handout" (' in sql for sql in before)
+    assert any('INSERT INTO "inventory_handoutline" (' in sql for sql in before)
+    assert not any(
+        '"inventory_stockmovement"' in sql or 'UPDATE "inventory_balance"' in sql for sql in before
+    )
+    after = [q["sql"] for q in queries[lock + 1 :]]
+    assert any('INSERT INTO "inventory_stockmovement"' in sql for sql in after)
+    assert any('UPDATE "inventory_balance"' in sql for sql in after)
 
 
 @pytest.mark.postgres

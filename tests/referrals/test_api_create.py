@@ -360,16 +360,16 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     client = api(case_worker_a)
     client.post(URL, body(), format="json")  # warm caches (content types, token table)
 
-    # 1: token with user and memberships (one join). 3: claim the key (SAVEPOINT, INSERT, RELEASE:
-    # the test's own transaction turns every atomic block into a savepoint; in production it is one
-    # INSERT, committed at once so that a concurrent retry sees it).
+    # 1: token with user and memberships (one join). 1: claim the key (one INSERT … ON CONFLICT DO
+    # NOTHING, which needs no savepoint even inside the test's transaction; in production it is
+    # committed at once so that a concurrent retry sees it).
     # 1: SAVEPOINT of idempotent_create's transaction (production: BEGIN), which the service joins
     # without a savepoint of its own (foodbank.transactions). 6 inserts: recipient, request, first
     # event, the outbox message that tells the webhooks (docs/webhooks.md), consent records (one
     # bulk insert), audit event. 2: complete the key, RELEASE (production: COMMIT). The answer reads
     # nothing back: the person is new, their whole history is in hand. None of these depends on
     # the body's size.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(11):
         response = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="count-me")
 
     assert response.status_code == 201
