@@ -3,6 +3,8 @@
 import pytest
 
 from foodbank.models import AuditEvent
+from referrals import selectors
+from referrals.models import DeliveryRequest
 
 from .factories import TRACKING_NUMBER, TRACKING_URL, bring_to
 
@@ -169,3 +171,29 @@ def test_answers_have_exactly_the_documented_fields(api, network, submitted, coo
     assert client.get(f"{URL}{navi_id}/").json()["navi"]["application_id"] == "NAVI-2025-000123"
     for item in client.get(URL).json()["results"]:
         _assert_matches(DeliveryRequestSummaryOut(), item)
+
+
+@pytest.mark.django_db
+def test_the_detail_sees_exactly_what_the_list_scope_sees(
+    network,
+    submitted,
+    agency_b_request,
+    coordinator,
+    other_coordinator,
+    case_worker_a,
+    case_worker_b,
+    window_staff_a,
+    volunteer,
+):
+    # request_detail checks visibility on the row it read by key (compiled once, foodbank.prepared);
+    # it must agree with visible_requests for every role, or a detail would leak or vanish.
+    for user in (coordinator, other_coordinator, case_worker_a, case_worker_b, window_staff_a, volunteer):
+        for request in (submitted, agency_b_request):
+            in_scope = selectors.visible_requests(user).filter(pk=request.pk).exists()
+            try:
+                selectors.request_detail(user, request.pk)
+                shown = True
+            except DeliveryRequest.DoesNotExist:
+                shown = False
+            assert shown is in_scope, (user.username, request.pk)
+    assert selectors.visible_requests(case_worker_a).filter(pk=agency_b_request.pk).exists() is False
