@@ -19,6 +19,7 @@ from foodbank.lookups import AnyOf
 from foodbank.models import Organisation, Role, Site
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 from foodbank.types import Actor
+from inventory import allergens
 
 from .handover import ExtraWanted, PackingLabel, PackingView
 from .models import (
@@ -215,6 +216,7 @@ _PACKING_REQUEST_FIELDS = (
     "source",
     "days_needed",
     "allergies",
+    "allergens",
     "dietary_note",
     "extras",
     "delivery_date",
@@ -276,6 +278,7 @@ def _packing_view(row: dict[str, Any]) -> PackingView:
         no_cook=not any(cooking.values()),  # DeliveryRequest.no_cook
         cooking=cooking,
         allergies=row["allergies"],
+        allergens=tuple(allergens.avoided(row["allergens"], row["allergies"])),
         dietary_note=row["dietary_note"],
         extras=tuple(ExtraWanted.from_stored(extra) for extra in row["extras"] or ()),
         delivery_date=row["delivery_date"],
