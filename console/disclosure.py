@@ -61,6 +61,7 @@ def as_data(record: PersonRecord) -> dict:
                 "days_needed": r.days_needed,
                 "cooking": r.cooking,
                 "allergies": r.allergies,
+                "allergens": list(r.allergens or []),
                 "dietary_note": r.dietary_note,
                 "extras": r.extras,
                 "tracking_number": r.tracking_number,

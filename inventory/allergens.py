@@ -119,3 +119,10 @@ def from_text(text: str) -> list[str]:
                 found.append(code)
                 break
     return normalise(found)
+
+
+def avoided(codes: Iterable[str] | None, text: str | None) -> list[str]:
+    """What packing avoids for a household: the codes given (unknown ones ignored) together with
+    those its free-text note names, in the standard's order. A request filed before codes were
+    asked for, or a parcel booked then, has only the text (docs/traceability.md)."""
+    return normalise({*(c for c in codes or () if c in ALL), *from_text(text or "")})

@@ -41,6 +41,7 @@ def _initial(obj: DeliveryRequest) -> dict:
         "building": person.building,
         "days_needed": obj.days_needed,
         "cooking": [key for key in COOKING_KEYS if getattr(obj, key)],
+        "allergens": list(obj.allergens or []),
         "allergies": obj.allergies,
         "dietary_note": obj.dietary_note,
         "delivery_date": obj.delivery_date,

@@ -82,6 +82,7 @@ REQUEST_FIELDS = (
     "days_needed",
     "cooking",
     "allergies",
+    "allergens",
     "dietary_note",
     "extras",
     "delivery_date",
@@ -93,6 +94,7 @@ FIELD_LABELS = {
     "days_needed": _("days of food"),
     "cooking": _("cooking"),
     "allergies": _("allergies"),
+    "allergens": _("allergens"),
     "dietary_note": _("dietary needs"),
     "extras": _("extra items"),
     "delivery_date": _("delivery date"),
@@ -237,7 +239,7 @@ def _correct_person(obj: DeliveryRequest, changes: Mapping[str, Any]) -> list[st
 
 def _correct_needs(obj: DeliveryRequest, changes: Mapping[str, Any]) -> list[str]:
     values: dict[str, Any] = {}
-    for name in ("days_needed", "allergies", "dietary_note", "delivery_date", "time_slot"):
+    for name in ("days_needed", "allergies", "allergens", "dietary_note", "delivery_date", "time_slot"):
         if name in changes:
             values[name] = changes[name]
     if "extras" in changes:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodbank.models import HouseholdType
 from foodbank.validators import refuse_bidi_controls
+from inventory import allergens as allergen_codes
 
 from .models import DiaperSize, SituationCategory, TimeSlot
 
@@ -21,6 +22,9 @@ COOKING_CHOICES = [
     ("kettle", _("Electric kettle")),
     ("portable_stove", _("Portable gas stove")),
 ]
+# The labelling standard's allergens by their Japanese names: the 8 mandatory, then the 20
+# recommended (inventory.allergens keeps that order).
+ALLERGEN_CHOICES = [(code, ja) for code, (ja, _label) in allergen_codes.ALL.items()]
 YES_NO_UNASKED = [("", _("Not asked")), ("yes", _("Yes")), ("no", _("No"))]
 
 # API error path (joined with ".") → form field. Extras are numbered in the order built below.
@@ -44,6 +48,7 @@ FIELD_FOR_PATH = {
     "situation.no_food_today": "no_food_today",
     "days_needed": "days_needed",
     "dietary.allergies": "allergies",
+    "dietary.allergens": "allergens",
     "dietary.note": "dietary_note",
     "delivery_date": "delivery_date",
     "time_slot": "time_slot",
@@ -128,7 +133,22 @@ class DeliveryRequestForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked if nothing works: the parcel will hold food that needs no cooking."),
     )
-    allergies = forms.CharField(label=_("Allergies"), required=False, max_length=500)
+    allergens = forms.MultipleChoiceField(
+        label=_("Allergens"),
+        choices=ALLERGEN_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The first 8 must be labelled on packages, the other 20 are recommended: "
+            "packing avoids food that contains what is ticked."
+        ),
+    )
+    allergies = forms.CharField(
+        label=_("Allergies"),
+        required=False,
+        max_length=500,
+        help_text=_("Anything not in the list above."),
+    )
     dietary_note = forms.CharField(
         label=_("Other dietary needs"), required=False, max_length=1000, help_text=_("e.g. more protein")
     )
@@ -216,7 +236,11 @@ class DeliveryRequestForm(forms.Form):
             },
             "days_needed": d["days_needed"],
             "cooking": {key: key in d["cooking"] for key, _label in COOKING_CHOICES},
-            "dietary": {"allergies": d["allergies"], "note": d["dietary_note"]},
+            "dietary": {
+                "allergies": d["allergies"],
+                "allergens": list(d["allergens"]),
+                "note": d["dietary_note"],
+            },
             "extras": extras,
             "delivery_date": d["delivery_date"].isoformat() if d["delivery_date"] else None,
             "time_slot": d["time_slot"] or "",
@@ -258,6 +282,8 @@ class DeliveryRequestForm(forms.Form):
             return FIELD_FOR_PATH[joined]
         if path and path[0] == "cooking":
             return "cooking"
+        if path[:2] == ("dietary", "allergens"):
+            return "allergens"
         if path and path[0] == "extras" and len(path) > 1 and path[1].isdigit():
             index = int(path[1])
             if index < len(self._extra_fields):
@@ -277,6 +303,7 @@ CORRECTION_FIELD_FOR_PATH = {
     "address.building": "building",
     "days_needed": "days_needed",
     "dietary.allergies": "allergies",
+    "dietary.allergens": "allergens",
     "dietary.note": "dietary_note",
     "delivery_date": "delivery_date",
     "time_slot": "time_slot",
@@ -301,6 +328,7 @@ class RequestCorrectionForm(forms.Form):
     building = DeliveryRequestForm.base_fields["building"]
     days_needed = DeliveryRequestForm.base_fields["days_needed"]
     cooking = DeliveryRequestForm.base_fields["cooking"]
+    allergens = DeliveryRequestForm.base_fields["allergens"]
     allergies = DeliveryRequestForm.base_fields["allergies"]
     dietary_note = DeliveryRequestForm.base_fields["dietary_note"]
     delivery_date = DeliveryRequestForm.base_fields["delivery_date"]
@@ -320,7 +348,11 @@ class RequestCorrectionForm(forms.Form):
             "address": {key: d[key] for key in ("postal_code", "address", "building")},
             "days_needed": d["days_needed"],
             "cooking": {key: key in d["cooking"] for key, _label in COOKING_CHOICES},
-            "dietary": {"allergies": d["allergies"], "note": d["dietary_note"]},
+            "dietary": {
+                "allergies": d["allergies"],
+                "allergens": list(d["allergens"]),
+                "note": d["dietary_note"],
+            },
             "time_slot": d["time_slot"],
         }
         if self._current is None or d["delivery_date"] != self._current.delivery_date:
@@ -334,7 +366,7 @@ class RequestCorrectionForm(forms.Form):
                 self.add_api_errors(value, (*path, str(key)))
             return
         messages = [str(e) for e in (errors if isinstance(errors, list) else [errors])]
-        joined = ".".join(path)
+        joined = ".".join(path[:2]) if path[:2] == ("dietary", "allergens") else ".".join(path)
         field = "cooking" if path[:1] == ("cooking",) else CORRECTION_FIELD_FOR_PATH.get(joined)
         for message in messages:
             self.add_error(field, message)

@@ -90,6 +90,9 @@ class PackingView:
     cooking: dict[str, bool]
     allergies: str
     dietary_note: str
+    # Allergen codes packing avoids: those the case worker ticked together with those the free
+    # text names (``DeliveryRequest.avoided_allergens``), in the labelling standard's order.
+    allergens: tuple[str, ...] = ()
     extras: tuple[ExtraWanted, ...] = ()  # each "if in stock"
     delivery_date: date | None = None
     time_slot: str = ""

@@ -20,6 +20,7 @@ from foodbank.models import Organisation, Role, Site
 from foodbank.prepared import PreparedQuery
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids, site_ids
 from foodbank.types import Actor
+from inventory import allergens
 
 from .handover import ExtraWanted, PackingLabel, PackingView
 from .models import (
@@ -247,6 +248,7 @@ _PACKING_REQUEST_FIELDS = (
     "source",
     "days_needed",
     "allergies",
+    "allergens",
     "dietary_note",
     "extras",
     "delivery_date",
@@ -308,6 +310,7 @@ def _packing_view(row: dict[str, Any]) -> PackingView:
         no_cook=not any(cooking.values()),  # DeliveryRequest.no_cook
         cooking=cooking,
         allergies=row["allergies"],
+        allergens=tuple(allergens.avoided(row["allergens"], row["allergies"])),
         dietary_note=row["dietary_note"],
         extras=tuple(ExtraWanted.from_stored(extra) for extra in row["extras"] or ()),
         delivery_date=row["delivery_date"],

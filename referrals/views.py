@@ -18,6 +18,7 @@ from foodbank import audit
 from foodbank.exceptions import DomainError
 from foodbank.models import AuditEvent, Role
 from foodbank.selectors import has_role
+from inventory import allergens
 
 from . import corrections, selectors, services
 from .correction_views import may_correct
@@ -132,6 +133,8 @@ def request_detail(request, pk: int):
             "r": obj,
             "phone": display_phone(obj.recipient.phone),
             "cooking": [str(label) for key, label in COOKING_CHOICES if getattr(obj, key)],
+            # What packing avoids (ticked, and named in the free text), as printed on packages.
+            "allergens": [allergens.label(code) for code in obj.avoided_allergens],
             "extras": [_extra_label(e) for e in obj.extras],
             "events": _with_corrections(detail.events),
             "consents": detail.consents,

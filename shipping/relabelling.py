@@ -22,6 +22,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
+from inventory import allergens
+
 from . import locks
 from .carriers import get_carrier
 from .models import BatchDocument, DispatchBatch, Parcel, ParcelEvent
@@ -137,7 +139,10 @@ def _rebuild(parcel: Parcel, batch: DispatchBatch, view) -> None:
     old_packing = parcel.packing or {}
     contents_changed = [list(x) for x in fresh.stock_needs] != [
         list(x) for x in parcel.stock_needs or []
-    ] or (fresh.packing.get("allergies", "") != old_packing.get("allergies", ""))
+    ] or (
+        allergens.avoided(fresh.packing.get("allergens"), fresh.packing.get("allergies"))
+        != allergens.avoided(old_packing.get("allergens"), old_packing.get("allergies"))
+    )
     for name in _TAKEN_FROM_REQUEST:
         setattr(parcel, name, getattr(fresh, name))
     parcel.packing = dict(fresh.packing)
@@ -155,7 +160,6 @@ def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing
     same (with its allergen-free alternatives and substitutions), otherwise release it and reserve
     the new contents FEFO, avoiding the household's allergens (a shortage is shown to the packer as
     at booking)."""
-    from inventory import allergens
     from inventory import services as inventory_services
     from inventory.services import StockNeed
 
@@ -173,11 +177,13 @@ def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing
         inventory_services.release_reservation(reference=parcel.reservation_reference)
     parcel.stock_reserved = False
     parcel.stock_problem = []
+    packing = parcel.packing
+    avoid = frozenset(allergens.avoided(packing.get("allergens"), packing.get("allergies")))
     needs = [
         StockNeed(
             pack_type=by_id[pt],
             quantity=q,
-            avoid=frozenset(allergens.from_text(parcel.packing.get("allergies", ""))),
+            avoid=avoid,
         )
         for pt, q in parcel.stock_needs
         if pt in by_id

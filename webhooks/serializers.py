@@ -20,8 +20,8 @@ class ChangeDataOut(serializers.Serializer):
     fields = serializers.ListField(
         child=serializers.CharField(),
         help_text="`delivery_request.corrected`: the names of the corrected fields (phone, address, "
-        "days_needed, cooking, allergies, dietary_note, extras, delivery_date, time_slot), never the "
-        "values; empty otherwise.",
+        "days_needed, cooking, allergies, allergens, dietary_note, extras, delivery_date, time_slot), "
+        "never the values; empty otherwise.",
     )
 
 

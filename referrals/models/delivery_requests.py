@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodbank.crypto import EncryptedTextField
 from foodbank.models import Organisation
+from inventory import allergens as allergen_codes
 
 from ._common import AppendOnly
 from .programme import Enrolment
@@ -134,6 +135,8 @@ class DeliveryRequest(models.Model):
     kettle = models.BooleanField(_("kettle"), default=False)
     portable_stove = models.BooleanField(_("portable stove"), default=False)
     allergies = EncryptedTextField(_("allergies"), blank=True)
+    # Codes of inventory.allergens the case worker ticked; ``allergies`` keeps the rest as free text.
+    allergens = models.JSONField(_("allergens"), default=list, blank=True)
     dietary_note = EncryptedTextField(_("dietary needs"), blank=True)
     # [{"item": "diapers", "size": "M", "quantity": 1, "note": ""}]: each given only if in stock.
     extras = models.JSONField(_("extra items (if in stock)"), default=list, blank=True)
@@ -205,6 +208,12 @@ class DeliveryRequest(models.Model):
     def no_cook(self) -> bool:
         """No cooking equipment at all: pack food that needs none."""
         return not any(self.cooking.values())
+
+    @property
+    def avoided_allergens(self) -> list[str]:
+        """The allergen codes packing avoids: those ticked and those the free text names (a
+        request filed before the codes were asked for still has only the text)."""
+        return allergen_codes.avoided(self.allergens, self.allergies)
 
     @property
     def urgency(self) -> list[str]:

@@ -50,7 +50,7 @@ class Enrolment(models.Model):
     ends_on = models.DateField(_("last month"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     # The request the household was enrolled from: each month's parcel copies its needs (cooking,
-    # allergies, dietary needs, extras, days, time slot), never its situation narrative.
+    # allergies and allergen codes, dietary needs, extras, days, time slot), never its situation narrative.
     template = models.ForeignKey(
         "DeliveryRequest",
         verbose_name=_("enrolled from request"),

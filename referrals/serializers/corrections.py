@@ -3,10 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from inventory import allergens
+
 from ..corrections import AddressInput
 from ..models import TimeSlot
 from ..validation import FieldErrors, normalise_phone, street_part
-from .delivery_requests import ExtraIn, _validate_delivery_date
+from .delivery_requests import ExtraIn, _validate_delivery_date, allergens_field
 from .recipients import AddressFieldsIn
 
 
@@ -37,6 +39,7 @@ class CookingCorrectionIn(serializers.Serializer):
 
 class DietaryCorrectionIn(serializers.Serializer):
     allergies = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    allergens = allergens_field(required=False)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
@@ -94,6 +97,8 @@ def correction_changes(data: dict) -> dict:
     dietary = data.get("dietary") or {}
     if "allergies" in dietary:
         changes["allergies"] = dietary["allergies"].strip()
+    if "allergens" in dietary:
+        changes["allergens"] = allergens.normalise(dietary["allergens"])
     if "note" in dietary:
         changes["dietary_note"] = dietary["note"].strip()
     if "extras" in data:

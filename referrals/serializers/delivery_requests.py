@@ -50,8 +50,26 @@ class CookingIn(serializers.Serializer):
     portable_stove = serializers.BooleanField(required=False, default=False)
 
 
+def allergens_field(**kwargs) -> serializers.ListField:
+    """Allergen codes as a case worker ticks them: an unknown code is refused, naming it."""
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=allergens.CHOICES),
+        max_length=len(allergens.CODES),
+        help_text="Codes of the labelling standard's 8 mandatory and 20 recommended allergens "
+        "(e.g. shrimp, egg); anything else goes in `allergies` (docs/traceability.md).",
+        **kwargs,
+    )
+
+
 class DietaryIn(serializers.Serializer):
-    allergies = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    allergies = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Free text, for what the codes do not cover.",
+    )
+    allergens = allergens_field(required=False, default=list)
     note = serializers.CharField(
         max_length=1000, required=False, allow_blank=True, default="", help_text='e.g. "more protein".'
     )
@@ -136,6 +154,7 @@ def needs_input(data: dict) -> services.NeedsInput:
         days_needed=data["days_needed"],
         cooking={key: bool((data.get("cooking") or {}).get(key, False)) for key in COOKING_KEYS},
         allergies=dietary.get("allergies", ""),
+        allergens=allergens.normalise(dietary.get("allergens") or ()),
         dietary_note=dietary.get("note", ""),
         extras=[dict(e) for e in data.get("extras", [])],
         delivery_date=data.get("delivery_date"),
@@ -188,9 +207,10 @@ class SituationOut(serializers.Serializer):
 class DietaryOut(serializers.Serializer):
     allergies = serializers.CharField()
     allergens = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="The allergies as codes of the labelling standard (e.g. shrimp, egg), read from the "
-        "text; packing avoids lots that contain them (docs/traceability.md).",
+        child=serializers.ChoiceField(choices=allergens.CHOICES),
+        help_text="The allergens packing avoids, as codes of the labelling standard (e.g. shrimp, "
+        "egg): those given as codes together with those read from the `allergies` text. Packing "
+        "avoids lots that contain them (docs/traceability.md).",
     )
     note = serializers.CharField()
 
@@ -356,7 +376,7 @@ class DeliveryRequestOut(serializers.Serializer):
             "no_cook": r.no_cook,
             "dietary": {
                 "allergies": r.allergies,
-                "allergens": allergens.from_text(r.allergies or ""),
+                "allergens": r.avoided_allergens,
                 "note": r.dietary_note,
             },
             "extras": [

@@ -31,6 +31,7 @@ class NeedsInput:
     days_needed: int = 7
     cooking: dict[str, bool] = field(default_factory=dict)
     allergies: str = ""
+    allergens: Sequence[str] = ()  # codes of inventory.allergens, checked by the caller
     dietary_note: str = ""
     extras: Sequence[dict] = ()
     delivery_date: date | None = None
@@ -111,6 +112,7 @@ def _create_request(
         no_food_today=needs.no_food_today,
         days_needed=needs.days_needed,
         allergies=needs.allergies,
+        allergens=list(needs.allergens),
         dietary_note=needs.dietary_note,
         extras=[dict(e) for e in needs.extras],
         delivery_date=needs.delivery_date,

@@ -70,6 +70,7 @@ def create_monthly_requests(*, month: date) -> int:
             days_needed=template.days_needed,
             cooking=template.cooking,
             allergies=template.allergies,
+            allergens=list(template.allergens or []),
             dietary_note=template.dietary_note,
             extras=template.extras,
             time_slot=template.time_slot,

@@ -43,7 +43,9 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
         wanting = [(pk, ref, needs) for pk, ref, needs, reserved, _packing in rows if needs and not reserved]
         # The household's allergies as codes: lots that contain them are not packed for it.
         avoid = {
-            ref: frozenset(allergens.from_text((packing or {}).get("allergies", "")))
+            ref: frozenset(
+                allergens.avoided((packing or {}).get("allergens"), (packing or {}).get("allergies"))
+            )
             for _pk, ref, _needs, _reserved, packing in rows
         }
         # One UPDATE of the chunk's parcels, before the lots are locked: batched, and reserved if
@@ -132,3 +134,9 @@ def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) 
         changed.append(Parcel(pk=pk, packing=packing))
     if changed:
         Parcel.objects.bulk_update(changed, ["packing"])
+
+
+def _avoided(packing: dict) -> list[str]:
+    """The codes a parcel's household avoids: those handed over (``PackingView.allergens``) and
+    those its allergies text names (a parcel booked before the codes has only the text)."""
+    return allergens.avoided(packing.get("allergens"), packing.get("allergies"))

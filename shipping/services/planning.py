@@ -95,6 +95,8 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
             ],
             "extras": extras,
             "allergies": view.allergies or "",
+            # Codes packing avoids (ticked ∪ read from the text): reservations skip lots with them.
+            "allergens": list(view.allergens),
             "no_cook": bool(view.no_cook),
             "notes": notes,
         },

@@ -24,9 +24,9 @@ ERASED_PARCEL_FIELDS = (
 def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     """Erase the recipient snapshot of the parcels of these (closed, anonymised) delivery requests:
     name, kana, company, phone, postal code, address, building, tracking number, and the allergies
-    and notes in the packing data (contents and extras stay: the reports count pack types). Call it
-    inside the transaction that anonymises the requests. Returns how many parcels changed; a
-    parcel already erased is not changed again."""
+    (text and codes) and notes in the packing data (contents and extras stay: the reports count
+    pack types). Call it inside the transaction that anonymises the requests. Returns how many
+    parcels changed; a parcel already erased is not changed again."""
     parcels = list(
         Parcel.objects.filter(delivery_request_id__in=list(delivery_request_ids))
         .order_by("pk")
@@ -36,6 +36,7 @@ def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     for parcel in parcels:
         packing = dict(parcel.packing or {})
         packing["allergies"] = ""
+        packing.pop("allergens", None)  # the household's allergen codes, with its allergies
         packing["notes"] = []
         values = {
             "recipient_name": "",

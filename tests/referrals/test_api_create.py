@@ -373,3 +373,46 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
         response = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="count-me")
 
     assert response.status_code == 201
+
+
+def test_allergens_are_filed_as_codes_beside_the_free_text(api, case_worker_a):
+    # Given a body with ticked allergens (repeated, out of the standard's order) and free text
+    data = body(dietary={"allergies": "ナッツ類全般", "allergens": ["egg", "shrimp", "egg"], "note": ""})
+
+    # When it is filed
+    created = api(case_worker_a).post(URL, data, format="json")
+
+    # Then the codes are kept once each, in the standard's order, and the text stays as written
+    assert created.status_code == 201, created.content
+    request = DeliveryRequest.objects.get(pk=created.json()["id"])
+    assert request.allergens == ["shrimp", "egg"]
+    assert request.allergies == "ナッツ類全般"
+    # and the request as read shows them
+    seen = api(case_worker_a).get(f"{URL}{request.pk}/").json()["dietary"]
+    assert seen["allergens"] == ["shrimp", "egg"]
+    assert seen["allergies"] == "ナッツ類全般"
+
+
+def test_the_allergens_shown_are_the_codes_and_those_the_text_names(api, case_worker_a):
+    data = body(dietary={"allergies": "そば", "allergens": ["milk"], "note": ""})
+
+    created = api(case_worker_a).post(URL, data, format="json")
+
+    assert created.status_code == 201, created.content
+    assert created.json()["dietary"]["allergens"] == ["buckwheat", "milk"]
+    assert DeliveryRequest.objects.get().allergens == ["milk"]
+
+
+def test_an_unknown_allergen_code_is_400_naming_it_and_writes_nothing(api, case_worker_a):
+    data = body(dietary={"allergies": "", "allergens": ["shrimp", "lobster"], "note": ""})
+    before = (DeliveryRequest.objects.count(), Recipient.objects.count(), ConsentRecord.objects.count())
+
+    response = api(case_worker_a).post(URL, data, format="json", HTTP_IDEMPOTENCY_KEY="k-allergen")
+
+    assert response.status_code == 400
+    errors = response.json()["dietary"]["allergens"]
+    assert "lobster" in str(errors)
+    assert "shrimp" not in str(errors)
+    after = (DeliveryRequest.objects.count(), Recipient.objects.count(), ConsentRecord.objects.count())
+    assert after == before == (0, 0, 0)
+    _nothing_written()

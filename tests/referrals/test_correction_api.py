@@ -216,3 +216,35 @@ def test_needs_are_corrected_field_by_field(network, case_worker_a):
     assert body["dietary"]["allergies"] == "えび・卵"
     assert [(e["item"], e["size"], e["quantity"]) for e in body["extras"]] == [("diapers", "L", 2)]
     assert body["events"][-1]["fields"] == ["cooking", "allergies", "extras"]
+
+
+def test_allergen_codes_are_corrected_as_a_recorded_change(network, case_worker_a):
+    # Given a request filed with えび in the free text only
+    request = file_request(case_worker_a, network.agency_a, allergies="えび")
+
+    # When the case worker ticks 卵 and 小麦
+    response = _patch(case_worker_a, request, {"dietary": {"allergens": ["wheat", "egg"]}})
+
+    # Then they are stored, the text stays, and the event names the field (never the values)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["dietary"]["allergies"] == "えび"
+    assert body["dietary"]["allergens"] == ["shrimp", "wheat", "egg"]
+    assert body["events"][-1]["fields"] == ["allergens"]
+    assert DeliveryRequest.objects.get(pk=request.pk).allergens == ["wheat", "egg"]
+    # and the same codes again change nothing
+    again = _patch(case_worker_a, request, {"dietary": {"allergens": ["egg", "wheat"]}})
+    assert again.status_code == 200
+    assert DeliveryRequestEvent.objects.filter(request=request).count() == len(body["events"])
+
+
+def test_an_unknown_allergen_code_in_a_correction_is_refused_and_nothing_written(network, case_worker_a):
+    request = file_request(case_worker_a, network.agency_a, allergens=["milk"])
+    before = _snapshot(request)
+
+    response = _patch(case_worker_a, request, {"dietary": {"allergens": ["shrimp", "lobster"]}})
+
+    assert response.status_code == 400, response.content
+    assert "lobster" in str(response.json()["dietary"]["allergens"])
+    assert _snapshot(request) == before
+    assert DeliveryRequest.objects.get(pk=request.pk).allergens == ["milk"]

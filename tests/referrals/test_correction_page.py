@@ -117,3 +117,25 @@ def test_once_approved_the_case_worker_is_sent_back_and_the_coordinator_may_stil
     assert "この依頼を訂正する" in client.get(f"/requests/{request.pk}/").content.decode()
     assert client.get(f"/requests/{request.pk}/correct/").status_code == 200
     assert DeliveryRequest.objects.get(pk=request.pk).status == "approved"
+
+
+def test_the_case_worker_ticks_another_allergen_through_the_form(client, network, case_worker_a):
+    # given a request filed with 卵 ticked
+    request = file_request(case_worker_a, network.agency_a, allergens=["egg"], time_slot="1416")
+    client.force_login(case_worker_a)
+
+    # when they open the form, 卵 is ticked; they tick えび as well and save
+    html = client.get(f"/requests/{request.pk}/correct/").content.decode()
+    ticked = re.findall(r'<input[^>]*name="allergens" value="([^"]+)"[^>]*checked', html)
+    assert ticked == ["egg"]
+    values = _form_values(html) | {"allergens": ["shrimp", "egg"]}
+    response = client.post(f"/requests/{request.pk}/correct/", values, follow=True)
+
+    # then the request shows both by name and the correction names the field
+    html = response.content.decode()
+    assert "訂正：アレルゲン" in html
+    shown = html[html.index("<dt>アレルゲン</dt>") :]
+    assert "えび" in shown[: shown.index("</dd>")]
+    assert DeliveryRequest.objects.get(pk=request.pk).allergens == ["shrimp", "egg"]
+    event = DeliveryRequestEvent.objects.filter(request=request).last()
+    assert event.fields == ["allergens"]

@@ -212,3 +212,40 @@ def test_start_page_links(client, case_worker_a, coordinator):
     assert 'href="/requests/new/"' in worker_home
     assert 'href="/requests/"' in worker_home
     assert 'href="/triage/"' in coordinator_home
+
+
+def test_the_form_offers_the_allergens_by_name_and_the_request_page_shows_them(client, case_worker_a):
+    client.force_login(case_worker_a)
+
+    # The 8 mandatory allergens first, then the 20 recommended, by their Japanese names
+    html = client.get("/requests/new/").content.decode()
+    field = html[html.index('id="field-allergens"') :]
+    field = field[: field.index("</div>")]
+    positions = [field.index(f" {name}</label>") for name in ("えび", "落花生", "アーモンド", "ゼラチン")]
+    assert positions == sorted(positions)
+    assert field.count('type="checkbox"') == 28
+
+    response = client.post("/requests/new/", {**FORM, "allergies": "", "allergens": ["shrimp", "wheat"]})
+
+    assert response.status_code == 302
+    request = DeliveryRequest.objects.get()
+    assert request.allergens == ["shrimp", "wheat"]
+    assert request.allergies == ""
+    detail = client.get(response["Location"]).content.decode()
+    shown = detail[detail.index("<dt>アレルゲン</dt>") :]
+    shown = shown[: shown.index("</dd>")]
+    assert "えび" in shown
+    assert "小麦" in shown
+
+
+def test_an_unknown_allergen_on_the_form_is_a_field_error(client, case_worker_a):
+    client.force_login(case_worker_a)
+
+    response = client.post("/requests/new/", {**FORM, "allergens": ["lobster"]})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    field = html[html.index('id="field-allergens"') :]
+    assert 'class="errorlist"' in field[: field.index("</div>")]
+    assert 'class="field has-error" id="field-allergens"' in html
+    assert DeliveryRequest.objects.count() == 0

@@ -224,3 +224,130 @@ def test_a_coordinator_names_the_alternative_on_the_pack_type_page(
     # another food bank's coordinator cannot name it
     client.force_login(other_coordinator)
     assert client.get(f"/console/pack-types/{catalogue.home.pk}/").status_code == 404
+
+
+# --- Allergens given as codes (the case worker ticks them; docs/traceability.md) -----------------
+
+
+def _file_with_codes(api, case_worker, coordinator, codes, *, allergies=""):
+    """One person's request filed through the API with allergen codes (and no free text unless
+    given), approved, and approved before the others so that first expiry first out alone would
+    give it the えび packs."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from referrals.models import DeliveryRequest
+    from tests.referrals.factories import body
+
+    data = body(
+        household={"type": "single", "adults": 1, "children": 0, "infants": 0},
+        extras=[],
+        dietary={"allergies": allergies, "allergens": codes, "note": ""},
+    )
+    created = api(case_worker).post("/api/v1/delivery-requests/", data, format="json")
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    approved = api(coordinator).post(f"/api/v1/delivery-requests/{pk}/approve/", {}, format="json")
+    assert approved.status_code == 200, approved.content
+    DeliveryRequest.objects.filter(pk=pk).update(approved_at=timezone.now() - timedelta(hours=2))
+    return pk
+
+
+def _shrimp_and_clean_packs(network, catalogue, donated, coordinator, volunteer):
+    shrimp_packs = [assemble(network, catalogue.home, 5, coordinator) for _ in range(2)]  # the 100 rice
+    receive(
+        network.warehouse,
+        donated.donor,
+        volunteer,
+        intake.InspectedLine(item=catalogue.rice, quantity=400, best_before=in_days(200)),
+        intake.InspectedLine(
+            item=catalogue.noodles, quantity=400, best_before=in_days(150), allergens=["wheat"]
+        ),
+    )
+    clean = assemble(network, catalogue.home, 30, coordinator)
+    assert all("shrimp" in lot.allergens for lot in shrimp_packs)
+    assert "shrimp" not in clean.allergens
+
+
+def test_a_household_that_ticked_shrimp_gets_no_shrimp_pack_without_any_free_text(
+    api, network, catalogue, donated, coordinator, volunteer, case_worker_a, b2_account
+):
+    # Given home packs made with the えび rice (first in FEFO order) and home packs without えび
+    _shrimp_and_clean_packs(network, catalogue, donated, coordinator, volunteer)
+    # and a household whose case worker ticked えび, with nothing in the free text, among others
+    pk = _file_with_codes(api, case_worker_a, coordinator, ["shrimp"])
+    approved_requests(2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then its box holds no えび lot and needs no substitution
+    parcel = Parcel.objects.get(batch=batch, delivery_request_id=pk)
+    assert parcel.stock_reserved
+    assert parcel.packing["allergies"] == ""
+    assert parcel.packing["allergens"] == ["shrimp"]
+    assert _lots_of(parcel)
+    assert all("shrimp" not in lot.allergens for lot in _lots_of(parcel))
+    assert "substitutions" not in parcel.packing
+    # while the others are still served from the えび packs first
+    others = Parcel.objects.filter(batch=batch).exclude(delivery_request_id=pk)
+    assert any("shrimp" in lot.allergens for p in others for lot in _lots_of(p))
+
+
+def test_a_ticked_allergen_with_only_its_packs_left_is_a_substitution_for_the_packer(
+    api, network, catalogue, donated, coordinator, case_worker_a, b2_account
+):
+    # Given only home packs made with the えび rice, and a household that ticked えび only
+    assemble(network, catalogue.home, 5, coordinator)
+    pk = _file_with_codes(api, case_worker_a, coordinator, ["shrimp"])
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then the packer is told what to take out
+    parcel = Parcel.objects.get(batch=batch, delivery_request_id=pk)
+    assert parcel.packing["substitutions"] == [{"sku": "home", "allergens": ["shrimp"]}]
+    assert "えび含む食品を除く：家庭向けパックのえびを含む品を別の品に" in parcel.packing["notes"]
+
+
+def test_ticked_codes_and_the_free_text_are_both_avoided(
+    api, network, catalogue, donated, coordinator, case_worker_a, b2_account
+):
+    # Given a household that ticked 卵 and wrote 「エビ」 in the free text
+    assemble(network, catalogue.home, 5, coordinator)
+    pk = _file_with_codes(api, case_worker_a, coordinator, ["egg"], allergies="エビ")
+
+    # When the batch is built
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+
+    # Then packing avoids both: the えび packs are a substitution for the packer
+    parcel = Parcel.objects.get(batch=batch, delivery_request_id=pk)
+    assert parcel.packing["allergens"] == ["shrimp", "egg"]
+    assert parcel.packing["substitutions"] == [{"sku": "home", "allergens": ["shrimp"]}]
+
+
+def test_correcting_the_codes_of_a_batched_request_reserves_its_box_again_without_them(
+    api, network, catalogue, donated, coordinator, volunteer, case_worker_a, b2_account
+):
+    # Given a household filed without allergens, whose box took an えび pack (first in FEFO order)
+    _shrimp_and_clean_packs(network, catalogue, donated, coordinator, volunteer)
+    pk = _file_with_codes(api, case_worker_a, coordinator, [])
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+    parcel = Parcel.objects.get(batch=batch, delivery_request_id=pk)
+    assert any("shrimp" in lot.allergens for lot in _lots_of(parcel))
+
+    # When the coordinator corrects the request: the household is allergic to えび
+    response = api(coordinator).patch(
+        f"/api/v1/delivery-requests/{pk}/", {"dietary": {"allergens": ["shrimp"]}}, format="json"
+    )
+
+    # Then the correction is recorded by the field's name, and the box is reserved again without えび
+    assert response.status_code == 200, response.content
+    assert response.json()["dietary"]["allergens"] == ["shrimp"]
+    assert response.json()["events"][-1]["fields"] == ["allergens"]
+    parcel.refresh_from_db()
+    assert parcel.packing["allergens"] == ["shrimp"]
+    assert parcel.stock_reserved
+    assert _lots_of(parcel)
+    assert all("shrimp" not in lot.allergens for lot in _lots_of(parcel))
