@@ -240,7 +240,7 @@ class HandoutIn(serializers.Serializer):
 
 
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-_HANDOUT_KEYS = frozenset({"site", "lines", "household", "referral_consent", "note"})
+_HANDOUT_KEYS = frozenset({"site", "lines", "household", "referral_consent", "condition_checked", "note"})
 _LINE_KEYS = frozenset({"pack_type", "quantity"})
 
 
@@ -286,8 +286,9 @@ def plain_handout_input(data) -> dict | None:
     if type(kind) is not str or kind not in HandoutHouseholdType.values:
         return None
     consent = data.get("referral_consent", False)
+    checked = data.get("condition_checked", True)
     note = data.get("note", "")
-    if type(consent) is not bool or type(note) is not str:
+    if type(consent) is not bool or type(checked) is not bool or type(note) is not str:
         return None
     note = note.strip()
     if len(note) > 1000 or "\x00" in note or any(0xD800 <= ord(c) <= 0xDFFF for c in note):
@@ -297,6 +298,7 @@ def plain_handout_input(data) -> dict | None:
         "lines": clean_lines,
         "household": {"size": size, "type": kind},
         "referral_consent": consent,
+        "condition_checked": checked,
         "note": note,
     }
 

@@ -144,6 +144,7 @@ def _insert_handout(
                 "household_size": handout.household_size,
                 "household_type": handout.household_type,
                 "referral_consent": handout.referral_consent,
+                "condition_checked": handout.condition_checked,
                 "note": note.get_db_prep_save(handout.note, connection),
                 "occurred_at": handout.occurred_at,
                 "recorded_at": handout.recorded_at,
@@ -190,9 +191,10 @@ def _handout_sql() -> str:
             WHERE p.food_bank_id = %(food_bank)s
         ), new_handout AS (
             INSERT INTO {handout} (food_bank_id, site_id, household_size, household_type,
-                referral_consent, note, occurred_at, recorded_at, recorded_by_id)
+                referral_consent, condition_checked, note, occurred_at, recorded_at, recorded_by_id)
             SELECT %(food_bank)s, %(site)s, %(household_size)s, %(household_type)s,
-                %(referral_consent)s, %(note)s, %(occurred_at)s, %(recorded_at)s, %(recorded_by)s
+                %(referral_consent)s, %(condition_checked)s, %(note)s, %(occurred_at)s, %(recorded_at)s,
+                %(recorded_by)s
             WHERE (SELECT count(*) FROM known) = (SELECT count(*) FROM wanted)
             RETURNING id
         ), new_lines AS (
