@@ -36,15 +36,13 @@ BEGIN
             FOREACH col IN ARRAY erasable LOOP
                 IF (after ->> col) IS DISTINCT FROM (before ->> col)
                    AND COALESCE(after ->> col, '') <> '' THEN
-                    RAISE EXCEPTION '% is append-only: % may only be erased', TG_TABLE_NAME, col
-                        USING ERRCODE = 'restrict_violation';
+                    RAISE EXCEPTION '% is append-only: % may only be erased', TG_TABLE_NAME, col;
                 END IF;
             END LOOP;
             RETURN NEW;
         END IF;
     END IF;
-    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'restrict_violation';
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
 END;
 $$ LANGUAGE plpgsql;
 """

@@ -126,3 +126,14 @@ def avoided(codes: Iterable[str] | None, text: str | None) -> list[str]:
     those its free-text note names, in the standard's order. A request filed before codes were
     asked for, or a parcel booked then, has only the text (docs/traceability.md)."""
     return normalise({*(c for c in codes or () if c in ALL), *from_text(text or "")})
+
+
+def for_packer(codes: Iterable[str] | None, text: str | None) -> str:
+    """What the slip and the packing station print about a household's allergies: everything
+    packing avoids, by name (えび・卵), then the free text as written. A code ticked with no text
+    still warns the packer, who adds extras and substitutes by hand."""
+    named = labels(avoided(codes, text))
+    text = (text or "").strip()
+    if named and text:
+        return f"{named}（{text}）"
+    return named or text

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from foodbank.append_only import AppendOnlyModel
 from foodbank.crypto import EncryptedTextField
 from foodbank.models import Organisation
+from inventory import allergens
 
 from .carriers import CarrierAccount as CarrierAccountData
 from .carriers import ContentLine, PackingNotes, ParcelData, SenderData, carrier_choices
@@ -354,6 +355,12 @@ class Parcel(models.Model):
     def reservation_reference(self) -> str:
         return f"parcel:{self.reference}"
 
+    @property
+    def allergy_note(self) -> str:
+        """The household's allergies as the packer reads them (``inventory.allergens.for_packer``)."""
+        packing = self.packing or {}
+        return allergens.for_packer(packing.get("allergens"), packing.get("allergies"))
+
     def as_data(self) -> ParcelData:
         packing = self.packing or {}
 
@@ -377,7 +384,7 @@ class Parcel(models.Model):
             notes=PackingNotes(
                 contents=lines("contents"),
                 extras=lines("extras"),
-                allergies=packing.get("allergies", ""),
+                allergies=self.allergy_note,
                 no_cook=bool(packing.get("no_cook")),
                 notes=tuple(packing.get("notes", ())),
             ),

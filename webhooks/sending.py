@@ -96,8 +96,9 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
                 "POST", url, content=body, headers={**headers, **host_header}, extensions=extensions
             )
             code = client.send(request).status_code
-    except (httpx.HTTPError, addresses.PrivateAddress, OSError) as exc:
-        # A private address is a failure like any other: retried, then given up and reported.
+    except (httpx.HTTPError, addresses.PrivateAddress, OSError, UnicodeError) as exc:
+        # A private address (or a name IDNA cannot encode) is a failure like any other: retried,
+        # then given up and reported.
         error = type(exc).__name__
     ok = code is not None and 200 <= code < 300
     _record(endpoint, delivery, ok=ok, code=code, error=error)
@@ -117,7 +118,8 @@ def _target(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
     if host in settings.WEBHOOK_INSECURE_HOSTS:
         return url, {}, {}
     address = addresses.public_address(host, parts.port or 443)
-    host_header = f"{host}:{parts.port}" if parts.port else host
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal, as in a URL
+    host_header = f"{name}:{parts.port}" if parts.port else name
     return addresses.pinned_url(url, address), {"host": host_header}, {"sni_hostname": host}
 
 

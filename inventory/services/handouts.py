@@ -53,6 +53,8 @@ def record_handout(
     reads ``referral_consent`` from the handout). ``condition_checked``: the sets were seen intact
     and in date; False is recorded as "not checked" (docs/traceability.md), nothing is refused.
     """
+    if not lines:  # the one-statement insert would write a handout with no line
+        raise ValidationError({"lines": _("Hand out at least one set.")})
     if household_type not in HandoutHouseholdType.values:
         raise ValidationError({"household": _("Unknown household type.")})
     today, now = timezone.localdate(), timezone.now()

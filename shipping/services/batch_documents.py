@@ -14,6 +14,7 @@ from foodbank import audit
 from foodbank.lookups import AnyOf
 from foodbank.models import ProvisionRecord
 from foodbank.outbox import enqueue
+from inventory import allergens
 from inventory.models import PackType
 from referrals.models import DeliveryRequest
 
@@ -84,7 +85,7 @@ def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
         notes=PackingNotes(
             contents=tuple(_content_line(line, lines) for line in packing.get("contents", ())),
             extras=tuple(_content_line(line, lines) for line in packing.get("extras", ())),
-            allergies=packing.get("allergies", ""),
+            allergies=allergens.for_packer(packing.get("allergens"), packing.get("allergies")),
             no_cook=bool(packing.get("no_cook")),
             notes=tuple(packing.get("notes", ())),
         ),

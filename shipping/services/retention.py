@@ -24,7 +24,8 @@ ERASED_PARCEL_FIELDS = (
 def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     """Erase the recipient snapshot of the parcels of these (closed, anonymised) delivery requests:
     name, kana, company, phone, postal code, address, building, tracking number, and the allergies
-    (text and codes) and notes in the packing data (contents and extras stay: the reports count
+    (text, codes, and the alternatives and substitutions chosen for them) and notes in the packing
+    data (contents and extras stay: the reports count
     pack types). Call it inside the transaction that anonymises the requests. Returns how many
     parcels changed; a parcel already erased is not changed again."""
     parcels = list(
@@ -36,7 +37,10 @@ def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     for parcel in parcels:
         packing = dict(parcel.packing or {})
         packing["allergies"] = ""
-        packing.pop("allergens", None)  # the household's allergen codes, with its allergies
+        # The household's allergen codes, and the allergen-free alternatives and substitutions
+        # packing chose for them (each names the allergens), go with its allergies.
+        for key in ("allergens", "alternatives", "substitutions"):
+            packing.pop(key, None)
         packing["notes"] = []
         values = {
             "recipient_name": "",

@@ -428,3 +428,23 @@ def test_the_one_statement_handout_insert_writes_every_column_of_the_model():
     columns = {f.column for f in Handout._meta.concrete_fields if not f.primary_key}
     # A new handout is not voided: those two stay empty on purpose.
     assert columns - {c.strip() for c in written.split(",")} == {"voided_at", "voided_by_id"}
+
+
+@pytest.mark.django_db
+def test_a_handout_without_lines_is_refused_and_writes_nothing(network, window_staff_a):
+    # The API and the form refuse it before; the service refuses it too, for any other caller
+    from django.core.exceptions import ValidationError
+
+    from inventory import services
+
+    with pytest.raises(ValidationError) as refused:
+        services.record_handout(
+            site=network.window_a,
+            lines={},
+            household_size=1,
+            household_type="single",
+            recorded_by=window_staff_a,
+        )
+
+    assert "lines" in refused.value.message_dict
+    assert (Handout.objects.count(), HandoutLine.objects.count(), StockMovement.objects.count()) == (0, 0, 0)

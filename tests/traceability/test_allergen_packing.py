@@ -271,7 +271,7 @@ def _shrimp_and_clean_packs(network, catalogue, donated, coordinator, volunteer)
 
 
 def test_a_household_that_ticked_shrimp_gets_no_shrimp_pack_without_any_free_text(
-    api, network, catalogue, donated, coordinator, volunteer, case_worker_a, b2_account
+    api, client, network, catalogue, donated, coordinator, volunteer, case_worker_a, b2_account
 ):
     # Given home packs made with the えび rice (first in FEFO order) and home packs without えび
     _shrimp_and_clean_packs(network, catalogue, donated, coordinator, volunteer)
@@ -293,6 +293,17 @@ def test_a_household_that_ticked_shrimp_gets_no_shrimp_pack_without_any_free_tex
     # while the others are still served from the えび packs first
     others = Parcel.objects.filter(batch=batch).exclude(delivery_request_id=pk)
     assert any("shrimp" in lot.allergens for p in others for lot in _lots_of(p))
+    # and the packer is warned although the case worker wrote no text: the slip's allergy box and
+    # the station name えび (a packer adds extras and substitutes by hand)
+    slips = api(coordinator).get(f"/api/v1/dispatch-batches/{batch.pk}/").json()["documents"]["packing_slips"]
+    response = api(coordinator).get(slips)
+    content = response.content if hasattr(response, "content") else b"".join(response.streaming_content)
+    pages = [page.extract_text().replace("\n", "") for page in PdfReader(io.BytesIO(content)).pages]
+    (slip,) = [text for text in pages if parcel.reference in text]
+    assert "えび" in slip
+    client.force_login(volunteer)
+    station = client.get(f"/shipping/batches/{batch.pk}/pack/?parcel={parcel.pk}").content.decode()
+    assert "アレルギー:</strong> えび" in station
 
 
 def test_a_ticked_allergen_with_only_its_packs_left_is_a_substitution_for_the_packer(

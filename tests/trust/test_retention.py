@@ -152,6 +152,16 @@ def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
         note="来週また来る",
         occurred_at=cutoff + timedelta(days=1),
     )
+    # (the old parcel was packed for a household allergic to えび: codes, an alternative, a substitution)
+    old_parcel = Parcel.objects.get(delivery_request_id=old.pk)
+    Parcel.objects.filter(pk=old_parcel.pk).update(
+        packing={
+            **old_parcel.packing,
+            "allergens": ["shrimp"],
+            "alternatives": [{"allergens": ["shrimp"], "name": "家庭向けパック"}],
+            "substitutions": [{"allergens": ["shrimp"], "pack_type_id": 1}],
+        }
+    )
     new_before = _row(new)
     open_before = _row(still_open)
     audits_before = AuditEvent.objects.count()
@@ -197,6 +207,7 @@ def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
     assert parcel.tracking_number is None
     assert parcel.packing["allergies"] == ""
     assert parcel.packing["notes"] == []
+    assert not {"allergens", "alternatives", "substitutions"} & set(parcel.packing)
     assert parcel.packing["contents"]
     assert parcel.stock_needs
     # the old handout's note is gone, the newer one's kept,
