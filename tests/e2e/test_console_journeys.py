@@ -37,7 +37,7 @@ def test_coordinator_adds_a_window_and_its_staff_member_who_hands_out_a_set(
     laptop.locator("main .cards").get_by_role("link", name="窓口と倉庫").click()
     laptop.get_by_role("link", name="窓口・倉庫を追加").click()
     laptop.get_by_label("運営団体").select_option(label=network.agency_a.name)
-    laptop.get_by_label("名称").fill("江別市生活相談窓口")
+    laptop.get_by_role("textbox", name="名称 （必須）").fill("江別市生活相談窓口")
     laptop.get_by_label("郵便番号").fill("０６７－００３１")
     laptop.get_by_label("番地").click()  # leaving the field shows the area it belongs to
     expect(laptop.locator("#postal-area")).to_contain_text("北海道江別市")
