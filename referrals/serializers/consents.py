@@ -15,14 +15,11 @@ from ..models import (
 from ._common import _dt
 
 
-class ConsentIn(serializers.Serializer):
-    share_with_foodbank = serializers.BooleanField(
-        help_text="The person agreed that their details go to the food bank (required to file)."
-    )
-    referral = serializers.BooleanField(
-        required=False, allow_null=True, default=None, help_text="Referral to consultation services."
-    )
-    phone_contact = serializers.BooleanField(required=False, allow_null=True, default=None)
+class _ConsentHow(serializers.Serializer):
+    # How a consent decision was taken, the same for the consent filed with a request and for a
+    # later decision: the method (and its witness), the wording, and a guardian. (A comment, not a
+    # docstring: the schema would give it to the subclasses as their description.)
+
     method = serializers.ChoiceField(
         choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
     )
@@ -38,6 +35,25 @@ class ConsentIn(serializers.Serializer):
     )
     by_guardian = serializers.BooleanField(required=False, default=False)
     guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+def _how_errors(attrs: dict) -> dict[str, list]:
+    errors = {}
+    if attrs["method"] == ConsentRecord.Method.VERBAL and not attrs["witness_name"].strip():
+        errors["witness_name"] = [_("Verbal consent needs the name of a witness.")]
+    if attrs["by_guardian"] and not attrs["guardian_name"].strip():
+        errors["guardian_name"] = [_("Name the guardian who gave consent.")]
+    return errors
+
+
+class ConsentIn(_ConsentHow):
+    share_with_foodbank = serializers.BooleanField(
+        help_text="The person agreed that their details go to the food bank (required to file)."
+    )
+    referral = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Referral to consultation services."
+    )
+    phone_contact = serializers.BooleanField(required=False, allow_null=True, default=None)
     given_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
@@ -46,10 +62,7 @@ class ConsentIn(serializers.Serializer):
             errors["share_with_foodbank"] = [
                 _("A request can only be filed with the person's consent to share their details.")
             ]
-        if attrs["method"] == ConsentRecord.Method.VERBAL and not attrs["witness_name"].strip():
-            errors["witness_name"] = [_("Verbal consent needs the name of a witness.")]
-        if attrs["by_guardian"] and not attrs["guardian_name"].strip():
-            errors["guardian_name"] = [_("Name the guardian who gave consent.")]
+        errors.update(_how_errors(attrs))
         if attrs["given_at"] and attrs["given_at"] > timezone.now() + timedelta(minutes=5):
             errors["given_at"] = [_("Consent cannot be given in the future.")]
         if errors:
@@ -91,7 +104,7 @@ class WithdrawIn(serializers.Serializer):
         return value
 
 
-class ConsentRecordIn(serializers.Serializer):
+class ConsentRecordIn(_ConsentHow):
     """A new decision for a person: e.g. referral consent given later, or phone contact refused."""
 
     recipient = IdField()
@@ -106,29 +119,11 @@ class ConsentRecordIn(serializers.Serializer):
         default="",
         help_text="Required when basis is statutory_exception: the provision relied on.",
     )
-    method = serializers.ChoiceField(
-        choices=ConsentRecord.Method.choices, default=ConsentRecord.Method.SIGNED_FORM
-    )
-    witness_name = serializers.CharField(
-        max_length=100,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="Required when method is verbal (a witness to the spoken consent).",
-    )
-    wording_version = serializers.CharField(
-        max_length=32, required=False, default=services.CONSENT_WORDING_VERSION
-    )
-    by_guardian = serializers.BooleanField(required=False, default=False)
-    guardian_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     decided_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
         errors = {}
-        if attrs["method"] == ConsentRecord.Method.VERBAL and not attrs["witness_name"].strip():
-            errors["witness_name"] = [_("Verbal consent needs the name of a witness.")]
-        if attrs["by_guardian"] and not attrs["guardian_name"].strip():
-            errors["guardian_name"] = [_("Name the guardian who gave consent.")]
+        errors.update(_how_errors(attrs))
         if attrs["basis"] == ConsentRecord.Basis.STATUTORY_EXCEPTION and not attrs["statutory_basis"].strip():
             errors["statutory_basis"] = [_("Name the statutory provision.")]
         if attrs["decided_at"] and attrs["decided_at"] > timezone.now() + timedelta(minutes=5):
