@@ -54,9 +54,20 @@ TEST_PASSWORD = "pw-for-tests"
 def login(page: Page, username: str, password: str = TEST_PASSWORD, *, next_url: str = "") -> None:
     """Log in through the real login page (by mouse), and wait for the page it leads to.
 
-    For the keyboard-only path, see ``login_with_keyboard``.
+    For the keyboard-only path, see ``login_with_keyboard``; for a login page the user has already
+    opened (by a link), ``login_here``.
     """
     page.goto("/accounts/login/" + (f"?next={next_url}" if next_url else ""))
+    login_here(page, username, password)
+
+
+def login_here(page: Page, username: str, password: str = TEST_PASSWORD) -> None:
+    """Fill in and submit the login form that ``page`` is opening or has open (by mouse).
+
+    A second ``goto`` while a link's navigation to the login page is under way would interrupt it
+    ("navigation interrupted by another navigation"), so this waits for the page the user opened.
+    """
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
     with page.expect_navigation():

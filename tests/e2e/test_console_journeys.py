@@ -20,7 +20,13 @@ from tests.conftest import wait_for
 from tests.inventory.conftest import put_stock
 from tests.referrals.factories import file_request
 
-from .browser import assert_accessible, assert_controls_labelled, expect_japanese, login
+from .browser import (
+    assert_accessible,
+    assert_controls_labelled,
+    expect_japanese,
+    login,
+    login_here,
+)
 
 NEW_PASSWORD = "ebetsu-mado-2026"
 
@@ -107,7 +113,7 @@ def test_coordinator_adds_a_window_and_its_staff_member_who_hands_out_a_set(
 
     # When they sign in with their own password and hand out a one-day set at the new window
     phone.get_by_role("link", name="ログイン").tap()
-    login(phone, "ebetsu_hanako", NEW_PASSWORD)
+    login_here(phone, "ebetsu_hanako", NEW_PASSWORD)
     phone.get_by_role("link", name="在庫と配布").tap()
     expect(phone.get_by_role("heading", level=1)).to_have_text("江別市生活相談窓口")
     handout_form = phone.get_by_role("region", name="配布する")
