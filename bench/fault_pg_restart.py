@@ -156,8 +156,9 @@ def main() -> int:
                     time.sleep(0.5)
                     continue
                 if status == 409:
-                    # The key's first request died with the database: the claim lapses after
-                    # IDEMPOTENCY_LEASE_SECONDS. Nothing was written under it; go on with a new key.
+                    # Would mean the key's first request, which died with the database, left its
+                    # claim behind; the claim commits with the work (foodbank.idempotency), so none
+                    # should. Nothing was written under it; go on with a new key.
                     with lock:
                         answers["abandoned_keys"] += 1
                 elif status != 201:
@@ -219,6 +220,7 @@ def main() -> int:
             duplicated,
             answered_503=answers.get(503, 0),
             answered_500=answers.get(500, 0),
+            answered_409=answers.get(409, 0),
             late_503=len(late_503),
             half_written=half_written,
         )

@@ -2,10 +2,13 @@
 
 A retry with the same key and body returns the first answer and changes nothing; the same key with
 another body is 422 ``idempotency_key_reused``; a retry while the first request is still running is
-409 ``idempotency_key_in_use``. The claim is committed before the work starts (so a concurrent retry
-sees it), and the work and the key's completion commit together (so a crash never leaves a created
-resource behind a key that says otherwise). Only a fingerprint of the body and the created id are
-stored, never the body.
+409 ``idempotency_key_in_use``. The claim, the work and the key's completion commit together, in one
+transaction: a crash or a refusal leaves neither a created resource nor a claimed key behind, and a
+request costs one commit, not two (docs/benchmarks.md). A concurrent retry cannot see the first
+request's uncommitted claim, so on PostgreSQL the claim also takes a transaction-level advisory lock
+on the key, without waiting: the retry that cannot take it is told 409 at once instead of queueing
+behind the first. (SQLite serialises writing transactions, so there is nothing to tell.) Only a
+fingerprint of the body and the created id are stored, never the body.
 """
 
 import functools
@@ -53,17 +56,22 @@ def _read_key(request: Request) -> str | None:
 
 
 def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
-    """Claim the key for this request, or raise/return what an earlier request left."""
+    """Claim the key for this request, or raise/return what an earlier request left.
+
+    Runs inside the work's transaction (see the module's docstring).
+    """
     now = timezone.now()
     lease = timedelta(seconds=settings.IDEMPOTENCY_LEASE_SECONDS)
-    # The usual case is a new key: one INSERT (committed at once outside a transaction), which does
-    # nothing when the unique constraint says an earlier request has the key; only then is the
-    # earlier row read. Plain SQL: the ORM's create() cost more CPU than the statement, and ON
-    # CONFLICT needs no savepoint inside a transaction (docs/benchmarks.md).
+    # The usual case is a new key: one INSERT, which does nothing when the unique constraint says an
+    # earlier request has the key, or (PostgreSQL) when a request still running holds the key's
+    # lock; only then is the earlier row read. Plain SQL: the ORM's create() cost more CPU than the
+    # statement, and ON CONFLICT needs no savepoint inside a transaction (docs/benchmarks.md).
+    values = [user.pk, scope, key, print_, IdempotencyKey.State.IN_PROGRESS, now + lease, now]
     with connection.cursor() as cursor:
-        cursor.execute(
-            _CLAIM_SQL, [user.pk, scope, key, print_, IdempotencyKey.State.IN_PROGRESS, now + lease, now]
-        )
+        if connection.vendor == "postgresql":
+            cursor.execute(_CLAIM_LOCKED_SQL, [*values, _LOCK_CLASS, f"{user.pk}\n{scope}\n{key}"])
+        else:
+            cursor.execute(_CLAIM_SQL, values)
         inserted = cursor.fetchone()
     if inserted is not None:
         claim = IdempotencyKey(
@@ -79,7 +87,7 @@ def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
         claim._state.adding, claim._state.db = False, connection.alias
         return claim
     row = IdempotencyKey.objects.filter(user=user, scope=scope, key=key).first()
-    if row is None:  # the first request failed and released the key just now
+    if row is None:  # a first request holds the key's lock and has not committed yet
         raise IdempotencyKeyInUse()
     if row.fingerprint != print_:
         raise IdempotencyKeyReused()
@@ -87,7 +95,8 @@ def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
         return row
     if row.locked_until and row.locked_until > now:
         raise IdempotencyKeyInUse()
-    # The first request died without finishing (its work rolled back with it): take the key over.
+    # A claim committed on its own by an earlier release of this module, whose request died without
+    # finishing (its work rolled back with it): take the key over.
     taken = IdempotencyKey.objects.filter(
         pk=row.pk, state=IdempotencyKey.State.IN_PROGRESS, locked_until=row.locked_until
     ).update(locked_until=now + lease)
@@ -100,6 +109,16 @@ _TABLE = IdempotencyKey._meta.db_table
 _CLAIM_SQL = (
     f'INSERT INTO "{_TABLE}" (user_id, scope, "key", fingerprint, state, locked_until, created_at) '  # noqa: S608
     'VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, scope, "key") DO NOTHING RETURNING id'
+)
+# The claim on PostgreSQL: the same row, inserted only if this transaction takes the key's advisory
+# lock at once (a 32-bit hash of user, scope and key under a class of its own; a collision between
+# two keys in flight at the same moment costs one needless 409, which the client retries).
+_LOCK_CLASS = 0x1DE4  # "idem": keeps these locks apart from any other advisory lock
+_CLAIM_LOCKED_SQL = (
+    f'INSERT INTO "{_TABLE}" (user_id, scope, "key", fingerprint, state, locked_until, created_at) '
+    "SELECT %s::bigint, %s, %s, %s, %s, %s::timestamptz, %s::timestamptz "
+    "WHERE pg_try_advisory_xact_lock(%s::integer, hashtext(%s)) "
+    'ON CONFLICT (user_id, scope, "key") DO NOTHING RETURNING id'
 )
 _COMPLETE_SQL = (
     f'UPDATE "{_TABLE}" SET state = %s, resource_id = %s, response_status = %s, locked_until = NULL '  # noqa: S608
@@ -135,21 +154,19 @@ def idempotent_create(
         instance = create()
         return Response(render(instance), status=status_code)
 
-    claim = _claim(user=request.user, scope=scope, key=key, print_=fingerprint(request))
-    if claim.state == IdempotencyKey.State.COMPLETED:
-        response = Response(render(load(claim.resource_id)), status=claim.response_status)
-        response["Idempotent-Replayed"] = "true"
-        return response
-    try:
-        with transaction.atomic():
+    print_ = fingerprint(request)
+    # Refused or failed: the transaction rolls back the claim with the work, so a corrected retry
+    # may use the key.
+    with transaction.atomic():
+        claim = _claim(user=request.user, scope=scope, key=key, print_=print_)
+        if claim.state != IdempotencyKey.State.COMPLETED:
             with idempotent_work():  # no savepoint for the service's own transaction
                 instance = create()
             _complete(claim, resource_id=instance.pk, response_status=status_code)
-    except BaseException:
-        # Refused or failed: nothing was written, so release the key for a corrected retry.
-        IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
-        raise
-    return Response(render(instance), status=status_code)
+            return Response(render(instance), status=status_code)
+    response = Response(render(load(claim.resource_id)), status=claim.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def purge_expired_keys(*, now=None) -> int:
@@ -167,17 +184,13 @@ def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[
     Raises IdempotencyKeyReused for another ``fingerprint`` under the same key and
     IdempotencyKeyInUse while the first call is still running, like the API.
     """
-    claim = _claim(user=user, scope=scope, key=key, print_=fingerprint)
-    if claim.state == IdempotencyKey.State.COMPLETED:
-        return claim.resource_id, True
-    try:
-        with transaction.atomic():
-            with idempotent_work():
-                instance = create()
-            _complete(claim, resource_id=instance.pk, response_status=status.HTTP_201_CREATED)
-    except BaseException:
-        IdempotencyKey.objects.filter(pk=claim.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
-        raise
+    with transaction.atomic():
+        claim = _claim(user=user, scope=scope, key=key, print_=fingerprint)
+        if claim.state == IdempotencyKey.State.COMPLETED:
+            return claim.resource_id, True
+        with idempotent_work():
+            instance = create()
+        _complete(claim, resource_id=instance.pk, response_status=status.HTTP_201_CREATED)
     return instance.pk, False
 
 

@@ -273,19 +273,20 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
     with django_assert_num_queries(6):
         assert post(client, body).status_code == 201
 
-    # With an Idempotency-Key, the key's claim adds one INSERT (… ON CONFLICT DO NOTHING: no
-    # savepoint needed), the work runs in a transaction of idempotent_create's (SAVEPOINT …
-    # RELEASE) that the service joins (its own SAVEPOINT … RELEASE goes: foodbank.transactions), and
-    # completing the key adds one UPDATE: 6 + 1 + 1 = 8. In production, outside the test's
-    # transaction: the token, the claim (one INSERT committed at once, so that a concurrent retry
-    # sees it), BEGIN, the 3 statements of the work, the key's UPDATE, COMMIT. The answer is
-    # rendered from the rows just written: nothing is read back.
+    # With an Idempotency-Key, the key's claim adds one INSERT (… ON CONFLICT DO NOTHING, taking
+    # the key's advisory lock in the same statement: no savepoint needed), the claim and the work
+    # run in a transaction of idempotent_create's (SAVEPOINT … RELEASE) that the service joins (its
+    # own SAVEPOINT … RELEASE goes: foodbank.transactions), and completing the key adds one UPDATE:
+    # 6 + 1 + 1 = 8. In production, outside the test's transaction: the token, BEGIN, the claim,
+    # the 3 statements of the work, the key's UPDATE, COMMIT: one commit for claim and work. The
+    # answer is rendered from the rows just written: nothing is read back.
     with django_assert_num_queries(8):
         assert post(client, body, key="counted").status_code == 201
     # A replay writes nothing: token with memberships, the claim's INSERT that does nothing (the
-    # key exists), reading the first claim, and the handout with its lines and their pack types
-    # (2). Replays are rare; new keys are the path kept short.
-    with django_assert_num_queries(5):
+    # key exists) and reading the first claim, in their transaction (SAVEPOINT … RELEASE here),
+    # and the handout with its lines and their pack types (2). Replays are rare; new keys are the
+    # path kept short.
+    with django_assert_num_queries(7):
         assert post(client, body, key="counted").status_code == 201
 
 
