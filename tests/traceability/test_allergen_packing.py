@@ -108,21 +108,6 @@ def test_the_case_worker_sees_the_allergies_as_codes_on_the_request(api, network
     assert seen["allergens"] == ["shrimp", "crab"]
 
 
-@pytest.fixture
-def ebi_free(network, catalogue, coordinator):
-    """The food bank's 「家庭向けパック（えび・かに不使用）」, named as the alternative of 家庭向けパック."""
-    from inventory import services
-
-    alt = services.upsert_pack_type(
-        food_bank=network.food_bank, code="home-noebi", name="家庭向けパック（えび・かに不使用）", days=7
-    )
-    services.set_pack_recipe(
-        pack_type=alt, lines=[(catalogue.noodles, 5), (catalogue.water, 4)], created_by=coordinator
-    )
-    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
-    return alt
-
-
 def _slip_text(api, coordinator, batch) -> str:
     slips = api(coordinator).get(f"/api/v1/dispatch-batches/{batch.pk}/").json()["documents"]["packing_slips"]
     response = api(coordinator).get(slips)
