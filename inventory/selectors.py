@@ -146,13 +146,15 @@ def visible_items(user: Actor) -> QuerySet[Item]:
 
 
 def visible_pack_types(user: Actor) -> QuerySet[PackType]:
-    """Pack types of the user's food banks, each with its current recipe (``recipe_list[0]``)."""
+    """Pack types of the user's food banks, each with its current recipe (``recipe_list[0]``) and its
+    allergen-free alternatives."""
     return PackType.objects.filter(food_bank_id__in=core.food_bank_ids(user)).prefetch_related(
         Prefetch(
             "recipes",
             queryset=PackRecipe.objects.order_by("-version").prefetch_related("lines__item"),
             to_attr="recipe_list",
-        )
+        ),
+        Prefetch("alternatives", queryset=PackType.objects.order_by("sort_order", "days", "code")),
     )
 
 

@@ -71,10 +71,18 @@ class RecipeSerializer(serializers.Serializer):
 
 class PackTypeSerializer(serializers.ModelSerializer):
     recipe = serializers.SerializerMethodField(help_text="The current bill of contents (newest version).")
+    alternatives = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        read_only=True,
+        help_text="Codes of its allergen-free alternatives, packed instead of it for a household "
+        "allergic to what it contains (docs/traceability.md); coordinators name them on the console's "
+        "pack type page.",
+    )
 
     class Meta:
         model = PackType
-        fields = ["id", "code", "name", "days", "sort_order", "active", "recipe"]
+        fields = ["id", "code", "name", "days", "sort_order", "active", "recipe", "alternatives"]
 
     @extend_schema_field(RecipeSerializer(allow_null=True))
     def get_recipe(self, pack_type) -> dict | None:

@@ -36,11 +36,28 @@ class Sizing:
         return sum(q for _p, q in self.lines)
 
 
-def rule_for(*, food_bank_id: int, pack_types: Iterable[PackType] | None = None) -> list[PackSize]:
+def rule_for(
+    *, food_bank_id: int, pack_types: Iterable[PackType] | None = None, with_alternatives: bool = False
+) -> list[PackSize]:
     """The food bank's rule, one entry per active pack type (largest first); one query for the rows
-    (plus one for the pack types when not given)."""
+    and one for the pack types (or, when they are given, for which of them are alternatives).
+
+    A pack type that is an allergen-free alternative of an active one (``PackType.alternatives``)
+    is left out unless ``with_alternatives``: ordinary parcels get the pack type asked for, and only
+    the batch's reservation picks the alternative, for a household with allergies
+    (docs/traceability.md). An alternative whose pack types are all inactive sizes like any other.
+    """
     if pack_types is None:
         pack_types = PackType.objects.filter(food_bank_id=food_bank_id, active=True)
+        if not with_alternatives:
+            pack_types = pack_types.exclude(alternative_of__active=True)
+    elif not with_alternatives:
+        alternative_ids = set(
+            PackType.alternatives.through.objects.filter(
+                from_packtype__food_bank_id=food_bank_id, from_packtype__active=True
+            ).values_list("to_packtype_id", flat=True)
+        )
+        pack_types = [p for p in pack_types if p.pk not in alternative_ids]
     rows = {r.pack_type_id: r for r in PackSizing.objects.filter(food_bank_id=food_bank_id)}
     default_per_box = settings.PACKS_PER_BOX
     sizes = [
@@ -86,7 +103,10 @@ def set_rule(*, food_bank_id: int, values: dict[PackType, tuple[int, int]]) -> l
         raise ValueError("a pack type of another food bank")
     if any(person_days < 1 or per_box < 1 for person_days, per_box in values.values()):
         raise ValueError("person-days and packs per box are at least 1")
-    current = {s.pack_type.pk: s for s in rule_for(food_bank_id=food_bank_id, pack_types=list(values))}
+    current = {
+        s.pack_type.pk: s
+        for s in rule_for(food_bank_id=food_bank_id, pack_types=list(values), with_alternatives=True)
+    }
     changed = []
     for pack_type, (person_days, per_box) in values.items():
         now = current[pack_type.pk]

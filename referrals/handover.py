@@ -13,6 +13,8 @@ from typing import Protocol
 
 from django.utils.translation import gettext as _
 
+from inventory import allergens as allergen_codes
+
 from .models import DiaperSize, ExtraItem
 
 
@@ -97,6 +99,76 @@ class PackingView:
     delivery_date: date | None = None
     time_slot: str = ""
     label: PackingLabel | None = None
+
+
+# --- How packing went around the household's allergies -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AllergenPacking:
+    """What a dispatch batch did about a household's allergies, handed back by shipping
+    (``services.record_allergen_packing``) so that the case worker who filed the request sees it
+    (docs/traceability.md, allergen-aware packing). Names, never lots or stock.
+
+    ``kind``: ``alternative`` (``alternative`` packed instead of ``pack``), ``substitution`` (only
+    ``pack`` with ``allergens`` was left: the packer replaces what contains them) or ``unchecked``
+    (``pack``'s allergens were not recorded: the packer checks its labels)."""
+
+    ALTERNATIVE = "alternative"
+    SUBSTITUTION = "substitution"
+    UNCHECKED = "unchecked"
+    KINDS = (ALTERNATIVE, SUBSTITUTION, UNCHECKED)
+
+    kind: str
+    pack: str  # the pack type's name, as on the slip
+    allergens: tuple[str, ...]  # codes of inventory.allergens
+    alternative: str = ""  # the alternative pack type's name (kind ``alternative``)
+
+    def __post_init__(self) -> None:
+        if self.kind not in self.KINDS:
+            raise ValueError(f"unknown kind {self.kind!r}")
+
+    def to_stored(self) -> dict:
+        """One element of ``DeliveryRequest.allergen_packing``."""
+        return {
+            "kind": self.kind,
+            "pack": self.pack,
+            "allergens": list(self.allergens),
+            "alternative": self.alternative,
+        }
+
+    @classmethod
+    def from_stored(cls, value: dict) -> "AllergenPacking":
+        return cls(
+            kind=str(value["kind"]),
+            pack=str(value.get("pack") or ""),
+            allergens=tuple(value.get("allergens") or ()),
+            alternative=str(value.get("alternative") or ""),
+        )
+
+    @property
+    def text(self) -> str:
+        """What the case worker reads, in the active language, worded as the slip's note:
+        「アレルギー対応（えび・かにを除く）：家庭向けパックの代わりに家庭向けパック（えび・かに不使用）」."""
+        values = {
+            "allergens": allergen_codes.labels(self.allergens),
+            "pack": self.pack,
+            "alternative": self.alternative,
+        }
+        if self.kind == self.ALTERNATIVE:
+            return _("Allergy-aware (without %(allergens)s): %(alternative)s instead of %(pack)s") % values
+        if self.kind == self.SUBSTITUTION:
+            return (
+                _(
+                    "No alternative without %(allergens)s: the %(pack)s may contain %(allergens)s; the "
+                    "packer replaces what contains them"
+                )
+                % values
+            )
+        return (
+            _("Allergens not recorded for the %(pack)s: the packer checks its labels for %(allergens)s")
+            % values
+        )
 
 
 # --- Withdrawing from dispatch --------------------------------------------------------------------

@@ -5,7 +5,8 @@ municipality, prefecture, regional bureau, household type and composition, situa
 source, status and every date — and erases what identifies or describes a person:
 
 - delivery requests delivered, declined, cancelled or returned before the cutoff: the agency's
-  case number, situation note, allergies (text and codes), dietary needs, decline/cancel reasons,
+  case number, situation note, allergies (text and codes, and what packing did about
+  them), dietary needs, decline/cancel reasons,
   tracking number and link, the notes of their status trail, the debts note of their Navi application; their
   parcels' recipient snapshot (``shipping.services.anonymise_parcels``);
 - referrals closed before the cutoff: needs, outcome of the contact, outcome, the trail's notes;
@@ -158,6 +159,7 @@ def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> t
             situation_note="",
             allergies="",
             allergens=[],
+            allergen_packing=[],
             dietary_note="",
             decline_reason="",
             cancel_reason="",

@@ -22,7 +22,7 @@ from foodbank.selectors import food_bank_ids, has_role, memberships_for, organis
 from foodbank.types import Actor
 from inventory import allergens
 
-from .handover import ExtraWanted, PackingLabel, PackingView
+from .handover import AllergenPacking, ExtraWanted, PackingLabel, PackingView
 from .models import (
     COOKING_KEYS,
     REFERRAL_TARGET_KINDS,
@@ -136,6 +136,12 @@ def request_detail(user: Actor, pk: int) -> RequestDetail:
     if not found or not _sees_request(user, found[0]):
         raise DeliveryRequest.DoesNotExist()
     return history(found[0])
+
+
+def allergen_packing(request: DeliveryRequest) -> list[AllergenPacking]:
+    """What the dispatch batch did about the request's allergies (an allergen-free alternative
+    packed, a substitution left to the packer), as its case worker sees it; no query."""
+    return [AllergenPacking.from_stored(value) for value in request.allergen_packing or ()]
 
 
 def _sees_request(user: Actor, request: DeliveryRequest) -> bool:

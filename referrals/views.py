@@ -135,6 +135,8 @@ def request_detail(request, pk: int):
             "cooking": [str(label) for key, label in COOKING_CHOICES if getattr(obj, key)],
             # What packing avoids (ticked, and named in the free text), as printed on packages.
             "allergens": [allergens.label(code) for code in obj.avoided_allergens],
+            # What the dispatch batch did about them: an allergen-free alternative, a substitution.
+            "allergen_packing": [note.text for note in selectors.allergen_packing(obj)],
             "extras": [_extra_label(e) for e in obj.extras],
             "events": _with_corrections(detail.events),
             "consents": detail.consents,

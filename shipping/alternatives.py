@@ -2,15 +2,19 @@
 ``inventory.services.reserve_stock_many`` reserved an alternative pack type for a household's
 allergies, the parcel's contents name the alternative and a note tells the packer why."""
 
+from collections.abc import Iterable, Mapping
+
 from django.utils.translation import gettext as _
+
+from inventory import allergens as allergen_codes
+from referrals import services as referral_services
+from referrals.services import AllergenPacking
 
 from .models import Parcel
 
 
 def with_alternatives(packing: dict | None, alternatives: list[dict]) -> dict:
     """``packing`` with each line of a replaced pack type naming its alternative, and a note."""
-    from inventory import allergens as allergen_codes
-
     packing = dict(packing or {})
     by_code = {alt["sku"]: alt for alt in alternatives}
     contents = []
@@ -55,3 +59,45 @@ def mark_alternatives(rows: list[tuple], alternatives: dict[str, list[dict]]) ->
     if changed:
         Parcel.objects.bulk_update(changed, ["packing"])
     return out
+
+
+def allergen_packing(
+    alternatives: Iterable[dict], substitutions: Iterable[dict], names: Mapping[str, str]
+) -> list[AllergenPacking]:
+    """What packing did about a household's allergies, as the case worker is told it: the
+    alternatives (``ReservedMany.alternatives`` of one parcel) and substitutions (``substitutions``;
+    ``names``: pack type code → name)."""
+    out = [
+        AllergenPacking(
+            kind=AllergenPacking.ALTERNATIVE,
+            pack=alt["name"],
+            alternative=alt["alternative_name"],
+            allergens=tuple(alt["allergens"]),
+        )
+        for alt in alternatives
+    ]
+    out += [
+        AllergenPacking(
+            kind=AllergenPacking.UNCHECKED if sub.get("unknown") else AllergenPacking.SUBSTITUTION,
+            pack=names.get(sub["sku"], sub["sku"]),
+            allergens=tuple(sub["allergens"]),
+        )
+        for sub in substitutions
+    ]
+    return out
+
+
+def tell_case_workers(packed: Mapping[int, list[AllergenPacking]]) -> None:
+    """Hand what packing did about their allergies to the parcels' requests (parcel id → values;
+    one query for the parcels' requests, and ``record_allergen_packing``'s). Call it with the
+    parcels locked (shipping's lock order parcel → request)."""
+    if not packed:
+        return
+    requests = dict(
+        Parcel.objects.filter(pk__in=sorted(packed), delivery_request_id__isnull=False).values_list(
+            "pk", "delivery_request_id"
+        )
+    )
+    referral_services.record_allergen_packing(
+        packed={request_id: packed[pk] for pk, request_id in requests.items()}
+    )

@@ -25,6 +25,7 @@ from django.utils import translation
 from inventory import allergens
 
 from . import locks
+from .alternatives import allergen_packing, tell_case_workers
 from .carriers import get_carrier
 from .models import BatchDocument, DispatchBatch, Parcel, ParcelEvent
 
@@ -153,6 +154,18 @@ def _rebuild(parcel: Parcel, batch: DispatchBatch, view) -> None:
     if parcel.status == S.BATCHED:
         update += _reserve_again(parcel, batch, pack_types, old_packing, changed=contents_changed)
     parcel.save(update_fields=sorted(set(update)))
+    if parcel.status == S.BATCHED:  # the case worker sees what packing now does about the allergies
+        packing = parcel.packing or {}
+        names = {pt.code: pt.name for pt in pack_types}
+        tell_case_workers(
+            {
+                parcel.pk: allergen_packing(
+                    packing.get("alternatives", []) if parcel.stock_reserved else [],
+                    packing.get("substitutions", []) if parcel.stock_reserved else [],
+                    names,
+                )
+            }
+        )
 
 
 def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing: dict, *, changed: bool):

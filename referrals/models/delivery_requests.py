@@ -138,6 +138,10 @@ class DeliveryRequest(models.Model):
     # Codes of inventory.allergens the case worker ticked; ``allergies`` keeps the rest as free text.
     allergens = models.JSONField(_("allergens"), default=list, blank=True)
     dietary_note = EncryptedTextField(_("dietary needs"), blank=True)
+    # What the dispatch batch did about the allergies (``handover.AllergenPacking.to_stored``: an
+    # allergen-free alternative packed, or a substitution left to the packer), for the case worker.
+    # Written by shipping through ``services.record_allergen_packing``; erased with the allergies.
+    allergen_packing = models.JSONField(_("packing for allergies"), default=list, blank=True)
     # [{"item": "diapers", "size": "M", "quantity": 1, "note": ""}]: each given only if in stock.
     extras = models.JSONField(_("extra items (if in stock)"), default=list, blank=True)
     delivery_date = models.DateField(_("preferred delivery date"), null=True, blank=True)

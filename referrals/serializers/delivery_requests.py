@@ -21,7 +21,7 @@ from ..models import (
     SituationCategory,
     TimeSlot,
 )
-from ..selectors import RequestDetail
+from ..selectors import RequestDetail, allergen_packing
 from ..validation import display_phone
 from ._common import _date, _dt, _user_name
 from .consents import ConsentIn, ConsentOut
@@ -215,6 +215,21 @@ class DietaryOut(serializers.Serializer):
     note = serializers.CharField()
 
 
+class AllergenPackingOut(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["alternative", "substitution", "unchecked"],
+        help_text="`alternative`: an allergen-free alternative pack type was packed instead; "
+        "`substitution`: only packs with the allergens were left, the packer replaces what contains "
+        "them; `unchecked`: the pack's allergens were not recorded, the packer checks its labels.",
+    )
+    pack = serializers.CharField(help_text="The pack type asked for (its name).")
+    alternative = serializers.CharField(help_text="The alternative packed instead (its name), or empty.")
+    allergens = serializers.ListField(child=serializers.ChoiceField(choices=allergens.CHOICES))
+    text = serializers.CharField(
+        help_text="The same as a sentence, in the answer's language (Japanese by default)."
+    )
+
+
 class ExtraOut(serializers.Serializer):
     item = serializers.ChoiceField(choices=ExtraItem.choices)
     size = serializers.CharField()
@@ -311,6 +326,11 @@ class DeliveryRequestOut(serializers.Serializer):
     no_cook = serializers.BooleanField(help_text="No cooking equipment at all: no-cook food.")
     dietary = DietaryOut()
     extras = ExtraOut(many=True)
+    allergen_packing = AllergenPackingOut(
+        many=True,
+        help_text="What the dispatch batch did about the household's allergies (docs/traceability.md): "
+        "an allergen-free alternative packed, or a substitution left to the packer. Empty otherwise.",
+    )
     delivery_date = serializers.DateField(allow_null=True)
     time_slot = serializers.ChoiceField(choices=TimeSlot.choices)
     urgency = serializers.ListField(
@@ -388,6 +408,16 @@ class DeliveryRequestOut(serializers.Serializer):
                     "if_in_stock": True,
                 }
                 for e in r.extras
+            ],
+            "allergen_packing": [
+                {
+                    "kind": note.kind,
+                    "pack": note.pack,
+                    "alternative": note.alternative,
+                    "allergens": list(note.allergens),
+                    "text": note.text,
+                }
+                for note in allergen_packing(r)
             ],
             "delivery_date": _date(r.delivery_date),
             "time_slot": r.time_slot,

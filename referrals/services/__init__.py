@@ -22,7 +22,8 @@ One module per capability, the same names as in ``referrals.models``, ``referral
 - ``programme``: the monthly programme's enrolments and requests;
 - ``referrals_back``: referrals to consultation services;
 - ``handout_contacts``: the person behind a window handout who asked to be referred;
-- ``feedback``: recipients' feedback.
+- ``feedback``: recipients' feedback;
+- ``packing_notes``: what a dispatch batch did about a household's allergies, for the case worker.
 
 Every public name is re-exported here, so callers keep writing ``services.approve_request(...)``.
 """
@@ -48,6 +49,7 @@ from .delivery_requests import (
 from .feedback import record_feedback
 from .handout_contacts import record_handout_contact
 from .navi import NaviAnswers, receive_navi_application
+from .packing_notes import AllergenPacking, record_allergen_packing
 from .programme import create_monthly_requests, end_enrolment, enrol_in_monthly_programme
 from .recipients import HouseholdInput, RecipientInput
 from .referrals_back import (
@@ -71,6 +73,7 @@ __all__ = [
     "RELEASABLE",
     "RS",
     "TRANSITIONS",
+    "AllergenPacking",
     "ConsentInput",
     "HouseholdInput",
     "NaviAnswers",
@@ -98,6 +101,7 @@ __all__ = [
     "mark_scheduled",
     "mark_shipped",
     "receive_navi_application",
+    "record_allergen_packing",
     "record_consent",
     "record_feedback",
     "record_handout_contact",

@@ -227,7 +227,11 @@ def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -
             return []
         now = timezone.now()
         DeliveryRequest.objects.filter(AnyOf("pk", chosen)).update(
-            status=S.SCHEDULED, status_changed_at=now, batch_ref=batch_ref
+            # What an earlier batch's packing did about the allergies goes: this batch's tells anew.
+            status=S.SCHEDULED,
+            status_changed_at=now,
+            batch_ref=batch_ref,
+            allergen_packing=[],
         )
         _log_scheduled(chosen, by=by, note=batch_ref, at=now)
         announce_changes()

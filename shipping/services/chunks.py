@@ -12,7 +12,7 @@ from inventory.models import PackType
 from inventory.services import StockNeed
 
 from .. import locks
-from ..alternatives import mark_alternatives
+from ..alternatives import allergen_packing, mark_alternatives, tell_case_workers
 from ..models import DispatchBatch, Parcel
 from .batches import _advance
 from .bulk import _log_events
@@ -89,6 +89,19 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
                         problems[pk] = result.shortages[key]
                 rows = mark_alternatives(rows, result.alternatives)  # the slip names them
                 _mark_substitutions(rows, result.substitutions, pack_types)
+                # and the case worker who filed an allergic household's request sees it too.
+                names = {pt.code: pt.name for pt in pack_types.values()}
+                tell_case_workers(
+                    {
+                        pk: allergen_packing(
+                            result.alternatives.get(key, []), result.substitutions.get(key, []), names
+                        )
+                        if (key := _reservation_reference(ref)) in result.reserved
+                        else []
+                        for pk, ref, _needs in wanting
+                        if avoid.get(ref)
+                    }
+                )
         unserved = {pk for pk, _ref, _needs in wanting} - set(reserved)
         if unserved:
             Parcel.objects.filter(AnyOf("pk", sorted(unserved))).update(stock_reserved=False)

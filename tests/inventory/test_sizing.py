@@ -46,3 +46,35 @@ def test_a_food_bank_sets_its_own_rule(network, catalogue):
     family = size_for(people=5, days=14, rule=rule)
     assert _lines(family) == [("day1", 1), ("day3", 2), ("home", 3)]
     assert family.boxes == 3
+
+
+def test_an_allergen_free_alternative_is_not_used_to_size_ordinary_parcels(network, catalogue, coordinator):
+    from inventory import services
+
+    # Given a 家庭向けパック（えび不使用） that is only the alternative of 家庭向けパック; it feeds more
+    # person-days, so the rule would otherwise take it first
+    alt = services.upsert_pack_type(
+        food_bank=network.food_bank, code="a-home-noebi", name="家庭向けパック（えび不使用）", days=14
+    )
+    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
+
+    # When the rule is read (with or without the pack types given)
+    rule = rule_for(food_bank_id=network.food_bank.pk)
+    given = rule_for(
+        food_bank_id=network.food_bank.pk, pack_types=[catalogue.day1, catalogue.day3, catalogue.home, alt]
+    )
+
+    # Then it sizes households with the usual pack types only
+    assert [s.pack_type.code for s in rule] == ["home", "day3", "day1"]
+    assert [s.pack_type.code for s in given] == ["home", "day3", "day1"]
+    assert _lines(size_for(people=2, days=7, rule=rule)) == [("home", 2)]
+    # while the console's rule still lists it (its own sizing may be set)
+    assert alt in [s.pack_type for s in rule_for(food_bank_id=network.food_bank.pk, with_alternatives=True)]
+    # and once its pack type is retired, it sizes like any other
+    catalogue.home.active = False
+    catalogue.home.save(update_fields=["active"])
+    assert [s.pack_type.code for s in rule_for(food_bank_id=network.food_bank.pk)] == [
+        "a-home-noebi",
+        "day3",
+        "day1",
+    ]

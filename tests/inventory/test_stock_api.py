@@ -43,6 +43,56 @@ def test_pack_types_are_listed_with_their_current_recipe(api, catalogue, window_
     assert api(other_coordinator).get("/api/v1/pack-types/").json()["results"] == []
 
 
+def test_pack_types_list_their_allergen_free_alternatives_read_only(
+    api, network, catalogue, coordinator, window_staff_a, django_assert_max_num_queries
+):
+    from inventory import services as inventory_services
+
+    # Given 家庭向けパック with two allergen-free alternatives (named on the console)
+    no_ebi = inventory_services.upsert_pack_type(
+        food_bank=network.food_bank,
+        code="home-noebi",
+        name="家庭向けパック（えび不使用）",
+        days=7,
+        sort_order=4,
+    )
+    no_wheat = inventory_services.upsert_pack_type(
+        food_bank=network.food_bank,
+        code="home-nowheat",
+        name="家庭向けパック（小麦不使用）",
+        days=7,
+        sort_order=5,
+    )
+    inventory_services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[no_wheat, no_ebi])
+
+    # When the pack types are listed (the alternatives prefetched: no query per pack type)
+    with django_assert_max_num_queries(12):
+        rows = api(window_staff_a).get("/api/v1/pack-types/").json()["results"]
+
+    # Then each lists its alternatives' codes, in the food bank's order
+    assert {r["code"]: r["alternatives"] for r in rows} == {
+        "day1": [],
+        "day3": [],
+        "home": ["home-noebi", "home-nowheat"],
+        "home-noebi": [],
+        "home-nowheat": [],
+    }
+    detail = api(window_staff_a).get(f"/api/v1/pack-types/{catalogue.home.pk}/").json()
+    assert detail["alternatives"] == ["home-noebi", "home-nowheat"]
+    # and they are read-only: saving a pack type through the API leaves them as they are
+    saved = api(coordinator).post(
+        "/api/v1/pack-types/",
+        {"code": "home", "name": "家庭向けパック", "days": 7, "sort_order": 3, "alternatives": []},
+        format="json",
+    )
+    assert saved.status_code == 201, saved.content
+    assert saved.json()["alternatives"] == ["home-noebi", "home-nowheat"]
+    assert list(catalogue.home.alternatives.order_by("code").values_list("code", flat=True)) == [
+        "home-noebi",
+        "home-nowheat",
+    ]
+
+
 def test_a_recipe_change_is_a_new_version_and_assembled_packs_keep_theirs(
     api, network, catalogue, coordinator
 ):

@@ -57,3 +57,16 @@ def restock(network, window, pack_type, quantity, coordinator, window_user=None)
     services.mark_restock_packed(shipment_id=shipment.pk, packed_by=coordinator)
     services.confirm_restock_receipt(shipment_id=shipment.pk, received_by=window_user or coordinator)
     return shipment
+
+
+@pytest.fixture
+def ebi_free(network, catalogue, coordinator):  # noqa: F811
+    """The food bank's 「家庭向けパック（えび・かに不使用）」, named as the alternative of 家庭向けパック."""
+    alt = services.upsert_pack_type(
+        food_bank=network.food_bank, code="home-noebi", name="家庭向けパック（えび・かに不使用）", days=7
+    )
+    services.set_pack_recipe(
+        pack_type=alt, lines=[(catalogue.noodles, 5), (catalogue.water, 4)], created_by=coordinator
+    )
+    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
+    return alt

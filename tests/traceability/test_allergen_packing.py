@@ -108,21 +108,6 @@ def test_the_case_worker_sees_the_allergies_as_codes_on_the_request(api, network
     assert seen["allergens"] == ["shrimp", "crab"]
 
 
-@pytest.fixture
-def ebi_free(network, catalogue, coordinator):
-    """The food bank's 「家庭向けパック（えび・かに不使用）」, named as the alternative of 家庭向けパック."""
-    from inventory import services
-
-    alt = services.upsert_pack_type(
-        food_bank=network.food_bank, code="home-noebi", name="家庭向けパック（えび・かに不使用）", days=7
-    )
-    services.set_pack_recipe(
-        pack_type=alt, lines=[(catalogue.noodles, 5), (catalogue.water, 4)], created_by=coordinator
-    )
-    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
-    return alt
-
-
 def _slip_text(api, coordinator, batch) -> str:
     slips = api(coordinator).get(f"/api/v1/dispatch-batches/{batch.pk}/").json()["documents"]["packing_slips"]
     response = api(coordinator).get(slips)
@@ -362,3 +347,37 @@ def test_correcting_the_codes_of_a_batched_request_reserves_its_box_again_withou
     assert parcel.stock_reserved
     assert _lots_of(parcel)
     assert all("shrimp" not in lot.allergens for lot in _lots_of(parcel))
+
+
+def test_households_without_allergies_are_not_sized_with_the_alternative(
+    network, catalogue, donated, coordinator, case_worker_a, b2_account
+):
+    from inventory import services
+
+    # Given an alternative whose code sorts before its pack type's (the sizing rule breaks ties by
+    # code), with stock of both: 家庭向けパック made with the えび rice, the alternative without
+    alt = services.upsert_pack_type(
+        food_bank=network.food_bank, code="a-home-noebi", name="家庭向けパック（えび不使用）", days=7
+    )
+    services.set_pack_recipe(
+        pack_type=alt, lines=[(catalogue.noodles, 5), (catalogue.water, 4)], created_by=coordinator
+    )
+    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alt])
+    assemble(network, catalogue.home, 5, coordinator)
+    assemble(network, alt, 3, coordinator)
+    # and a batch of three households, one allergic to えび
+    _requests(network, case_worker_a, coordinator, allergic=1, other=2)
+
+    # When the batch is built
+    parcels = list(Parcel.objects.filter(batch=run_batch(tomorrow_batch(b2_account).pk)).order_by("pk"))
+
+    # Then the households without allergies get the usual pack type, sized and reserved
+    allergic = [p for p in parcels if "エビ" in p.packing.get("allergies", "")]
+    others = [p for p in parcels if p not in allergic]
+    assert (len(allergic), len(others)) == (1, 2)
+    for parcel in others:
+        assert [c["pack_type"] for c in parcel.packing["contents"]] == ["home"]
+        assert {lot.pack_type_id for lot in _lots_of(parcel)} == {catalogue.home.pk}
+    # and the allergic one still gets the alternative
+    assert [c["pack_type"] for c in allergic[0].packing["contents"]] == ["a-home-noebi"]
+    assert {lot.pack_type_id for lot in _lots_of(allergic[0])} == {alt.pk}

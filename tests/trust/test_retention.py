@@ -162,6 +162,20 @@ def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
             "substitutions": [{"allergens": ["shrimp"], "pack_type_id": 1}],
         }
     )
+    # (and its case worker was told so on the request: referrals.services.record_allergen_packing)
+    referral_services.record_allergen_packing(
+        packed={
+            old.pk: [
+                referral_services.AllergenPacking(
+                    kind="alternative",
+                    pack="家庭向けパック",
+                    alternative="家庭向けパック（えび不使用）",
+                    allergens=("shrimp",),
+                )
+            ]
+        }
+    )
+    assert DeliveryRequest.objects.get(pk=old.pk).allergen_packing
     new_before = _row(new)
     open_before = _row(still_open)
     audits_before = AuditEvent.objects.count()
@@ -183,6 +197,7 @@ def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
         request = DeliveryRequest.objects.select_related("recipient").get(pk=request.pk)
         assert request.anonymised_at is not None
         assert (request.situation_note, request.allergies, request.dietary_note) == ("", "", "")
+        assert (request.allergens, request.allergen_packing) == ([], [])
         assert (request.client_reference, request.decline_reason, request.tracking_number) == ("", "", "")
         person = request.recipient
         assert (person.name, person.name_kana, person.phone, person.phone_index) == ("", "", "", "")
