@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import selectors
+from . import locks, selectors
 from .models import ConsentRecord, DeliveryRequest, Notification
 
 logger = logging.getLogger(__name__)
@@ -26,14 +26,9 @@ def send(*, notification_id: int) -> bool:
     same message never both send; a failed send releases the claim and raises for a retry.
     """
     with transaction.atomic():
-        rows = list(
-            Notification.objects.filter(pk=notification_id, sent_at__isnull=True, skipped="")
-            .select_for_update(of=("self",))
-            .select_related("event__request__filed_by", "event__request__agency")
-        )
-        if not rows:
+        notification = locks.lock_unsent_notification(notification_id)
+        if notification is None:
             return False
-        notification = rows[0]
         request = notification.event.request
         address = getattr(request.filed_by, "email", "")
         reason = ""
