@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import locks
+from .celery import app
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -57,8 +58,6 @@ def send_message(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
 
 
 def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
-    from .celery import app
-
     if task is None:
         message = OutboxMessage.objects.only("task_name", "kwargs").get(pk=pk)
         task = (message.task_name, message.kwargs)

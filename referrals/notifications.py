@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from foodbank.models import Membership, Role
+
 from . import locks, selectors
-from .models import ConsentRecord, DeliveryRequest, Notification
+from .models import ConsentRecord, DeliveryRequest, Notification, Referral
 
 logger = logging.getLogger(__name__)
 S = DeliveryRequest.Status
@@ -93,10 +95,6 @@ def send_referral_escalation(*, referral_id: int) -> bool:
     """Email the food bank's coordinators that a referral was not acknowledged in time; returns
     whether it was sent. Claimed like a notification (``escalation_emailed_at``), so a resent
     task emails nobody twice. Names the referral and its target, never the person."""
-    from foodbank.models import Membership, Role
-
-    from .models import Referral
-
     now = timezone.now()
     claimed = Referral.objects.filter(
         pk=referral_id, escalated_at__isnull=False, escalation_emailed_at__isnull=True

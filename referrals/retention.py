@@ -33,6 +33,8 @@ from django.utils import timezone
 
 from foodbank import audit
 from foodbank.models import AuditEvent
+from inventory import services as inventory_services
+from shipping import services as shipping_services
 
 from . import locks
 from .models import (
@@ -137,8 +139,6 @@ def _chunks(queryset):
 
 
 def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> tuple[int, int]:
-    from shipping import services as shipping_services
-
     with transaction.atomic():
         locked = locks.lock_still_selected(_closed_requests(cutoff), pks)
         if not locked:
@@ -207,9 +207,6 @@ def anonymise_closed_cases(*, now: datetime | None = None) -> RetentionResult:
     already anonymised are not selected again. Records one audit event (counts only) when
     anything changed. Returns the counts.
     """
-    from inventory import services as inventory_services
-    from shipping import services as shipping_services
-
     now = now or timezone.now()
     cutoff = retention_cutoff(now)
     result = RetentionResult(cutoff=cutoff)

@@ -4,13 +4,13 @@ allergies, the parcel's contents name the alternative and a note tells the packe
 
 from django.utils.translation import gettext as _
 
+from inventory import allergens as allergen_codes
+
 from .models import Parcel
 
 
 def with_alternatives(packing: dict | None, alternatives: list[dict]) -> dict:
     """``packing`` with each line of a replaced pack type naming its alternative, and a note."""
-    from inventory import allergens as allergen_codes
-
     packing = dict(packing or {})
     by_code = {alt["sku"]: alt for alt in alternatives}
     contents = []
