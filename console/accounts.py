@@ -25,6 +25,7 @@ from foodbank import audit, tokens
 from foodbank.models import TENANT_ROLES, ApiToken, AuditEvent, Membership, Organisation, Role, Site
 from foodbank.services import grant_role
 
+from . import locks
 from .models import Invitation
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,7 @@ def resend_invitation(
 ) -> Invitation:
     """A new link for an account that has not set its password; the earlier link stops working."""
     with transaction.atomic():
-        get_user_model().objects.select_for_update().get(pk=user.pk)
+        locks.lock_account(user.pk)
         if user.has_usable_password() or not user.email:
             raise ValidationError(_("This account has set its password already, or has no email address."))
         invitation, secret = _open_invitation(user=user, food_bank=food_bank, email=user.email, by=by)
@@ -188,7 +189,7 @@ def accept_invitation(*, secret: str, password: str, request=None):
     """
     with transaction.atomic():
         found = invitation_for(secret)
-        invitation = Invitation.objects.select_for_update().select_related("user").get(pk=found.pk)
+        invitation = locks.lock_invitation(found.pk)
         invitation_for(secret)  # re-checked under the lock
         user = invitation.user
         foodbank_accounts.change_password(user=user, raw_password=password, changed_by=user)
@@ -228,7 +229,7 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
         # The installation's account spans every food bank: not one food bank's to close.
         raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
     with transaction.atomic():
-        account = get_user_model().objects.select_for_update().get(pk=user.pk)
+        account = locks.lock_account(user.pk)
         # The network role is the installation's (granted by its superuser), not this food bank's.
         ended = Membership.objects.filter(
             user=account, food_bank=food_bank, active=True, role__in=TENANT_ROLES

@@ -3,13 +3,15 @@ another food bank's organisation, window or item is never a valid choice."""
 
 from django import forms
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from foodbank import postal
 from foodbank.models import Organisation, Role, Site
+from foodbank.services import check_membership_scope
 from foodbank.validators import validate_katakana_reading
 from inventory.models import PackType
-from referrals.models import ConsentRecord
+from referrals.models import ConsentRecord, DeliveryRequest
 from shipping.accounts import FIELDS as CARRIER_FIELDS
 from shipping.models import CarrierAccount
 
@@ -139,10 +141,6 @@ class RoleForm(forms.Form):
         self.fields["site"].queryset = selectors.sites(user).order_by("kind", "name")
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from foodbank.services import check_membership_scope
-
         data = super().clean()
         if data.get("role") and data.get("organisation"):
             try:
@@ -309,8 +307,6 @@ class RequestSearchForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), required=False)
 
     def __init__(self, *args, **kwargs):
-        from referrals.models import DeliveryRequest
-
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *DeliveryRequest.Status.choices]
 

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import pre_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,13 +10,10 @@ class FoodbankConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
-        from django.db.models.signals import pre_save
-
         # Imported once the apps are loaded: checks registers system checks, and navigation finds
         # every app's start-page links.
         from . import checks, navigation  # noqa: F401
-        from .accounts import revoke_tokens_on_credential_change
+        from .accounts import revoke_tokens_on_credential_change  # uses the models: here, once loaded
 
         navigation.autodiscover()
         # Every path that changes a password or deactivates a user revokes the user's tokens

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -103,12 +104,47 @@ def record_shown(
     )
 
 
+def record_view(
+    request: HttpRequest,
+    *,
+    object_type: str,
+    object_id,
+    subject_id: int | None = None,
+    subject_ids: Iterable[int | None] | None = None,
+    food_bank_id: int | None = None,
+    action: str = AuditEvent.Action.VIEW,
+    detail: dict | None = None,
+) -> AuditEvent | None:
+    """Record that ``request.user`` was shown personal data (a page, an API answer, an admin form, a
+    document or export: ``action``): the one way views record it (docs/spec.md §5). One person:
+    ``subject_id``. An answer that shows several people: ``subject_ids``, recorded as
+    ``record_shown`` does (nothing when it shows nobody)."""
+    if subject_ids is not None:
+        return record_shown(
+            actor=request.user,
+            request=request,
+            object_type=object_type,
+            object_id=object_id,
+            subject_ids=subject_ids,
+            action=action,
+            food_bank_id=food_bank_id,
+            detail=detail,
+        )
+    return record(
+        actor=request.user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_id=subject_id,
+        food_bank_id=food_bank_id,
+        request=request,
+        detail=detail,
+    )
+
+
 def subject_filter(subject_id: int):
     """Events about one person: recorded against them, or listing them among a document's or a
     list's people."""
-    from django.db import connection
-    from django.db.models import Q
-
     if connection.vendor == "postgresql":
         return Q(subject_id=subject_id) | Q(detail__subjects__contains=[subject_id])
     # SQLite (the embedded set-up) has no JSON containment; json_extract gives the array as

@@ -80,13 +80,11 @@ def audit_log(request):
         # Read the page before recording this view, so the view does not list itself.
         page.object_list = list(page.object_list)
         subject = form.cleaned_data.get("subject")
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
+        audit.record_view(
+            request,
             object_type="audit_log",
             object_id=subject or "search",
             subject_id=subject,
-            request=request,
             detail={"filters": _filters_used(form), "page": page.number},
         )
     query = request.GET.copy()
@@ -113,13 +111,12 @@ def audit_log_export(request):
         .select_related("actor")
         .order_by("at", "pk")
     )
-    audit.record(
-        actor=request.user,
+    audit.record_view(
+        request,
         action=AuditEvent.Action.EXPORT,
         object_type="audit_log",
         object_id=subject,
         subject_id=subject,
-        request=request,
         detail={"rows": len(events)},
     )
     header = ["at", "username", "name", "role", "action", "object_type", "object_id", "ip_address", "path"]
@@ -170,13 +167,12 @@ def provision_records(request):
             .select_related("provided_by", "recipient_organisation")
         )
         export = request.GET.get("format") == "csv"
-        audit.record(
-            actor=request.user,
+        audit.record_view(
+            request,
             action=AuditEvent.Action.EXPORT if export else AuditEvent.Action.VIEW,
             object_type="provision_records",
             object_id=subject,
             subject_id=subject,
-            request=request,
             detail={"rows": len(records)},
         )
         if export:

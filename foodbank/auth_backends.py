@@ -3,6 +3,8 @@
 from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 
+from .accounts import is_integration
+
 
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes' lockout check for every login that comes with a request.
@@ -24,8 +26,6 @@ class PasswordBackend(ModelBackend):
     (or left from before) opens nothing (docs/trust.md, "Tokens and credentials")."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        from .accounts import is_integration
-
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is not None and is_integration(user):
             return None

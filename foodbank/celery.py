@@ -18,6 +18,8 @@ class Task(BaseTask):
     def __call__(self, *args, **kwargs):
         delivery_info = getattr(self.request, "delivery_info", None) or {}
         if delivery_info.get("redelivered") and self.request.id:
+            # Here: foodbank/__init__ imports this module before Django is set up, and the
+            # redelivery counter uses the models.
             from .redelivery import admit_redelivery
 
             try:

@@ -20,6 +20,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .celery import app
+from .models import WorkerHeartbeat
+from .tasks import heartbeat_task
+
 logger = logging.getLogger(__name__)
 PROBE_CACHE_KEY = "healthz:worker-probe"
 
@@ -34,8 +38,6 @@ def database_ok() -> bool:
 
 
 def broker_ok(timeout: float = 2.0) -> bool:
-    from .celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, timeout=timeout)
@@ -48,8 +50,6 @@ def broker_ok(timeout: float = 2.0) -> bool:
 
 def worker_state() -> str:
     """'ok' when the canary ran recently, 'stale' when it did not, 'unknown' before the first beat."""
-    from .models import WorkerHeartbeat
-
     try:
         beat = WorkerHeartbeat.objects.filter(queue="celery").values_list("beat_at", flat=True).first()
     except Exception:
@@ -66,8 +66,6 @@ def send_probe() -> bool:
     Sent straight to the broker, not through the outbox: it is a check of the broker and the worker
     right now, and a lost one is simply sent again by a later /healthz.
     """
-    from .tasks import heartbeat_task
-
     try:
         if not cache.add(PROBE_CACHE_KEY, timezone.now().isoformat(), timeout=settings.WORKER_PROBE_INTERVAL):
             return False

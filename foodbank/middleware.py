@@ -21,12 +21,15 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.cache import patch_cache_control
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from rest_framework.utils.mediatypes import media_type_matches
+
+from .ids import out_of_range_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +150,6 @@ DATABASE_RETRY_AFTER = 5
 def is_database_unavailable(exc: BaseException | None) -> bool:
     """A lost or refused database connection (a restart, a failover, a network cut), or a
     transaction the database rolled back to resolve a conflict: a retry will do."""
-    from django.db import InterfaceError, OperationalError
-
     return isinstance(exc, OperationalError | InterfaceError)
 
 
@@ -216,8 +217,6 @@ class IntegerRangeMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from .ids import out_of_range_parameters
-
         names = out_of_range_parameters(path_kwargs=view_kwargs, query=request.GET)
         if not names:
             return None

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import locks
+from .celery import app
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -56,8 +58,6 @@ def send_message(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
 
 
 def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
-    from .celery import app
-
     if task is None:
         message = OutboxMessage.objects.only("task_name", "kwargs").get(pk=pk)
         task = (message.task_name, message.kwargs)
@@ -80,11 +80,8 @@ def relay(*, limit: int = 500, min_age_seconds: int = 5) -> int:
     """
     now = timezone.now()
     with transaction.atomic():
-        pks = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(_claimable(now), created_at__lt=now - timedelta(seconds=min_age_seconds))
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
+        pks = locks.lock_free_outbox_messages(
+            _claimable(now) & Q(created_at__lt=now - timedelta(seconds=min_age_seconds)), limit=limit
         )
         OutboxMessage.objects.filter(pk__in=pks).update(
             claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1

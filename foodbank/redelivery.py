@@ -17,17 +17,16 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from . import locks
+from .models import TaskRedelivery
+
 logger = logging.getLogger(__name__)
 
 
 def admit_redelivery(*, task_id: str, task_name: str) -> bool:
     """Count one redelivery of ``task_id``; False when it is over the cap (do not run it)."""
-    from .models import TaskRedelivery
-
     with transaction.atomic():
-        row, _created = TaskRedelivery.objects.select_for_update().get_or_create(
-            task_id=task_id, defaults={"task_name": task_name[:200]}
-        )
+        row = locks.lock_task_redelivery(task_id=task_id, task_name=task_name)
         TaskRedelivery.objects.filter(pk=row.pk).update(redeliveries=F("redeliveries") + 1)
         row.refresh_from_db(fields=["redeliveries", "gave_up_at"])
         if row.redeliveries <= settings.TASK_MAX_REDELIVERIES:

@@ -2,13 +2,25 @@
 
 Every lock is ``SELECT … FOR UPDATE OF <this table>`` evaluated at once (``list()``), and rows of one
 table are always locked in primary-key order, so two transactions that need the same rows queue up
-instead of deadlocking. Across tables the order is: stock-take / handout / restock shipment →
-reservation → balances.
+instead of deadlocking. Across tables the order is: par levels → restock shipments; stock-take /
+handout / restock shipment / donation receipt → reservation → balances. A pack type is locked alone
+(its recipe versions).
 """
+
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from .models import Balance, Handout, Reservation, RestockShipment, StockTake
+from .models import (
+    Balance,
+    DonationReceipt,
+    Handout,
+    PackType,
+    ParLevel,
+    Reservation,
+    RestockShipment,
+    StockTake,
+)
 
 
 def lock_balances(queryset: QuerySet[Balance]) -> list[Balance]:
@@ -25,7 +37,9 @@ def lock_restock_shipment(pk: int) -> RestockShipment:
 
 
 def lock_reservation(reference: str) -> Reservation | None:
-    rows = list(Reservation.objects.select_for_update(of=("self",)).filter(reference=reference))
+    rows = list(
+        Reservation.objects.select_for_update(of=("self",)).filter(reference=reference).order_by("pk")
+    )
     return rows[0] if rows else None
 
 
@@ -35,3 +49,35 @@ def lock_handout(pk: int) -> Handout:
 
 def lock_stock_take(pk: int) -> StockTake:
     return StockTake.objects.select_for_update(of=("self",)).select_related("site").get(pk=pk)
+
+
+def lock_reservations(references: Iterable[str]) -> list[Reservation]:
+    """Lock the reservations of ``references`` in primary-key order; missing ones are left out."""
+    return list(
+        Reservation.objects.select_for_update(of=("self",))
+        .filter(reference__in=list(references))
+        .order_by("pk")
+    )
+
+
+def lock_receipt(pk: int) -> DonationReceipt:
+    return DonationReceipt.objects.select_for_update(of=("self",)).select_related("site").get(pk=pk)
+
+
+def lock_pack_type(pk: int) -> PackType | None:
+    """Lock one pack type (``None`` if there is none): its recipe versions are numbered under it."""
+    return PackType.objects.select_for_update(of=("self",)).filter(pk=pk).order_by("pk").first()
+
+
+def lock_par_levels(queryset: QuerySet[ParLevel]) -> list[ParLevel]:
+    """Lock the par levels of ``queryset`` in primary-key order and return them."""
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_proposed_restocks(food_bank_id: int) -> list[RestockShipment]:
+    """Lock the food bank's proposed restock shipments in primary-key order."""
+    return list(
+        RestockShipment.objects.select_for_update(of=("self",))
+        .filter(food_bank_id=food_bank_id, status=RestockShipment.Status.PROPOSED)
+        .order_by("pk")
+    )

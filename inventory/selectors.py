@@ -34,6 +34,7 @@ from .models import (
     PackRecipe,
     PackType,
     ParLevel,
+    Reservation,
     ReservationLine,
     RestockLine,
     RestockShipment,
@@ -369,8 +370,6 @@ LotKey = tuple[int, int | None, int | None, date | None, int | None]
 def ledger_differences(*, food_bank_id: int | None = None) -> list[LedgerDifference]:
     """Every lot whose balance differs from its ledger sum, or whose ``reserved`` differs from its
     open reservations. Empty when the books are right (two grouped queries and a scan of balances)."""
-    from .models import Reservation
-
     scope = Q(food_bank_id=food_bank_id) if food_bank_id else Q()
     fields = ("site_id", "item_id", "pack_type_id", "best_before", "lot_id")
     ledger: dict[LotKey, int] = {

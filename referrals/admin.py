@@ -7,7 +7,6 @@ from django.db import models
 
 from foodbank import audit
 from foodbank.admin import ReadOnlyAdmin
-from foodbank.models import AuditEvent
 
 from .models import (
     ConsentRecord,
@@ -40,14 +39,12 @@ class AuditedReadOnlyAdmin(ReadOnlyAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None:
-            audit.record(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
+            audit.record_view(
+                request,
                 object_type=self.model._meta.model_name,
                 object_id=obj.pk,
                 subject_id=getattr(obj, "recipient_id", obj.pk if isinstance(obj, Recipient) else None),
                 food_bank_id=obj.food_bank_id,
-                request=request,
                 detail={"via": "admin"},
             )
         return super().change_view(request, object_id, form_url, extra_context)

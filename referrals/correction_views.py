@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from foodbank import audit
 from foodbank.exceptions import PreconditionFailed
-from foodbank.models import AuditEvent, Role
+from foodbank.models import Role
 from foodbank.selectors import has_role
 
 from . import corrections, selectors
@@ -99,14 +99,12 @@ def request_correct(request, pk: int):
         # Showing the form shows the person's data; a refused save shows back what was typed
         # over what this user was shown already (and a refusal writes nothing: docs/trust.md),
         # except after a change made meanwhile (412), which shows the person as they are now.
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
+        audit.record_view(
+            request,
             object_type="delivery_request",
             object_id=obj.pk,
             subject_id=obj.recipient_id,
             food_bank_id=obj.food_bank_id,
-            request=request,
         )
     return render(request, "referrals/request_correct.html", {"r": obj, "form": form}, status=status_code)
 

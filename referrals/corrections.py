@@ -43,7 +43,7 @@ def correct_recipient(*, recipient_id: int, changes: dict[str, str]) -> list[str
     if unknown:
         raise TypeError(f"Not correctable: {sorted(unknown)}")
     with transaction.atomic():
-        person = Recipient.objects.select_for_update().get(pk=recipient_id)
+        person = locks.lock_recipient(recipient_id)
         values = {k: (v or "").strip() for k, v in changes.items()}
         if "phone" in values:
             values["phone"] = normalise_phone(values["phone"]) if values["phone"] else ""

@@ -8,7 +8,7 @@ not exist yet; a request is referred once; feedback is added to a food bank that
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from foodbank.models import Organisation, Role
+from foodbank.models import Membership, Organisation, Role
 from foodbank.postal import lookup
 
 from . import services
@@ -201,8 +201,6 @@ def _load_referrals(*, food_bank: Organisation, coordinator) -> int:
 
 def _target_user(referral: Referral):
     """Someone working for the referral's target (its staff act in the demo), or None."""
-    from foodbank.models import Membership
-
     if referral.target_site_id:
         membership = Membership.objects.filter(site_id=referral.target_site_id).first()
     else:

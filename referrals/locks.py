@@ -3,10 +3,13 @@ locking overlapping sets never deadlock. Evaluated with ``list()``: a lazy ``sel
 queryset takes no lock. (SQLite ignores FOR UPDATE; its writes are serialised anyway.)"""
 
 from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import QuerySet
 
 from foodbank.lookups import AnyOf
 
-from .models import ConsentRecord, DeliveryRequest, Enrolment, Referral
+from .models import ConsentRecord, DeliveryRequest, Enrolment, Notification, Recipient, Referral
 
 
 def lock_request(pk: int) -> DeliveryRequest:
@@ -68,3 +71,30 @@ def lock_referrals(pks: Iterable[int]) -> list[Referral]:
     if not ids:
         return []
     return list(Referral.objects.filter(pk__in=ids).order_by("pk").select_for_update(of=("self",)))
+
+
+def lock_recipient(pk: int) -> Recipient:
+    """Lock one recipient (raises Recipient.DoesNotExist)."""
+    return Recipient.objects.select_for_update().get(pk=pk)
+
+
+def lock_unsent_notification(pk: int) -> Notification | None:
+    """Lock one notification if it is neither sent nor skipped (``None`` otherwise), with its
+    event's request, the filer and the agency."""
+    rows = list(
+        Notification.objects.filter(pk=pk, sent_at__isnull=True, skipped="")
+        .select_for_update(of=("self",))
+        .select_related("event__request__filed_by", "event__request__agency")
+    )
+    return rows[0] if rows else None
+
+
+def lock_still_selected(queryset: QuerySet[Any], pks: list[int]) -> list[int]:
+    """Lock the rows of ``pks`` that ``queryset`` still selects, in primary-key order, and return
+    their keys (retention: a row may have changed since its chunk was listed)."""
+    return list(
+        queryset.filter(pk__in=pks)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .values_list("pk", flat=True)
+    )

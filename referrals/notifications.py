@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from . import selectors
-from .models import ConsentRecord, DeliveryRequest, Notification
+from foodbank.models import Membership, Role
+
+from . import locks, selectors
+from .models import ConsentRecord, DeliveryRequest, Notification, Referral
 
 logger = logging.getLogger(__name__)
 S = DeliveryRequest.Status
@@ -26,14 +28,9 @@ def send(*, notification_id: int) -> bool:
     same message never both send; a failed send releases the claim and raises for a retry.
     """
     with transaction.atomic():
-        rows = list(
-            Notification.objects.filter(pk=notification_id, sent_at__isnull=True, skipped="")
-            .select_for_update(of=("self",))
-            .select_related("event__request__filed_by", "event__request__agency")
-        )
-        if not rows:
+        notification = locks.lock_unsent_notification(notification_id)
+        if notification is None:
             return False
-        notification = rows[0]
         request = notification.event.request
         address = getattr(request.filed_by, "email", "")
         reason = ""
@@ -98,10 +95,6 @@ def send_referral_escalation(*, referral_id: int) -> bool:
     """Email the food bank's coordinators that a referral was not acknowledged in time; returns
     whether it was sent. Claimed like a notification (``escalation_emailed_at``), so a resent
     task emails nobody twice. Names the referral and its target, never the person."""
-    from foodbank.models import Membership, Role
-
-    from .models import Referral
-
     now = timezone.now()
     claimed = Referral.objects.filter(
         pk=referral_id, escalated_at__isnull=False, escalation_emailed_at__isnull=True

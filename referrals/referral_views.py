@@ -18,8 +18,10 @@ from django.views.decorators.http import require_POST
 
 from foodbank import audit
 from foodbank.exceptions import DomainError
-from foodbank.models import AuditEvent, Role, Site
+from foodbank.models import Role, Site
 from foodbank.selectors import food_bank_ids, has_role, site_ids
+from inventory.models import Handout
+from inventory.selectors import visible_handouts
 
 from . import selectors, services
 from .forms import FeedbackForm, HandoutContactForm, ReferralCloseForm, ReferralContactForm
@@ -33,13 +35,11 @@ def _record_referral_views(request, referrals: list[Referral]) -> None:
     """A view of the shared personal details (withdrawn referrals show none)."""
     shown = [r for r in referrals if not r.withdrawn]
     if shown:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
+        audit.record_view(
+            request,
             object_type="referral",
             object_id=shown[0].pk if len(shown) == 1 else "list",
             subject_id=shown[0].recipient_id if len(shown) == 1 else None,
-            request=request,
             detail={"ids": [r.pk for r in shown]},
         )
 
@@ -374,9 +374,6 @@ def feedback(request):
 def handout_contact(request, pk: int):
     """After a handout where the person asked to be referred: their name, contact and what they
     agree may be passed on (window staff of that window)."""
-    from inventory.models import Handout
-    from inventory.selectors import visible_handouts
-
     if not has_role(request.user, Role.WINDOW_STAFF):
         raise PermissionDenied
     try:

@@ -34,7 +34,10 @@ from django.utils import timezone
 
 from foodbank import audit
 from foodbank.models import AuditEvent
+from inventory import services as inventory_services
+from shipping import services as shipping_services
 
+from . import locks
 from .models import (
     ConsentRecord,
     DeliveryRequest,
@@ -136,22 +139,9 @@ def _chunks(queryset):
         last = pks[-1]
 
 
-def _lock_still_due(queryset, pks: list[int]) -> list[int]:
-    """Lock the rows of ``pks`` that ``queryset`` still selects, in primary-key order, and return
-    their keys: a row may have changed (reopened, closed later) since its chunk was listed."""
-    return list(
-        queryset.filter(pk__in=pks)
-        .order_by("pk")
-        .select_for_update(of=("self",))
-        .values_list("pk", flat=True)
-    )
-
-
 def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> tuple[int, int]:
-    from shipping import services as shipping_services
-
     with transaction.atomic():
-        locked = _lock_still_due(_closed_requests(cutoff), pks)
+        locked = locks.lock_still_selected(_closed_requests(cutoff), pks)
         if not locked:
             return 0, 0
         DeliveryRequest.objects.filter(pk__in=locked).update(
@@ -178,7 +168,7 @@ def _anonymise_requests(pks: list[int], *, cutoff: datetime, now: datetime) -> t
 
 def _anonymise_referrals(pks: list[int], *, cutoff: datetime, now: datetime) -> int:
     with transaction.atomic():
-        locked = _lock_still_due(_closed_referrals(cutoff), pks)
+        locked = locks.lock_still_selected(_closed_referrals(cutoff), pks)
         if not locked:
             return 0
         Referral.objects.filter(pk__in=locked).update(
@@ -190,7 +180,7 @@ def _anonymise_referrals(pks: list[int], *, cutoff: datetime, now: datetime) -> 
 
 def _anonymise_recipients(pks: list[int], *, cutoff: datetime, now: datetime) -> tuple[int, int]:
     with transaction.atomic():
-        locked = _lock_still_due(_recipients_without_open_case(cutoff), pks)
+        locked = locks.lock_still_selected(_recipients_without_open_case(cutoff), pks)
         if not locked:
             return 0, 0
         Recipient.objects.filter(pk__in=locked).update(
@@ -219,9 +209,6 @@ def anonymise_closed_cases(*, now: datetime | None = None) -> RetentionResult:
     already anonymised are not selected again. Records one audit event (counts only) when
     anything changed. Returns the counts.
     """
-    from inventory import services as inventory_services
-    from shipping import services as shipping_services
-
     now = now or timezone.now()
     cutoff = retention_cutoff(now)
     result = RetentionResult(cutoff=cutoff)

@@ -7,7 +7,7 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications, services
+from . import notifications, retention, services
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,4 @@ def email_referral_escalation_task(referral_id: int) -> bool:
 def anonymise_closed_cases_task() -> dict[str, int]:
     """Beat, daily: erase the personal data of cases closed more than RETENTION_MONTHS ago. Running
     it twice changes nothing the second time."""
-    from . import retention
-
     return retention.anonymise_closed_cases().as_dict()

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from foodbank import audit
 from foodbank.exceptions import DomainError
-from foodbank.models import AuditEvent, Role
-from foodbank.selectors import has_role
+from foodbank.models import Role
+from foodbank.selectors import coordinator_food_bank_ids, has_role
 from inventory import allergens
+from inventory.sizing import rule_for, size_for
 
 from . import corrections, selectors, services
 from .correction_views import may_correct
@@ -39,9 +40,8 @@ S = DeliveryRequest.Status
 
 def _record_list_view(request, requests) -> None:
     """A list page shows the people of its requests: one event, with their ids (docs/trust.md)."""
-    audit.record_shown(
-        actor=request.user,
-        request=request,
+    audit.record_view(
+        request,
         object_type="delivery_request",
         object_id="list",
         subject_ids=[r.recipient_id for r in requests],
@@ -117,14 +117,12 @@ def request_detail(request, pk: int):
     except DeliveryRequest.DoesNotExist:
         raise Http404 from None
     obj = detail.request
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
+    audit.record_view(
+        request,
         object_type="delivery_request",
         object_id=obj.pk,
         subject_id=obj.recipient_id,
         food_bank_id=obj.food_bank_id,
-        request=request,
     )
     return render(
         request,
@@ -230,8 +228,6 @@ def triage(request):
 def _sized_contents(queue: list[DeliveryRequest]) -> dict[int, str]:
     """What each request would get under its food bank's sizing rule (inventory.sizing), e.g.
     「家庭向けパック × 10（5箱）」: two queries per food bank in the queue."""
-    from inventory.sizing import rule_for, size_for
-
     rules: dict[int, list] = {}
     out = {}
     for r in queue:
@@ -248,9 +244,6 @@ def _sized_contents(queue: list[DeliveryRequest]) -> dict[int, str]:
 def _sizing_rules(user) -> list:
     """The rule of each food bank the coordinator triages for (inventory.sizing), shown above the
     queue so the sizes below can be read; the console's 「配分ルール」 page changes it."""
-    from foodbank.selectors import coordinator_food_bank_ids
-    from inventory.sizing import rule_for
-
     return [rule for fb in sorted(coordinator_food_bank_ids(user)) if (rule := rule_for(food_bank_id=fb))]
 
 

@@ -21,10 +21,19 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from foodbank import selectors as core
-from foodbank.models import Organisation, Role
+from foodbank.geo import RegionalBureau
+from foodbank.models import HouseholdType, Organisation, Role
 from foodbank.types import Actor
-from inventory.models import DonationReceipt, Handout, HandoutLine, PackRecipeLine, PackType, RestockLine
-from referrals.models import DeliveryRequest, NaviApplication
+from inventory.models import (
+    DonationReceipt,
+    Handout,
+    HandoutHouseholdType,
+    HandoutLine,
+    PackRecipeLine,
+    PackType,
+    RestockLine,
+)
+from referrals.models import DeliveryRequest, NaviApplication, SituationCategory
 from shipping.models import Parcel
 
 from .models import HandoutDay, ParcelDay, RollupState
@@ -474,11 +483,6 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
     """The fiscal year's totals by household type, situation, regional bureau and municipality
     (handouts by the window's place, parcels by the recipient's), the Navi applicants' answers and
     the kilograms in and out by month."""
-    from foodbank.geo import RegionalBureau
-    from foodbank.models import HouseholdType
-    from inventory.models import HandoutHouseholdType
-    from referrals.models import SituationCategory
-
     cut = rolled_up_before()
     start, end = fiscal_year_start(fiscal_year), fiscal_year_start(fiscal_year + 1)
 

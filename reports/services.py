@@ -17,6 +17,7 @@ from django.utils import timezone
 from inventory.models import Handout, HandoutLine
 from referrals.models import DeliveryRequest
 
+from . import locks
 from .models import HandoutDay, ParcelDay, RollupState
 from .selectors import midnight, tokyo
 
@@ -145,7 +146,7 @@ def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 366) -> di
     today = _local_day(now)
     RollupState.objects.get_or_create(name="daily")
     with transaction.atomic():
-        (state,) = list(RollupState.objects.select_for_update(of=("self",)).filter(name="daily"))
+        state = locks.lock_rollup_state("daily")
         if state.complete_before is None:
             first = _first_day()
             new_days = _days(first, today) if first else []

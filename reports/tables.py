@@ -11,6 +11,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from inventory.models import DonationReceipt
 
 from .selectors import MONTHLY_FIELDS, Breakdowns
 
@@ -171,8 +175,6 @@ def breakdown_tables(b: Breakdowns) -> list[Table]:
 def _tonnage_table(t: dict) -> Table:
     """Kilograms received by month and donor kind, the fiscal year's total, and the certification
     threshold (100 t a year) beside it."""
-    from inventory.models import DonationReceipt
-
     kinds = list(DonationReceipt.DonorType)
     rows = [[m["month"], *(m["by_kind"][k.value] for k in kinds), m["total_kg"]] for m in t.get("months", [])]
     if t:
@@ -220,9 +222,6 @@ def _plain(value):
 
 def xlsx_bytes(tables: list[Table]) -> bytes:
     """One sheet per table (named by the table's code), the header row bold and frozen."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from foodbank import audit
 from foodbank.admin import ReadOnlyAdmin
-from foodbank.models import AuditEvent
+from referrals.models import DeliveryRequest
 
 from .models import (
     BatchChunk,
@@ -92,18 +92,14 @@ class ParcelAdmin(ReadOnlyAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and obj.delivery_request_id:
-            from referrals.models import DeliveryRequest
-
-            audit.record(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
+            audit.record_view(
+                request,
                 object_type="parcel",
                 object_id=obj.pk,
                 subject_id=DeliveryRequest.objects.filter(pk=obj.delivery_request_id)
                 .values_list("recipient_id", flat=True)
                 .first(),
                 food_bank_id=obj.food_bank_id,
-                request=request,
                 detail={"via": "admin"},
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -19,8 +19,9 @@ from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import AuditEvent, Role
 from foodbank.selectors import food_bank_ids, has_role
 from foodbank.uploads import read_text_upload
+from inventory.models import PackType
 
-from . import selectors, services
+from . import deliveries, delivery_status, selectors, services
 from .models import BatchDocument, DispatchBatch, Parcel
 from .serializers import (
     BatchIn,
@@ -203,8 +204,6 @@ class DeliveryStatusImportView(APIView):
         responses={200: DeliveryStatusOut, **REFUSALS},
     )
     def post(self, request, pk: int):
-        from . import delivery_status
-
         _require_shipping(request.user)
         batch = _batch(request.user, pk)
         if batch.food_bank_id not in food_bank_ids(request.user, Role.COORDINATOR):
@@ -330,8 +329,6 @@ class ParcelReturnedView(APIView):
         ),
     )
     def post(self, request, pk: int):
-        from . import deliveries
-
         _require_coordinator(request.user, _("Only coordinators record deliveries."))
         parcel = _coordinated_parcel(request.user, pk)
         data = ReturnedIn(data=request.data)
@@ -391,8 +388,6 @@ class PantryShipmentListCreateView(APIView):
     )
     @honours_idempotency_key
     def post(self, request):
-        from inventory.models import PackType
-
         _require_coordinator(request.user, _("Only coordinators create pantry shipments."))
         data_in = PantryShipmentIn(data=request.data)
         data_in.is_valid(raise_exception=True)

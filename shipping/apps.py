@@ -12,7 +12,7 @@ class ShippingConfig(AppConfig):
         # the layer below, asks through this port instead of importing shipping.
         from referrals import handover
 
-        from . import relabelling, withdrawals
+        from . import relabelling, withdrawals  # they use the models: here, once loaded
 
         class Dispatch:
             withdraw_requests = staticmethod(withdrawals.withdraw_requests)

@@ -21,6 +21,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from foodbank.exceptions import InvalidTransition
+from inventory import services as inventory_services
+from inventory.models import ReasonCode
+from referrals import services as referral_services
 
 from . import locks
 from .models import Parcel, ParcelEvent
@@ -37,10 +40,6 @@ def mark_returned(*, parcel_id: int, by, damaged: bool = False, note: str = "") 
     came from (movements with reason ``returned``); its delivery request shipped → returned (the
     case worker is emailed). Locks the parcel, then the reservation and lots, then the request.
     Twice changes nothing (the packs come back once); other statuses raise InvalidTransition."""
-    from inventory import services as inventory_services
-    from inventory.models import ReasonCode
-    from referrals import services as referral_services
-
     actor = by if getattr(by, "pk", None) else None
     with transaction.atomic():
         parcel = locks.lock_parcel(parcel_id)

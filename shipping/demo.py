@@ -6,6 +6,7 @@ the box learns nothing — and a children's cafeteria with one pantry shipment w
 from django.contrib.auth import get_user_model
 
 from foodbank.models import Organisation
+from inventory.models import PackType
 
 from .models import CarrierAccount, PantryShipment
 
@@ -49,8 +50,6 @@ def load(*, food_bank: Organisation, stdout=None) -> None:
 
 
 def _load_pantry(food_bank: Organisation) -> None:
-    from inventory.models import PackType
-
     cafeteria, _ = Organisation.objects.update_or_create(
         code="demo-kodomo-shokudo",
         defaults={

@@ -22,12 +22,17 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 
-from inventory import allergens
+from inventory import allergens, sizing
+from inventory import services as inventory_services
+from inventory.models import PackType
+from inventory.services import StockNeed
+from referrals import selectors as referral_selectors
 
 from . import locks
-from .alternatives import allergen_packing, tell_case_workers
+from .alternatives import allergen_packing, tell_case_workers, with_alternatives
 from .carriers import get_carrier
 from .models import BatchDocument, DispatchBatch, Parcel, ParcelEvent
+from .services import _mark_substitutions, _request_parcel, refresh_batch_documents
 
 S = Parcel.Status
 # Before packing a parcel is only paper and a reservation: it can be made again in place.
@@ -75,10 +80,6 @@ def hold_requests(*, request_ids: Iterable[int]) -> None:
 def relabel_requests(*, request_ids: Iterable[int], by, fields: list[str]) -> list[Relabelled]:
     """Rebuild the live, not yet packed parcels of the corrected ``request_ids`` in the caller's
     transaction (see the module doc); returns what was re-labelled."""
-    from referrals import selectors as referral_selectors
-
-    from .services import refresh_batch_documents
-
     ids = sorted(set(request_ids))
     actor = by if getattr(by, "pk", None) else None
     done: list[Relabelled] = []
@@ -127,11 +128,6 @@ def relabel_requests(*, request_ids: Iterable[int], by, fields: list[str]) -> li
 def _rebuild(parcel: Parcel, batch: DispatchBatch, view) -> None:
     """Take the parcel's label and packing data again from the request, as booking does; reserve
     its stock again when what goes in the box changed."""
-    from inventory import sizing
-    from inventory.models import PackType
-
-    from .services import _request_parcel
-
     pack_types = list(PackType.objects.filter(food_bank_id=batch.food_bank_id, active=True))
     rule = sizing.rule_for(food_bank_id=batch.food_bank_id, pack_types=pack_types)
     # The batch's documents are in the installation's language, whoever corrects.
@@ -173,11 +169,6 @@ def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing
     same (with its allergen-free alternatives and substitutions), otherwise release it and reserve
     the new contents FEFO, avoiding the household's allergens (a shortage is shown to the packer as
     at booking)."""
-    from inventory import services as inventory_services
-    from inventory.services import StockNeed
-
-    from .alternatives import with_alternatives
-
     by_id = {pt.pk: pt for pt in pack_types}
     if not changed:
         if old_packing.get("alternatives"):  # the reservation still holds them
@@ -224,8 +215,6 @@ def _reserve_again(parcel: Parcel, batch: DispatchBatch, pack_types, old_packing
 
 def _apply_substitutions(parcel: Parcel, substitutions: dict, pack_types_by_id: dict) -> None:
     """The slip's allergen notes for ``substitutions``, written as ``build_chunk`` writes them."""
-    from .services import _mark_substitutions
-
     rows = [(parcel.pk, parcel.reference, parcel.stock_needs, parcel.stock_reserved, parcel.packing)]
     _mark_substitutions(rows, substitutions, pack_types_by_id)
     parcel.packing = Parcel.objects.values_list("packing", flat=True).get(pk=parcel.pk)

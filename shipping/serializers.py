@@ -8,6 +8,7 @@ from rest_framework import serializers
 from foodbank.ids import IdField
 from foodbank.validators import refuse_bidi_controls
 
+from .boxes import packing_notes, split_into_boxes
 from .models import BatchDocument, DispatchBatch, PantryShipment, Parcel
 
 
@@ -194,8 +195,6 @@ class ParcelOut(serializers.ModelSerializer):
 
     @extend_schema_field(BoxOut(many=True))
     def get_box_contents(self, parcel) -> list:
-        from .boxes import packing_notes, split_into_boxes
-
         return [
             {
                 "box": box.number,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import deliveries, services
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,4 @@ def resume_stuck_batches_task() -> list[int]:
 def close_delivered_parcels_task() -> int:
     """Daily: parcels handed over DELIVERY_ASSUMED_AFTER_DAYS days ago with no return are delivered
     (shipping.deliveries), so their cases close and retention can run."""
-    from . import deliveries
-
     return deliveries.close_delivered()

@@ -23,8 +23,9 @@ from foodbank.exceptions import DomainError
 from foodbank.ids import is_id_text
 from foodbank.models import Role
 from foodbank.selectors import food_bank_ids, has_role
+from foodbank.uploads import read_text_upload
 
-from . import boxes, relabelling, selectors, services, withdrawals
+from . import boxes, deliveries, delivery_status, relabelling, selectors, services, withdrawals
 from .forms import PantryShipmentForm, VoidForm
 from .models import BatchDocument, DispatchBatch, Parcel
 
@@ -83,7 +84,6 @@ def batch_detail(request, pk: int, status_result: dict | None = None):
     if request.method == "POST" and status_result is None:
         if not coordinator:
             raise PermissionDenied
-        from foodbank.uploads import read_text_upload
 
         try:
             text = read_text_upload(
@@ -274,8 +274,6 @@ def pantry(request):
 def batch_outcomes(request, pk: int):
     """Mark parcels of the batch delivered or returned, by reference (one a line, scanned or typed):
     see shipping.deliveries."""
-    from . import deliveries
-
     batch = _coordinated_batch(request, pk)
     outcome = request.POST.get("outcome", "")
     references = request.POST.get("references", "").split()[:500]
@@ -305,10 +303,6 @@ def batch_outcomes(request, pk: int):
 def batch_delivery_status(request, pk: int):
     """Import the courier's delivery status (shipping.delivery_status); the batch page shows what
     was marked and every refused row."""
-    from foodbank.uploads import read_text_upload
-
-    from . import delivery_status
-
     batch = _coordinated_batch(request, pk)
     try:
         text = read_text_upload(request.FILES.get("file"), max_lines=delivery_status.max_rows(batch.pk))

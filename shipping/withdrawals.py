@@ -19,9 +19,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from inventory import services as inventory_services
+
 from . import locks
 from .carriers import get_carrier
 from .models import BatchDocument, DispatchBatch, Parcel, ParcelEvent
+from .services import refresh_batch_documents
 
 S = Parcel.Status
 # Before packing a parcel is only paper and a reservation: it can be taken out of the batch.
@@ -44,10 +47,6 @@ def withdraw_requests(*, request_ids: Iterable[int], by, note: str) -> list[With
     (``inventory.services.release_reservation``) and rebuilds their batches' documents
     (``services.refresh_batch_documents``: tasks enqueued on commit through the outbox). Leaves
     packed parcels and the requests untouched. Call inside the caller's transaction."""
-    from inventory import services as inventory_services
-
-    from .services import refresh_batch_documents
-
     ids = sorted(set(request_ids))
     if not ids:
         return []

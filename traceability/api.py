@@ -19,7 +19,7 @@ from foodbank.exports import csv_response
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Organisation
 from inventory.lot_models import Donor, Incident, Recall
-from inventory.models import DonationReceipt
+from inventory.models import DonationReceipt, Item
 from inventory.recall import report_incident, start_recall
 
 from . import documents
@@ -109,8 +109,6 @@ class RecallListCreateView(generics.ListAPIView):
         lot = visible_lots(request.user).filter(pk=data["lot"]).first() if data.get("lot") else None
         item = None
         if data.get("item"):
-            from inventory.models import Item
-
             item = Item.objects.get(food_bank_id=food_bank_id, code=data["item"])
 
         def create():

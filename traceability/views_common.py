@@ -54,12 +54,11 @@ def trace_data(found: RecallTrace) -> dict:
 
 def audit_trace(request, *, food_bank_id: int, found: RecallTrace, action: str, object_id) -> None:
     """Every recall view is audited: one event, and one per household whose parcel it shows."""
-    audit.record(
-        actor=request.user,
+    audit.record_view(
+        request,
         action=action,
         object_type="recall",
         object_id=object_id,
         food_bank_id=food_bank_id,
-        request=request,
         detail={"lots": len(found.trail.lots), "parcels": len(found.parcels), "households": found.households},
     )

@@ -16,7 +16,7 @@ from django.db import transaction
 from foodbank import outbox
 from referrals.models import DeliveryRequest
 
-from . import changes
+from . import changes, locks
 from .models import FanOutCursor, WebhookDelivery, WebhookEndpoint
 from .payloads import DELIVER_TASK
 
@@ -56,7 +56,7 @@ def _fan_out_stream(stream: int, *, limit: int) -> tuple[int, bool]:
     scheduled after commit."""
     with transaction.atomic():
         FanOutCursor.objects.get_or_create(pk=stream)
-        state = FanOutCursor.objects.select_for_update().get(pk=stream)
+        state = locks.lock_fan_out_cursor(stream)
         since = changes.Cursor(state.xid, state.event_id)
         page = _read(stream, since, limit)
         agencies = {c.agency_id for c in page.changes if c.agency_id is not None}

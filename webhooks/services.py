@@ -19,7 +19,7 @@ from foodbank import outbox
 from foodbank.exceptions import DomainError
 from foodbank.models import Organisation
 
-from . import addresses
+from . import addresses, locks
 from .models import WebhookDelivery, WebhookEndpoint
 from .payloads import DELIVER_TASK, EVENT_TYPES
 
@@ -94,7 +94,7 @@ def update_endpoint(*, endpoint_id: int, url: str | None = None, events: list[st
 def rotate_secret(*, endpoint_id: int) -> str:
     """A new secret; the old one still signs for ROTATION_OVERLAP. Locks the endpoint row."""
     with transaction.atomic():
-        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id, revoked_at__isnull=True)
+        endpoint = locks.lock_live_endpoint(endpoint_id)
         secret = new_secret()
         endpoint.previous_secret = endpoint.secret
         endpoint.previous_secret_expires_at = timezone.now() + ROTATION_OVERLAP
@@ -112,7 +112,7 @@ def resend_delivery(*, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again, with the same event id (the receiver de-duplicates): it becomes
     pending with a fresh retry window and is sent after commit."""
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        delivery = locks.lock_delivery(delivery_id)
         if delivery.status != WebhookDelivery.Status.PENDING:
             delivery.status = WebhookDelivery.Status.PENDING
             delivery.first_attempt_at = None

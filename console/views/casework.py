@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from foodbank import audit
 from foodbank.exceptions import DomainError
-from foodbank.models import AuditEvent
 from referrals import selectors as referral_selectors
 from referrals import services as referral_services
 from referrals.models import HouseholdType
@@ -43,12 +42,10 @@ def search(request):
         except ValueError:
             form.add_error("term", _("This is not a valid search term of its kind."))
         else:
-            audit.record(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
+            audit.record_view(
+                request,
                 object_type="delivery_request",
                 object_id="search",
-                request=request,
                 detail={"by": data["kind"], "ids": [r.pk for r in results]},
             )
     return render(
@@ -70,14 +67,12 @@ def _own_request(request, pk: int):
 def request_page(request, pk: int):
     obj = _own_request(request, pk)
     consents = casework.consents_of(request.user, obj)
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
+    audit.record_view(
+        request,
         object_type="consent",
         object_id=f"request:{obj.pk}",
         subject_id=obj.recipient_id,
         food_bank_id=obj.food_bank_id,
-        request=request,
     )
     return render(
         request,

@@ -39,12 +39,10 @@ def search(request):
         except ValueError:
             form.add_error("term", _("This is not a valid search term of its kind."))
         else:
-            audit.record(
-                actor=request.user,
-                action=AuditEvent.Action.VIEW,
+            audit.record_view(
+                request,
                 object_type="person_search",
                 object_id=kind,
-                request=request,
                 detail={"by": kind, "results": [p.pk for p in results]},
             )
     return render(
@@ -61,14 +59,13 @@ def _person(request, pk: int):
 
 
 def _audit_view(request, person, *, action=AuditEvent.Action.VIEW, **detail) -> None:
-    audit.record(
-        actor=request.user,
+    audit.record_view(
+        request,
         action=action,
         object_type="recipient",
         object_id=person.pk,
         subject_id=person.pk,
         food_bank_id=person.food_bank_id,
-        request=request,
         detail=detail,
     )
 
@@ -214,12 +211,10 @@ def duplicates(request):
     require_coordinator(request)
     pairs = dup.possible_duplicates(request.user)
     if pairs:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
+        audit.record_view(
+            request,
             object_type="delivery_request",
             object_id="possible_duplicates",
-            request=request,
             detail={"ids": sorted({p.request.pk for p in pairs} | {p.other.pk for p in pairs})},
         )
     return render(request, "console/duplicates.html", {"pairs": pairs})
@@ -236,14 +231,12 @@ def compare(request, pk: int, other_pk: int):
     ).select_related("recipient", "agency")
     pair = [get_or_404(scoped, pk=pk), get_or_404(scoped, pk=other_pk)]
     for r in pair:
-        audit.record(
-            actor=request.user,
-            action=AuditEvent.Action.VIEW,
+        audit.record_view(
+            request,
             object_type="delivery_request",
             object_id=r.pk,
             subject_id=r.recipient_id,
             food_bank_id=r.food_bank_id,
-            request=request,
             detail={"compare": True},
         )
     rows = [(r, display_phone(r.recipient.phone)) for r in pair]

@@ -7,6 +7,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
 from foodbank.idempotency import HEADER as IDEMPOTENCY_HEADER
+from foodbank.ids import MAX_ID
 
 
 def paginated(serializer_class: type[serializers.Serializer]) -> serializers.Serializer:
@@ -28,8 +29,6 @@ def document_integer_ranges(result, generator, request, public):
     """drf-spectacular post-processing hook: every integer path and query parameter documents the
     range ``foodbank.middleware.IntegerRangeMiddleware`` enforces (PostgreSQL's bigint; path ids are
     digits only), so the schema is no looser than the API."""
-    from foodbank.ids import MAX_ID
-
     for item in result.get("paths", {}).values():
         for operation in item.values():
             if not isinstance(operation, dict):

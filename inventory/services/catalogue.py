@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from foodbank.models import Organisation
 
+from .. import locks
 from ..models import Item, PackRecipe, PackRecipeLine, PackType
 
 
@@ -69,7 +70,7 @@ def set_pack_recipe(
     Locks the pack type row so that two changes at once get consecutive versions. Returns the
     current recipe unchanged when ``lines`` equal it (so demo data and retries add no version).
     """
-    PackType.objects.select_for_update(of=("self",)).filter(pk=pack_type.pk).first()
+    locks.lock_pack_type(pack_type.pk)
     wanted = {item.pk: quantity for item, quantity in lines}
     if not wanted or any(q < 1 for q in wanted.values()):
         raise ValidationError({"lines": _("A recipe needs at least one item, each at least once.")})

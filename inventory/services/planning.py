@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from foodbank.models import Site
 
+from .. import locks
 from ..models import Balance, ExpiryReport, HandoutLine, PackType, ParLevel, RestockLine, RestockShipment
 from .restock import cancel_restock, default_warehouse
 
@@ -96,9 +97,7 @@ def raise_seasonal_par_levels(*, food_bank_id: int, today: date) -> int:
             .annotate(sets=Sum("quantity"))
         }
     changed = 0
-    for level in (
-        ParLevel.objects.select_for_update(of=("self",)).filter(food_bank_id=food_bank_id).order_by("pk")
-    ):
+    for level in locks.lock_par_levels(ParLevel.objects.filter(food_bank_id=food_bank_id)):
         if found:
             wanted = (
                 demand.get((level.site_id, level.pack_type_id), 0),
@@ -141,12 +140,8 @@ def propose_restocks(*, food_bank_id: int, today: date) -> list[RestockShipment]
     if not Site.objects.filter(food_bank_id=food_bank_id, kind=Site.Kind.WAREHOUSE, active=True).exists():
         logger.warning("Food bank %s has no active warehouse: no restocks proposed", food_bank_id)
         return []
-    levels = list(
-        ParLevel.objects.select_for_update(of=("self",))
-        .filter(food_bank_id=food_bank_id, site__active=True)
-        .select_related("site", "pack_type")
-        .order_by("pk")
-    )
+    active = ParLevel.objects.filter(food_bank_id=food_bank_id, site__active=True)
+    levels = locks.lock_par_levels(active.select_related("site", "pack_type"))
     stock = {
         (row["site_id"], row["pack_type_id"]): row["usable"]
         for row in Balance.objects.filter(food_bank_id=food_bank_id, pack_type__isnull=False)
@@ -163,12 +158,7 @@ def propose_restocks(*, food_bank_id: int, today: date) -> list[RestockShipment]
         missing = level.effective_on(today) - stock.get(key, 0) - pipeline.get(key, 0)
         if missing > 0:
             shortfall[level.site_id][level.pack_type] = missing
-    proposals = {
-        s.to_site_id: s
-        for s in RestockShipment.objects.select_for_update(of=("self",)).filter(
-            food_bank_id=food_bank_id, status=RestockShipment.Status.PROPOSED
-        )
-    }
+    proposals = {s.to_site_id: s for s in locks.lock_proposed_restocks(food_bank_id)}
     result = []
     for site_id in sorted(set(sites) | set(proposals)):
         wanted = shortfall.get(site_id, {})

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from foodbank.models import Site
 
+from .. import locks
 from ..lots import donation_lots
 from ..models import DonationReceipt, DonationReceiptLine, Item, MovementKind, StockMovement
 from .ledger import Key, _check_time, _ensure_lots, _movement, _same_tenant, _update_balances
@@ -77,9 +78,7 @@ def record_donation_receipt(
 def book_receipt(*, receipt: DonationReceipt) -> DonationReceipt:
     """Write the ledger movements of a receipt whose lines are saved (the admin adds receipts this
     way). Does nothing when the receipt is booked already."""
-    receipt = (
-        DonationReceipt.objects.select_for_update(of=("self",)).select_related("site").get(pk=receipt.pk)
-    )
+    receipt = locks.lock_receipt(receipt.pk)
     if receipt.booked_at is not None:
         return receipt
     site = receipt.site

@@ -197,12 +197,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
     # A reservation that took an alternative matches the need it stood in for (a retry).
     stood_for = {(None, alt.pk): (None, pt_id) for pt_id, alts in alternatives.items() for alt in alts}
     with transaction.atomic():
-        existing = {
-            r.reference: r
-            for r in Reservation.objects.select_for_update(of=("self",))
-            .filter(reference__in=list(needs))
-            .order_by("pk")
-        }
+        existing = {r.reference: r for r in locks.lock_reservations(needs)}
         held: dict[int, list] = defaultdict(list)
         live = [r.pk for r in existing.values() if r.state != Reservation.State.RELEASED]
         if live:

@@ -2,7 +2,7 @@
 
 Thin views: check the role (403), find the object through ``referrals.selectors`` (404 when it is
 not visible), validate input, call one service, answer with the output serializer. Views of
-personal data are recorded with ``foodbank.audit.record``.
+personal data are recorded with ``foodbank.audit.record_view``.
 
 One module per capability, named as in ``referrals.services`` (``delivery_requests``, ``navi``,
 ``consents``, ``programme``, ``referrals_back``, ``feedback``, ``handout_contacts``); what the views

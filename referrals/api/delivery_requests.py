@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from foodbank import audit
 from foodbank.api.schema import paginated
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
-from foodbank.models import AuditEvent, Organisation, Role
+from foodbank.models import Organisation, Role
 
 from .. import corrections, selectors, services
 from ..models import DeliveryRequest
@@ -34,14 +34,12 @@ from ._common import REFUSALS, TAGS, _require_roles, _visible_request
 
 
 def _record_view(request, obj: DeliveryRequest) -> None:
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
+    audit.record_view(
+        request,
         object_type="delivery_request",
         object_id=obj.pk,
         subject_id=obj.recipient_id,
         food_bank_id=obj.food_bank_id,
-        request=request,
     )
 
 
@@ -97,9 +95,8 @@ class DeliveryRequestListCreateView(APIView):
                 qs = qs.filter(**{name: value})
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        audit.record_shown(
-            actor=request.user,
-            request=request,
+        audit.record_view(
+            request,
             object_type="delivery_request",
             object_id="list",
             subject_ids=[r.recipient_id for r in page],

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from foodbank import audit
 from foodbank.api.schema import paginated
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
-from foodbank.models import AuditEvent, Role
+from foodbank.models import Role
 from foodbank.selectors import food_bank_ids
 from inventory.selectors import visible_handouts
 
@@ -49,13 +49,11 @@ def _record_referral_view(request, referrals: list[Referral]) -> None:
     shown = [r for r in referrals if not r.withdrawn]
     if not shown:
         return
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
+    audit.record_view(
+        request,
         object_type="referral",
         object_id=shown[0].pk if len(shown) == 1 else "list",
         subject_id=shown[0].recipient_id if len(shown) == 1 else None,
-        request=request,
         detail={"ids": [r.pk for r in shown]},
     )
 

@@ -5,6 +5,8 @@ See ``base.py`` for the interface and the plain dataclasses that go in and come 
 
 from django.utils.translation import gettext_lazy as _
 
+from shipping.exceptions import UnknownCarrier
+
 from .base import (
     REFERENCE_PATTERN,
     TIME_SLOTS,
@@ -59,8 +61,6 @@ def get_carrier(code: str) -> Carrier:
     try:
         return CARRIERS[code]
     except KeyError:
-        from shipping.exceptions import UnknownCarrier
-
         raise UnknownCarrier() from None
 
 

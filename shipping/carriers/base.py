@@ -18,6 +18,8 @@ from typing import Literal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shipping.exceptions import TrackingNotSupported
+
 __all__ = [
     "REFERENCE_PATTERN",
     "TIME_SLOTS",
@@ -261,8 +263,6 @@ class Carrier(ABC):
         Raises ``shipping.exceptions.TrackingNotSupported`` for carriers without tracking numbers and
         ``shipping.exceptions.TrackingFileUnreadable`` when the file is not a readable CSV.
         """
-        from shipping.exceptions import TrackingNotSupported
-
         raise TrackingNotSupported()
 
     def tracking_url(self, number: str) -> str | None:

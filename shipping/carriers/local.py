@@ -5,6 +5,8 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from shipping.fonts import missing_glyphs
+
 from .base import (
     REFERENCE_PATTERN,
     Carrier,
@@ -39,8 +41,9 @@ class LocalDelivery(Carrier):
     def validate(
         self, parcel: ParcelData, *, account: CarrierAccount, today: date | None = None
     ) -> list[Problem]:
+        # Here, not at the top: shipping.documents imports the carriers' value types (the one
+        # known cycle, .importlinter).
         from shipping.documents import label_layout_problems
-        from shipping.fonts import missing_glyphs
 
         problems: list[Problem] = []
         if not REFERENCE_PATTERN.match(parcel.reference):
@@ -70,7 +73,7 @@ class LocalDelivery(Carrier):
     def export_batch(
         self, parcels: Iterable[ParcelData], *, account: CarrierAccount, today: date | None = None
     ) -> ExportResult:
-        from shipping.documents import address_labels_pdf
+        from shipping.documents import address_labels_pdf  # here: the documents import the carriers
 
         printable: list[ParcelData] = []
         held_back: list[HeldBack] = []

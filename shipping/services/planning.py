@@ -198,12 +198,7 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
                     continue
                 parcels.append(_restock_parcel(batch, shipment))
         if account.takes_pantry:
-            pantry = list(
-                PantryShipment.objects.select_for_update(of=("self",))
-                .filter(food_bank_id=batch.food_bank_id, status=PantryShipment.Status.APPROVED)
-                .select_related("partner", "pack_type")
-                .order_by("pk")
-            )
+            pantry = locks.lock_approved_pantry_shipments(batch.food_bank_id)
             PantryShipment.objects.filter(pk__in=[p.pk for p in pantry]).update(
                 status=PantryShipment.Status.BOOKED
             )

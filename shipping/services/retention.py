@@ -6,6 +6,7 @@ from datetime import date
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from .. import locks
 from ..models import BatchDocument, Parcel, ParcelEvent
 
 ERASED_PARCEL_FIELDS = (
@@ -28,11 +29,7 @@ def anonymise_parcels(*, delivery_request_ids: Iterable[int]) -> int:
     data (contents and extras stay: the reports count
     pack types). Call it inside the transaction that anonymises the requests. Returns how many
     parcels changed; a parcel already erased is not changed again."""
-    parcels = list(
-        Parcel.objects.filter(delivery_request_id__in=list(delivery_request_ids))
-        .order_by("pk")
-        .select_for_update(of=("self",))
-    )
+    parcels = locks.lock_parcels(Parcel.objects.filter(delivery_request_id__in=list(delivery_request_ids)))
     changed = []
     for parcel in parcels:
         packing = dict(parcel.packing or {})

@@ -20,14 +20,12 @@ def record_parcel_view(*, request, parcel: Parcel) -> None:
             .values_list("recipient_id", flat=True)
             .first()
         )
-    audit.record(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
+    audit.record_view(
+        request,
         object_type="parcel",
         object_id=parcel.pk,
         subject_id=subject_id,
         food_bank_id=parcel.food_bank_id,
-        request=request,
     )
 
 
@@ -57,9 +55,8 @@ def record_parcels_shown(
     if batch_id is not None:
         parcels = parcels.filter(batch_id=batch_id).exclude(status=S.VOID)
     rows = list(parcels.values_list("delivery_request__recipient_id", "food_bank_id"))
-    audit.record_shown(
-        actor=request.user,
-        request=request,
+    audit.record_view(
+        request,
         object_type=object_type,
         object_id=object_id,
         subject_ids=[subject for subject, _fb in rows],
