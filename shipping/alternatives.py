@@ -2,6 +2,9 @@
 ``inventory.services.reserve_stock_many`` reserved an alternative pack type for a household's
 allergies, the parcel's contents name the alternative and a note tells the packer why."""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from .models import Parcel
@@ -39,7 +42,9 @@ def with_alternatives(packing: dict | None, alternatives: list[dict]) -> dict:
     return packing
 
 
-def mark_alternatives(rows: list[tuple], alternatives: dict[str, list[dict]]) -> list[tuple]:
+def mark_alternatives(
+    rows: list[tuple], alternatives: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[tuple]:
     """Write the alternatives into the packing of the chunk's parcels (``rows`` as ``build_chunk``
     locked them: pk, reference, stock_needs, stock_reserved, packing; one UPDATE). Returns the rows
     with their new packing, for the substitution notes that follow."""
