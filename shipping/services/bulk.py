@@ -4,14 +4,14 @@ import json
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from django.db import connection
-from django.db.models import Field, ForeignObjectRel, JSONField
+from django.db.models import JSONField
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from foodbank.bulk import DB_READY_TYPES
+from foodbank.bulk import DB_READY_TYPES, column_name
 from foodbank.crypto import EncryptedTextField
 
 from ..models import Parcel, ParcelEvent
@@ -20,13 +20,6 @@ _PARCEL_DEFAULTS: dict[str, object] | None = None
 
 # Turns a parcel's value into what COPY takes: convert(value, now).
 Converter = Callable[[Any, datetime], object]
-
-
-def _column(field: Field[Any, Any] | ForeignObjectRel | None) -> str:
-    """The column of a concrete field. The stubs type ``_meta.get_field()`` as any field or reverse
-    relation, ``_meta.pk`` as optional and ``Field.column`` as optional: every field named here is a
-    concrete column of the table."""
-    return cast(str, cast("Field[Any, Any]", field).column)
 
 
 def _new_parcel(**values: object) -> Parcel:
@@ -54,7 +47,7 @@ def _insert_parcels(parcels: list[Parcel]) -> None:
         return
     qn = connection.ops.quote_name
     fields = [f for f in Parcel._meta.concrete_fields if not f.primary_key]
-    sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(_column(f)) for f in fields)}) FROM STDIN"
+    sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(column_name(f)) for f in fields)}) FROM STDIN"
     started = time.monotonic()
     rows = [[d[name] for name in _COPY_NAMES] for d in (p.__dict__ for p in parcels)]
     now = timezone.now()
@@ -89,11 +82,11 @@ def _copy_converters() -> list[tuple[int, Converter]]:
     return converters
 
 
-def _encrypting(field: EncryptedTextField[Any, Any]) -> Converter:
+def _encrypting(field: "EncryptedTextField[Any, Any]") -> Converter:
     return lambda value, _now: field.get_db_prep_save(value, connection)
 
 
-def _json_dumping(field: JSONField[Any]) -> Converter:
+def _json_dumping(field: "JSONField[Any]") -> Converter:
     return lambda value, _now: _json(value, field.encoder)
 
 
@@ -109,19 +102,20 @@ def _log_events(
     qn = connection.ops.quote_name
     event, parcel = ParcelEvent._meta, Parcel._meta
     columns = ", ".join(
-        qn(_column(event.get_field(name))) for name in ("parcel", "from_status", "to_status", "at", "note")
+        qn(column_name(event.get_field(name)))
+        for name in ("parcel", "from_status", "to_status", "at", "note")
     )
-    where = (
-        f"{qn(_column(parcel.get_field('batch')))} = %s AND {qn(_column(parcel.get_field('status')))} = %s"
-    )
+    batch_column = column_name(parcel.get_field("batch"))
+    status_column = column_name(parcel.get_field("status"))
+    where = f"{qn(batch_column)} = %s AND {qn(status_column)} = %s"
     params: list[Any] = [from_status, status, connection.ops.adapt_datetimefield_value(at), note[:200]]
     params += [batch_id, status]
     if chunk is not None:
-        where += f" AND {qn(_column(parcel.get_field('chunk')))} = %s"
+        where += f" AND {qn(column_name(parcel.get_field('chunk')))} = %s"
         params.append(chunk)
     sql = (
         f"INSERT INTO {qn(event.db_table)} ({columns}) "  # noqa: S608 (names from _meta, values bound)
-        f"SELECT {qn(_column(parcel.pk))}, %s, %s, %s, %s FROM {qn(parcel.db_table)} WHERE {where}"
+        f"SELECT {qn(column_name(parcel.pk))}, %s, %s, %s, %s FROM {qn(parcel.db_table)} WHERE {where}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
