@@ -188,7 +188,7 @@ def setup_django(*, database_url: str, broker_url: str | None = None, **env: str
 
 def seed_network():
     """One food bank with a warehouse and a window run by an agency, a case worker (with an email
-    address), a coordinator and a window staff member. Returns a ``tests.conftest.Network``-like
+    address), a coordinator and a window staff member. Returns a ``tests.helpers.Network``-like
     namespace with the actors."""
     from types import SimpleNamespace
 

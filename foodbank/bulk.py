@@ -16,9 +16,19 @@ default (``auto_now``/``auto_now_add``: now; a callable default is called once f
 """
 
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from django.db import connections, router
+from django.db.models import Field, ForeignObjectRel
 from django.utils import timezone
+
+
+def column_name(field: "Field[Any, Any] | ForeignObjectRel | None") -> str:
+    """The column of a concrete field, for SQL written by hand. The stubs type ``_meta.get_field()``
+    as any field or reverse relation, ``_meta.pk`` as optional and ``Field.column`` as optional;
+    every field the callers name is a concrete column of its table."""
+    return cast(str, cast("Field[Any, Any]", field).column)
+
 
 # Field types whose Python values are what PostgreSQL takes as they are (columns passed as arrays
 # here; the values shipping's parcel COPY writes without converting).

@@ -1,5 +1,6 @@
 """Writes to the shared core: organisations, sites and roles."""
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -63,7 +64,9 @@ def upsert_site(
 
 
 @transaction.atomic
-def grant_role(*, user, role: str, organisation: Organisation, site: Site | None = None) -> Membership:
+def grant_role(
+    *, user: User | None, role: str, organisation: Organisation, site: Site | None = None
+) -> Membership:
     """Give ``user`` a role scoped to ``organisation`` (and ``site``); idempotent."""
     check_membership_scope(role=role, organisation=organisation, site=site)
     membership, _created = Membership.objects.update_or_create(

@@ -1,8 +1,18 @@
 """Refusals of the inventory domain (the API handler turns them into ``{code, detail, …}``)."""
 
+from typing import TypedDict
+
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.exceptions import DomainError
+
+
+class Shortage(TypedDict):
+    """One short line of ``InsufficientStock`` (also the API's ``shortages`` items)."""
+
+    sku: str
+    requested: int
+    available: int
 
 
 class InsufficientStock(DomainError):
@@ -14,7 +24,7 @@ class InsufficientStock(DomainError):
     code = "insufficient_stock"
     default_message = _("There is not enough stock for this; nothing was recorded.")
 
-    def __init__(self, message=None, *, shortages: list[dict] | None = None) -> None:
+    def __init__(self, message=None, *, shortages: list[Shortage] | None = None) -> None:
         super().__init__(message, shortages=shortages or [])
         self.shortages = shortages or []
 

@@ -2,7 +2,8 @@
 ``inventory.services.reserve_stock_many`` reserved an alternative pack type for a household's
 allergies, the parcel's contents name the alternative and a note tells the packer why."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -43,7 +44,9 @@ def with_alternatives(packing: dict | None, alternatives: list[dict]) -> dict:
     return packing
 
 
-def mark_alternatives(rows: list[tuple], alternatives: dict[str, list[dict]]) -> list[tuple]:
+def mark_alternatives(
+    rows: list[tuple], alternatives: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[tuple]:
     """Write the alternatives into the packing of the chunk's parcels (``rows`` as ``build_chunk``
     locked them: pk, reference, stock_needs, stock_reserved, packing; one UPDATE). Returns the rows
     with their new packing, for the substitution notes that follow."""
@@ -62,7 +65,9 @@ def mark_alternatives(rows: list[tuple], alternatives: dict[str, list[dict]]) ->
 
 
 def allergen_packing(
-    alternatives: Iterable[dict], substitutions: Iterable[dict], names: Mapping[str, str]
+    alternatives: Iterable[Mapping[str, Any]],
+    substitutions: Iterable[Mapping[str, Any]],
+    names: Mapping[str, str],
 ) -> list[AllergenPacking]:
     """What packing did about a household's allergies, as the case worker is told it: the
     alternatives (``ReservedMany.alternatives`` of one parcel) and substitutions (``substitutions``;

@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,10 +64,12 @@ def check_events(events: list[str]) -> list[str]:
 
 
 def register_endpoint(
-    *, agency: Organisation, url: str, events: list[str], description: str = "", by
+    *, agency: Organisation, url: str, events: list[str], description: str = "", by: User
 ) -> EndpointWithSecret:
     """A new endpoint of ``agency``; returns it with its secret, which is not shown again."""
     check_url(url)
+    if agency.food_bank_id is None:  # a food bank itself: endpoints are its agencies'
+        raise ValueError("A webhook endpoint belongs to an agency of a food bank.")
     secret = new_secret()
     endpoint = WebhookEndpoint.objects.create(
         food_bank_id=agency.food_bank_id,
@@ -81,7 +84,7 @@ def register_endpoint(
 
 
 def update_endpoint(*, endpoint_id: int, url: str | None = None, events: list[str] | None = None) -> None:
-    changes = {}
+    changes: dict[str, object] = {}
     if url is not None:
         check_url(url)
         changes["url"] = url

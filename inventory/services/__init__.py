@@ -41,7 +41,7 @@ from .catalogue import (
 )
 from .corrections import REVERSIBLE, record_adjustment, reverse_movement
 from .handouts import erase_handout_notes, record_handout, void_handout
-from .ledger import Key, StockNeed
+from .ledger import Key, Sku, StockNeed
 from .planning import (
     PEAK_DEMAND_DAYS_BEFORE,
     PEAKS,
@@ -53,7 +53,9 @@ from .planning import (
 )
 from .receipts import ReceiptLineIn, book_receipt, record_donation_receipt
 from .reservations import (
+    Alternative,
     ReservedMany,
+    Substitution,
     consume_reservation,
     release_reservation,
     reserve_stock,
@@ -78,12 +80,15 @@ __all__ = [
     "PEAKS",
     "PEAK_DEMAND_DAYS_BEFORE",
     "REVERSIBLE",
+    "Alternative",
     "CountIn",
     "Key",
     "Peak",
     "ReceiptLineIn",
     "ReservedMany",
+    "Sku",
     "StockNeed",
+    "Substitution",
     "approve_restock",
     "assemble_packs",
     "book_receipt",

@@ -2,7 +2,9 @@
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -33,7 +35,12 @@ def current_recipe(pack_type: PackType) -> PackRecipe | None:
 
 @transaction.atomic
 def assemble_packs(
-    *, site: Site, pack_type: PackType, quantity: int, recorded_by=None, occurred_at: datetime | None = None
+    *,
+    site: Site,
+    pack_type: PackType,
+    quantity: int,
+    recorded_by: User | None = None,
+    occurred_at: datetime | None = None,
 ) -> Assembly:
     """Make ``quantity`` packs at a warehouse from items, FEFO, to the current recipe.
 
@@ -83,7 +90,12 @@ def assemble_packs(
     # The packs are a lot of their own, made of the component lots in ``plan`` (inventory.lots).
     pack_key: Key = (None, pack_type.pk, best_before, pack_lot(assembly=assembly, plan=plan).pk)
     pack_rows = _ensure_lots(site=site, keys=[pack_key])
-    common = {"site": site, "occurred_at": occurred_at, "recorded_by": recorded_by, "assembly": assembly}
+    common: dict[str, Any] = {
+        "site": site,
+        "occurred_at": occurred_at,
+        "recorded_by": recorded_by,
+        "assembly": assembly,
+    }
     movements = [
         _movement(key=_key(row), quantity=-q, kind=MovementKind.ASSEMBLY_CONSUME, **common) for row, q in plan
     ]

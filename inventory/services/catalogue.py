@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -63,7 +64,7 @@ def set_pack_type_alternatives(*, pack_type: PackType, alternatives: Sequence[Pa
 
 @transaction.atomic
 def set_pack_recipe(
-    *, pack_type: PackType, lines: Sequence[tuple[Item, int]], created_by=None, note: str = ""
+    *, pack_type: PackType, lines: Sequence[tuple[Item, int]], created_by: User | None = None, note: str = ""
 ) -> PackRecipe:
     """Make a new version of ``pack_type``'s bill of contents (earlier versions stay as they were).
 

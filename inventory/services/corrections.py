@@ -5,8 +5,10 @@ coordinator's confirmation of a large difference.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,12 +20,27 @@ from foodbank.models import Site
 
 from ..exceptions import CoordinatorConfirmationRequired, InsufficientStock
 from ..models import Balance, Item, MovementKind, PackType, ReasonCode, StockMovement
-from .ledger import Key, _check_time, _ensure_lots, _key, _movement, _same_tenant, _shortage, _update_balances
+from .ledger import (
+    Key,
+    _check_time,
+    _ensure_lots,
+    _key,
+    _movement,
+    _same_tenant,
+    _shortage,
+    _sku_of,
+    _update_balances,
+)
 
 
 def _reverse(
-    originals: Sequence[StockMovement], *, rows: Mapping[Key, Balance], recorded_by, reason: str, **links
-):
+    originals: Sequence[StockMovement],
+    *,
+    rows: Mapping[Key, Balance],
+    recorded_by: User | None,
+    reason: str,
+    **links: Any,
+) -> None:
     """Append one ``correction`` per original movement (opposite quantity, same lot) on locked rows."""
     deltas: dict[Key, int] = defaultdict(int)
     for m in originals:
@@ -55,8 +72,10 @@ def _reverse(
     _update_balances({rows[key].pk: (delta, 0) for key, delta in deltas.items()})
 
 
-def _sku_code(row) -> str:
+def _sku_code(row: Balance) -> str:
     sku = row.item if row.item_id else row.pack_type
+    if sku is None:  # never: a balance row is of exactly one item or pack type (its check constraint)
+        raise ValueError(f"Balance {row.pk} has neither an item nor a pack type.")
     return sku.code
 
 
@@ -64,7 +83,9 @@ REVERSIBLE = (MovementKind.RECEIPT, MovementKind.ADJUSTMENT, MovementKind.WRITE_
 
 
 @transaction.atomic
-def reverse_movement(*, movement_id: int, recorded_by, reason: str = ReasonCode.ENTRY_ERROR) -> StockMovement:
+def reverse_movement(
+    *, movement_id: int, recorded_by: User | None, reason: str = ReasonCode.ENTRY_ERROR
+) -> StockMovement:
     """Correct one mistaken receipt, adjustment or write-off with a reversing movement.
 
     Locks the lot first, so that two reversals of one movement queue up and the second sees the
@@ -88,7 +109,7 @@ def record_adjustment(
     site: Site,
     quantity: int,
     reason: str,
-    recorded_by,
+    recorded_by: User | None,
     item: Item | None = None,
     pack_type: PackType | None = None,
     best_before: date | None = None,
@@ -114,7 +135,7 @@ def record_adjustment(
     key: Key = (item.pk if item else None, pack_type.pk if pack_type else None, best_before, lot_id)
     row = _ensure_lots(site=site, keys=[key])[key]
     if row.on_hand + quantity < 0:
-        raise InsufficientStock(shortages=[_shortage((item or pack_type).code, -quantity, row.on_hand)])
+        raise InsufficientStock(shortages=[_shortage(_sku_of(item, pack_type).code, -quantity, row.on_hand)])
     movement = _movement(
         site=site,
         key=key,
@@ -130,7 +151,7 @@ def record_adjustment(
     return movement
 
 
-def _check_large_difference(differences: Iterable[int], *, by, food_bank_id: int) -> None:
+def _check_large_difference(differences: Iterable[int], *, by: User | None, food_bank_id: int) -> None:
     """A change above INVENTORY_LARGE_DIFFERENCE (a million sets "found" at a window) counts only
     when a coordinator of the food bank records or confirms it. ``by=None`` is the system itself
     (an opening balance loaded by a script), never a request: every view passes its user."""

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -34,7 +35,7 @@ def record_handout(
     *,
     site: Site,
     lines: Mapping[str, int],
-    recorded_by,
+    recorded_by: User | None,
     household_size: int | None = None,
     household_type: str = HandoutHouseholdType.UNKNOWN,
     referral_consent: bool = False,
@@ -79,7 +80,7 @@ def record_handout(
         pack_types = _write_handout(handout, lines)
         rows = _lock_window(site, [pt.pk for pt in pack_types.values()])
         by_code: dict[str, list[Balance]] = defaultdict(list)
-        codes = {pt.pk: code for code, pt in pack_types.items()}
+        codes: dict[int | None, str] = {pt.pk: code for code, pt in pack_types.items()}
         for row in rows:
             by_code[codes[row.pack_type_id]].append(row)
         plan, shortages = [], []
@@ -126,7 +127,9 @@ def _write_handout(handout: Handout, lines: Mapping[str, int]) -> dict[str, Pack
         )
     else:
         pack_types, line_list = _insert_handout(handout, lines)
-    handout.line_list = line_list  # the answer is rendered from these (HandoutOut)
+    # The answer is rendered from these (HandoutOut); the selectors set the same attribute with
+    # Prefetch(to_attr=...), so it is not declared on the model (the plugin would refuse both).
+    handout.line_list = line_list  # type: ignore[attr-defined]
     return pack_types
 
 
@@ -227,7 +230,7 @@ def _lock_window(site: Site, pack_type_ids: list[int]) -> list[Balance]:
 
 
 @transaction.atomic
-def void_handout(*, handout_id: int, voided_by, reason: str = ReasonCode.ENTRY_ERROR) -> Handout:
+def void_handout(*, handout_id: int, voided_by: User | None, reason: str = ReasonCode.ENTRY_ERROR) -> Handout:
     """Undo a handout logged by mistake: one ``correction`` movement reverses each of its movements,
     putting the sets back into the lots they came from. Locks the handout, then its lots (pk order).
     Voiding twice changes nothing."""

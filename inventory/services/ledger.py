@@ -6,7 +6,9 @@ update and the movement row (docs/inventory.md).
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
@@ -16,12 +18,15 @@ from foodbank.bulk import insert_many_sql
 from foodbank.models import Site
 
 from .. import locks
-from ..models import Balance, Item, PackType, StockMovement
+from ..exceptions import Shortage
+from ..models import Balance, Item, PackType, ReservationLine, StockMovement, StockTakeLine
 from ..recall import quarantine_returned_stock
 
 # A lot of one stock-keeping unit at a site: (item id, pack type id, best-before date, lot id).
 # The lot id is None for stock booked before lots existed (docs/traceability.md).
 Key = tuple[int | None, int | None, date | None, int | None]
+# A stock-keeping unit: (item id, pack type id), one of them None.
+Sku = tuple[int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -42,15 +47,23 @@ class StockNeed:
             raise ValueError("A StockNeed's quantity must be at least 1.")
 
     @property
-    def sku(self) -> tuple[int | None, int | None]:
+    def sku(self) -> Sku:
         return (self.item.pk if self.item else None, self.pack_type.pk if self.pack_type else None)
 
     @property
     def label(self) -> str:
-        return self.pack_type.code if self.pack_type else self.item.code
+        return _sku_of(self.item, self.pack_type).code
 
 
-def _key(row) -> Key:
+def _sku_of(item: Item | None, pack_type: PackType | None) -> Item | PackType:
+    """The one of ``item`` and ``pack_type`` that is given (every caller has checked that one is)."""
+    sku = pack_type or item
+    if sku is None:
+        raise ValueError("Name exactly one of item and pack type.")
+    return sku
+
+
+def _key(row: Balance | StockMovement | ReservationLine | StockTakeLine) -> Key:
     return (row.item_id, row.pack_type_id, row.best_before, row.lot_id)
 
 
@@ -140,7 +153,8 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
     deltas = {pk: d for pk, d in deltas.items() if d != (0, 0)}
     if not deltas:
         return
-    assignments, params = [], []
+    assignments: list[str] = []
+    params: list[int] = []
     for index, column in enumerate(("on_hand", "reserved")):
         changed = [(pk, d[index]) for pk, d in deltas.items() if d[index]]
         if changed:
@@ -159,7 +173,13 @@ def _update_balances(deltas: Mapping[int, tuple[int, int]]) -> None:
 
 
 def _book(
-    plan: list[tuple[Balance, int]], *, site: Site, kind: str, occurred_at: datetime, recorded_by, **extra
+    plan: list[tuple[Balance, int]],
+    *,
+    site: Site,
+    kind: str,
+    occurred_at: datetime,
+    recorded_by: User | None,
+    **extra: Any,
 ) -> None:
     """Take stock out of locked balance rows: one ``kind`` movement of ``-quantity`` per (row,
     quantity) of ``plan`` and the balances' relative UPDATE, what ``bulk_create`` of ``_movement``
@@ -189,10 +209,10 @@ def _book(
         "site_id": site.pk,
         "kind": kind,
         "occurred_at": occurred_at,
-        "recorded_by_id": recorded_by.pk if getattr(recorded_by, "pk", None) else None,
+        "recorded_by_id": getattr(recorded_by, "pk", None) or None,
         **{f"{name}_id": getattr(value, "pk", value) for name, value in extra.items()},
     }
-    columns: dict[str, list] = {
+    columns: dict[str, list[object]] = {
         "item_id": [row.item_id for row, _q in plan],
         "pack_type_id": [row.pack_type_id for row, _q in plan],
         "best_before": [row.best_before for row, _q in plan],
@@ -209,7 +229,16 @@ def _book(
         )
 
 
-def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: datetime, recorded_by, **extra):
+def _movement(
+    *,
+    site: Site,
+    key: Key,
+    quantity: int,
+    kind: str,
+    occurred_at: datetime,
+    recorded_by: User | None,
+    **extra: Any,
+) -> StockMovement:
     item_id, pack_type_id, best_before, lot_id = key
     return StockMovement(
         food_bank_id=site.food_bank_id,
@@ -226,7 +255,7 @@ def _movement(*, site: Site, key: Key, quantity: int, kind: str, occurred_at: da
     )
 
 
-def _shortage(label: str, requested: int, available: int) -> dict:
+def _shortage(label: str, requested: int, available: int) -> Shortage:
     return {"sku": label, "requested": requested, "available": available}
 
 
@@ -238,7 +267,7 @@ def _check_time(occurred_at: datetime | None, now: datetime) -> datetime:
     return occurred_at
 
 
-def _same_tenant(site: Site, *objects) -> None:
+def _same_tenant(site: Site, *objects: Item | PackType | None) -> None:
     for obj in objects:
         if obj is not None and obj.food_bank_id != site.food_bank_id:
             raise ValidationError(_("%(name)s belongs to another food bank.") % {"name": obj})

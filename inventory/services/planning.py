@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal, TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -16,6 +17,7 @@ from foodbank.models import Site
 
 from .. import locks
 from ..models import Balance, ExpiryReport, HandoutLine, PackType, ParLevel, RestockLine, RestockShipment
+from .ledger import _sku_of
 from .restock import cancel_restock, default_warehouse
 
 logger = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ def raise_seasonal_par_levels(*, food_bank_id: int, today: date) -> int:
         }
     changed = 0
     for level in locks.lock_par_levels(ParLevel.objects.filter(food_bank_id=food_bank_id)):
+        wanted: tuple[int | None, date | None, str]
         if found:
             wanted = (
                 demand.get((level.site_id, level.pack_type_id), 0),
@@ -185,6 +188,17 @@ def propose_restocks(*, food_bank_id: int, today: date) -> list[RestockShipment]
     return result
 
 
+class ExpiryLine(TypedDict):
+    """One lot in an ``ExpiryReport``'s ``lines`` (stored as JSON)."""
+
+    kind: Literal["item", "pack_type"]
+    sku: str
+    name: str
+    best_before: str  # ISO date
+    quantity: int
+    expired: bool
+
+
 @transaction.atomic
 def build_expiry_reports(*, food_bank_id: int, today: date, within_days: int) -> list[ExpiryReport]:
     """Write today's list of stock at each site that expires within ``within_days`` days or has
@@ -197,9 +211,11 @@ def build_expiry_reports(*, food_bank_id: int, today: date, within_days: int) ->
         .select_related("item", "pack_type")
         .order_by("site_id", "best_before", "pk")
     )
-    lines: dict[int, list[dict]] = defaultdict(list)
+    lines: dict[int, list[ExpiryLine]] = defaultdict(list)
     for row in rows:
-        sku = row.item or row.pack_type
+        if row.best_before is None:  # never: the query asks for a best-before date
+            continue
+        sku = _sku_of(row.item, row.pack_type)
         lines[row.site_id].append(
             {
                 "kind": "item" if row.item_id else "pack_type",

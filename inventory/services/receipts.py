@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -37,7 +38,7 @@ def record_donation_receipt(
     reference: str = "",
     note: str = "",
     received_at: datetime | None = None,
-    recorded_by=None,
+    recorded_by: User | None = None,
 ) -> DonationReceipt:
     """Receive donated food at ``site``: one ``receipt`` movement per line (its best-before is the lot).
 

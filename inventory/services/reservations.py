@@ -6,7 +6,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NotRequired, TypedDict
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -18,7 +20,7 @@ from foodbank.exceptions import InvalidTransition
 from foodbank.models import Site
 
 from .. import locks
-from ..exceptions import InsufficientStock, ReservationMismatch
+from ..exceptions import InsufficientStock, ReservationMismatch, Shortage
 from ..lots import allergens_of_lots, refuse_quarantined, without_allergens
 from ..models import (
     Balance,
@@ -33,6 +35,7 @@ from ..models import (
 from .corrections import _reverse
 from .ledger import (
     Key,
+    Sku,
     StockNeed,
     _allocate,
     _check_time,
@@ -47,8 +50,8 @@ from .ledger import (
 )
 
 
-def _sku_totals(pairs: Iterable[tuple[tuple[int | None, int | None], int]]) -> dict:
-    totals: dict[tuple[int | None, int | None], int] = defaultdict(int)
+def _sku_totals(pairs: Iterable[tuple[Sku, int]]) -> dict[Sku, int]:
+    totals: dict[Sku, int] = defaultdict(int)
     for sku, quantity in pairs:
         totals[sku] += quantity
     return dict(totals)
@@ -78,6 +81,8 @@ def reserve_stock(*, site: Site, lines: Sequence[StockNeed], reference: str) -> 
                     created = True
             except IntegrityError:  # reserved concurrently under the same reference
                 reservation, created = locks.lock_reservation(reference), False
+                if reservation is None:  # never: the row that refused ours is there now
+                    raise
         else:
             created = False
         if not created:
@@ -100,11 +105,12 @@ def reserve_stock(*, site: Site, lines: Sequence[StockNeed], reference: str) -> 
             item_ids=[n.item.pk for n in lines if n.item],
             pack_type_ids=[n.pack_type.pk for n in lines if n.pack_type],
         )
-        by_sku: dict[tuple, list[Balance]] = defaultdict(list)
+        by_sku: dict[Sku, list[Balance]] = defaultdict(list)
         for row in rows:
             by_sku[(row.item_id, row.pack_type_id)].append(row)
         labels = {need.sku: need.label for need in lines}
-        plan, shortages = [], []
+        plan: list[tuple[Balance, int]] = []
+        shortages: list[Shortage] = []
         for sku, quantity in wanted.items():
             allocations, available = _allocate(by_sku[sku], quantity, today=today)
             if available < quantity:
@@ -129,29 +135,49 @@ def reserve_stock(*, site: Site, lines: Sequence[StockNeed], reference: str) -> 
     return reservation
 
 
+class Substitution(TypedDict):
+    """Stock with an allergen the household avoids, taken because no other lot was left."""
+
+    sku: str
+    allergens: list[str]  # codes; all the household avoids when ``unknown``
+    unknown: NotRequired[bool]  # the lots passed over have no allergen data
+
+
+class Alternative(TypedDict):
+    """An allergen-free alternative pack type reserved instead of the one asked for."""
+
+    sku: str
+    name: str
+    alternative: str
+    alternative_name: str
+    quantity: int
+    allergens: list[str]
+
+
 @dataclass(frozen=True)
 class ReservedMany:
     """What ``reserve_stock_many`` did: reservation ids by reference, and the references left
     unreserved because stock was short (with ``{sku, requested, available}`` per short line)."""
 
     reserved: dict[str, int]
-    shortages: dict[str, list[dict]]
+    shortages: dict[str, list[Shortage]]
     # References that had to take stock containing an allergen they avoid (no other lot was left):
     # ``{ref: [{"sku", "allergens": [codes]}]}``, for the packer to substitute by hand.
-    substitutions: dict[str, list[dict]] = field(default_factory=dict)
+    substitutions: dict[str, list[Substitution]] = field(default_factory=dict)
     # References served with an allergen-free alternative pack type instead of the one asked for:
     # ``{ref: [{"sku", "name", "alternative", "alternative_name", "quantity", "allergens"}]}``
     # (codes and names), for the slip.
-    alternatives: dict[str, list[dict]] = field(default_factory=dict)
+    alternatives: dict[str, list[Alternative]] = field(default_factory=dict)
 
 
-def _alternatives(needs: Iterable[StockNeed], food_bank_id: int) -> dict[int, list[PackType]]:
+def _alternatives(needs: Iterable[StockNeed], food_bank_id: int) -> dict[int | None, list[PackType]]:
     """The active alternatives of the needed pack types that households avoiding allergens may get,
-    in the food bank's order (one query)."""
+    in the food bank's order (one query). Keyed by pack type id; a SKU's pack type id is None for an
+    item, which has none."""
     ids = {n.pack_type.pk for n in needs if n.pack_type and n.avoid}
     if not ids:
         return {}
-    found: dict[int, list[PackType]] = defaultdict(list)
+    found: dict[int | None, list[PackType]] = defaultdict(list)
     through = PackType.alternatives.through
     for link in (
         through.objects.filter(
@@ -192,18 +218,20 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
     wanted = {ref: _sku_totals((n.sku, n.quantity) for n in lines) for ref, lines in needs.items()}
     labels = {need.sku: need.label for need in every}
     reserved: dict[str, int] = {}
-    shortages: dict[str, list[dict]] = {}
+    shortages: dict[str, list[Shortage]] = {}
     alternatives = _alternatives(every, site.food_bank_id)
     # A reservation that took an alternative matches the need it stood in for (a retry).
-    stood_for = {(None, alt.pk): (None, pt_id) for pt_id, alts in alternatives.items() for alt in alts}
+    stood_for: dict[Sku, Sku] = {
+        (None, alt.pk): (None, pt_id) for pt_id, alts in alternatives.items() for alt in alts
+    }
     with transaction.atomic():
         existing = {r.reference: r for r in locks.lock_reservations(needs)}
-        held: dict[int, list] = defaultdict(list)
+        held: dict[int, list[tuple[Sku, int]]] = defaultdict(list)
         live = [r.pk for r in existing.values() if r.state != Reservation.State.RELEASED]
         if live:
             for line in ReservationLine.objects.filter(reservation_id__in=live):
                 held[line.reservation_id].append(((line.item_id, line.pack_type_id), line.quantity))
-        todo = []
+        todo: list[str] = []
         for ref in needs:
             found = existing.get(ref)
             if found is None:
@@ -227,18 +255,19 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
             item_ids=[i for i, _p in skus if i],
             pack_type_ids=[p for _i, p in skus if p],
         )
-        by_sku: dict[tuple, list[Balance]] = defaultdict(list)
+        by_sku: dict[Sku, list[Balance]] = defaultdict(list)
         for row in rows:
             by_sku[(row.item_id, row.pack_type_id)].append(row)
         today = timezone.localdate()
         plans: dict[str, list[tuple[Balance, int]]] = {}
         avoid = {ref: frozenset().union(*(n.avoid for n in needs[ref])) for ref in todo}
         lot_allergens = allergens_of_lots(rows) if any(avoid.values()) else {}
-        substitutions: dict[str, list[dict]] = {}
-        chosen: dict[str, list[dict]] = {}
+        substitutions: dict[str, list[Substitution]] = {}
+        chosen: dict[str, list[Alternative]] = {}
         names = {need.sku: need.pack_type.name for need in every if need.pack_type}
         for ref in todo:
-            plan, short = [], []
+            plan = []
+            short: list[Shortage] = []
             # A pack type this reference takes already (asked for, or standing in for another line)
             # is not taken again as an alternative: its rows would be allocated twice.
             taken = set(wanted[ref])
@@ -273,8 +302,12 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 if available < quantity and avoid[ref]:
                     allocations, available = _allocate(by_sku[sku], quantity, today=today)
                     if available >= quantity:
-                        found = {c for r, _q in allocations for c in lot_allergens.get(r.lot_id, ())}
-                        named = sorted(found & avoid[ref])
+                        present = {
+                            c
+                            for r, _q in allocations
+                            for c in (lot_allergens.get(r.lot_id, ()) if r.lot_id else ())
+                        }
+                        named = sorted(present & avoid[ref])
                         # No lot names an avoided allergen: what was passed over has unknown
                         # allergens (no lot, or a lot without inspection data), so the packer checks
                         # the labels for every allergen the household avoids.
@@ -312,7 +345,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
             ref: existing[ref].pk for ref in plans if ref in existing
         }
         deltas: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        lines: dict[str, list] = {
+        lines: dict[str, list[object]] = {
             name: []
             for name in ("reservation_id", "item_id", "pack_type_id", "best_before", "lot_id", "quantity")
         }
@@ -327,7 +360,7 @@ def reserve_stock_many(*, site: Site, needs: Mapping[str, Sequence[StockNeed]]) 
                 deltas[row.pk][0] -= q
                 deltas[row.pk][1] += q
         insert_many(ReservationLine, columns=lines)
-        _update_balances({pk: tuple(d) for pk, d in deltas.items()})
+        _update_balances({pk: (d[0], d[1]) for pk, d in deltas.items()})
         reserved.update(ids)
     return ReservedMany(reserved, shortages, substitutions, chosen)
 
@@ -345,7 +378,7 @@ def _lock_reserved_lots(reservation: Reservation) -> tuple[list[ReservationLine]
 def consume_reservation(
     *,
     reference: str,
-    recorded_by=None,
+    recorded_by: User | None = None,
     occurred_at: datetime | None = None,
     kind: str = MovementKind.PARCEL_PACKING,
     restock: RestockShipment | None = None,
@@ -408,7 +441,7 @@ def release_reservation(*, reference: str) -> Reservation | None:
         pk = rows[_key(line)].pk
         deltas[pk][0] += line.quantity
         deltas[pk][1] -= line.quantity
-    _update_balances({pk: tuple(d) for pk, d in deltas.items()})
+    _update_balances({pk: (d[0], d[1]) for pk, d in deltas.items()})
     reservation.state = Reservation.State.RELEASED
     reservation.closed_at = timezone.now()
     reservation.save(update_fields=["state", "closed_at"])
@@ -416,7 +449,9 @@ def release_reservation(*, reference: str) -> Reservation | None:
 
 
 @transaction.atomic
-def return_packed_stock(*, reference: str, recorded_by, reason: str = ReasonCode.OTHER) -> Reservation | None:
+def return_packed_stock(
+    *, reference: str, recorded_by: User | None, reason: str = ReasonCode.OTHER
+) -> Reservation | None:
     """A box packed from this reservation was voided before it left the warehouse and is unpacked:
     one ``correction`` movement reverses each packing movement, putting the sets back into the lots
     they came from, and the reservation is released (a later ``reserve_stock`` under the same

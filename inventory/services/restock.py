@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -56,7 +57,7 @@ def request_restock(
     *,
     site: Site,
     lines: Mapping[PackType, int],
-    requested_by,
+    requested_by: User | None,
     note: str = "",
     origin: str = RestockShipment.Origin.WINDOW,
 ) -> RestockShipment:
@@ -92,7 +93,7 @@ def _transition(shipment: RestockShipment, allowed: Iterable[str]) -> None:
 
 @transaction.atomic
 def approve_restock(
-    *, shipment_id: int, approved_by, quantities: Mapping[int, int] | None = None
+    *, shipment_id: int, approved_by: User | None, quantities: Mapping[int, int] | None = None
 ) -> RestockShipment:
     """Approve a requested or proposed restock, optionally changing quantities (pack type id → sets;
     0 drops the line). The shipping app then books it into a dispatch batch."""
@@ -189,7 +190,7 @@ def unbook_restock(*, shipment_id: int) -> RestockShipment:
 
 
 @transaction.atomic
-def unpack_restock(*, shipment_id: int, recorded_by) -> RestockShipment:
+def unpack_restock(*, shipment_id: int, recorded_by: User | None) -> RestockShipment:
     """Shipping voided the parcel of a packed restock before it left the warehouse: the box is
     unpacked, its sets go back to the lots they came from (``return_packed_stock``) and the shipment
     is approved again, ready for the next batch (``cancel_restock`` may follow). Locks the shipment,
@@ -210,7 +211,7 @@ def unpack_restock(*, shipment_id: int, recorded_by) -> RestockShipment:
 
 @transaction.atomic
 def mark_restock_packed(
-    *, shipment_id: int, packed_by=None, occurred_at: datetime | None = None
+    *, shipment_id: int, packed_by: User | None = None, occurred_at: datetime | None = None
 ) -> RestockShipment:
     """The restock left the warehouse: its reserved lots are written out as ``transfer_out`` and are
     in transit until the window confirms. From ``approved`` (no dispatch batch: hand delivery) the
@@ -238,7 +239,7 @@ def mark_restock_packed(
 
 @transaction.atomic
 def confirm_restock_receipt(
-    *, shipment_id: int, received_by, occurred_at: datetime | None = None
+    *, shipment_id: int, received_by: User | None, occurred_at: datetime | None = None
 ) -> RestockShipment:
     """The window confirms the sets arrived: the lots that left the warehouse come in as
     ``transfer_in`` at the window, best-before dates kept. Locks the shipment, then the window's lots.

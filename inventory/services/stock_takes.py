@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -49,7 +50,12 @@ class CountIn:
 
 @transaction.atomic
 def record_stock_take(
-    *, site: Site, lines: Sequence[CountIn], counted_by, note: str = "", counted_at: datetime | None = None
+    *,
+    site: Site,
+    lines: Sequence[CountIn],
+    counted_by: User,
+    note: str = "",
+    counted_at: datetime | None = None,
 ) -> StockTake:
     """Record a count. ``expected`` is each lot's ledger quantity now; nothing is booked until another
     person confirms."""
@@ -110,7 +116,7 @@ def record_stock_take(
 
 
 @transaction.atomic
-def confirm_stock_take(*, stock_take_id: int, confirmed_by) -> StockTake:
+def confirm_stock_take(*, stock_take_id: int, confirmed_by: User | None) -> StockTake:
     """Confirm a count made by someone else and book each difference as an ``adjustment`` with the
     line's reason. Locks the stock-take, then the lots (pk order). Raises SameCounter when the
     counter confirms their own count, InvalidTransition unless it awaits confirmation,

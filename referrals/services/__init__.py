@@ -28,6 +28,7 @@ One module per capability, the same names as in ``referrals.models``, ``referral
 Every public name is re-exported here, so callers keep writing ``services.approve_request(...)``.
 """
 
+from ..handover import AllergenPacking
 from ._common import NOTIFY_ON, TRANSITIONS, Purpose, S, announce_changes
 from .consents import CONSENT_SCOPE, CONSENT_WORDING_VERSION, ConsentInput, record_consent, withdraw_consent
 from .delivery_requests import (
@@ -49,7 +50,7 @@ from .delivery_requests import (
 from .feedback import record_feedback
 from .handout_contacts import record_handout_contact
 from .navi import NaviAnswers, receive_navi_application
-from .packing_notes import AllergenPacking, record_allergen_packing
+from .packing_notes import record_allergen_packing
 from .programme import create_monthly_requests, end_enrolment, enrol_in_monthly_programme
 from .recipients import HouseholdInput, RecipientInput
 from .referrals_back import (

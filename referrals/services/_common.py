@@ -1,5 +1,10 @@
 """The request workflow the capabilities share: transitions, events, case-worker emails, announcements."""
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +45,13 @@ def _check(request: DeliveryRequest, to_status: str) -> None:
 
 
 def _apply(
-    request: DeliveryRequest, to_status: str, *, by, note: str, now, changes: dict
+    request: DeliveryRequest,
+    to_status: str,
+    *,
+    by: User | None,
+    note: str,
+    now: datetime,
+    changes: dict[str, Any],
 ) -> DeliveryRequestEvent:
     """Change a locked request's status and write its event; returns the event (unsaved)."""
     event = DeliveryRequestEvent(
@@ -84,7 +95,13 @@ def _has_case_worker(request: DeliveryRequest) -> bool:
 
 
 def _transition(
-    *, request_id: int, to_status: str, by, note: str = "", changes: dict | None = None, check=None
+    *,
+    request_id: int,
+    to_status: str,
+    by: User | None,
+    note: str = "",
+    changes: dict[str, Any] | None = None,
+    check: Callable[[DeliveryRequest], None] | None = None,
 ) -> DeliveryRequest:
     with transaction.atomic():
         request = locks.lock_request(request_id)

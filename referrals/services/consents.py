@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,7 +65,12 @@ def _require_share_consent(consents: Sequence[ConsentInput]) -> None:
 
 
 def _record_consents(
-    *, person: Recipient, consents: Sequence[ConsentInput], by, organisation_id: int, request=None
+    *,
+    person: Recipient,
+    consents: Sequence[ConsentInput],
+    by: User | None,
+    organisation_id: int,
+    request: DeliveryRequest | None = None,
 ) -> list[ConsentRecord]:
     now = timezone.now()
     return ConsentRecord.objects.bulk_create(
@@ -78,7 +84,13 @@ def _record_consents(
 
 
 def _consent_row(
-    *, person: Recipient, data: ConsentInput, by, organisation_id: int, request, now
+    *,
+    person: Recipient,
+    data: ConsentInput,
+    by: User | None,
+    organisation_id: int,
+    request: DeliveryRequest | None,
+    now: datetime,
 ) -> ConsentRecord:
     default_recipients, default_categories = CONSENT_SCOPE[data.purpose]
     return ConsentRecord(
@@ -113,7 +125,12 @@ def _check_share_consent(request: DeliveryRequest) -> None:
 
 
 def record_consent(
-    *, recipient_id: int, data: ConsentInput, by, organisation_id: int, request_id: int | None = None
+    *,
+    recipient_id: int,
+    data: ConsentInput,
+    by: User | None,
+    organisation_id: int,
+    request_id: int | None = None,
 ) -> ConsentRecord:
     """Record a new decision (a later one supersedes the earlier for the same purpose). A refusal
     to share with the food bank cancels the person's open requests, as a withdrawal does."""
@@ -133,7 +150,12 @@ def record_consent(
 
 
 def withdraw_consent(
-    *, consent_id: int, by, organisation_id: int, withdrawn_at: datetime | None = None, note: str = ""
+    *,
+    consent_id: int,
+    by: User,
+    organisation_id: int,
+    withdrawn_at: datetime | None = None,
+    note: str = "",
 ) -> ConsentRecord:
     """Withdraw a consent (its own record: when, by whom, for which organisation).
 
@@ -175,7 +197,7 @@ def withdraw_consent(
     return ConsentRecord.objects.select_related("withdrawal").get(pk=consent.pk)
 
 
-def _stop_work_for(*, recipient_id: int, by, note: str) -> None:
+def _stop_work_for(*, recipient_id: int, by: User | None, note: str) -> None:
     """Cancel the person's requests that are not packed yet and end their enrolments. Parcels
     already booked for them leave their batches first (``handover.withdraw_from_dispatch``)."""
     cancellable = DeliveryRequest.objects.filter(recipient_id=recipient_id, status__in=selectors.CANCELLABLE)

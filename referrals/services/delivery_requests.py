@@ -1,15 +1,18 @@
 """Delivery requests: filing, triage and the lifecycle shipping drives."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank import audit
+from foodbank.bulk import column_name
 from foodbank.exceptions import InvalidTransition
 from foodbank.lookups import AnyOf
 from foodbank.models import AuditEvent, Organisation
@@ -33,14 +36,14 @@ class NeedsInput:
     allergies: str = ""
     allergens: Sequence[str] = ()  # codes of inventory.allergens, checked by the caller
     dietary_note: str = ""
-    extras: Sequence[dict] = ()
+    extras: Sequence[dict[str, Any]] = ()
     delivery_date: date | None = None
     time_slot: str = ""
 
 
 def file_delivery_request(
     *,
-    filed_by,
+    filed_by: User | None,
     agency: Organisation,
     recipient: RecipientInput,
     household: HouseholdInput,
@@ -98,7 +101,14 @@ def file_delivery_request(
 
 
 def _create_request(
-    *, food_bank_id: int, source: str, agency, filed_by, recipient: Recipient, needs: NeedsInput, **extra
+    *,
+    food_bank_id: int,
+    source: str,
+    agency: Organisation | None,
+    filed_by: User | None,
+    recipient: Recipient,
+    needs: NeedsInput,
+    **extra: Any,
 ) -> tuple[DeliveryRequest, DeliveryRequestEvent]:
     """The request and its first event (``submitted``)."""
     request = DeliveryRequest.objects.create(
@@ -127,7 +137,7 @@ def _create_request(
     return request, event
 
 
-def approve_request(*, request_id: int, by, note: str = "") -> DeliveryRequest:
+def approve_request(*, request_id: int, by: User | None, note: str = "") -> DeliveryRequest:
     """Coordinator triage: submitted → approved. Stamps ``approved_at`` (the cutoff decides which
     batch takes it). Re-checks the consent to share (``ConsentRequired``). Locks the request row;
     emails the filing case worker after commit. The caller checks that ``by`` is a coordinator of
@@ -142,7 +152,7 @@ def approve_request(*, request_id: int, by, note: str = "") -> DeliveryRequest:
     )
 
 
-def _leave_dispatch(*, by, note: str, withdrawn: set[int]):
+def _leave_dispatch(*, by: User | None, note: str, withdrawn: set[int]) -> Callable[[DeliveryRequest], None]:
     """A ``_transition`` check: a request scheduled between ``withdraw_from_dispatch`` and its lock
     (the cutoff ran in between) has its parcel taken out now, under the request's lock."""
 
@@ -153,7 +163,7 @@ def _leave_dispatch(*, by, note: str, withdrawn: set[int]):
     return check
 
 
-def decline_request(*, request_id: int, by, reason: str) -> DeliveryRequest:
+def decline_request(*, request_id: int, by: User | None, reason: str) -> DeliveryRequest:
     """Coordinator triage: submitted, approved or scheduled → declined, with a reason the case
     worker is emailed. A scheduled request's parcel leaves its batch in the same transaction
     (``handover.withdraw_from_dispatch``: parcel void, stock released, documents rebuilt)."""
@@ -171,7 +181,7 @@ def decline_request(*, request_id: int, by, reason: str) -> DeliveryRequest:
         )
 
 
-def cancel_request(*, request_id: int, by, reason: str = "") -> DeliveryRequest:
+def cancel_request(*, request_id: int, by: User | None, reason: str = "") -> DeliveryRequest:
     """The filing agency or a coordinator cancels a request that is not packed yet. A scheduled
     request's parcel leaves its batch in the same transaction (``handover.withdraw_from_dispatch``:
     parcel void, stock released, documents rebuilt); once packed, InvalidTransition."""
@@ -187,7 +197,7 @@ def cancel_request(*, request_id: int, by, reason: str = "") -> DeliveryRequest:
         )
 
 
-def mark_scheduled(*, request_id: int, batch_ref: str, by=None) -> DeliveryRequest:
+def mark_scheduled(*, request_id: int, batch_ref: str, by: User | None = None) -> DeliveryRequest:
     """Shipping put the request into dispatch batch ``batch_ref``: approved → scheduled.
     Re-checks the consent to share (``ConsentRequired``)."""
     return _transition(
@@ -200,7 +210,7 @@ def mark_scheduled(*, request_id: int, batch_ref: str, by=None) -> DeliveryReque
     )
 
 
-def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -> list[int]:
+def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by: User | None = None) -> list[int]:
     """Bulk form of ``mark_scheduled`` for the cutoff job, in a fixed number of queries.
 
     Locks the rows in primary-key order and schedules those still approved, not yet batched, with
@@ -238,22 +248,24 @@ def schedule_for_batch(*, request_ids: Iterable[int], batch_ref: str, by=None) -
     return chosen
 
 
-def _log_scheduled(request_ids: list[int], *, by, note: str, at) -> None:
+def _log_scheduled(request_ids: list[int], *, by: User | None, note: str, at: datetime) -> None:
     """The approved → scheduled event of each request, with one ``INSERT … SELECT`` (a dispatch
     batch schedules thousands; building an event model for each costs more than the statement)."""
     qn = connection.ops.quote_name
     event, request = DeliveryRequestEvent._meta, DeliveryRequest._meta
     names = ("request", "at", "by", "from_status", "to_status", "note", "fields")
-    columns = ", ".join(qn(event.get_field(name).column) for name in names)
+    columns = ", ".join(qn(column_name(event.get_field(name))) for name in names)
     json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    ids: list[Any]
     if connection.vendor == "postgresql":  # one array parameter, not 10,000 (foodbank.lookups.AnyOf)
         where, ids = f"= ANY(%s::{request.pk.db_type(connection)}[])", [list(request_ids)]
     else:
         where, ids = f"IN ({', '.join('%s' for _ in request_ids)})", list(request_ids)
+    pk = qn(column_name(request.pk))
     sql = (
         f"INSERT INTO {qn(event.db_table)} ({columns}) "  # noqa: S608 (names from _meta, values bound)
-        f"SELECT {qn(request.pk.column)}, %s, %s, %s, %s, %s, %s{json_cast} FROM {qn(request.db_table)} "
-        f"WHERE {qn(request.pk.column)} {where} ORDER BY {qn(request.pk.column)}"
+        f"SELECT {pk}, %s, %s, %s, %s, %s, %s{json_cast} FROM {qn(request.db_table)} "
+        f"WHERE {pk} {where} ORDER BY {pk}"
     )
     params = [
         connection.ops.adapt_datetimefield_value(at),
@@ -268,12 +280,14 @@ def _log_scheduled(request_ids: list[int], *, by, note: str, at) -> None:
         cursor.execute(sql, params)
 
 
-def mark_packed(*, request_id: int, by=None) -> DeliveryRequest:
+def mark_packed(*, request_id: int, by: User | None = None) -> DeliveryRequest:
     """A volunteer packed the parcel: scheduled → packed (no cancelling after this)."""
     return _transition(request_id=request_id, to_status=S.PACKED, by=by)
 
 
-def mark_shipped(*, request_id: int, tracking_number: str, tracking_url: str, by=None) -> DeliveryRequest:
+def mark_shipped(
+    *, request_id: int, tracking_number: str, tracking_url: str, by: User | None = None
+) -> DeliveryRequest:
     """Handed to the courier with a tracking number: packed → shipped. The case worker is emailed
     the tracking link."""
     if not tracking_number:
@@ -291,7 +305,7 @@ def mark_shipped(*, request_id: int, tracking_number: str, tracking_url: str, by
     )
 
 
-def mark_many_shipped(*, shipments: Iterable[tuple[int, str, str]], by=None) -> list[int]:
+def mark_many_shipped(*, shipments: Iterable[tuple[int, str, str]], by: User | None = None) -> list[int]:
     """Bulk form of ``mark_shipped`` for a tracking import: ``(request_id, tracking_number,
     tracking_url)`` triples, all packed; all or nothing (``InvalidTransition`` names the first
     request that is not packed). Fixed number of queries; returns the ids."""
@@ -317,14 +331,14 @@ def mark_many_shipped(*, shipments: Iterable[tuple[int, str, str]], by=None) -> 
     return [r.pk for r in rows]
 
 
-def mark_delivered(*, request_id: int, by=None, at: datetime | None = None) -> DeliveryRequest:
+def mark_delivered(*, request_id: int, by: User | None = None, at: datetime | None = None) -> DeliveryRequest:
     """The courier delivered it: shipped → delivered."""
     return _transition(
         request_id=request_id, to_status=S.DELIVERED, by=by, changes={"delivered_at": lambda now: at or now}
     )
 
 
-def mark_returned(*, request_id: int, by=None, reason: str = "") -> DeliveryRequest:
+def mark_returned(*, request_id: int, by: User | None = None, reason: str = "") -> DeliveryRequest:
     """The parcel came back (nobody home, refused, wrong address): shipped → returned. The case
     worker is emailed."""
     return _transition(request_id=request_id, to_status=S.RETURNED, by=by, note=reason)
@@ -335,7 +349,9 @@ def mark_returned(*, request_id: int, by=None, reason: str = "") -> DeliveryRequ
 RELEASABLE = frozenset({S.SCHEDULED, S.PACKED, S.SHIPPED})
 
 
-def release_from_dispatch(*, request_id: int, by, cancel: bool, note: str = "") -> DeliveryRequest:
+def release_from_dispatch(
+    *, request_id: int, by: User | None, cancel: bool, note: str = ""
+) -> DeliveryRequest:
     """Shipping voided the parcel (not handed over yet): the request leaves its batch. With
     ``cancel`` it is cancelled (nobody needs it any more); otherwise it is approved again with its
     first approval time and no batch, so the next batch books it. A tracking number of a voided

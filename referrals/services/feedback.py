@@ -2,13 +2,15 @@
 
 from datetime import date
 
+from django.contrib.auth.models import User
+
 from ..models import Feedback
 
 
 def record_feedback(
     *,
     food_bank_id: int,
-    by,
+    by: User,
     message: str,
     may_be_published: bool,
     received_on: date,

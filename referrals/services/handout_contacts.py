@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,7 @@ from .recipients import HouseholdInput, RecipientInput, _create_recipient
 def record_handout_contact(
     *,
     handout_id: int,
-    by,
+    by: User,
     recipient: RecipientInput,
     household_type: str,
     household_size: int | None,

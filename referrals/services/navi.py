@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from foodbank import audit
@@ -30,7 +31,7 @@ class NaviAnswers:
 
 def receive_navi_application(
     *,
-    by,
+    by: User | None,
     food_bank: Organisation,
     application_id: str,
     recipient: RecipientInput,

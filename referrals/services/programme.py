@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from .consents import _check_share_consent
 from .delivery_requests import NeedsInput, _create_request
 
 
-def enrol_in_monthly_programme(*, request_id: int, by, starts_on: date) -> Enrolment:
+def enrol_in_monthly_programme(*, request_id: int, by: User | None, starts_on: date) -> Enrolment:
     """Enrol the household of request ``request_id`` in the monthly parcel from ``starts_on``'s
     month; each month's parcel copies that request's needs. Only single-parent households
     (``NotEnrolable``), with a valid consent to share (``ConsentRequired``); one active
@@ -40,7 +41,7 @@ def enrol_in_monthly_programme(*, request_id: int, by, starts_on: date) -> Enrol
     return enrolment
 
 
-def end_enrolment(*, enrolment_id: int, by, last_month: date) -> Enrolment:
+def end_enrolment(*, enrolment_id: int, by: User | None, last_month: date) -> Enrolment:
     """End an enrolment after ``last_month`` (no parcels for later months)."""
     with transaction.atomic():
         enrolment = locks.lock_enrolment(enrolment_id)

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from foodbank.crypto import blind_index
+from foodbank.models import Organisation
 
 from ..models import Recipient
 
@@ -36,7 +37,7 @@ class HouseholdInput:
 
 
 def _create_recipient(
-    *, food_bank_id: int, agency, data: RecipientInput, household: HouseholdInput
+    *, food_bank_id: int, agency: Organisation | None, data: RecipientInput, household: HouseholdInput
 ) -> Recipient:
     return Recipient.objects.create(
         food_bank_id=food_bank_id,

@@ -1,9 +1,12 @@
 """Referrals back to consultation services: sending, acknowledging, closing, escalating."""
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,14 +32,14 @@ REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
 
 def create_referral(
     *,
-    by,
+    by: User,
     recipient_id: int,
     source: str,
     delivery_request_id: int | None = None,
     handout_id: int | None = None,
     target: Site | Organisation | None = None,
     needs: str = "",
-    request=None,
+    request: HttpRequest | None = None,
 ) -> Referral:
     """Refer a consenting person to a consultation window or partner agency (status ``sent``).
 
@@ -106,7 +109,7 @@ def create_referral(
     return referral
 
 
-def _check_target(target, *, food_bank_id: int) -> None:
+def _check_target(target: Site | Organisation, *, food_bank_id: int) -> None:
     sites, organisations = selectors.referral_targets(food_bank_id)
     queryset = sites if isinstance(target, Site) else organisations
     if not queryset.filter(pk=target.pk).exists():
@@ -114,7 +117,7 @@ def _check_target(target, *, food_bank_id: int) -> None:
 
 
 def _referral_step(
-    *, referral_id: int, to_status: str, by, note: str = "", kind: str, changes: dict
+    *, referral_id: int, to_status: str, by: User | None, note: str = "", kind: str, changes: dict[str, Any]
 ) -> Referral:
     with transaction.atomic():
         referral = locks.lock_referral(referral_id)
@@ -134,7 +137,7 @@ def _referral_step(
     return referral
 
 
-def acknowledge_referral(*, referral_id: int, by) -> Referral:
+def acknowledge_referral(*, referral_id: int, by: User | None) -> Referral:
     """The target has seen the referral: sent → acknowledged (no escalation after this)."""
     return _referral_step(
         referral_id=referral_id,
@@ -145,9 +148,11 @@ def acknowledge_referral(*, referral_id: int, by) -> Referral:
     )
 
 
-def record_referral_contact(*, referral_id: int, by, contacted_on: date, outcome: str) -> Referral:
+def record_referral_contact(
+    *, referral_id: int, by: User | None, contacted_on: date, outcome: str
+) -> Referral:
     """The target reached the person on ``contacted_on``: → contacted, with the outcome."""
-    changes: dict = {"contacted_on": contacted_on, "contact_outcome": outcome}
+    changes: dict[str, Any] = {"contacted_on": contacted_on, "contact_outcome": outcome}
     with transaction.atomic():
         referral = locks.lock_referral(referral_id)
         if referral.acknowledged_at is None and referral.status == RS.SENT:
@@ -162,7 +167,7 @@ def record_referral_contact(*, referral_id: int, by, contacted_on: date, outcome
         )
 
 
-def close_referral(*, referral_id: int, by, outcome: str) -> Referral:
+def close_referral(*, referral_id: int, by: User | None, outcome: str) -> Referral:
     """The target (or the coordinator) closes the referral with its outcome."""
     return _referral_step(
         referral_id=referral_id,
@@ -174,7 +179,7 @@ def close_referral(*, referral_id: int, by, outcome: str) -> Referral:
     )
 
 
-def _honour_referral_withdrawal(*, recipient_id: int, by, now) -> int:
+def _honour_referral_withdrawal(*, recipient_id: int, by: User | None, now: datetime) -> int:
     """The person no longer consents to referral: every referral of theirs hides its personal
     details from the target at once, and open ones are closed. Same transaction as the
     withdrawal; returns how many referrals were affected."""

@@ -3,6 +3,7 @@
 import io
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -20,7 +21,7 @@ from referrals.models import DeliveryRequest
 
 from .. import documents, locks
 from ..carriers import ContentLine, PackingNotes, ParcelData, get_carrier
-from ..models import BatchDocument, CarrierAccount, DispatchBatch, Parcel
+from ..models import BatchDocument, DispatchBatch, Parcel
 from .batches import DOCUMENT_TASK, _advance, document_kinds
 
 logger = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ _DATA_FIELDS = (
 )
 
 
-def _content_line(line: dict, lines: dict) -> ContentLine:
+# Content lines already made for a document, by their items (see _content_line).
+LineCache = dict[tuple[tuple[str, Any], ...], ContentLine]
+
+
+def _content_line(line: dict[str, Any], lines: LineCache) -> ContentLine:
     """``ContentLine(**line)``, one (immutable) instance per distinct line in ``lines``: a batch's
     parcels hold a few kinds of line between them."""
     key = tuple(line.items())
@@ -62,7 +67,7 @@ def _content_line(line: dict, lines: dict) -> ContentLine:
     return found
 
 
-def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
+def _row_data(row: dict[str, Any], lines: LineCache | None = None) -> ParcelData:
     """``Parcel.as_data()`` from a ``values()`` row, without building the model (10,000 a batch).
     ``lines`` caches content lines across the rows of one document."""
     lines = {} if lines is None else lines
@@ -94,7 +99,7 @@ def _row_data(row: dict, lines: dict | None = None) -> ParcelData:
 
 # What each document reads of a parcel: the pick list only the contents, the manifest no name or
 # address, the phone (decrypted) only the carrier's file (fewer values decoded, less personal data).
-_DOCUMENT_FIELDS = {
+_DOCUMENT_FIELDS: dict[str, tuple[str, ...]] = {
     K.PICK_LIST: ("reference", "ship_date", "packing"),
     K.MANIFEST: ("reference", "ship_date", "postal_code", "tracking_number", "boxes"),
     K.PACKING_SLIPS: _DATA_FIELDS,
@@ -103,14 +108,16 @@ _DOCUMENT_FIELDS = {
 }
 
 
-def _batch_rows(batch: DispatchBatch, kind: str) -> list[dict]:
+def _batch_rows(batch: DispatchBatch, kind: str) -> list[dict[str, Any]]:
     live = Parcel.objects.filter(batch=batch).exclude(status=S.VOID).order_by("pk")
     return list(live.values(*_DOCUMENT_FIELDS[kind]))
 
 
-def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, str, str, list[dict]]:
+def _render(
+    batch: DispatchBatch, kind: str, rows: list[dict[str, Any]]
+) -> tuple[bytes, str, str, list[dict[str, Any]]]:
     """(content, media type, file extension, held back) of one document."""
-    lines: dict = {}
+    lines: LineCache = {}
     data = [_row_data(row, lines) for row in rows]
     account = batch.account
     title = f"{batch.reference} {account.name}"
@@ -131,7 +138,7 @@ def _render(batch: DispatchBatch, kind: str, rows: list[dict]) -> tuple[bytes, s
         documents.write_manifest(
             data,
             out,
-            carrier_name=str(dict(CarrierAccount._meta.get_field("carrier").choices)[account.carrier]),
+            carrier_name=account.get_carrier_display(),
             sender=account.as_data().sender,
             ship_date=batch.ship_date,
             tracking_numbers=numbers,
@@ -149,11 +156,11 @@ class RenderedDocument:
     batch_id: int
     kind: str
     generation: int
-    rows: list[dict]
+    rows: list[dict[str, Any]]
     content: bytes
     media_type: str
     ext: str
-    held_back: list[dict]
+    held_back: list[dict[str, Any]]
 
 
 def render_document(*, batch_id: int, kind: str) -> RenderedDocument | None:
@@ -223,7 +230,9 @@ def build_document(*, batch_id: int, kind: str) -> bool:
     return rendered is not None and store_document(rendered)
 
 
-def _record_courier_provision(batch: DispatchBatch, rows: list[dict], held_back: list[dict]) -> None:
+def _record_courier_provision(
+    batch: DispatchBatch, rows: list[dict[str, Any]], held_back: list[dict[str, Any]]
+) -> None:
     """The CSV carries names, addresses and phone numbers to the courier (APPI: entrustment)."""
     held = {h["reference"] for h in held_back}
     request_ids = [
@@ -243,7 +252,7 @@ def _record_courier_provision(batch: DispatchBatch, rows: list[dict], held_back:
         basis=ProvisionRecord.Basis.ENTRUSTMENT,
         trigger_type="dispatch_batch_csv",
         trigger_id=batch.pk,
-        recipient_name=str(dict(CarrierAccount._meta.get_field("carrier").choices)[batch.account.carrier]),
+        recipient_name=batch.account.get_carrier_display(),
     )
 
 

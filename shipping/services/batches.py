@@ -1,8 +1,9 @@
 """Opening dispatch batches, enqueuing their steps, moving them on, resuming stuck ones."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,7 +34,7 @@ def document_kinds(account: CarrierAccount) -> list[str]:
     return [K.PICK_LIST, K.PACKING_SLIPS, carrier_file, K.MANIFEST]
 
 
-def open_batch(*, account_id: int, ship_date: date, by=None) -> tuple[DispatchBatch, bool]:
+def open_batch(*, account_id: int, ship_date: date, by: User | None = None) -> tuple[DispatchBatch, bool]:
     """The batch of ``account_id`` for ``ship_date``, created (and its build enqueued) when missing.
 
     ``(account, ship_date)`` is unique: two beat processes or a coordinator at the same moment get
@@ -83,7 +84,7 @@ def _enqueue_remaining(batch: DispatchBatch) -> int:
         have = set(BatchDocument.objects.filter(batch=batch).values_list("kind", flat=True))
         kinds = [k for k in document_kinds(batch.account) if k not in have]
         # The longest first: the slips, then the carrier's file (decrypts every phone number).
-        first = [k for k in (K.PACKING_SLIPS, K.CARRIER_CSV, K.LABELS) if k in kinds]
+        first: list[str] = [k for k in (K.PACKING_SLIPS, K.CARRIER_CSV, K.LABELS) if k in kinds]
         chunks = []
         if batch.status == B.BUILDING:
             chunks = list(
@@ -140,7 +141,7 @@ def resume_batch(*, batch_id: int) -> int:
         return _enqueue_remaining(batch)
 
 
-def stuck_batches(*, older_than) -> list[int]:
+def stuck_batches(*, older_than: timedelta) -> list[int]:
     return list(
         DispatchBatch.objects.filter(
             status__in=(B.PLANNING, B.BUILDING, B.DOCUMENTS), updated_at__lt=timezone.now() - older_than

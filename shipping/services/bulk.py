@@ -2,22 +2,27 @@
 
 import json
 import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 from django.db.models import JSONField
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from foodbank.bulk import DB_READY_TYPES
+from foodbank.bulk import DB_READY_TYPES, column_name
 from foodbank.crypto import EncryptedTextField
 
 from ..models import Parcel, ParcelEvent
 
-_PARCEL_DEFAULTS: dict | None = None
+_PARCEL_DEFAULTS: dict[str, object] | None = None
+
+# Turns a parcel's value into what COPY takes: convert(value, now).
+Converter = Callable[[Any, datetime], object]
 
 
-def _new_parcel(**values) -> Parcel:
+def _new_parcel(**values: object) -> Parcel:
     """``Parcel(**values)`` for a new row (``values`` by attname: ``batch_id``, not ``batch``), without
     ``Model.__init__``'s work per field and keyword (a sixth of the plan's CPU at 10,000 parcels).
     The defaults are computed once: a default list or dict is shared by the parcels that do not set
@@ -42,7 +47,7 @@ def _insert_parcels(parcels: list[Parcel]) -> None:
         return
     qn = connection.ops.quote_name
     fields = [f for f in Parcel._meta.concrete_fields if not f.primary_key]
-    sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) FROM STDIN"
+    sql = f"COPY {qn(Parcel._meta.db_table)} ({', '.join(qn(column_name(f)) for f in fields)}) FROM STDIN"
     started = time.monotonic()
     rows = [[d[name] for name in _COPY_NAMES] for d in (p.__dict__ for p in parcels)]
     now = timezone.now()
@@ -59,25 +64,33 @@ def _insert_parcels(parcels: list[Parcel]) -> None:
 _COPY_NAMES = [f.attname for f in Parcel._meta.concrete_fields if not f.primary_key]
 
 
-def _copy_converters() -> list[tuple[int, object]]:
+def _copy_converters() -> list[tuple[int, Converter]]:
     """(column, convert(value, now)) for the parcel columns whose Python value is not what ``COPY``
     takes as is: what ``get_db_prep_save`` does for them, without its generic per-value path (about
     a third of the plan's CPU at 10,000 parcels). Every other column (text, numbers, dates, foreign
     keys) is written as the model holds it, as ``get_db_prep_save`` would return it on PostgreSQL."""
-    converters = []
+    converters: list[tuple[int, Converter]] = []
     for index, field in enumerate(f for f in Parcel._meta.concrete_fields if not f.primary_key):
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             converters.append((index, lambda _value, now: now))
         elif isinstance(field, EncryptedTextField):
-            converters.append((index, lambda value, _now, f=field: f.get_db_prep_save(value, connection)))
+            converters.append((index, _encrypting(field)))
         elif isinstance(field, JSONField):
-            converters.append((index, lambda value, _now, f=field: _json(value, f.encoder)))
+            converters.append((index, _json_dumping(field)))
         elif field.get_internal_type() not in DB_READY_TYPES:
             raise TypeError(f"Parcel.{field.name}: add a COPY converter for {field.get_internal_type()}")
     return converters
 
 
-def _json(value, encoder) -> str | None:
+def _encrypting(field: "EncryptedTextField[Any, Any]") -> Converter:
+    return lambda value, _now: field.get_db_prep_save(value, connection)
+
+
+def _json_dumping(field: "JSONField[Any]") -> Converter:
+    return lambda value, _now: _json(value, field.encoder)
+
+
+def _json(value: object, encoder: type[json.JSONEncoder] | None) -> str | None:
     return None if value is None else json.dumps(value, cls=encoder)
 
 
@@ -89,17 +102,20 @@ def _log_events(
     qn = connection.ops.quote_name
     event, parcel = ParcelEvent._meta, Parcel._meta
     columns = ", ".join(
-        qn(event.get_field(name).column) for name in ("parcel", "from_status", "to_status", "at", "note")
+        qn(column_name(event.get_field(name)))
+        for name in ("parcel", "from_status", "to_status", "at", "note")
     )
-    where = f"{qn(parcel.get_field('batch').column)} = %s AND {qn(parcel.get_field('status').column)} = %s"
-    params: list = [from_status, status, connection.ops.adapt_datetimefield_value(at), note[:200]]
+    batch_column = column_name(parcel.get_field("batch"))
+    status_column = column_name(parcel.get_field("status"))
+    where = f"{qn(batch_column)} = %s AND {qn(status_column)} = %s"
+    params: list[Any] = [from_status, status, connection.ops.adapt_datetimefield_value(at), note[:200]]
     params += [batch_id, status]
     if chunk is not None:
-        where += f" AND {qn(parcel.get_field('chunk').column)} = %s"
+        where += f" AND {qn(column_name(parcel.get_field('chunk')))} = %s"
         params.append(chunk)
     sql = (
         f"INSERT INTO {qn(event.db_table)} ({columns}) "  # noqa: S608 (names from _meta, values bound)
-        f"SELECT {qn(parcel.pk.column)}, %s, %s, %s, %s FROM {qn(parcel.db_table)} WHERE {where}"
+        f"SELECT {qn(column_name(parcel.pk))}, %s, %s, %s, %s FROM {qn(parcel.db_table)} WHERE {where}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

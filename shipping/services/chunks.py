@@ -1,5 +1,8 @@
 """Step 2: a chunk's parcels batched and their stock reserved (FEFO, avoiding allergens)."""
 
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -9,7 +12,7 @@ from foodbank.lookups import AnyOf
 from inventory import allergens
 from inventory import services as inventory_services
 from inventory.models import PackType
-from inventory.services import StockNeed
+from inventory.services import StockNeed, Substitution
 
 from .. import locks
 from ..alternatives import allergen_packing, mark_alternatives, tell_case_workers
@@ -18,6 +21,9 @@ from .batches import _advance
 from .bulk import _log_events
 
 S = Parcel.Status
+
+# A parcel as build_chunk locks it: (pk, reference, stock_needs, stock_reserved, packing).
+ChunkRow = tuple[Any, ...]
 
 
 def _reservation_reference(reference: str) -> str:
@@ -59,7 +65,7 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
         )
         _log_events(batch_id=batch_id, chunk=index, status=S.BATCHED, from_status=S.BOOKED, at=now)
         reserved: list[int] = []
-        problems: dict[int, list] = {}
+        problems: dict[int, Sequence[Mapping[str, object]]] = {}
         if wanting:
             pack_types = PackType.objects.in_bulk({pt for _pk, _ref, needs in wanting for pt, _q in needs})
             try:
@@ -116,7 +122,11 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
     return True
 
 
-def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) -> None:
+def _mark_substitutions(
+    rows: Iterable[ChunkRow],
+    substitutions: Mapping[str, list[Substitution]],
+    pack_types: Mapping[object, PackType],
+) -> None:
     """Tell the packer, on the slip, what to take out of a box whose only stock contains an allergen
     the household avoids (「えび含む食品を除く：…」); one UPDATE for the chunk."""
     names = {pt.code: pt.name for pt in pack_types.values()}
@@ -149,7 +159,7 @@ def _mark_substitutions(rows, substitutions: dict[str, list[dict]], pack_types) 
         Parcel.objects.bulk_update(changed, ["packing"])
 
 
-def _avoided(packing: dict) -> list[str]:
+def _avoided(packing: Mapping[str, Any]) -> list[str]:
     """The codes a parcel's household avoids: those handed over (``PackingView.allergens``) and
     those its allergies text names (a parcel booked before the codes has only the text)."""
     return allergens.avoided(packing.get("allergens"), packing.get("allergies"))

@@ -1,5 +1,6 @@
 """Hand-over to the courier, partner or driver, and delivery."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +19,7 @@ def handed_over_statuses(account: CarrierAccount) -> tuple[str, ...]:
     return (S.LABEL_ISSUED,) if account.carrier == "yamato" else (S.PACKED, S.LABEL_ISSUED)
 
 
-def mark_handed_over(*, batch_id: int, by=None) -> int:
+def mark_handed_over(*, batch_id: int, by: User | None = None) -> int:
     """The courier (or the partner, or the driver) took the batch's packed boxes: every parcel ready
     to go (``handed_over_statuses``) becomes ``handed_over`` with an event. Delivery requests
     without a tracking number (hand delivery, pick-up) move to shipped here; those with one moved
@@ -50,7 +51,7 @@ def mark_handed_over(*, batch_id: int, by=None) -> int:
     return len(parcels)
 
 
-def mark_delivered(*, parcel_id: int, by=None) -> Parcel:
+def mark_delivered(*, parcel_id: int, by: User | None = None) -> Parcel:
     """The parcel arrived (the courier's tracking says so, or the driver or partner confirms):
     handed_over → delivered with an event, and its delivery request shipped → delivered. Locks the
     parcel, then the request. Twice changes nothing; from any other status InvalidTransition."""

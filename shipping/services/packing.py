@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -19,7 +20,7 @@ S = Parcel.Status
 PACKED_OR_LATER = (S.PACKED, S.LABEL_ISSUED, S.HANDED_OVER, S.DELIVERED)
 
 
-def mark_packed(*, parcel_id: int, by=None, condition_checked: bool = True) -> Parcel:
+def mark_packed(*, parcel_id: int, by: User | None = None, condition_checked: bool = True) -> Parcel:
     """A volunteer packed the box: its reserved stock is consumed, the delivery request moves to
     packed (and to shipped when the tracking number is known already). Packing twice changes
     nothing; a void or not yet batched parcel raises InvalidTransition, and so does a parcel whose

@@ -2,6 +2,7 @@
 
 import logging
 import math
+from typing import TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +12,11 @@ from inventory import selectors as inventory_selectors
 from inventory import services as inventory_services
 from inventory import sizing
 from inventory.exceptions import InsufficientStock
-from inventory.models import PackType
-from inventory.sizing import size_for
+from inventory.models import PackType, RestockShipment
+from inventory.sizing import PackSize, size_for
 from referrals import selectors as referral_selectors
 from referrals import services as referral_services
+from referrals.handover import PackingView
 from referrals.models import DeliveryRequest
 from referrals.validation import display_phone
 
@@ -29,11 +31,20 @@ S = Parcel.Status
 B = DispatchBatch.Status
 
 
-def _line(pack_type, quantity: int = 1) -> dict:
+class PackedLine(TypedDict):
+    """A line of a parcel's ``packing["contents"]`` (read back as ``carriers.ContentLine``)."""
+
+    name: str
+    quantity: int
+    pack_type: str
+    code: str
+
+
+def _line(pack_type: PackType, quantity: int = 1) -> PackedLine:
     return {"name": pack_type.name, "quantity": quantity, "pack_type": pack_type.code, "code": pack_type.code}
 
 
-def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
+def _request_parcel(batch: DispatchBatch, view: PackingView, rule: list[PackSize]) -> Parcel:
     label = view.label
     # Food for the household's people and the days asked, under the food bank's rule.
     sizing = size_for(people=view.household_size, days=view.days_needed, rule=rule)
@@ -50,7 +61,7 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
         }
         for extra in view.extras
     ]
-    notes = []
+    notes: list[str] = []
     if view.dietary_note:
         notes.append(view.dietary_note[:60])
     if view.children_ages:
@@ -110,7 +121,7 @@ def _request_parcel(batch: DispatchBatch, view, rule: list) -> Parcel:
 CONFIDENTIAL_RECIPIENT_NAME = "ご担当者"
 
 
-def _restock_parcel(batch: DispatchBatch, shipment) -> Parcel:
+def _restock_parcel(batch: DispatchBatch, shipment: RestockShipment) -> Parcel:
     site = shipment.to_site
     lines = [_line(line.pack_type, line.quantity) for line in shipment.lines.all()]
     if site.is_confidential:
@@ -202,8 +213,8 @@ def plan_batch(*, batch_id: int) -> DispatchBatch:
             PantryShipment.objects.filter(pk__in=[p.pk for p in pantry]).update(
                 status=PantryShipment.Status.BOOKED
             )
-            for shipment in pantry:
-                parcels.append(_pantry_parcel(batch, shipment))
+            for box in pantry:
+                parcels.append(_pantry_parcel(batch, box))
         # A fixed number of chunks (not one per so many parcels): the queries of a batch do not
         # depend on its size, and DISPATCH_CHUNKS is about how many workers build it in parallel.
         size = max(1, math.ceil(len(parcels) / dispatch_chunks()))

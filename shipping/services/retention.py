@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -72,6 +73,7 @@ def purge_batch_documents(*, shipped_before: date) -> int:
         with transaction.atomic():
             BatchDocument.objects.filter(pk=document.pk).delete()
             # The file goes once the row is surely gone (a rollback keeps both).
-            transaction.on_commit(lambda name=name: name and default_storage.delete(name))
+            if name:
+                transaction.on_commit(partial(default_storage.delete, name))
         deleted += 1
     return deleted

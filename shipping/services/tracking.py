@@ -1,8 +1,10 @@
 """Importing B2 Cloud's issued-data file: tracking numbers, labels issued, requests shipped."""
 
 from collections import Counter
+from typing import Any, TypedDict
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -24,7 +26,22 @@ def tracking_import_max_rows(batch_id: int) -> int:
     return (boxes or 0) + 1 + settings.TRACKING_IMPORT_ROW_MARGIN
 
 
-def import_tracking(*, batch_id: int, data: bytes, by=None) -> dict:
+class MatchedNumber(TypedDict):
+    reference: str
+    tracking_number: str
+
+
+class TrackingImport(TypedDict):
+    """What ``import_tracking`` answers (the API returns it as is)."""
+
+    matched: list[MatchedNumber]
+    # {row, reason, message, reference, number} (carriers.RejectedRow.as_dict), the first ones only.
+    rejected: list[dict[str, Any]]
+    rejected_count: int
+    rejected_by_reason: dict[str, int]
+
+
+def import_tracking(*, batch_id: int, data: bytes, by: User | None = None) -> TrackingImport:
     """Store the tracking numbers of B2 Cloud's issued-data file for the batch's parcels.
 
     Rows are matched by column 1 (our reference) and checked by the carrier (check digit, duplicates,

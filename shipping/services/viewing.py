@@ -1,5 +1,7 @@
 """Audit events for staff who saw parcels' label data."""
 
+from django.http import HttpRequest
+
 from foodbank import audit
 from foodbank.models import AuditEvent
 from referrals.models import DeliveryRequest
@@ -9,7 +11,7 @@ from ..models import Parcel
 S = Parcel.Status
 
 
-def record_parcel_view(*, request, parcel: Parcel) -> None:
+def record_parcel_view(*, request: HttpRequest, parcel: Parcel) -> None:
     """Record that ``request.user`` saw one parcel's label data (name, address, packing needs):
     staff views of personal data are audited (docs/spec.md §5), with the person when the parcel was made for
     a delivery request, so the disclosure export of that person lists it."""
@@ -29,7 +31,7 @@ def record_parcel_view(*, request, parcel: Parcel) -> None:
     )
 
 
-def record_parcel_list_view(*, request, ids: list[int]) -> None:
+def record_parcel_list_view(*, request: HttpRequest, ids: list[int]) -> None:
     """Record that ``request.user`` saw a list of parcels with their recipients' names: one event,
     with the people in it (``audit.record_shown``)."""
     record_parcels_shown(request=request, object_type="parcel", object_id="list", parcel_ids=ids)
@@ -37,13 +39,13 @@ def record_parcel_list_view(*, request, ids: list[int]) -> None:
 
 def record_parcels_shown(
     *,
-    request,
+    request: HttpRequest,
     object_type: str,
-    object_id,
+    object_id: int | str,
     parcel_ids: list[int] | None = None,
     batch_id: int | None = None,
     action: str = AuditEvent.Action.VIEW,
-    detail: dict | None = None,
+    detail: dict[str, object] | None = None,
 ) -> None:
     """One audit event for an answer showing the label data of several parcels (a list, a page, a
     document of a batch): the recipients of those made for delivery requests, by id, so that each

@@ -1,5 +1,6 @@
 """Voiding a parcel that has not been handed over: stock back, source rebooked or cancelled."""
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from foodbank.exceptions import InvalidTransition
@@ -18,7 +19,7 @@ K = BatchDocument.Kind
 VOIDABLE = (S.BOOKED, S.BATCHED, S.PACKED, S.LABEL_ISSUED)
 
 
-def void_parcel(*, parcel_id: int, by, reason: str, note: str = "") -> tuple[Parcel, str]:
+def void_parcel(*, parcel_id: int, by: User | None, reason: str, note: str = "") -> tuple[Parcel, str]:
     """A coordinator voids a parcel that has not been handed over. Returns the parcel and what staff
     must still do by hand at the carrier ("" when nothing).
 

@@ -9,7 +9,6 @@ from django.urls import reverse
 
 from foodbank.models import AuditEvent
 from inventory.models import PackSizing
-from tests.inventory.conftest import catalogue  # noqa: F401  (the shared fixture)
 from tests.inventory.factories import PackTypeFactory
 from tests.referrals.factories import file_request
 
@@ -22,7 +21,7 @@ def _client(user) -> Client:
     return client
 
 
-def _rule_form(catalogue, **changes) -> dict:  # noqa: F811
+def _rule_form(catalogue, **changes) -> dict:
     """The form as the page fills it in (the default rule), with ``changes`` by field name."""
     data = {}
     for pack_type in (catalogue.day1, catalogue.day3, catalogue.home):
@@ -32,7 +31,7 @@ def _rule_form(catalogue, **changes) -> dict:  # noqa: F811
     return data
 
 
-def test_the_coordinator_sees_the_rule_and_what_it_gives(network, catalogue, coordinator, settings):  # noqa: F811
+def test_the_coordinator_sees_the_rule_and_what_it_gives(network, catalogue, coordinator, settings):
     settings.PACKS_PER_BOX = 2
 
     response = _client(coordinator).get(reverse("console:dispatch-rule"))
@@ -50,7 +49,7 @@ def test_the_coordinator_sees_the_rule_and_what_it_gives(network, catalogue, coo
 
 def test_changing_the_rule_is_audited_and_sizes_the_triage_queue(
     network,
-    catalogue,  # noqa: F811
+    catalogue,
     coordinator,
     case_worker_a,
 ):
@@ -99,7 +98,7 @@ def test_changing_the_rule_is_audited_and_sizes_the_triage_queue(
     assert AuditEvent.objects.filter(object_type="dispatch_rule").count() == 1
 
 
-def test_a_rule_of_zero_is_refused_and_nothing_is_written(network, catalogue, coordinator):  # noqa: F811
+def test_a_rule_of_zero_is_refused_and_nothing_is_written(network, catalogue, coordinator):
     response = _client(coordinator).post(
         reverse("console:dispatch-rule"),
         _rule_form(catalogue, **{f"days_{catalogue.home.pk}": "0", f"box_{catalogue.day1.pk}": "21"}),
@@ -114,7 +113,7 @@ def test_a_rule_of_zero_is_refused_and_nothing_is_written(network, catalogue, co
 
 def test_another_food_banks_coordinator_cannot_change_this_rule(
     network,
-    catalogue,  # noqa: F811
+    catalogue,
     other_coordinator,
 ):
     # Given the other food bank's own pack type
@@ -141,7 +140,7 @@ def test_another_food_banks_coordinator_cannot_change_this_rule(
     assert not AuditEvent.objects.filter(object_type="dispatch_rule").exists()
 
 
-def test_other_roles_are_refused_the_rule(network, catalogue, window_staff_a, case_worker_a, volunteer):  # noqa: F811
+def test_other_roles_are_refused_the_rule(network, catalogue, window_staff_a, case_worker_a, volunteer):
     for user in (window_staff_a, case_worker_a, volunteer):
         client = _client(user)
         assert client.get(reverse("console:dispatch-rule")).status_code == 403

@@ -10,7 +10,7 @@ from django.urls import reverse
 from foodbank.models import AuditEvent
 from referrals import services
 from referrals.models import ConsentRecord
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.referrals.factories import recipient_input
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from console.models import PersonCorrection
 from foodbank import audit
 from foodbank.models import AuditEvent, ProvisionRecord
 from referrals.models import ConsentRecord, ConsentWithdrawal, DeliveryRequest, Recipient
-from tests.conftest import make_actor
+from tests.helpers import make_actor
 from tests.referrals.factories import file_request
 
 pytestmark = pytest.mark.django_db

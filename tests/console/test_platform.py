@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from foodbank.models import AuditEvent, Membership, Role
 from foodbank.services import grant_role
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.inventory.factories import PackTypeFactory
 from tests.referrals.factories import file_request
 

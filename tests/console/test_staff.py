@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from console.models import Invitation
 from foodbank.models import ApiToken, AuditEvent, Membership
-from tests.conftest import api_client_for, make_actor
+from tests.helpers import api_client_for, make_actor
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

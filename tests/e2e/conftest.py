@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 
 # The catalogue of pack types and items the inventory tests use (a fixture, imported to be shared).
-from tests.inventory.conftest import catalogue  # noqa: F401
-
 from .browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DEVICES, Screenshots
 
 HERE = Path(__file__).resolve().parent

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 from foodbank.models import AuditEvent, Membership, Site
 from inventory.models import Handout, ParLevel
 from referrals.models import ConsentRecord, ConsentWithdrawal
-from tests.conftest import wait_for
-from tests.inventory.conftest import put_stock
+from tests.helpers import wait_for
+from tests.inventory.helpers import put_stock
 from tests.referrals.factories import file_request
 
 from .browser import (

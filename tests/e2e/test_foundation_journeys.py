@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from foodbank import outbox
 from foodbank.models import WorkerHeartbeat
 from foodbank.tasks import heartbeat_task
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .browser import (
     assert_accessible,

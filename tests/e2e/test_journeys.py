@@ -29,8 +29,8 @@ from inventory.models import Balance, Handout, RestockShipment
 from referrals import services as referral_services
 from referrals.models import DeliveryRequest, Referral
 from shipping.models import DispatchBatch, Parcel
-from tests.conftest import wait_for
-from tests.inventory.conftest import put_stock
+from tests.helpers import wait_for
+from tests.inventory.helpers import put_stock
 from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account
 

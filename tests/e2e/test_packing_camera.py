@@ -12,8 +12,6 @@ import segno
 from playwright.sync_api import expect
 
 from shipping.models import Parcel
-from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
-from tests.shipping.conftest import stocked  # noqa: F401 (fixture)
 from tests.shipping.integration import approved_requests, make_b2_account, run_batch, tomorrow_batch
 
 from .browser import CHROMIUM, CHROMIUM_ARGS, DEVICES, assert_accessible, assert_touch_targets, login
@@ -39,7 +37,7 @@ def write_qr_video(path: Path, data: str, *, width: int = 640, height: int = 480
 
 
 @pytest.fixture
-def built_batch(network, coordinator, case_worker_a, stocked):  # noqa: F811
+def built_batch(network, coordinator, case_worker_a, stocked):
     approved_requests(2, case_worker=case_worker_a, agency=network.agency_a, coordinator=coordinator)
     return run_batch(tomorrow_batch(make_b2_account(network.food_bank)).pk)
 

@@ -6,14 +6,12 @@ from playwright.sync_api import expect
 from foodbank.models import Organisation
 from shipping.models import PantryShipment, Parcel
 from tests.factories import OrganisationFactory
-from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
-from tests.shipping.conftest import stocked  # noqa: F401 (fixture)
 from tests.shipping.integration import approved_requests, make_b2_account, run_batch, tomorrow_batch
 
 from .browser import assert_accessible, assert_controls_labelled, login, press_on, type_into
 
 
-def test_coordinator_records_a_pantry_shipment(laptop, network, coordinator, stocked, shots):  # noqa: F811
+def test_coordinator_records_a_pantry_shipment(laptop, network, coordinator, stocked, shots):
     # given a children's cafeteria partnered with the food bank
     OrganisationFactory(
         code="kodomo",
@@ -50,7 +48,7 @@ def test_coordinator_voids_a_parcel_from_the_batch_page(
     network,
     coordinator,
     case_worker_a,
-    stocked,  # noqa: F811
+    stocked,
     shots,
 ):
     # given a built Yamato batch of one parcel

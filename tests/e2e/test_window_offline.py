@@ -17,8 +17,8 @@ from inventory import services as inventory_services
 from inventory.models import Balance, Handout, StockMovement
 from inventory.selectors import ledger_differences
 from reports import selectors as reports
-from tests.conftest import make_actor
-from tests.inventory.conftest import put_stock
+from tests.helpers import make_actor
+from tests.inventory.helpers import put_stock
 
 from .browser import (
     CHROMIUM,

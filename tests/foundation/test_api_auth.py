@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from foodbank import tokens
 from foodbank.models import ApiToken, Role
 from foodbank.services import grant_role
-from tests.conftest import make_actor
+from tests.helpers import make_actor
 
 pytestmark = pytest.mark.django_db
 

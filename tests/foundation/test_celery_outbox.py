@@ -6,7 +6,7 @@ from django.db import transaction
 from foodbank import outbox
 from foodbank.models import OutboxMessage, WorkerHeartbeat
 from foodbank.tasks import heartbeat_task
-from tests.conftest import broker_unreachable, wait_for
+from tests.helpers import broker_unreachable, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

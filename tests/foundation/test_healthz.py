@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import broker_unreachable
+from tests.helpers import broker_unreachable
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from foodbank.models import Membership, Role
 from foodbank.prepared import PreparedQuery
 from inventory.models import Handout
 
-from ..conftest import make_actor
+from ..helpers import make_actor
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from referrals import services
 from referrals.models import DeliveryRequest
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 from tests.referrals.factories import TRACKING_NUMBER, bring_to, file_request
 
 URL = "/api/v1/delivery-requests/changes/"

@@ -178,8 +178,8 @@ def test_a_reading_is_published_where_recorded_and_absent_elsewhere(client, netw
 
 
 def test_capacity_only_where_the_food_bank_publishes_it(client, network):
-    from tests.inventory.conftest import put_stock
     from tests.inventory.factories import PackTypeFactory
+    from tests.inventory.helpers import put_stock
 
     assert all("jp_capacity" not in s for s in _all(client, "services/")["contents"])
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 from tests.referrals.factories import body, tomorrow
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ creator while their account is active (a deactivated colleague's mailbox may be 
 import pytest
 from django.core import mail
 
-from tests.conftest import make_actor
+from tests.helpers import make_actor
 from webhooks import sending, services
 
 pytestmark = pytest.mark.django_db

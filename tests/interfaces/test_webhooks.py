@@ -12,7 +12,7 @@ from django.core import mail
 from django.db import transaction
 
 from referrals import services
-from tests.conftest import wait_for as _wait_for
+from tests.helpers import wait_for as _wait_for
 from tests.interfaces.receiver import start_receiver
 from tests.referrals.factories import TRACKING_NUMBER, bring_to, file_request
 from webhooks import fanout
@@ -79,7 +79,7 @@ def _state(receiver) -> str:
 
 
 def wait_for(predicate, *, message, timeout=30.0):
-    """``tests.conftest.wait_for``, whose failure says what the fan-out and the sender saw."""
+    """``tests.helpers.wait_for``, whose failure says what the fan-out and the sender saw."""
     try:
         return _wait_for(predicate, message=message, timeout=timeout)
     except pytest.fail.Exception:

@@ -8,7 +8,7 @@ from django.forms.models import model_to_dict
 from foodbank.models import Site
 from inventory import models
 from inventory.selectors import ledger_differences, pack_stock
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db
 

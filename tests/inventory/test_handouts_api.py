@@ -9,7 +9,7 @@ from foodbank.models import IdempotencyKey
 from inventory.models import Balance, Handout, HandoutLine, MovementKind, StockMovement
 from inventory.selectors import ledger_differences
 
-from .conftest import HANDOUT_3_PLUS_1, in_days, put_stock
+from .helpers import HANDOUT_3_PLUS_1, in_days, put_stock
 
 pytestmark = pytest.mark.django_db
 

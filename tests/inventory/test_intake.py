@@ -6,7 +6,7 @@ import pytest
 from inventory.models import Assembly, Balance, DonationReceipt, Donor, Lot, MovementKind, StockMovement
 from inventory.selectors import ledger_differences
 
-from .conftest import in_days
+from .helpers import in_days
 
 pytestmark = pytest.mark.django_db
 

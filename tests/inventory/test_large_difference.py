@@ -4,9 +4,9 @@ million sets, by an adjustment or by two of them confirming each other's stock-t
 import pytest
 
 from inventory.models import Balance, StockMovement, StockTake
-from tests.conftest import make_actor
+from tests.helpers import make_actor
 
-from .conftest import in_days, put_stock
+from .helpers import in_days, put_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from reports import selectors as report_selectors
 from reports import services as report_services
 from reports.models import HandoutDay
 
-from .conftest import put_stock
+from .helpers import put_stock
 
 pytestmark = pytest.mark.django_db
 

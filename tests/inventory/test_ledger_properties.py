@@ -19,8 +19,8 @@ from inventory import services
 from inventory.exceptions import InsufficientStock
 from inventory.models import Balance, Handout, MovementKind, ReasonCode
 from inventory.selectors import ledger_differences
-from tests.conftest import make_actor
 from tests.factories import FoodBankFactory, OrganisationFactory, SiteFactory, WarehouseFactory
+from tests.helpers import make_actor
 
 from .factories import ItemFactory, PackTypeFactory
 

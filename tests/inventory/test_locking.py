@@ -13,9 +13,9 @@ from foodbank.models import Role
 from inventory import services
 from inventory.models import Balance, Handout, StockMovement
 from inventory.selectors import ledger_differences
-from tests.conftest import api_client_for, make_actor
+from tests.helpers import api_client_for, make_actor
 
-from .conftest import put_stock
+from .helpers import put_stock
 
 URL = "/api/v1/handouts/"
 

@@ -12,7 +12,7 @@ from inventory.lot_models import Lot
 from inventory.models import Balance, MovementKind, ReservationLine, StockMovement
 from inventory.selectors import ledger_differences
 
-from .conftest import in_days, put_stock
+from .helpers import in_days, put_stock
 
 BEFORE = [("inventory", "0004_lots_donors_inspection")]
 AFTER = [("inventory", "0005_stock_into_unknown_donor_lots")]

@@ -8,7 +8,7 @@ from foodbank.models import IdempotencyKey
 from inventory import services
 from inventory.models import Handout, RestockShipment, StockMovement
 
-from .conftest import put_stock
+from .helpers import put_stock
 
 pytestmark = pytest.mark.django_db
 

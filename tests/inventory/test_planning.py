@@ -10,9 +10,9 @@ from foodbank import outbox
 from inventory import services
 from inventory.models import ExpiryReport, ParLevel, RestockShipment
 from inventory.tasks import expiry_reports_task, plan_restocks_task
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
-from .conftest import in_days, put_stock
+from .helpers import in_days, put_stock
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

@@ -8,7 +8,7 @@ from inventory.exceptions import InsufficientStock, ReservationMismatch
 from inventory.models import Balance, MovementKind, Reservation, RestockShipment, StockMovement
 from inventory.selectors import ledger_differences
 
-from .conftest import in_days, put_stock
+from .helpers import in_days, put_stock
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,12 @@ from inventory import services
 from inventory.models import Balance, Reservation, StockMovement
 from inventory.services import StockNeed
 
-from .conftest import catalogue, in_days, put_stock  # noqa: F401 (fixture)
+from .helpers import in_days, put_stock
 
 pytestmark = pytest.mark.django_db
 
 
-def test_returning_a_packed_reservation_twice_puts_the_sets_back_once(network, catalogue):  # noqa: F811
+def test_returning_a_packed_reservation_twice_puts_the_sets_back_once(network, catalogue):
     # given two lots, a reservation of three sets across them (FEFO), packed
     put_stock(network.warehouse, pack_type=catalogue.day3, quantity=2, best_before=in_days(10))
     put_stock(network.warehouse, pack_type=catalogue.day3, quantity=5, best_before=in_days(40))

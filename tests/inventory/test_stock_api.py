@@ -18,7 +18,7 @@ from inventory.models import (
 )
 from inventory.selectors import ledger_differences
 
-from .conftest import in_days, put_stock
+from .helpers import in_days, put_stock
 
 pytestmark = pytest.mark.django_db
 

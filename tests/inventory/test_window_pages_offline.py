@@ -9,9 +9,9 @@ from django.utils import timezone
 from foodbank.models import Role
 from inventory import services
 from inventory.models import Balance, StockMovement, StockTake
-from tests.conftest import make_actor
+from tests.helpers import make_actor
 
-from .conftest import put_stock
+from .helpers import put_stock
 
 pytestmark = pytest.mark.django_db
 

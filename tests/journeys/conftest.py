@@ -1,9 +1,9 @@
-"""Journey fixtures: a stocked warehouse and Yamato through B2 Cloud, as a food bank runs them."""
+"""Journey fixtures: a stocked warehouse (and, from tests/fixtures/shipping.py, Yamato through B2
+Cloud: ``b2_account``), as a food bank runs them."""
 
 import pytest
 
-from tests.inventory.conftest import catalogue, put_stock  # noqa: F401
-from tests.shipping.integration import make_b2_account
+from tests.inventory.helpers import put_stock
 
 
 @pytest.fixture(autouse=True)
@@ -13,12 +13,7 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def b2_account(network):
-    return make_b2_account(network.food_bank)
-
-
-@pytest.fixture
-def stocked(network, catalogue):  # noqa: F811
+def stocked(network, catalogue):
     """The warehouse holds 50 of each pack type."""
     for pack_type in (catalogue.day1, catalogue.day3, catalogue.home):
         put_stock(network.warehouse, pack_type=pack_type, quantity=50)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from shipping.models import ParcelEvent
-from tests.conftest import api_client_for, wait_for
+from tests.helpers import api_client_for, wait_for
 from tests.referrals.factories import body
 
 

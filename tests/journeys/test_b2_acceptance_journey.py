@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .steps import (
     approve,

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.shipping.integration import make_local_account
 
 from .steps import (

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from referrals.retention import anonymise_closed_cases
 from shipping.tasks import close_delivered_parcels_task
-from tests.conftest import api_client_for, wait_for
+from tests.helpers import api_client_for, wait_for
 
 from .steps import (
     approve,

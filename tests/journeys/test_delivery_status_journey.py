@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from shipping.models import Parcel, ParcelEvent
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.shipping.integration import make_b2_account
 
 from .steps import ok, request_as, tracking_number

@@ -4,7 +4,7 @@ slip, station and pick list name every extra with its size (docs/journeys.md, st
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .steps import (
     approve,

@@ -3,7 +3,7 @@ person living alone asking for 7, reserved at the warehouse and printed for the 
 
 import pytest
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .steps import approve, document, file_request, ok, page_as, parcels_of, pdf_text, run_batch
 

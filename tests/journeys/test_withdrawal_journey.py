@@ -6,7 +6,7 @@ the box aside (docs/journeys.md). After packing, a cancellation is refused and n
 import pytest
 from django.test import Client
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .steps import (
     approve,

@@ -9,7 +9,7 @@ import pytest
 
 from foodbank.models import AuditEvent
 from referrals.models import DeliveryRequest, DeliveryRequestEvent, Recipient
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.referrals.factories import bring_to, file_request, tomorrow
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from referrals.models import DeliveryRequest, DeliveryRequestEvent, Recipient
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .factories import bring_to, file_request
 

@@ -9,7 +9,7 @@ from django.test import Client
 from foodbank.models import AuditEvent
 from inventory import services as inventory_services
 from referrals.models import ConsentRecord, Feedback, HandoutContact, Recipient, Referral
-from tests.inventory.conftest import catalogue, put_stock  # noqa: F401 (fixture)
+from tests.inventory.helpers import put_stock
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ CONTACT = {
 
 
 @pytest.fixture
-def stocked(network, catalogue):  # noqa: F811
+def stocked(network, catalogue):
     put_stock(network.window_a, pack_type=catalogue.day3, quantity=5)
     put_stock(network.window_b, pack_type=catalogue.day3, quantity=5)
     return network

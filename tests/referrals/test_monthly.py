@@ -10,7 +10,7 @@ from django.db import connection
 from referrals import services
 from referrals.models import DeliveryRequest, Enrolment
 from referrals.tasks import create_monthly_requests_task
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .factories import file_request
 

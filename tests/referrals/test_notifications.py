@@ -10,7 +10,7 @@ from foodbank.models import OutboxMessage, WorkerHeartbeat
 from foodbank.tasks import heartbeat_task
 from referrals import notifications, services
 from referrals.models import Notification
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .factories import TRACKING_URL, bring_to, file_request, navi_body
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import Referral
 from referrals.tasks import escalate_referrals_task
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .factories import file_request
 

@@ -84,7 +84,7 @@ def test_inbox_does_not_show_what_the_consent_does_not_cover(client, network, co
         ],
     )
     refer(request, coordinator)
-    from tests.conftest import make_actor
+    from tests.helpers import make_actor
 
     staff = make_actor("window_a2", "window_staff", network.agency_a, network.window_a)
     client.force_login(staff)

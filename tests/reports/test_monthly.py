@@ -9,7 +9,7 @@ import pytest
 from reports import selectors, services
 from reports.models import HandoutDay, ParcelDay
 
-from .conftest import EXPECTED, EXPECTED_PREVIOUS, ZERO
+from .helpers import EXPECTED, EXPECTED_PREVIOUS, ZERO
 
 URL = "/api/v1/reports/monthly/"
 MONTHS = [

@@ -9,7 +9,6 @@ from reports import selectors
 from shipping import services as shipping_services
 from shipping.models import Parcel
 from tests.factories import OrganisationFactory
-from tests.shipping.conftest import stocked  # noqa: F401 (fixture)
 from tests.shipping.integration import make_local_account, run_batch, tomorrow_batch
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +37,7 @@ def test_a_shipped_pantry_shipment_counts_and_a_voided_one_does_not(
     network,
     coordinator,
     other_coordinator,
-    stocked,  # noqa: F811
+    stocked,
 ):
     # given two pantry shipments booked into one local batch
     partner = OrganisationFactory(

@@ -126,7 +126,7 @@ def test_short_stock_is_reported_on_the_parcel_and_nothing_is_reserved_for_it(
     network, b2_account, catalogue, case_worker_a, coordinator
 ):
     # given two requests for 3 days but one day3 set in stock
-    from tests.inventory.conftest import put_stock
+    from tests.inventory.helpers import put_stock
 
     put_stock(network.warehouse, pack_type=catalogue.day3, quantity=1)
     first, second = approved_requests(

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from bench.faults import WorkerProcess, database_url_of
 from foodbank.models import StoredFile
 from shipping.models import BatchDocument, DispatchBatch
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .integration import approved_requests, tomorrow_batch
 
@@ -80,7 +80,7 @@ def test_documents_a_worker_draws_on_its_machine_are_served_by_a_web_on_another(
 
 
 def api_get(user, url: str) -> bytes:
-    from tests.conftest import api_client_for
+    from tests.helpers import api_client_for
 
     response = api_client_for(user).get(url)
     assert response.status_code == 200, response.content

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from inventory.models import Reservation
 from shipping.models import BatchChunk, BatchDocument, DispatchBatch, Parcel
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 
 from .integration import approved_requests, run_batch, tomorrow_batch
 

@@ -10,9 +10,10 @@ from inventory import intake
 from inventory.models import MovementKind, Reservation, StockMovement
 from inventory.selectors import ledger_differences
 from shipping.models import Parcel
+from tests.inventory.helpers import in_days
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
-from .conftest import assemble, in_days, receive
+from .helpers import assemble, receive
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from referrals.models import DeliveryRequest
 from shipping.models import Parcel
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
-from .conftest import assemble
+from .helpers import assemble
 from .test_allergen_packing import _file_with_codes
 
 pytestmark = pytest.mark.django_db

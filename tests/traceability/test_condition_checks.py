@@ -12,7 +12,7 @@ from inventory.models import Handout
 from shipping.models import Parcel, ParcelEvent
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
-from .conftest import assemble, restock
+from .helpers import assemble, restock
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from inventory.lot_models import Donor, Lot, Recall
 from inventory.models import DonationReceiptLine, StockMovement
 from inventory.selectors import ledger_differences
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from inventory import intake
+from tests.inventory.helpers import in_days
 
-from .conftest import in_days, receive
+from .helpers import receive
 
 pytestmark = pytest.mark.django_db
 

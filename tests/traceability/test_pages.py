@@ -7,8 +7,7 @@ from foodbank.models import AuditEvent
 from inventory import intake
 from inventory.lot_models import Recall
 from inventory.models import DonationReceipt, StockMovement
-
-from .conftest import in_days
+from tests.inventory.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 

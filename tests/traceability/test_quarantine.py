@@ -20,7 +20,7 @@ from shipping import services as shipping_services
 from shipping.models import Parcel
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
-from .conftest import assemble, restock
+from .helpers import assemble, restock
 
 HANDOUT = {"household_size": 1, "household_type": "single"}
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from inventory import intake
 from reports.selectors import current_fiscal_year
 
-from .conftest import receive
+from .helpers import receive
 
 pytestmark = pytest.mark.django_db
 

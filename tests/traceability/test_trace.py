@@ -11,11 +11,11 @@ from inventory.models import MovementKind, StockMovement
 from inventory.selectors import ledger_differences
 from shipping import services as shipping_services
 from shipping.models import Parcel
-from tests.conftest import make_actor
 from tests.factories import SiteFactory
+from tests.helpers import make_actor
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
-from .conftest import assemble, restock
+from .helpers import assemble, restock
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +114,9 @@ def test_a_product_and_date_range_traces_every_lot_of_it(
     api, network, catalogue, donated, coordinator, volunteer
 ):
     from inventory import intake
+    from tests.inventory.helpers import in_days
 
-    from .conftest import in_days, receive
+    from .helpers import receive
 
     other = intake.save_donor(food_bank=network.food_bank, kind="farm", name="石狩ファーム")
     receive(

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from foodbank import audit
 from foodbank.models import AuditEvent, ProvisionRecord
-from tests.conftest import is_postgres
+from tests.helpers import is_postgres
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.core.management import call_command
 
 from foodbank import selectors
 from foodbank.models import Organisation, Site
-from tests.conftest import api_client_for, make_actor
 from tests.factories import OrganisationFactory, SiteFactory
+from tests.helpers import api_client_for, make_actor
 
 pytestmark = pytest.mark.django_db
 

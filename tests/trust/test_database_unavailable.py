@@ -9,7 +9,7 @@ from django.db import connections
 from django.test import Client
 
 from bench.faults import free_port
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

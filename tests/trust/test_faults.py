@@ -17,8 +17,6 @@ from django.db import connection
 from bench import fault_redis_down, fault_two_beats, fault_worker_killed
 from bench.faults import PG_BIN, ROOT, PrivateRedis, WorkerProcess, broker_at, database_url_of
 from foodbank.models import TaskRedelivery
-from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
-from tests.shipping.conftest import b2_account, stocked  # noqa: F401 (fixtures)
 from tests.shipping.integration import approved_requests, make_b2_account
 
 POISON = "tests.trust.poison_tasks.poison_task"
@@ -65,8 +63,8 @@ def test_redis_down_while_requests_are_filed_loses_nothing(network, coordinator,
 def test_a_worker_killed_mid_batch_leaves_no_duplicate_and_the_batch_completes(
     settings,
     network,
-    b2_account,  # noqa: F811
-    stocked,  # noqa: F811
+    b2_account,
+    stocked,
     case_worker_a,
     coordinator,
 ):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from foodbank.health import PROBE_CACHE_KEY, send_probe
 from foodbank.models import WorkerHeartbeat
-from tests.conftest import broker_unreachable, wait_for
+from tests.helpers import broker_unreachable, wait_for
 
 
 def _old_beat():

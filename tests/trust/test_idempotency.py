@@ -11,7 +11,7 @@ from django.utils import timezone
 from foodbank import outbox
 from foodbank.models import IdempotencyKey, Organisation
 from foodbank.tasks import purge_idempotency_keys_task
-from tests.conftest import wait_for
+from tests.helpers import wait_for
 from tests.trust import urls as test_urls
 
 URL = "/test/partners/"

@@ -10,8 +10,7 @@ import pytest
 
 from inventory.models import Assembly, PackRecipe, StockMovement, StockTake
 from referrals.models import ConsentRecord, Enrolment, Feedback
-from tests.inventory.conftest import catalogue as catalogue_fixture  # noqa: F401
-from tests.inventory.conftest import in_days, put_stock
+from tests.inventory.helpers import in_days, put_stock
 from tests.referrals.factories import file_request
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +105,7 @@ def test_a_retry_with_the_same_key_creates_once_and_another_body_is_422(
 ):
     # given a creating POST and its body
     filed = file_request(case_worker_a, network.agency_a)
-    case = _cases(network, request.getfixturevalue("catalogue_fixture"), filed)[name]
+    case = _cases(network, request.getfixturevalue("catalogue"), filed)[name]
     client = api(request.getfixturevalue(case.actor))
     before = case.rows.count()
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from foodbank import outbox
 from foodbank.tasks import purge_login_records_task
 
-from ..conftest import wait_for
+from ..helpers import wait_for
 
 
 def _log_in(client, password: str):

@@ -27,7 +27,7 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 
 from .matrix import ALL_ROWS, EXEMPT_METHODS, EXEMPT_ROUTES, LOGIN, ROLES, Row
 from .world import NONEXISTENT_ID, PLACES, World

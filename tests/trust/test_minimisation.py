@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from referrals.models import DeliveryRequest
 from shipping.models import BatchDocument, Parcel
-from tests.conftest import api_client_for
+from tests.helpers import api_client_for
 from tests.referrals.factories import body, navi_body
 from tests.shipping.integration import make_b2_account, run_batch, tomorrow_batch
 

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from referrals import services as referral_services
 from referrals.models import DeliveryRequest
 from shipping.models import BatchDocument
-from tests.inventory.conftest import catalogue, put_stock  # noqa: F401
+from tests.inventory.helpers import put_stock
 from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account, make_local_account, run_batch, tomorrow_batch
 
@@ -27,7 +27,7 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture
-def approved(network, case_worker_a, coordinator, catalogue):  # noqa: F811
+def approved(network, case_worker_a, coordinator, catalogue):
     put_stock(network.warehouse, pack_type=catalogue.home, quantity=10)
     for item in (catalogue.noodles, catalogue.rice):
         put_stock(network.warehouse, item=item, quantity=100)

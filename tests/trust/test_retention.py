@@ -26,11 +26,8 @@ from reports import selectors as report_selectors
 from reports import services as report_services
 from shipping import services as shipping_services
 from shipping.models import BatchDocument, Parcel
-from tests.conftest import wait_for
-from tests.inventory.conftest import catalogue  # noqa: F401 (fixture)
+from tests.helpers import wait_for
 from tests.referrals.factories import ACTIONS, bring_to, recipient_input
-from tests.reports.conftest import seed  # noqa: F401 (fixture)
-from tests.shipping.conftest import b2_account, stocked  # noqa: F401 (fixtures)
 from tests.shipping.integration import approved_requests, run_batch
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -84,8 +81,8 @@ def test_the_job_is_scheduled_daily_and_the_period_is_a_setting(settings):
 
 def test_old_closed_cases_are_anonymised_newer_and_open_ones_are_not(
     network,
-    stocked,  # noqa: F811
-    b2_account,  # noqa: F811
+    stocked,
+    b2_account,
     coordinator,
     case_worker_a,
 ):
@@ -301,8 +298,8 @@ def test_a_person_with_one_open_case_keeps_their_data(network, coordinator, case
 def test_documents_of_batches_shipped_before_the_cutoff_are_deleted(
     django_capture_on_commit_callbacks,
     network,
-    stocked,  # noqa: F811
-    b2_account,  # noqa: F811
+    stocked,
+    b2_account,
     coordinator,
     case_worker_a,
 ):
@@ -352,7 +349,7 @@ def _figures(ids) -> tuple:
     )
 
 
-def test_reports_give_the_same_totals_before_and_after(api, coordinator, seed, network):  # noqa: F811
+def test_reports_give_the_same_totals_before_and_after(api, coordinator, seed, network):
     # Given the seeded FY2023/FY2024, its requests delivered and closed years ago, with notes,
     ids = [network.food_bank.pk]
     _close_seeded_requests(retention_cutoff())

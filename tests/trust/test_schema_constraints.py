@@ -13,7 +13,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from foodbank.idempotency import HEADER
 
-from ..conftest import api_client_for
+from ..helpers import api_client_for
 
 
 @pytest.fixture(scope="module")

@@ -30,10 +30,10 @@ from referrals.referral_views import contact_recipient
 from shipping import services as shipping
 from shipping.carriers import box_reference
 from shipping.models import BatchDocument, PantryShipment, Parcel
-from tests.conftest import Network, make_actor
 from tests.factories import OrganisationFactory, UserFactory, WarehouseFactory
-from tests.inventory.conftest import put_stock
+from tests.helpers import Network, make_actor
 from tests.inventory.factories import ItemFactory, PackTypeFactory
+from tests.inventory.helpers import put_stock
 from tests.referrals.factories import file_request
 from tests.shipping.integration import make_b2_account, run_batch, tomorrow_batch
 from webhooks import services as webhook_services
