@@ -29,12 +29,25 @@ def enqueue(task, /, **kwargs) -> OutboxMessage:
     Call it inside the transaction that makes the task necessary. Arguments are ids and plain
     values, never model instances or personal data.
     """
-    name = task if isinstance(task, str) else task.name
-    message = OutboxMessage.objects.create(task_name=name, kwargs=kwargs)
+    message = build(task, **kwargs)
+    message.save(force_insert=True)
+    send_after_commit(message)
+    return message
+
+
+def build(task, /, **kwargs) -> OutboxMessage:
+    """``enqueue``'s message, not saved: for a caller that writes it in a statement of its own with
+    other rows (a delivery request's filing, docs/benchmarks.md). Once it is written, in the same
+    transaction, call ``send_after_commit`` with it."""
+    return OutboxMessage(task_name=task if isinstance(task, str) else task.name, kwargs=kwargs)
+
+
+def send_after_commit(message: OutboxMessage) -> None:
+    """Send a message just written after the transaction commits (nothing on a rollback)."""
     # The task's name and arguments are in hand: after commit only the claim and the mark of
     # sending touch the row (a delivery request's hot path, docs/benchmarks.md).
-    transaction.on_commit(lambda: send_message(message.pk, task=(name, kwargs)))
-    return message
+    pk, task = message.pk, (message.task_name, message.kwargs)
+    transaction.on_commit(lambda: send_message(pk, task=task))
 
 
 def _claimable(now) -> Q:
