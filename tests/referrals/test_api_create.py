@@ -372,7 +372,8 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # 2: complete the key, RELEASE (production: COMMIT). After commit (not in a test's transaction)
     # the outbox claims and marks its message: 2 more in production. The answer reads nothing back:
     # the person is new, their whole history is in hand. None of these depends on the body's size.
-    with django_assert_num_queries(6):
+    # Elsewhere (the embedded SQLite set-up) the ORM writes the six rows: 5 more.
+    with django_assert_num_queries(6 if connection.vendor == "postgresql" else 11):
         response = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="count-me")
 
     assert response.status_code == 201
