@@ -53,6 +53,33 @@ def record(
 ) -> AuditEvent:
     """Append one audit event. ``detail`` must name fields or counts, never their values. Without
     ``request``, the address and path are those of the request being answered, if any."""
+    event = build(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        subject_id=subject_id,
+        food_bank_id=food_bank_id,
+        request=request,
+        detail=detail,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def build(
+    *,
+    actor,
+    action: str,
+    object_type: str,
+    object_id,
+    subject_id: int | None = None,
+    food_bank_id: int | None = None,
+    request: HttpRequest | None = None,
+    detail: dict | None = None,
+) -> AuditEvent:
+    """``record``'s event, not saved: for a caller that writes it in a statement of its own with
+    other rows (a delivery request's filing, docs/benchmarks.md); it must then be written."""
     if request is None:
         request = _current_request.get()
     memberships = memberships_for(actor) if actor is not None else []
@@ -61,7 +88,7 @@ def record(
         # The actor's tenant when there is only one, so the event shows in its coordinators' search.
         tenants = {m.food_bank_id for m in memberships if m.role in TENANT_ROLES}
         food_bank_id = tenants.pop() if len(tenants) == 1 else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_role=",".join(roles)[:32],
         food_bank_id=food_bank_id,

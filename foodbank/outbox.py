@@ -7,10 +7,11 @@ sends it later, so no follow-up work is lost. A message may be sent twice (a cra
 bookkeeping), so every task must be idempotent; that is the project's rule for tasks anyway.
 """
 
+import functools
 import logging
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -31,12 +32,25 @@ def enqueue(task, /, **kwargs) -> OutboxMessage:
     Call it inside the transaction that makes the task necessary. Arguments are ids and plain
     values, never model instances or personal data.
     """
-    name = task if isinstance(task, str) else task.name
-    message = OutboxMessage.objects.create(task_name=name, kwargs=kwargs)
+    message = build(task, **kwargs)
+    message.save(force_insert=True)
+    send_after_commit(message)
+    return message
+
+
+def build(task, /, **kwargs) -> OutboxMessage:
+    """``enqueue``'s message, not saved: for a caller that writes it in a statement of its own with
+    other rows (a delivery request's filing, docs/benchmarks.md). Once it is written, in the same
+    transaction, call ``send_after_commit`` with it."""
+    return OutboxMessage(task_name=task if isinstance(task, str) else task.name, kwargs=kwargs)
+
+
+def send_after_commit(message: OutboxMessage) -> None:
+    """Send a message just written after the transaction commits (nothing on a rollback)."""
     # The task's name and arguments are in hand: after commit only the claim and the mark of
     # sending touch the row (a delivery request's hot path, docs/benchmarks.md).
-    transaction.on_commit(lambda: send_message(message.pk, task=(name, kwargs)))
-    return message
+    pk, task = message.pk, (message.task_name, message.kwargs)
+    transaction.on_commit(lambda: send_message(pk, task=task))
 
 
 def _claimable(now) -> Q:
@@ -49,12 +63,36 @@ def send_message(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
     """Claim one message and send it; returns whether it went to the broker. ``task``: its name
     and arguments when the caller has them (``enqueue``), saving the read of the row."""
     now = timezone.now()
-    claimed = OutboxMessage.objects.filter(_claimable(now), pk=pk).update(
-        claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=F("attempts") + 1
-    )
+    # Plain SQL built once (the same conditions as _claimable): compiling the ORM's UPDATE cost more
+    # CPU than running it, on every delivery request filed (docs/benchmarks.md).
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _claim_sql(), [adapt(now + timedelta(seconds=CLAIM_SECONDS)), pk, MAX_ATTEMPTS, adapt(now)]
+        )
+        claimed = cursor.rowcount
     if not claimed:
         return False
     return _send_claimed(pk, task=task)
+
+
+@functools.cache
+def _claim_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"UPDATE {qn(OutboxMessage._meta.db_table)} "  # noqa: S608
+        "SET claimed_until = %s, attempts = attempts + 1 WHERE id = %s AND sent_at IS NULL "
+        "AND attempts < %s AND (claimed_until IS NULL OR claimed_until < %s)"
+    )
+
+
+@functools.cache
+def _sent_sql() -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"UPDATE {qn(OutboxMessage._meta.db_table)} "  # noqa: S608
+        "SET sent_at = %s, claimed_until = NULL, last_error = '' WHERE id = %s"
+    )
 
 
 def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
@@ -68,7 +106,8 @@ def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
         logger.warning("Outbox message %s (%s) not sent: %r", pk, name, exc)
         OutboxMessage.objects.filter(pk=pk).update(claimed_until=None, last_error=repr(exc)[:500])
         return False
-    OutboxMessage.objects.filter(pk=pk).update(sent_at=timezone.now(), claimed_until=None, last_error="")
+    with connection.cursor() as cursor:
+        cursor.execute(_sent_sql(), [connection.ops.adapt_datetimefield_value(timezone.now()), pk])
     return True
 
 

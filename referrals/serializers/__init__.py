@@ -34,6 +34,7 @@ from .delivery_requests import (
     SituationIn,
     SituationOut,
     needs_input,
+    plain_delivery_request_input,
 )
 from .feedback import FeedbackIn, FeedbackOut
 from .handout_contacts import SHAREABLE, HandoutContactConsentOut, HandoutContactIn, HandoutContactOut
@@ -120,6 +121,7 @@ __all__ = [
     "household_input",
     "navi_consent_inputs",
     "needs_input",
+    "plain_delivery_request_input",
     "recipient_input",
     "referral_out",
 ]

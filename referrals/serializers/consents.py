@@ -57,17 +57,22 @@ class ConsentIn(_ConsentHow):
     given_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
     def validate(self, attrs):
-        errors = {}
-        if attrs["share_with_foodbank"] is not True:
-            errors["share_with_foodbank"] = [
-                _("A request can only be filed with the person's consent to share their details.")
-            ]
-        errors.update(_how_errors(attrs))
-        if attrs["given_at"] and attrs["given_at"] > timezone.now() + timedelta(minutes=5):
-            errors["given_at"] = [_("Consent cannot be given in the future.")]
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
+        return check_consent(attrs)
+
+
+def check_consent(attrs: dict) -> dict:
+    """ConsentIn's checks across its fields (serializer and plain input path alike)."""
+    errors = {}
+    if attrs["share_with_foodbank"] is not True:
+        errors["share_with_foodbank"] = [
+            _("A request can only be filed with the person's consent to share their details.")
+        ]
+    errors.update(_how_errors(attrs))
+    if attrs["given_at"] and attrs["given_at"] > timezone.now() + timedelta(minutes=5):
+        errors["given_at"] = [_("Consent cannot be given in the future.")]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return attrs
 
 
 def agency_consent_inputs(consent: dict) -> list[services.ConsentInput]:

@@ -65,22 +65,7 @@ class RecipientIn(AddressFieldsIn):
     )
 
     def validate(self, attrs):
-        errors: dict[str, list[str]] = {}
-        try:
-            # A person without a phone may be served: the label rule is in docs/shipping-b2.md.
-            attrs["phone"] = normalise_phone(attrs["phone"]) if attrs.get("phone", "").strip() else ""
-        except FieldErrors as exc:
-            errors.update(exc.errors)
-        try:
-            attrs["area"] = self.resolve_area(attrs)
-        except FieldErrors as exc:
-            errors.update(exc.errors)
-        if errors:
-            raise serializers.ValidationError(errors)
-        attrs["address"] = street_part(attrs["address"], attrs["area"])
-        if not attrs["address"]:
-            raise serializers.ValidationError({"address": [_("Enter the street address.")]})
-        return attrs
+        return check_recipient(attrs)
 
 
 class HouseholdIn(serializers.Serializer):
@@ -94,13 +79,38 @@ class HouseholdIn(serializers.Serializer):
     elderly = serializers.IntegerField(min_value=0, max_value=20, default=0, help_text="Aged 65 or over.")
 
     def validate(self, attrs):
-        if attrs["adults"] + attrs["children"] + attrs["infants"] + attrs["elderly"] == 0:
-            raise serializers.ValidationError({"adults": [_("A household has at least one person.")]})
-        if attrs["children_ages"] and len(attrs["children_ages"]) != attrs["children"]:
-            raise serializers.ValidationError(
-                {"children_ages": [_("Give one age per child (or leave the ages out).")]}
-            )
-        return attrs
+        return check_household(attrs)
+
+
+def check_recipient(attrs: dict) -> dict:
+    """RecipientIn's checks across its fields (the phone, the address against the postal code), for
+    the serializer and the plain input path alike (``plain_delivery_request_input``)."""
+    errors: dict[str, list[str]] = {}
+    try:
+        # A person without a phone may be served: the label rule is in docs/shipping-b2.md.
+        attrs["phone"] = normalise_phone(attrs["phone"]) if attrs.get("phone", "").strip() else ""
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    try:
+        attrs["area"] = AddressFieldsIn.resolve_area(attrs)
+    except FieldErrors as exc:
+        errors.update(exc.errors)
+    if errors:
+        raise serializers.ValidationError(errors)
+    attrs["address"] = street_part(attrs["address"], attrs["area"])
+    if not attrs["address"]:
+        raise serializers.ValidationError({"address": [_("Enter the street address.")]})
+    return attrs
+
+
+def check_household(attrs: dict) -> dict:
+    """HouseholdIn's checks across its fields (serializer and plain input path alike)."""
+    if attrs["adults"] + attrs["children"] + attrs["infants"] + attrs["elderly"] == 0:
+        raise serializers.ValidationError({"adults": [_("A household has at least one person.")]})
+    if attrs["children_ages"] and len(attrs["children_ages"]) != attrs["children"]:
+        message = _("Give one age per child (or leave the ages out).")
+        raise serializers.ValidationError({"children_ages": [message]})
+    return attrs
 
 
 def recipient_input(data: dict) -> services.RecipientInput:

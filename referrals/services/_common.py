@@ -70,7 +70,11 @@ def announce_changes() -> None:
     sent after commit only (a rollback sends nothing); the webhooks' fan-out then reads the new
     events itself, in commit-safe order (docs/webhooks.md). Named by string: ``webhooks`` sits
     above this app."""
-    outbox.enqueue("webhooks.fan_out")
+    outbox.enqueue(ANNOUNCE_TASK)
+
+
+# announce_changes' task (by name: ``webhooks`` sits above this app).
+ANNOUNCE_TASK = "webhooks.fan_out"
 
 
 def _after_events(events: list[DeliveryRequestEvent], requests: dict[int, DeliveryRequest]) -> None:

@@ -39,7 +39,16 @@ class HouseholdInput:
 def _create_recipient(
     *, food_bank_id: int, agency: Organisation | None, data: RecipientInput, household: HouseholdInput
 ) -> Recipient:
-    return Recipient.objects.create(
+    person = _recipient_row(food_bank_id=food_bank_id, agency=agency, data=data, household=household)
+    person.save(force_insert=True)
+    return person
+
+
+def _recipient_row(
+    *, food_bank_id: int, agency: Organisation | None, data: RecipientInput, household: HouseholdInput
+) -> Recipient:
+    """The recipient, not saved yet."""
+    return Recipient(
         food_bank_id=food_bank_id,
         agency=agency,
         name=data.name,
