@@ -163,7 +163,8 @@ def dispatch_rule(request):
     require_coordinator(request)
     food_bank = home_food_bank(request)
     pack_types = list(PackType.objects.filter(food_bank=food_bank, active=True))
-    rule = sizing.rule_for(food_bank_id=food_bank.pk, pack_types=pack_types)
+    # Alternatives too: the coordinator sizes them here, though ordinary parcels never get them.
+    rule = sizing.rule_for(food_bank_id=food_bank.pk, pack_types=pack_types, with_alternatives=True)
     current = {s.pack_type.pk: s for s in rule}
     form = DispatchRuleForm(request.POST or None, pack_types=pack_types, current=current)
     if request.method == "POST" and form.is_valid():

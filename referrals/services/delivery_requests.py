@@ -312,7 +312,8 @@ def mark_scheduled(*, request_id: int, batch_ref: str, by: User | None = None) -
         to_status=S.SCHEDULED,
         by=by,
         note=batch_ref,
-        changes={"batch_ref": batch_ref},
+        # What an earlier batch's packing did about the allergies goes: this batch's tells anew.
+        changes={"batch_ref": batch_ref, "allergen_packing": []},
         check=_check_share_consent,
     )
 
@@ -479,7 +480,14 @@ def release_from_dispatch(
                 status=request.status,
                 requested=target,
             )
-        changes = {"batch_ref": "", "tracking_number": "", "tracking_url": "", "shipped_at": None}
+        # The voided parcel's allergy note goes with it: no parcel is packed for the request now.
+        changes = {
+            "batch_ref": "",
+            "tracking_number": "",
+            "tracking_url": "",
+            "shipped_at": None,
+            "allergen_packing": [],
+        }
         if cancel:
             changes["cancel_reason"] = note[:500]
         event = _apply(request, target, by=by, note=note, now=timezone.now(), changes=changes)

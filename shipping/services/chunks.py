@@ -35,8 +35,10 @@ def build_chunk(*, batch_id: int, index: int) -> bool:
     when the chunk was done already. A fixed number of queries whatever the chunk's size.
 
     Locks the chunk row, then its parcels (pk order), then (in ``reserve_stock_many``) the
-    reservations and the stock lots. Parallel chunks wait for each other only on the lots, so
-    everything that does not need them is written before they are locked.
+    reservations and the stock lots, then (for allergic households only) their delivery requests,
+    to tell the case workers what packing did (``alternatives.tell_case_workers``). Parallel chunks
+    wait for each other only on the lots, so everything else that does not need them is written
+    before they are locked.
     """
     with transaction.atomic():
         chunk = locks.lock_chunk(batch_id, index)

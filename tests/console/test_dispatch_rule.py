@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from foodbank.models import AuditEvent
+from inventory import services
 from inventory.models import PackSizing
 from tests.inventory.factories import PackTypeFactory
 from tests.referrals.factories import file_request
@@ -151,3 +152,28 @@ def test_other_roles_are_refused_the_rule(network, catalogue, window_staff_a, ca
             == 403
         )
     assert not PackSizing.objects.exists()
+
+
+def test_an_allergen_free_alternative_is_on_the_rule_page_and_can_be_sized(network, catalogue, coordinator):
+    # Given the home pack's allergen-free alternative (ordinary parcels never get it, so the
+    # sizing leaves it out, but the coordinator still sets how far it goes)
+    alternative = PackTypeFactory(
+        food_bank=network.food_bank, code="home-noebi", name="えび不使用パック", days=7
+    )
+    services.set_pack_type_alternatives(pack_type=catalogue.home, alternatives=[alternative])
+    client = _client(coordinator)
+
+    # When the coordinator opens the rule page and sizes the alternative
+    page = client.get(reverse("console:dispatch-rule"))
+    saved = client.post(
+        reverse("console:dispatch-rule"),
+        {**_rule_form(catalogue), f"days_{alternative.pk}": "5", f"box_{alternative.pk}": "3"},
+    )
+
+    # Then the page lists it, and its sizing is saved
+    assert page.status_code == 200
+    assert '<tr><th scope="row">えび不使用パック</th><td>7</td>' in page.content.decode()
+    assert saved.status_code == 302
+    assert PackSizing.objects.filter(pack_type=alternative).values_list(
+        "person_days", "max_per_box"
+    ).get() == (5, 3)

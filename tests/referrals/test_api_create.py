@@ -360,11 +360,11 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     client = api(case_worker_a)
     client.post(URL, body(), format="json")  # warm caches (content types, token table)
 
-    # 1: token with user and memberships (one join). 1: claim the key (one INSERT … ON CONFLICT DO
-    # NOTHING, which needs no savepoint even inside the test's transaction; in production it is
-    # committed at once so that a concurrent retry sees it).
+    # 1: token with user and memberships (one join).
     # 1: SAVEPOINT of idempotent_create's transaction (production: BEGIN), which the service joins
     # without a savepoint of its own (foodbank.transactions).
+    # 1: claim the key (one INSERT … ON CONFLICT DO NOTHING, which needs no savepoint; it takes the
+    # key's advisory lock so that a concurrent retry is told 409, and commits with the work).
     # 1: the filing itself, one statement of data-modifying CTEs (referrals.services.
     # delivery_requests._filing_sql): the recipient, the request, its first event, the outbox message
     # that tells the webhooks (docs/webhooks.md), the consent records and the audit event. The agency

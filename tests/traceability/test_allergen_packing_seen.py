@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from referrals.models import DeliveryRequest
 from shipping.models import Parcel
+from shipping.services import void_parcel
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
 from .helpers import assemble
@@ -112,3 +113,23 @@ def test_correcting_away_the_allergy_clears_what_the_case_worker_is_told(
     # Then the request no longer tells of an alternative
     assert response.status_code == 200, response.content
     assert response.json()["allergen_packing"] == []
+
+
+def test_voiding_the_parcel_clears_what_the_case_worker_is_told(
+    api, network, catalogue, donated, ebi_free, coordinator, case_worker_a, b2_account
+):
+    # Given a batched household packed with the alternative
+    assemble(network, catalogue.home, 5, coordinator)
+    assemble(network, ebi_free, 3, coordinator)
+    pk = _file_with_codes(api, case_worker_a, coordinator, ["shrimp"])
+    batch = run_batch(tomorrow_batch(b2_account).pk)
+    parcel = Parcel.objects.get(batch=batch, delivery_request_id=pk)
+    assert api(case_worker_a).get(f"/api/v1/delivery-requests/{pk}/").json()["allergen_packing"]
+
+    # When the coordinator voids the parcel before it is handed over (the request goes back to
+    # approved, for the next batch)
+    void_parcel(parcel_id=parcel.pk, by=coordinator, reason="rebook")
+
+    # Then the case worker is no longer told of a box that does not exist
+    seen = api(case_worker_a).get(f"/api/v1/delivery-requests/{pk}/").json()
+    assert (seen["status"], seen["allergen_packing"]) == ("approved", [])
