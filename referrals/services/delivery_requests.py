@@ -481,7 +481,7 @@ def release_from_dispatch(
                 requested=target,
             )
         # The voided parcel's allergy note goes with it: no parcel is packed for the request now.
-        changes = {
+        changes: dict[str, Any] = {
             "batch_ref": "",
             "tracking_number": "",
             "tracking_url": "",
