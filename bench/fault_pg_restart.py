@@ -42,8 +42,8 @@ def seed(stock: int) -> dict:
     from foodbank.models import Role
     from foodbank.services import grant_role
     from tests.factories import FoodBankFactory, OrganisationFactory, SiteFactory, UserFactory
-    from tests.inventory.conftest import put_stock
     from tests.inventory.factories import PackTypeFactory
+    from tests.inventory.helpers import put_stock
 
     fb = FoodBankFactory(code="fault-fb", name="フードバンク北")
     agency = OrganisationFactory(code="fault-agency", food_bank=fb, name="小樽市社協")

@@ -136,8 +136,8 @@ def seed(requests: int):
     from django.utils import timezone
 
     from bench.faults import seed_network
-    from tests.inventory.conftest import put_stock
     from tests.inventory.factories import PackTypeFactory
+    from tests.inventory.helpers import put_stock
     from tests.shipping.integration import approved_requests, make_b2_account
 
     net = seed_network()
