@@ -15,6 +15,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from referrals import selectors as referral_selectors
 from referrals.validation import display_phone
 from shipping.fonts import register_font
 
@@ -62,6 +63,18 @@ def as_data(record: PersonRecord) -> dict:
                 "cooking": r.cooking,
                 "allergies": r.allergies,
                 "allergens": list(r.allergens or []),
+                # What the dispatch batch did about the allergies, as stored and as the case worker
+                # reads it (the PDF prints the text, one line per entry).
+                "allergen_packing": [
+                    {
+                        "kind": note.kind,
+                        "pack": note.pack,
+                        "alternative": note.alternative,
+                        "allergens": list(note.allergens),
+                        "text": note.text,
+                    }
+                    for note in referral_selectors.allergen_packing(r)
+                ],
                 "dietary_note": r.dietary_note,
                 "extras": r.extras,
                 "tracking_number": r.tracking_number,
@@ -152,6 +165,13 @@ def _cell(value) -> str:
     return "" if value is None else str(value)
 
 
+def _markup(key: str, value) -> str:
+    """A table cell's paragraph markup: the allergen packing as its text, one entry a line."""
+    if key == "allergen_packing":
+        return "<br/>".join(escape(note["text"]) for note in value)
+    return escape(_cell(value))
+
+
 def as_pdf(record: PersonRecord) -> bytes:
     """An A4 PDF of the same sections, in the Japanese font the labels use."""
     font = register_font()
@@ -179,7 +199,7 @@ def as_pdf(record: PersonRecord) -> bytes:
         story.append(Paragraph(escape(f"{name} ({len(rows)})"), heading))
         for row in rows:
             table = Table(
-                [[Paragraph(escape(k), body), Paragraph(escape(_cell(v)), body)] for k, v in row.items()],
+                [[Paragraph(escape(k), body), Paragraph(_markup(k, v), body)] for k, v in row.items()],
                 colWidths=[40 * mm, 135 * mm],
             )
             table.setStyle(

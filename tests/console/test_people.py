@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from console.models import PersonCorrection
 from foodbank import audit
 from foodbank.models import AuditEvent, ProvisionRecord
+from referrals import services as referral_services
+from referrals.handover import AllergenPacking
 from referrals.models import ConsentRecord, ConsentWithdrawal, DeliveryRequest, Recipient
 from tests.helpers import make_actor
 from tests.referrals.factories import file_request
@@ -226,6 +228,14 @@ def test_the_disclosure_lists_every_provision_and_every_view(network, coordinato
     client = _client(coordinator)
     client.get(reverse("console:person", args=[filed.recipient_id]))
     views = AuditEvent.objects.filter(subject_id=filed.recipient_id).count()
+    # And the dispatch batch packed an allergen-free alternative for the household's request
+    packed = AllergenPacking(
+        kind=AllergenPacking.ALTERNATIVE,
+        pack="家庭向けパック",
+        allergens=("egg",),
+        alternative="卵不使用パック",
+    )
+    assert referral_services.record_allergen_packing(packed={filed.pk: [packed]}) == 1
 
     # When the coordinator exports the disclosure as JSON and as PDF
     data = client.get(reverse("console:person-export-json", args=[filed.recipient_id])).json()
@@ -237,12 +247,23 @@ def test_the_disclosure_lists_every_provision_and_every_view(network, coordinato
     assert {v["by"] for v in data["views"]} >= {"coordinator", "coordinator2"}
     assert data["person"]["phone"] == "090-1234-5678"
     assert [r["reference"] for r in data["delivery_requests"]] == [filed.reference]
+    # And what packing did about the allergies, as stored and as the case worker reads it
+    assert data["delivery_requests"][0]["allergen_packing"] == [
+        {
+            "kind": "alternative",
+            "pack": "家庭向けパック",
+            "alternative": "卵不使用パック",
+            "allergens": ["egg"],
+            "text": "アレルギー対応（卵を除く）：家庭向けパックの代わりに卵不使用パック",
+        }
+    ]
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "小樽市社協" in text
     assert "ヤマト運輸" in text
     assert "coordinator2" in text
     assert filed.reference in text
+    assert "アレルギー対応（卵を除く）：家庭向けパックの代わりに卵不使用パック" in text.replace("\n", "")
     # And each export is itself recorded
     assert AuditEvent.objects.filter(subject_id=filed.recipient_id, action="export").count() == 2
     assert ProvisionRecord.objects.filter(subject_id=filed.recipient_id).count() == 2

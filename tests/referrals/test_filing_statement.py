@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 from django.db import connection
-from django.forms.models import model_to_dict
 
+from foodbank import crypto
 from foodbank.models import AuditEvent, OutboxMessage
 from referrals import services
 from referrals.exceptions import DuplicateClientReference
@@ -20,9 +20,26 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement is PostgreSQL's"),
 ]
 
-# Ids, times and the links between the rows differ between two filings by construction.
-SKIP = {"id", "recipient", "delivery_request", "request", "created_at", "submitted_at", "status_changed_at"}
-SKIP |= {"at", "recorded_at", "decided_at", "object_id", "subject_id", "client_reference", "xid"}
+# The columns that differ between two filings by construction, each with why. Everything else is
+# compared column by column as stored (``values()``: every column, ``editable=False`` ones such as
+# ``phone_index`` and ``anonymised_at`` included; encrypted columns come back decrypted, since their
+# ciphertexts differ by the random nonce; the ciphertext itself is checked in the test).
+SKIP = {
+    "id": "each row its own primary key",
+    "recipient_id": "the link to this filing's recipient (checked in the test)",
+    "request_id": "the event's link to this filing's request",
+    "delivery_request_id": "the consent's link to this filing's request (checked in the test)",
+    "object_id": "the audit row names this filing's request (checked in the test)",
+    "subject_id": "the audit row names this filing's recipient (checked in the test)",
+    "client_reference": "the two filings are given different references (ORM-1, ONE-1)",
+    "xid": "the writing transaction's id (the changes feed's order), not the filing's content",
+    "created_at": "written at the filing's time",
+    "submitted_at": "written at the filing's time",
+    "status_changed_at": "written at the filing's time",
+    "at": "written at the filing's time",
+    "recorded_at": "written at the filing's time",
+    "decided_at": "written at the filing's time",
+}
 
 
 def _filed(file, case_worker, agency, reference: str) -> DeliveryRequest:
@@ -66,21 +83,25 @@ def _one_statement(**kwargs) -> DeliveryRequest:
 
 
 def _rows(request: DeliveryRequest) -> dict:
-    """Every row of a filing as stored (read back, decrypted), less what differs by construction."""
+    """Every row of a filing as stored, every column (read back, decrypted), less ``SKIP``."""
 
-    def plain(obj) -> dict:
-        return {k: v for k, v in model_to_dict(obj).items() if k not in SKIP}
+    def plain(rows) -> list[dict]:
+        return [{k: v for k, v in row.items() if k not in SKIP} for row in rows.order_by("pk").values()]
 
     return {
-        "recipient": plain(Recipient.objects.get(pk=request.recipient_id)),
-        "request": plain(DeliveryRequest.objects.get(pk=request.pk)),
-        "events": [plain(e) for e in DeliveryRequestEvent.objects.filter(request=request)],
-        "consents": [plain(c) for c in ConsentRecord.objects.filter(delivery_request=request).order_by("pk")],
-        "audit": [
-            plain(a)
-            for a in AuditEvent.objects.filter(object_type="delivery_request", object_id=str(request.pk))
-        ],
+        "recipient": plain(Recipient.objects.filter(pk=request.recipient_id)),
+        "request": plain(DeliveryRequest.objects.filter(pk=request.pk)),
+        "events": plain(DeliveryRequestEvent.objects.filter(request=request)),
+        "consents": plain(ConsentRecord.objects.filter(delivery_request=request)),
+        "audit": plain(AuditEvent.objects.filter(object_type="delivery_request", object_id=str(request.pk))),
     }
+
+
+def _stored_phone(recipient_id: int) -> str:
+    """The phone column as in the table, not decrypted."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM referrals_recipient WHERE id = %s", [recipient_id])
+        return cursor.fetchone()[0]
 
 
 def test_the_one_statement_writes_the_rows_the_orm_writes(network, case_worker_a):
@@ -88,7 +109,21 @@ def test_the_one_statement_writes_the_rows_the_orm_writes(network, case_worker_a
     outbox_before = OutboxMessage.objects.count()
     by_statement = _filed(_one_statement, case_worker_a, network.agency_a, "ONE-1")
 
-    assert _rows(by_statement) == _rows(by_orm)
+    rows = _rows(by_statement)
+    assert rows == _rows(by_orm)
+    # the phone is stored encrypted on both paths (``foodbank.crypto``: ``v1:<key id>:…``), each
+    # ciphertext decrypting to the number, and found through the same non-empty blind index
+    phones = {path: _stored_phone(r.recipient_id) for path, r in (("orm", by_orm), ("one", by_statement))}
+    for ciphertext in phones.values():
+        assert ciphertext.startswith(f"{crypto.PREFIX}:")
+        assert crypto.decrypt(ciphertext) == rows["recipient"][0]["phone"] != ""
+    assert phones["orm"] != phones["one"]  # a random nonce each time
+    indexes = {
+        Recipient.objects.filter(pk=r.recipient_id).values_list("phone_index", flat=True).get()
+        for r in (by_orm, by_statement)
+    }
+    assert indexes == {crypto.blind_index(rows["recipient"][0]["phone"])}
+    assert rows["recipient"][0]["phone_index"] != ""
     # and the links, ids and times are those of this filing
     stored = DeliveryRequest.objects.get(pk=by_statement.pk)
     assert stored.client_reference == "ONE-1"
