@@ -1359,7 +1359,7 @@ ALL_ROWS = ROWS + PAGES
 
 # Routes that are not the product's endpoints or pages, or are not role-scoped, and why.
 EXEMPT_ROUTES = {
-    "admin:*": "Django admin: staff users only, its own permission system (tests/foundation)",
+    "admin:*": "Django admin: staff users only, its own permission system (tests/foodbank)",
     "schema": "the OpenAPI schema, walked by schemathesis (tests/trust/test_openapi.py)",
     "api-docs": "the browsable API docs page",
     "set_language": "Django's language switch",

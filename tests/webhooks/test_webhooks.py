@@ -13,8 +13,8 @@ from django.db import transaction
 
 from referrals import services
 from tests.helpers import wait_for as _wait_for
-from tests.interfaces.receiver import start_receiver
 from tests.referrals.factories import TRACKING_NUMBER, bring_to, file_request
+from tests.webhooks.receiver import start_receiver
 from webhooks import fanout
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
