@@ -11,18 +11,20 @@ coordinator.
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Any, Literal, TypedDict, get_args
+from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from foodbank import selectors as core
 from foodbank.geo import RegionalBureau
-from foodbank.models import HouseholdType, Organisation, Role
+from foodbank.models import HouseholdType, Organisation, Role, Site
 from foodbank.types import Actor
 from inventory.models import (
     DonationReceipt,
@@ -40,18 +42,19 @@ from .models import HandoutDay, ParcelDay, RollupState
 
 logger = logging.getLogger(__name__)
 
-MONTHLY_FIELDS = (
+Figure = Literal[
     "agency_parcels",
     "navi_parcels",
     "window_sets_shipped",
     "window_handouts",
     "window_visits",
     "pantry_backup",
-)
+]
+MONTHLY_FIELDS: tuple[Figure, ...] = get_args(Figure)  # in the order of the tables
 
 # Which delivery-request source counts under which monthly figure. The monthly programme's
 # parcels are requested by partner agencies (they enrol the households), so they are agency parcels.
-PARCEL_SOURCE_FIGURE = {
+PARCEL_SOURCE_FIGURE: dict[str, Figure] = {
     DeliveryRequest.Source.AGENCY: "agency_parcels",
     DeliveryRequest.Source.PROGRAMME: "agency_parcels",
     DeliveryRequest.Source.NAVI: "navi_parcels",
@@ -102,7 +105,7 @@ def may_read_platform(user: Actor) -> bool:
 # --- Calendar -------------------------------------------------------------------------------------
 
 
-def tokyo():
+def tokyo() -> ZoneInfo:
     return timezone.get_default_timezone()
 
 
@@ -128,7 +131,7 @@ def midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=tokyo())
 
 
-def _month_key(value) -> date:
+def _month_key(value: date) -> date:
     """TruncMonth gives a date for a DateField and an aware datetime for a DateTimeField."""
     if isinstance(value, datetime):
         value = timezone.localtime(value, tokyo()).date()
@@ -157,12 +160,26 @@ def _split(
 
 # --- Facts ----------------------------------------------------------------------------------------
 
+# A fact's key: ``(month, *dimension values)``. The dimensions are chosen at run time (``dims``), so
+# their values (food bank ids, codes) are typed as ``Any``, like the ``values()`` rows they come from.
+FactKey = tuple[Any, ...]
+
+
+def _fact_key(row: Mapping[str, Any], dims: tuple[str, ...]) -> FactKey:
+    """The key of a ``values(m=..., d_<dim>=...)`` row (its ``d_`` keys are built at run time)."""
+    return (_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))
+
 
 def handout_facts(
-    food_bank_ids: Iterable[int] | None, start: date, end: date, dims: tuple[str, ...] = (), *, cut=None
-) -> dict[tuple, list[int]]:
+    food_bank_ids: Iterable[int] | None,
+    start: date,
+    end: date,
+    dims: tuple[str, ...] = (),
+    *,
+    cut: date | None = None,
+) -> dict[FactKey, list[int]]:
     """``{(month, *dims): [visits, sets]}`` for handouts on days [start, end), voided ones excluded."""
-    out: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    out: dict[FactKey, list[int]] = defaultdict(lambda: [0, 0])
     rolled, live = _split(start, end, cut)
     names = {f"d_{d}": F(HANDOUT_DIMS[d]) for d in dims}
     if rolled:
@@ -173,7 +190,7 @@ def handout_facts(
             .order_by()
         )
         for row in rows:
-            acc = out[(_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))]
+            acc = out[_fact_key(row, dims)]
             acc[0] += row["v"]
             acc[1] += row["s"]
     if live:
@@ -188,8 +205,8 @@ def handout_facts(
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for row in visits:
-            out[(_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))][0] += row["n"]
+        for visit in visits:
+            out[_fact_key(visit, dims)][0] += visit["n"]
         sets = (
             HandoutLine.objects.filter(
                 _fb_filter(food_bank_ids, "handout__"), **{f"handout__{k}": v for k, v in window.items()}
@@ -201,28 +218,33 @@ def handout_facts(
             .annotate(n=Sum("quantity"))
             .order_by()
         )
-        for row in sets:
-            out[(_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))][1] += row["n"]
+        for line in sets:
+            out[_fact_key(line, dims)][1] += line["n"]
     return out
 
 
 def parcel_facts(
-    food_bank_ids: Iterable[int] | None, start: date, end: date, dims: tuple[str, ...] = (), *, cut=None
-) -> dict[tuple, int]:
+    food_bank_ids: Iterable[int] | None,
+    start: date,
+    end: date,
+    dims: tuple[str, ...] = (),
+    *,
+    cut: date | None = None,
+) -> dict[FactKey, int]:
     """``{(month, *dims): parcels}`` for home parcels shipped on days [start, end)."""
-    out: dict[tuple, int] = defaultdict(int)
+    out: dict[FactKey, int] = defaultdict(int)
     rolled, live = _split(start, end, cut)
     if rolled:
-        rows = (
+        days = (
             ParcelDay.objects.filter(_fb_filter(food_bank_ids), day__gte=rolled[0], day__lt=rolled[1])
             .values(m=TruncMonth("day"), **{f"d_{d}": F(PARCEL_ROLLUP_DIMS[d]) for d in dims})
             .annotate(n=Sum("parcels"))
             .order_by()
         )
-        for row in rows:
-            out[(_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))] += row["n"]
+        for day in days:
+            out[_fact_key(day, dims)] += day["n"]
     if live:
-        rows = (
+        requests = (
             DeliveryRequest.objects.filter(
                 _fb_filter(food_bank_ids), shipped_at__gte=midnight(live[0]), shipped_at__lt=midnight(live[1])
             )
@@ -233,12 +255,12 @@ def parcel_facts(
             .annotate(n=Count("pk"))
             .order_by()
         )
-        for row in rows:
-            out[(_month_key(row["m"]), *(row[f"d_{d}"] for d in dims))] += row["n"]
+        for request in requests:
+            out[_fact_key(request, dims)] += request["n"]
     return out
 
 
-def restock_sets(food_bank_ids: Iterable[int] | None, start: date, end: date) -> dict[tuple, int]:
+def restock_sets(food_bank_ids: Iterable[int] | None, start: date, end: date) -> dict[tuple[date, int], int]:
     """``{(month, pack_type_id): sets}`` sent to windows, in the month the shipment left the
     warehouse (``packed_at``). A shipment is packed at most once and cannot be cancelled after."""
     rows = (
@@ -251,7 +273,7 @@ def restock_sets(food_bank_ids: Iterable[int] | None, start: date, end: date) ->
         .annotate(n=Sum("quantity"))
         .order_by()
     )
-    out: dict[tuple, int] = defaultdict(int)
+    out: dict[tuple[date, int], int] = defaultdict(int)
     for row in rows:
         out[(_month_key(row["m"]), row["pack_type_id"])] += row["n"]
     return out
@@ -285,11 +307,54 @@ def pantry_backup(food_bank_ids: Iterable[int] | None, start: date, end: date) -
 # --- The monthly report ---------------------------------------------------------------------------
 
 
-def _monthly_rows(food_bank_ids, fiscal_year: int, cut) -> dict[date, dict[str, int]]:
+class Figures(TypedDict):
+    """The figures of a month or a fiscal year (``MONTHLY_FIELDS``)."""
+
+    agency_parcels: int
+    navi_parcels: int
+    window_sets_shipped: int
+    window_handouts: int
+    window_visits: int
+    pantry_backup: int
+
+
+class MonthFigures(Figures):
+    month: str  # YYYY-MM
+
+
+class Month(MonthFigures):
+    previous: MonthFigures  # the same month of the previous fiscal year
+
+
+class Totals(Figures):
+    previous: Figures  # the previous fiscal year's
+
+
+class MonthlyReport(TypedDict):
+    fiscal_year: int
+    months: list[Month]
+    totals: Totals
+
+
+def _zeros() -> Figures:
+    """Every figure at 0, in the order of ``MONTHLY_FIELDS``."""
+    return {
+        "agency_parcels": 0,
+        "navi_parcels": 0,
+        "window_sets_shipped": 0,
+        "window_handouts": 0,
+        "window_visits": 0,
+        "pantry_backup": 0,
+    }
+
+
+def _monthly_rows(
+    food_bank_ids: Iterable[int] | None, fiscal_year: int, cut: date | None
+) -> dict[date, Figures]:
     """Figures of ``fiscal_year - 1`` and ``fiscal_year`` by month (24 months, zeros included)."""
     start, end = fiscal_year_start(fiscal_year - 1), fiscal_year_start(fiscal_year + 1)
     months = fiscal_months(fiscal_year - 1) + fiscal_months(fiscal_year)
-    rows = {m: dict.fromkeys(MONTHLY_FIELDS, 0) for m in months}
+    rows = {m: _zeros() for m in months}
     for (month,), (visits, sets) in handout_facts(food_bank_ids, start, end, cut=cut).items():
         rows[month]["window_visits"] += visits
         rows[month]["window_handouts"] += sets
@@ -302,14 +367,14 @@ def _monthly_rows(food_bank_ids, fiscal_year: int, cut) -> dict[date, dict[str, 
     return rows
 
 
-def monthly_report(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> dict:
+def monthly_report(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> MonthlyReport:
     """Twelve months of ``fiscal_year`` with the same month of the previous fiscal year beside each,
     and the year's totals. ``food_bank_ids`` None: every food bank (the platform-wide figures)."""
     cut = rolled_up_before()
     rows = _monthly_rows(food_bank_ids, fiscal_year, cut)
-    months = []
-    totals = dict.fromkeys(MONTHLY_FIELDS, 0)
-    previous_totals = dict.fromkeys(MONTHLY_FIELDS, 0)
+    months: list[Month] = []
+    totals = _zeros()
+    previous_totals = _zeros()
     for month in fiscal_months(fiscal_year):
         before = month.replace(year=month.year - 1)
         for key in MONTHLY_FIELDS:
@@ -332,28 +397,94 @@ def monthly_report(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> dic
 # --- Breakdowns -----------------------------------------------------------------------------------
 
 
+class CodedCounts(TypedDict):
+    """A household type's or a regional bureau's year: handouts at windows and parcels shipped."""
+
+    code: str
+    label: str
+    window_visits: int
+    window_handouts: int
+    parcels: int
+
+
+class SituationCounts(TypedDict):
+    code: str
+    label: str
+    parcels: int
+
+
+class MunicipalityCounts(TypedDict):
+    regional_bureau: str
+    municipality: str
+    window_visits: int
+    window_handouts: int
+    parcels: int
+
+
+class NaviAnswers(TypedDict):
+    applicants: int
+    first_time: int
+    first_time_answered: int
+    nobody_to_consult: int
+    consult_answered: int
+    wants_referral: int
+    first_time_share: float | None
+    nobody_to_consult_share: float | None
+    wants_referral_share: float | None
+
+
+class MonthKilograms(TypedDict):
+    month: str  # YYYY-MM
+    received_kg: Decimal
+    sent_kg: Decimal
+
+
+class TonnageMonth(TypedDict):
+    month: str  # YYYY-MM
+    by_kind: dict[str, Decimal]  # donor kind (DonationReceipt.DonorType) -> kilograms
+    total_kg: Decimal
+
+
+class Tonnage(TypedDict):
+    months: list[TonnageMonth]
+    by_kind: dict[str, Decimal]
+    total_kg: Decimal
+    threshold_kg: Decimal
+    over_threshold: bool
+
+
 @dataclass
 class Breakdowns:
-    household_types: list[dict] = field(default_factory=list)
-    situations: list[dict] = field(default_factory=list)
-    regional_bureaus: list[dict] = field(default_factory=list)
-    municipalities: list[dict] = field(default_factory=list)
-    navi: dict = field(default_factory=dict)
-    kilograms: list[dict] = field(default_factory=list)
-    tonnage: dict = field(default_factory=dict)
+    household_types: list[CodedCounts]
+    situations: list[SituationCounts]
+    regional_bureaus: list[CodedCounts]
+    municipalities: list[MunicipalityCounts]
+    navi: NaviAnswers
+    kilograms: list[MonthKilograms]
+    tonnage: Tonnage
 
 
-def _collapse(facts: dict[tuple, object], index: int = 1) -> dict:
+def _rest(key: FactKey, index: int) -> Any:
+    """A fact key without its month: the one dimension's value, or a tuple of them."""
+    return key[index:] if len(key) > index + 1 else key[index]
+
+
+def _collapse_pairs(facts: Mapping[FactKey, list[int]], index: int = 1) -> dict[Any, list[int]]:
     """Drop the month from fact keys, summing over the year."""
-    out: dict = {}
+    out: dict[Any, list[int]] = {}
     for key, value in facts.items():
-        rest = key[index:] if len(key) > index + 1 else key[index]
-        if isinstance(value, list):
-            acc = out.setdefault(rest, [0] * len(value))
-            for i, v in enumerate(value):
-                acc[i] += v
-        else:
-            out[rest] = out.get(rest, 0) + value
+        acc = out.setdefault(_rest(key, index), [0] * len(value))
+        for i, v in enumerate(value):
+            acc[i] += v
+    return out
+
+
+def _collapse_counts(facts: Mapping[FactKey, int], index: int = 1) -> dict[Any, int]:
+    """Drop the month from fact keys, summing over the year."""
+    out: dict[Any, int] = {}
+    for key, value in facts.items():
+        rest = _rest(key, index)
+        out[rest] = out.get(rest, 0) + value
     return out
 
 
@@ -386,7 +517,7 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def navi_answers(food_bank_ids: Iterable[int] | None, start: date, end: date) -> dict:
+def navi_answers(food_bank_ids: Iterable[int] | None, start: date, end: date) -> NaviAnswers:
     """Answers of the Navi applicants received in [start, end). Shares are of those who answered."""
     figures = NaviApplication.objects.filter(
         _fb_filter(food_bank_ids), received_at__gte=midnight(start), received_at__lt=midnight(end)
@@ -398,13 +529,22 @@ def navi_answers(food_bank_ids: Iterable[int] | None, start: date, end: date) ->
         consult_answered=Count("pk", filter=Q(has_someone_to_consult__isnull=False)),
         wants_referral=Count("pk", filter=Q(wants_referral=True)),
     )
-    figures["first_time_share"] = _share(figures["first_time"], figures["first_time_answered"])
-    figures["nobody_to_consult_share"] = _share(figures["nobody_to_consult"], figures["consult_answered"])
-    figures["wants_referral_share"] = _share(figures["wants_referral"], figures["applicants"])
-    return figures
+    return {
+        "applicants": figures["applicants"],
+        "first_time": figures["first_time"],
+        "first_time_answered": figures["first_time_answered"],
+        "nobody_to_consult": figures["nobody_to_consult"],
+        "consult_answered": figures["consult_answered"],
+        "wants_referral": figures["wants_referral"],
+        "first_time_share": _share(figures["first_time"], figures["first_time_answered"]),
+        "nobody_to_consult_share": _share(figures["nobody_to_consult"], figures["consult_answered"]),
+        "wants_referral_share": _share(figures["wants_referral"], figures["applicants"]),
+    }
 
 
-def kilograms(food_bank_ids: Iterable[int] | None, fiscal_year: int, cut) -> list[dict]:
+def kilograms(
+    food_bank_ids: Iterable[int] | None, fiscal_year: int, cut: date | None
+) -> list[MonthKilograms]:
     """Kilograms received (donation receipts, as weighed) and sent (an estimate: sets sent to
     windows and home parcels shipped, each weighed by its pack type's newest recipe) by month."""
     start, end = fiscal_year_start(fiscal_year), fiscal_year_start(fiscal_year + 1)
@@ -425,7 +565,8 @@ def kilograms(food_bank_ids: Iterable[int] | None, fiscal_year: int, cut) -> lis
         sent[month] += n * weights.get(pack_type_id, Decimal(0))
     home = home_pack_ids(food_bank_ids)
     for (month, food_bank_id), n in parcel_facts(food_bank_ids, start, end, ("food_bank",), cut=cut).items():
-        sent[month] += n * weights.get(home.get(food_bank_id), Decimal(0))
+        home_pack = home.get(food_bank_id)
+        sent[month] += n * (Decimal(0) if home_pack is None else weights.get(home_pack, Decimal(0)))
     return [
         {
             "month": m.strftime("%Y-%m"),
@@ -441,7 +582,7 @@ def kilograms(food_bank_ids: Iterable[int] | None, fiscal_year: int, cut) -> lis
 CERTIFICATION_THRESHOLD_KG = Decimal(100_000)
 
 
-def tonnage(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> dict:
+def tonnage(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Tonnage:
     """Kilograms received by month and donor kind over the fiscal year (one grouped query), the
     year's total, and the total against the certification threshold."""
     start, end = fiscal_year_start(fiscal_year), fiscal_year_start(fiscal_year + 1)
@@ -456,7 +597,7 @@ def tonnage(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> dict:
         .order_by()
     ):
         by_month[_month_key(row["m"])][row["donor_type"]] += row["kg"]
-    months = []
+    months: list[TonnageMonth] = []
     year = dict.fromkeys(kinds, Decimal(0))
     for m in fiscal_months(fiscal_year):
         figures = by_month[m]
@@ -486,19 +627,19 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
     cut = rolled_up_before()
     start, end = fiscal_year_start(fiscal_year), fiscal_year_start(fiscal_year + 1)
 
-    def facts(dims):
+    def facts(dims: tuple[str, ...]) -> tuple[dict[Any, list[int]], dict[Any, int]]:
         return (
-            _collapse(handout_facts(food_bank_ids, start, end, dims, cut=cut)),
-            _collapse(parcel_facts(food_bank_ids, start, end, dims, cut=cut)),
+            _collapse_pairs(handout_facts(food_bank_ids, start, end, dims, cut=cut)),
+            _collapse_counts(parcel_facts(food_bank_ids, start, end, dims, cut=cut)),
         )
 
-    result = Breakdowns()
+    household_types: list[CodedCounts] = []
     handouts, parcels = facts(("household_type",))
     # A handout's household may be "not recorded": its own category, never folded into another.
     unknown = HandoutHouseholdType.UNKNOWN
     for code, label in [*HouseholdType.choices, (unknown.value, unknown.label)]:
         visits, sets = handouts.get(code, [0, 0])
-        result.household_types.append(
+        household_types.append(
             {
                 "code": code,
                 "label": str(label),
@@ -507,27 +648,30 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
                 "parcels": parcels.get(code, 0),
             }
         )
-    parcels = _collapse(parcel_facts(food_bank_ids, start, end, ("situation_category",), cut=cut))
+    situations: list[SituationCounts] = []
+    parcels = _collapse_counts(parcel_facts(food_bank_ids, start, end, ("situation_category",), cut=cut))
     for code, label in SituationCategory.choices:
-        result.situations.append({"code": code, "label": str(label), "parcels": parcels.get(code, 0)})
+        situations.append({"code": code, "label": str(label), "parcels": parcels.get(code, 0)})
+    regional_bureaus: list[CodedCounts] = []
     handouts, parcels = facts(("regional_bureau",))
-    for code, label in [*RegionalBureau.choices, ("", "")]:
+    for code, bureau_label in [*RegionalBureau.choices, ("", "")]:
         visits, sets = handouts.get(code, [0, 0])
         if code == "" and not (visits or parcels.get(code)):
             continue
-        result.regional_bureaus.append(
+        regional_bureaus.append(
             {
                 "code": code,
-                "label": str(label),
+                "label": str(bureau_label),
                 "window_visits": visits,
                 "window_handouts": sets,
                 "parcels": parcels.get(code, 0),
             }
         )
+    municipalities: list[MunicipalityCounts] = []
     handouts, parcels = facts(("regional_bureau", "municipality"))
     for bureau, municipality in sorted(set(handouts) | set(parcels)):
         visits, sets = handouts.get((bureau, municipality), [0, 0])
-        result.municipalities.append(
+        municipalities.append(
             {
                 "regional_bureau": bureau,
                 "municipality": municipality,
@@ -536,16 +680,21 @@ def breakdowns(food_bank_ids: Iterable[int] | None, fiscal_year: int) -> Breakdo
                 "parcels": parcels.get((bureau, municipality), 0),
             }
         )
-    result.navi = navi_answers(food_bank_ids, start, end)
-    result.kilograms = kilograms(food_bank_ids, fiscal_year, cut)
-    result.tonnage = tonnage(food_bank_ids, fiscal_year)
-    return result
+    return Breakdowns(
+        household_types=household_types,
+        situations=situations,
+        regional_bureaus=regional_bureaus,
+        municipalities=municipalities,
+        navi=navi_answers(food_bank_ids, start, end),
+        kilograms=kilograms(food_bank_ids, fiscal_year, cut),
+        tonnage=tonnage(food_bank_ids, fiscal_year),
+    )
 
 
 # --- Open data ------------------------------------------------------------------------------------
 
 
-def open_windows():
+def open_windows() -> QuerySet[Site]:
     """The public directory: every food bank's publishable windows (never a confidential one)."""
     return (
         core.publishable_sites()

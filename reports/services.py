@@ -8,6 +8,7 @@ days, so running it again changes nothing, and two runs at once are serialised b
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import TypedDict
 
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
@@ -59,7 +60,8 @@ def _changed_days(since: datetime, before: date) -> set[date]:
     parcels = DeliveryRequest.objects.filter(
         status_changed_at__gte=since, shipped_at__isnull=False, shipped_at__lt=midnight(before)
     )
-    days |= {_local_day(at) for at in parcels.order_by().values_list("shipped_at", flat=True).distinct()}
+    shipped = parcels.order_by().values_list("shipped_at", flat=True).distinct()
+    days |= {_local_day(at) for at in shipped if at is not None}  # never None: filtered
     return days
 
 
@@ -89,11 +91,13 @@ def rebuild_days(*, days: Iterable[date]) -> int:
         .annotate(n=Sum("quantity"))
         .order_by()
     )
-    handout_rows: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for row in visits:
-        handout_rows[(row["food_bank_id"], row["site_id"], row["d"], row["household_type"])][0] = row["n"]
-    for row in sets:
-        handout_rows[(row["f"], row["s"], row["d"], row["h"])][1] = row["n"]
+    # (food bank id, site id, day, household type) -> [visits, sets]
+    handout_rows: dict[tuple[int, int, date, str], list[int]] = defaultdict(lambda: [0, 0])
+    for visit in visits:
+        key = (visit["food_bank_id"], visit["site_id"], visit["d"], visit["household_type"])
+        handout_rows[key][0] = visit["n"]
+    for line in sets:
+        handout_rows[(line["f"], line["s"], line["d"], line["h"])][1] = line["n"]
     parcels = (
         DeliveryRequest.objects.filter(_in_days("shipped_at", ranges))
         .values(
@@ -135,7 +139,13 @@ def rebuild_days(*, days: Iterable[date]) -> int:
     return len(handout_rows) + len(parcel_rows)
 
 
-def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 366) -> dict:
+class RefreshResult(TypedDict):
+    days: int  # days rewritten
+    rows: int  # roll-up rows written
+    complete_before: str  # ISO date: every day before it is rolled up
+
+
+def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 366) -> RefreshResult:
     """Bring the roll-up up to the start of today (Asia/Tokyo): roll up every whole day since the
     last refresh, and rewrite the earlier days that changed since (see ``_changed_days``).
 
@@ -152,6 +162,9 @@ def refresh_rollups(*, now: datetime | None = None, chunk_days: int = 366) -> di
             new_days = _days(first, today) if first else []
             changed: set[date] = set()
         else:
+            # Every refresh sets both (below), so this is unset only before the first one.
+            if state.changes_seen_at is None:
+                raise RuntimeError("roll-up state: complete_before is set but changes_seen_at is not")
             new_days = _days(state.complete_before, today)
             changed = _changed_days(state.changes_seen_at - COMMIT_MARGIN, state.complete_before)
         todo = sorted(changed | set(new_days))
@@ -177,5 +190,5 @@ def _first_day() -> date | None:
         .values_list("shipped_at", flat=True)
         .first(),
     ]
-    firsts = [_local_day(at) for at in firsts if at is not None]
-    return min(firsts) if firsts else None
+    days = [_local_day(at) for at in firsts if at is not None]
+    return min(days) if days else None

@@ -16,7 +16,7 @@ from openpyxl.styles import Font
 
 from inventory.models import DonationReceipt
 
-from .selectors import MONTHLY_FIELDS, Breakdowns
+from .selectors import MONTHLY_FIELDS, Breakdowns, MonthlyReport, Tonnage
 
 SUPPRESSED = "<3"
 SMALLEST_SHOWN = 3
@@ -56,14 +56,14 @@ def figure_labels() -> dict[str, str]:
     }
 
 
-def monthly_table(report: dict, *, with_totals: bool = True) -> Table:
+def monthly_table(report: MonthlyReport, *, with_totals: bool = True) -> Table:
     labels = figure_labels()
     headers = [_("Month")]
     for key in MONTHLY_FIELDS:
         headers += [labels[key], _("%(figure)s (previous year)") % {"figure": labels[key]}]
     rows = []
     for month in report["months"]:
-        row = [month["month"]]
+        row: list[str | int] = [month["month"]]
         for key in MONTHLY_FIELDS:
             row += [month[key], month["previous"][key]]
         rows.append(row)
@@ -172,7 +172,7 @@ def breakdown_tables(b: Breakdowns) -> list[Table]:
     ]
 
 
-def _tonnage_table(t: dict) -> Table:
+def _tonnage_table(t: Tonnage) -> Table:
     """Kilograms received by month and donor kind, the fiscal year's total, and the certification
     threshold (100 t a year) beside it."""
     kinds = list(DonationReceipt.DonorType)
@@ -188,7 +188,7 @@ def _tonnage_table(t: dict) -> Table:
     )
 
 
-def all_tables(report: dict, b: Breakdowns, *, platform: bool = False) -> list[Table]:
+def all_tables(report: MonthlyReport, b: Breakdowns, *, platform: bool = False) -> list[Table]:
     tables = [monthly_table(report, with_totals=not platform), *breakdown_tables(b)]
     return [suppress(t) for t in tables] if platform else tables
 

@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 
 @shared_task(name="reports.tasks.refresh_rollups_task", soft_time_limit=1500, time_limit=1800)
-def refresh_rollups_task() -> dict:
+def refresh_rollups_task() -> services.RefreshResult:
     """Roll up the days since the last run and rewrite earlier days that changed. Rewrites whole
     days, so a repeated or overlapping run changes nothing (runs queue on a row lock)."""
     result = services.refresh_rollups()
