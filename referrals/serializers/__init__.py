@@ -34,11 +34,11 @@ from .delivery_requests import (
     SituationIn,
     SituationOut,
     needs_input,
-    plain_delivery_request_input,
 )
 from .feedback import FeedbackIn, FeedbackOut
 from .handout_contacts import SHAREABLE, HandoutContactConsentOut, HandoutContactIn, HandoutContactOut
 from .navi import NaviAnswersIn, NaviApplicationIn, NaviConsentIn, navi_consent_inputs
+from .plain_input import plain_delivery_request_input
 from .programme import EndEnrolmentIn, EnrolmentIn, EnrolmentOut
 from .recipients import (
     AddressFieldsIn,

@@ -366,7 +366,7 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # 1: claim the key (one INSERT … ON CONFLICT DO NOTHING, which needs no savepoint; it takes the
     # key's advisory lock so that a concurrent retry is told 409, and commits with the work).
     # 1: the filing itself, one statement of data-modifying CTEs (referrals.services.
-    # delivery_requests._filing_sql): the recipient, the request, its first event, the outbox message
+    # filing_statement._filing_sql): the recipient, the request, its first event, the outbox message
     # that tells the webhooks (docs/webhooks.md), the consent records and the audit event. The agency
     # and the filer's memberships are those the token's query loaded: nothing is read.
     # 2: complete the key, RELEASE (production: COMMIT). After commit (not in a test's transaction)

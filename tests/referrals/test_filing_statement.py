@@ -1,4 +1,4 @@
-"""The filing's one statement (referrals.services.delivery_requests._filing_sql, PostgreSQL): the
+"""The filing's one statement (referrals.services.filing_statement._filing_sql, PostgreSQL): the
 same rows as the ORM writes them, and the same refusal of a reference two filings race for."""
 
 from datetime import date
