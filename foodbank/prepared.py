@@ -12,12 +12,16 @@ own iterator does.
     )
     events = _EVENTS(request.pk)  # a list, like list(queryset)
 
+``run_together`` sends several of them, each with its value, to PostgreSQL in one round trip.
+
 Only for querysets of model instances without annotations, whose one parameter appears exactly
 once among the compiled parameters; anything else falls back to evaluating the queryset each time.
 """
 
 from collections.abc import Callable
-from typing import Any
+from functools import partial
+from typing import Any, TypeGuard
+from weakref import WeakKeyDictionary
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -32,39 +36,64 @@ class PreparedQuery:
         self._build = build
         self._model: type[Model] | None = None
         self._compiled: dict[str, tuple | None] = {}  # per database alias; None: fall back
+        # Per connection (one a thread and database): the compiler and its converters.
+        self._decoders: WeakKeyDictionary[Any, tuple] = WeakKeyDictionary()
 
     def __call__(self, value: int) -> list:
+        alias = self.alias()
+        compiled = self._compiled_for(alias)
+        if compiled is None:
+            return list(self._build(value))
+        sql, params = self._statement(compiled, value)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return self._decode(alias, compiled, rows)
+
+    def alias(self) -> str:
+        """The database this query reads from."""
         model = self._model
         if model is None:
             model = self._model = self._build(_STAND_IN).model
-        alias = router.db_for_read(model)
+        return router.db_for_read(model)
+
+    def _compiled_for(self, alias: str) -> tuple | None:
         if alias not in self._compiled:
             self._compiled[alias] = self._compile(alias)
-        compiled = self._compiled[alias]
-        if compiled is None:
-            return list(self._build(value))
-        query, sql, params, position, select, klass_info = compiled
+        return self._compiled[alias]
+
+    @staticmethod
+    def _statement(compiled: tuple, value: int) -> tuple[str, list]:
+        _query, sql, params, position, _select, _klass_info = compiled
         params = list(params)
         params[position] = value
-        connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
+        return sql, params
+
+    def _decode(self, alias: str, compiled: tuple, rows: list) -> list:
+        """The instances of ``rows``, as django.db.models.query.ModelIterable builds them."""
         if not rows:
             return []
-        compiler = query.get_compiler(using=alias)  # this thread's connection, for the converters
-        compiler.select, compiler.klass_info, compiler.annotation_col_map = select, klass_info, {}
-        converters = compiler.get_converters([column for column, _sql, _alias in select])
+        query, _sql, _params, _position, select, klass_info = compiled
+        connection = connections[alias]
+        # The converters (e.g. decryption) depend on this thread's connection only: worked out once
+        # per connection, not per call (they were 14 % of a GET's CPU, docs/benchmarks.md).
+        cached = self._decoders.get(connection)
+        if cached is None:
+            compiler = query.get_compiler(using=alias)
+            compiler.select, compiler.klass_info, compiler.annotation_col_map = select, klass_info, {}
+            converters = compiler.get_converters([column for column, _sql, _alias in select])
+            cached = self._decoders[connection] = (compiler, converters)
+        compiler, converters = cached
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
-        # What django.db.models.query.ModelIterable does with each row.
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         names = [column.target.attname for column, _sql, _alias in select[start:end]]
         populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # Django 5.2's
+        model = klass_info["model"]
         instances = []
         for row in rows:
-            instance = klass_info["model"].from_db(alias, names, row[start:end])
+            instance = model.from_db(alias, names, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
             instances.append(instance)
@@ -84,3 +113,53 @@ class PreparedQuery:
         ):
             return None
         return queryset.query, sql, tuple(params), positions[0], compiler.select, compiler.klass_info
+
+
+def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]]:
+    """Run several prepared queries, each with its value, in one round trip to PostgreSQL: one
+    ``execute`` of their statements separated by ``;`` (client-side binding, Django's default with
+    psycopg 3), each result read with ``nextset()``. They run in one implicit transaction, so they
+    see the same snapshot.
+
+    Answers one function per query, in the order of ``queries``, that builds its instances when
+    called: rows a caller turns out not to show (a request the user may not see) are never
+    converted (e.g. decrypted). Falls back to one round trip each, run when its function is called,
+    when the queries read different databases, one of them could not be compiled, or the cursor
+    binds on the server (``DB_SERVER_SIDE_BINDING``: the extended protocol takes one statement at a
+    time)."""
+    aliases = {query.alias() for query, _value in queries}
+    alias = aliases.pop()
+    compiled = [query._compiled_for(alias) for query, _value in queries]
+    connection = connections[alias]
+    if aliases or not _all_compiled(compiled) or not _binds_client_side(connection):
+        return [partial(query, value) for query, value in queries]
+    statements, params = [], []
+    for one, (_query, value) in zip(compiled, queries, strict=True):
+        sql, its_params = PreparedQuery._statement(one, value)
+        statements.append(sql)
+        params.extend(its_params)
+    results = []
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(statements), params)
+        results.append(cursor.fetchall())
+        while len(results) < len(statements):
+            if not cursor.nextset():  # pragma: no cover
+                raise RuntimeError("PostgreSQL answered fewer results than statements")
+            results.append(cursor.fetchall())
+    return [
+        partial(query._decode, alias, one, rows)
+        for (query, _value), one, rows in zip(queries, compiled, results, strict=True)
+    ]
+
+
+def _all_compiled(compiled: list[tuple | None]) -> TypeGuard[list[tuple]]:
+    return all(one is not None for one in compiled)
+
+
+def _binds_client_side(connection: Any) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg
+
+    connection.ensure_connection()
+    return issubclass(connection.connection.cursor_factory, psycopg.ClientCursor)

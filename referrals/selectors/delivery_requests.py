@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from foodbank.lookups import AnyOf
 from foodbank.models import Organisation, Role
-from foodbank.prepared import PreparedQuery
+from foodbank.prepared import PreparedQuery, run_together
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids
 from foodbank.types import Actor
 from inventory import allergens
@@ -27,7 +27,7 @@ from ..models import (
     Referral,
 )
 from ._common import S
-from .referrals_back import referrals_of_request
+from .referrals_back import _REFERRALS_OF_REQUEST, referrals_of_request
 
 
 def may_read_requests(user: Actor) -> bool:
@@ -94,6 +94,19 @@ _CONSENTS_OF_RECIPIENT = PreparedQuery(
 )
 
 
+# The same, for the person of the request with key ``request_id`` (read with the request, before its
+# recipient's key is known).
+_CONSENTS_OF_REQUESTS_RECIPIENT = PreparedQuery(
+    lambda request_id: (
+        ConsentRecord.objects.filter(
+            recipient_id=Subquery(DeliveryRequest.objects.filter(pk=request_id).values("recipient_id")[:1])
+        )
+        .select_related("withdrawal")
+        .order_by("-decided_at", "-pk")
+    )
+)
+
+
 def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestDetail:
     """Load the events, consents and referrals of a request already in hand (three queries; two
     for a request ``just_created``, which cannot have been referred yet; none for a request just
@@ -108,16 +121,25 @@ def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestD
 
 
 def request_detail(user: Actor, pk: int) -> RequestDetail:
-    """One visible request with its history (four queries). Raises DeliveryRequest.DoesNotExist
-    when it is not visible (the API answers 404).
+    """One visible request with its history, in one round trip (``run_together``): the request
+    with its recipient, agency, filer and Navi answers; its events with their users; its person's
+    consents with their withdrawals; its referrals with their targets. Raises
+    DeliveryRequest.DoesNotExist when it is not visible (the API answers 404); the history's rows
+    are then never converted (nothing is decrypted).
 
     The request is read by its key with a query compiled once (``_REQUEST_BY_PK``), and its
     visibility checked on the row with ``_request_scope``'s condition: the scope's SQL would differ
     from user to user, so it could not be compiled once."""
-    found = _REQUEST_BY_PK(pk)
-    if not found or not _sees_request(user, found[0]):
+    found, events, consents, referrals = run_together(
+        (_REQUEST_BY_PK, pk),
+        (_EVENTS_OF_REQUEST, pk),
+        (_CONSENTS_OF_REQUESTS_RECIPIENT, pk),
+        (_REFERRALS_OF_REQUEST, pk),
+    )
+    requests = found()
+    if not requests or not _sees_request(user, requests[0]):
         raise DeliveryRequest.DoesNotExist()
-    return history(found[0])
+    return RequestDetail(request=requests[0], events=events(), consents=consents(), referrals=referrals())
 
 
 def allergen_packing(request: DeliveryRequest) -> list[AllergenPacking]:

@@ -66,3 +66,44 @@ def test_each_call_runs_its_own_value_and_converts_fields(network):
     with CaptureQueriesContext(connection) as queries:
         HANDOUTS(network.window_a.pk)
     assert len(queries) == 1
+
+
+def test_run_together_reads_several_in_one_round_trip(network):
+    from foodbank import prepared
+
+    staff = make_actor("both", Role.WINDOW_STAFF, network.agency_a, network.window_a)
+    now = timezone.now()
+    a = Handout.objects.create(
+        food_bank=network.food_bank, site=network.window_a, note="見守り", occurred_at=now
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        memberships, handouts, none = prepared.run_together(
+            (MEMBERSHIPS, staff.pk), (HANDOUTS, network.window_a.pk), (HANDOUTS, 10**12)
+        )
+    # Elsewhere (SQLite, binding on the server): none yet, each runs when its rows are asked for.
+    expected_round_trips = 1 if prepared._binds_client_side(connection) else 0
+    assert len(queries) == expected_round_trips
+    # The same instances, related objects and decrypted fields as one call each.
+    assert _rows(memberships(), "pk", "role", "site_id") == _rows(
+        MEMBERSHIPS(staff.pk), "pk", "role", "site_id"
+    )
+    assert [m.site.name for m in memberships()] == ["小樽窓口"]
+    assert _rows(handouts(), "pk", "note", "occurred_at") == [(a.pk, "見守り", now)]
+    assert handouts()[0].site.code == "win-a"
+    assert none() == []
+
+
+def test_run_together_falls_back_to_one_query_each_when_binding_on_the_server(network, monkeypatch):
+    from foodbank import prepared
+
+    staff = make_actor("both", Role.WINDOW_STAFF, network.agency_a, network.window_a)
+    monkeypatch.setattr(prepared, "_binds_client_side", lambda connection: False)
+
+    with CaptureQueriesContext(connection) as queries:
+        memberships, handouts = prepared.run_together(
+            (MEMBERSHIPS, staff.pk), (HANDOUTS, network.window_a.pk)
+        )
+        assert len(queries) == 0  # each runs when its rows are asked for
+        assert [m.pk for m in memberships()] == [m.pk for m in MEMBERSHIPS(staff.pk)]
+        assert handouts() == []
