@@ -65,16 +65,7 @@ def as_data(record: PersonRecord) -> dict:
                 "allergens": list(r.allergens or []),
                 # What the dispatch batch did about the allergies, as stored and as the case worker
                 # reads it (the PDF prints the text, one line per entry).
-                "allergen_packing": [
-                    {
-                        "kind": note.kind,
-                        "pack": note.pack,
-                        "alternative": note.alternative,
-                        "allergens": list(note.allergens),
-                        "text": note.text,
-                    }
-                    for note in referral_selectors.allergen_packing(r)
-                ],
+                "allergen_packing": [note.as_shown() for note in referral_selectors.allergen_packing(r)],
                 "dietary_note": r.dietary_note,
                 "extras": r.extras,
                 "tracking_number": r.tracking_number,

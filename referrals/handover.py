@@ -146,6 +146,11 @@ class AllergenPacking:
             alternative=str(value.get("alternative") or ""),
         )
 
+    def as_shown(self) -> dict:
+        """What the case worker's API and the person's disclosure give: the stored values and the
+        ``text``."""
+        return {**self.to_stored(), "text": self.text}
+
     @property
     def text(self) -> str:
         """What the case worker reads, in the active language, worded as the slip's note:

@@ -415,16 +415,7 @@ class DeliveryRequestOut(serializers.Serializer):
                 }
                 for e in r.extras
             ],
-            "allergen_packing": [
-                {
-                    "kind": note.kind,
-                    "pack": note.pack,
-                    "alternative": note.alternative,
-                    "allergens": list(note.allergens),
-                    "text": note.text,
-                }
-                for note in allergen_packing(r)
-            ],
+            "allergen_packing": [note.as_shown() for note in allergen_packing(r)],
             "delivery_date": _date(r.delivery_date),
             "time_slot": r.time_slot,
             "urgency": r.urgency,
