@@ -78,11 +78,7 @@ def file_delivery_request(
             client_reference=client_reference,
         )
     with service_transaction():  # joins idempotent_create's transaction: no BEGIN of its own
-        if (
-            client_reference
-            and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()
-        ):
-            raise DuplicateClientReference()
+        _refuse_used_reference(agency, client_reference)
         person = _recipient_row(food_bank_id=food_bank_id, agency=agency, data=recipient, household=household)
         request = _request_row(
             food_bank_id=food_bank_id,
@@ -123,6 +119,16 @@ def file_delivery_request(
     return request
 
 
+def _refuse_used_reference(agency: Organisation, client_reference: str) -> None:
+    """``DuplicateClientReference`` when the agency already filed a request under the reference (a
+    race past this check is refused by the unique constraint, on both write paths)."""
+    if (
+        client_reference
+        and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()
+    ):
+        raise DuplicateClientReference()
+
+
 def _constraint(exc: IntegrityError) -> str | None:
     diag = getattr(exc.__cause__, "diag", None)
     return getattr(diag, "constraint_name", None)
@@ -142,11 +148,7 @@ def _file_with_orm(
     """``file_delivery_request`` where the database is not PostgreSQL (the embedded SQLite set-up):
     the same rows, written by the ORM."""
     with service_transaction():
-        if (
-            client_reference
-            and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()
-        ):
-            raise DuplicateClientReference()
+        _refuse_used_reference(agency, client_reference)
         person = _create_recipient(
             food_bank_id=food_bank_id, agency=agency, data=recipient, household=household
         )
