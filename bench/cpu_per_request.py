@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """CPU per request of the hot paths, in-process (docs/benchmarks.md).
 
-    python bench/cpu_per_request.py handout|dr-post|dr-get [--requests 300] [--profile 25]
+    python bench/cpu_per_request.py handout|handout-nokey|dr-post|dr-get [--requests 300] [--profile 25]
 
 Django's test client (the whole middleware chain, the same views) against PostgreSQL in one
 process, outside any test transaction: ``time.process_time()`` and wall time over ``--requests``
@@ -38,7 +38,7 @@ def make_requests(path: str):
     from bench import handout_bench
 
     handout_bench.recreate_database(os.environ["DATABASE_URL"])
-    if path in ("handout", "handout-floor"):
+    if path in ("handout", "handout-nokey", "handout-floor"):
         seeded = handout_bench.seed(stock=10_000_000, drain=1, staff=1)
         from django.test import Client
 
@@ -56,11 +56,9 @@ def make_requests(path: str):
             return floor
 
         def send(n: int) -> None:
+            key = {} if path == "handout-nokey" else {"HTTP_IDEMPOTENCY_KEY": uuid.uuid4().hex}
             response = client.post(
-                "/api/v1/handouts/",
-                json.dumps(body(n)),
-                content_type="application/json",
-                HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
+                "/api/v1/handouts/", json.dumps(body(n)), content_type="application/json", **key
             )
             assert response.status_code == 201, response.content
 
@@ -128,7 +126,16 @@ def _cpu_of(pid: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
-        "path", choices=["handout", "handout-floor", "dr-post", "dr-get", "dr-floor-post", "dr-floor-get"]
+        "path",
+        choices=[
+            "handout",
+            "handout-nokey",
+            "handout-floor",
+            "dr-post",
+            "dr-get",
+            "dr-floor-post",
+            "dr-floor-get",
+        ],
     )
     parser.add_argument("--callees", default="", help="with --profile: also the callees of these (regex)")
     parser.add_argument("--requests", type=int, default=300)

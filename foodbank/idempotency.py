@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from .exceptions import IdempotencyKeyInUse, IdempotencyKeyReused
 from .models import IdempotencyKey
-from .transactions import idempotent_work
+from .transactions import execute_then_commit, idempotent_work
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -127,11 +127,11 @@ _COMPLETE_SQL = (
 
 
 def _complete(claim: IdempotencyKey, *, resource_id: int, response_status: int) -> None:
-    """Mark the claimed key completed with what it created (in the work's transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _COMPLETE_SQL, [IdempotencyKey.State.COMPLETED, resource_id, response_status, claim.pk]
-        )
+    """Mark the claimed key completed with what it created: the last statement of the work's
+    transaction, sent with its COMMIT when it can be (``execute_then_commit``)."""
+    execute_then_commit(
+        _COMPLETE_SQL, [IdempotencyKey.State.COMPLETED, resource_id, response_status, claim.pk]
+    )
 
 
 def idempotent_create(
@@ -156,14 +156,17 @@ def idempotent_create(
 
     print_ = fingerprint(request)
     # Refused or failed: the transaction rolls back the claim with the work, so a corrected retry
-    # may use the key.
+    # may use the key. The answer is rendered after the commit, as without a key: the key's
+    # completion is the transaction's last statement.
     with transaction.atomic():
         claim = _claim(user=request.user, scope=scope, key=key, print_=print_)
-        if claim.state != IdempotencyKey.State.COMPLETED:
+        replay = claim.state == IdempotencyKey.State.COMPLETED
+        if not replay:
             with idempotent_work():  # no savepoint for the service's own transaction
                 instance = create()
             _complete(claim, resource_id=instance.pk, response_status=status_code)
-            return Response(render(instance), status=status_code)
+    if not replay:
+        return Response(render(instance), status=status_code)
     response = Response(render(load(claim.resource_id)), status=claim.response_status)
     response["Idempotent-Replayed"] = "true"
     return response

@@ -131,7 +131,7 @@ def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]
     alias = aliases.pop()
     compiled = [query._compiled_for(alias) for query, _value in queries]
     connection = connections[alias]
-    if aliases or not _all_compiled(compiled) or not _binds_client_side(connection):
+    if aliases or not _all_compiled(compiled) or not binds_client_side(connection):
         return [partial(query, value) for query, value in queries]
     statements, params = [], []
     for one, (_query, value) in zip(compiled, queries, strict=True):
@@ -156,7 +156,9 @@ def _all_compiled(compiled: list[tuple | None]) -> TypeGuard[list[tuple]]:
     return all(one is not None for one in compiled)
 
 
-def _binds_client_side(connection: Any) -> bool:
+def binds_client_side(connection: Any) -> bool:
+    """Whether one ``execute`` on ``connection`` may hold several statements: PostgreSQL with
+    client-side binding (Django's default with psycopg 3), not ``DB_SERVER_SIDE_BINDING``."""
     if connection.vendor != "postgresql":
         return False
     import psycopg

@@ -8,13 +8,20 @@ whole transaction back (and releases the key). A service whose whole body is one
 ``service_transaction()`` instead: directly inside ``idempotent_work()`` it joins the caller's
 transaction; anywhere else (another service, a task, a test) it is a plain ``atomic()``, savepoint
 included, so a caller that catches its refusal inside a transaction of its own can go on.
+
+``execute_then_commit()`` sends the last statement of a transaction and its ``COMMIT`` to PostgreSQL
+in one round trip. For a handout with an ``Idempotency-Key`` this shortens the time the window's
+balance rows stay locked by one round trip: 16 clients on one window queue on those rows
+(docs/benchmarks.md).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
+
+from .prepared import binds_client_side
 
 _joins_caller: ContextVar[bool] = ContextVar("foodbank_joins_caller", default=False)
 
@@ -40,3 +47,25 @@ def service_transaction() -> Iterator[None]:
             yield
     finally:
         _joins_caller.reset(token)
+
+
+def execute_then_commit(sql: str, params: list) -> None:
+    """Run ``sql`` as the last statement of the outermost ``transaction.atomic()`` block around this
+    call, and commit the transaction in the same round trip when that is safe: PostgreSQL with
+    client-side binding (one execute may hold several statements), only this one ``atomic()``
+    block open, and nothing marked for rollback. Otherwise ``sql`` simply runs and ``atomic()``
+    commits as usual (a test's transaction, a caller's own transaction, SQLite).
+
+    The caller must leave the ``atomic()`` block right after this call, with nothing written in
+    between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` of a
+    connection whose transaction has ended, and Django runs the ``on_commit`` callbacks as usual.
+    If the statement or the commit fails, nothing is committed and the exception propagates.
+    """
+    fused = (
+        binds_client_side(connection)
+        and len(connection.atomic_blocks) == 1
+        and not connection.savepoint_ids
+        and not connection.needs_rollback
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql}; COMMIT" if fused else sql, params)

@@ -7,8 +7,10 @@ handout / restock shipment / donation receipt → reservation → balances. A pa
 (its recipe versions).
 """
 
+import functools
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from .models import (
@@ -26,6 +28,25 @@ from .models import (
 def lock_balances(queryset: QuerySet[Balance]) -> list[Balance]:
     """Lock the balance rows of ``queryset`` in primary-key order and return them."""
     return list(queryset.order_by("pk").select_for_update(of=("self",)))
+
+
+# The columns a handout reads off the window's locked balance rows (FEFO and the movements).
+WINDOW_BALANCE_FIELDS = ("id", "item_id", "pack_type_id", "best_before", "lot_id", "on_hand")
+
+
+@functools.cache
+def window_balances_sql() -> str:
+    """``lock_balances`` of a window's rows of some pack types, as one plain statement for a
+    handout's hot path (``inventory.services.handouts``, docs/benchmarks.md): the pack types are
+    given by code, so the statement can go to PostgreSQL with the one that inserts the handout.
+    Named parameters ``site``, ``food_bank`` and ``codes``."""
+    balance, pack_type = (connection.ops.quote_name(m._meta.db_table) for m in (Balance, PackType))
+    return (
+        f"SELECT {', '.join(WINDOW_BALANCE_FIELDS)} FROM {balance} "  # noqa: S608
+        "WHERE site_id = %(site)s AND pack_type_id IN ("
+        f"SELECT id FROM {pack_type} WHERE food_bank_id = %(food_bank)s AND code = ANY(%(codes)s::text[])"
+        ") ORDER BY id FOR UPDATE"
+    )
 
 
 def lock_restock_shipment(pk: int) -> RestockShipment:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank.models import Site
+from foodbank.prepared import binds_client_side
 from foodbank.transactions import service_transaction
 
 from .. import locks
@@ -77,8 +78,7 @@ def record_handout(
             recorded_at=now,
             recorded_by=recorded_by,
         )
-        pack_types = _write_handout(handout, lines)
-        rows = _lock_window(site, [pt.pk for pt in pack_types.values()])
+        pack_types, rows = _write_handout(handout, lines)
         by_code: dict[str, list[Balance]] = defaultdict(list)
         codes: dict[int | None, str] = {pt.pk: code for code, pt in pack_types.items()}
         for row in rows:
@@ -98,18 +98,22 @@ def record_handout(
             occurred_at=occurred_at,
             recorded_by=recorded_by,
             handout=handout,
+            then_commit=True,  # the transaction's last statement; the lock goes with the COMMIT
         )
     return handout
 
 
-def _write_handout(handout: Handout, lines: Mapping[str, int]) -> dict[str, PackType]:
-    """Insert ``handout`` and its lines (``handout.line_list``, in the order of ``lines``); returns
-    the food bank's pack types by code. Raises UnknownPackType, writing nothing, for a code the
-    food bank does not have.
+def _write_handout(handout: Handout, lines: Mapping[str, int]) -> tuple[dict[str, PackType], list[Balance]]:
+    """Insert ``handout`` and its lines (``handout.line_list``, in the order of ``lines``), then lock
+    the window's balance rows of those pack types; returns the food bank's pack types by code and
+    the locked rows. Raises UnknownPackType, writing nothing, for a code the food bank does not
+    have.
 
-    On PostgreSQL one statement (``_handout_sql``) reads the pack types and inserts the handout
-    and its lines, the handout only when every code is known: one round trip instead of three,
-    and no ORM compilation on the hot path (docs/benchmarks.md). Elsewhere (SQLite) the ORM."""
+    On PostgreSQL one round trip: one statement (``_handout_sql``) reads the pack types and
+    inserts the handout and its lines, the handout only when every code is known, and the window's
+    lock (``locks.window_balances_sql``) follows it in the same ``execute``: one round trip instead
+    of four, and no ORM compilation on the hot path (docs/benchmarks.md). Elsewhere (SQLite) the
+    ORM."""
     if connection.vendor != "postgresql":
         pack_types = {
             pt.code: pt
@@ -125,38 +129,55 @@ def _write_handout(handout: Handout, lines: Mapping[str, int]) -> dict[str, Pack
                 for code, q in lines.items()
             ]
         )
+        rows = locks.lock_balances(
+            Balance.objects.filter(
+                site_id=handout.site_id, pack_type_id__in=[pt.pk for pt in pack_types.values()]
+            )
+        )
     else:
-        pack_types, line_list = _insert_handout(handout, lines)
+        pack_types, line_list, rows = _insert_handout(handout, lines)
     # The answer is rendered from these (HandoutOut); the selectors set the same attribute with
     # Prefetch(to_attr=...), so it is not declared on the model (the plugin would refuse both).
     handout.line_list = line_list  # type: ignore[attr-defined]
-    return pack_types
+    return pack_types, rows
 
 
 def _insert_handout(
     handout: Handout, lines: Mapping[str, int]
-) -> tuple[dict[str, PackType], list[HandoutLine]]:
-    """``_write_handout`` on PostgreSQL: one statement (``_handout_sql``)."""
+) -> tuple[dict[str, PackType], list[HandoutLine], list[Balance]]:
+    """``_write_handout`` on PostgreSQL: the insert and the lock in one ``execute`` (client-side
+    binding takes several statements; with server-side binding, two round trips)."""
     note = Handout._meta.get_field("note")
+    together = binds_client_side(connection)
     with connection.cursor() as cursor:
-        cursor.execute(
-            _handout_sql(),
-            {
-                "codes": list(lines),
-                "quantities": list(lines.values()),
-                "food_bank": handout.food_bank_id,
-                "site": handout.site_id,
-                "household_size": handout.household_size,
-                "household_type": handout.household_type,
-                "referral_consent": handout.referral_consent,
-                "condition_checked": handout.condition_checked,
-                "note": note.get_db_prep_save(handout.note, connection),
-                "occurred_at": handout.occurred_at,
-                "recorded_at": handout.recorded_at,
-                "recorded_by": handout.recorded_by_id,
-            },
-        )
+        params = {
+            "codes": list(lines),
+            "quantities": list(lines.values()),
+            "food_bank": handout.food_bank_id,
+            "site": handout.site_id,
+            "household_size": handout.household_size,
+            "household_type": handout.household_type,
+            "referral_consent": handout.referral_consent,
+            "condition_checked": handout.condition_checked,
+            "note": note.get_db_prep_save(handout.note, connection),
+            "occurred_at": handout.occurred_at,
+            "recorded_at": handout.recorded_at,
+            "recorded_by": handout.recorded_by_id,
+        }
+        if together:
+            cursor.execute(f"{_handout_sql()};\n{locks.window_balances_sql()}", params)
+        else:
+            cursor.execute(_handout_sql(), params)
         rows = cursor.fetchall()
+        # The window's rows, locked in primary-key order: the statement ran even when a code was
+        # unknown, and the refusal below rolls the transaction (and the lock) back.
+        if together:
+            cursor.nextset()
+        else:
+            cursor.execute(locks.window_balances_sql(), params)
+        balances = [
+            Balance.from_db(connection.alias, locks.WINDOW_BALANCE_FIELDS, row) for row in cursor.fetchall()
+        ]
     # One row per known code: (code, pack type id, line id, handout id), the ids None when a code
     # was unknown (nothing inserted).
     known = {code: (pack_type_id, line_id, handout_id) for code, pack_type_id, line_id, handout_id in rows}
@@ -177,7 +198,7 @@ def _insert_handout(
     ]
     for line in line_list:
         line._state.adding, line._state.db = False, connection.alias
-    return pack_types, line_list
+    return pack_types, line_list, balances
 
 
 @functools.cache
@@ -211,22 +232,6 @@ def _handout_sql() -> str:
         SELECT known.code, known.id, new_lines.id, new_lines.handout_id
         FROM known LEFT JOIN new_lines ON new_lines.pack_type_id = known.id
     """  # noqa: S608  (table names from the models; every value is a parameter)
-
-
-def _lock_window(site: Site, pack_type_ids: list[int]) -> list[Balance]:
-    """``locks.lock_balances`` of the window's rows of these pack types (primary-key order), reading
-    only what FEFO and the movements need; one plain statement on PostgreSQL (no ORM compilation)."""
-    if connection.vendor != "postgresql":
-        return locks.lock_balances(Balance.objects.filter(site=site, pack_type_id__in=pack_type_ids))
-    fields = ["id", "item_id", "pack_type_id", "best_before", "lot_id", "on_hand"]
-    table = connection.ops.quote_name(Balance._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(fields)} FROM {table} "  # noqa: S608
-            "WHERE site_id = %s AND pack_type_id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [site.pk, pack_type_ids],
-        )
-        return [Balance.from_db(connection.alias, fields, row) for row in cursor.fetchall()]
 
 
 @transaction.atomic

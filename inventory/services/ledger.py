@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from foodbank.bulk import insert_many_sql
 from foodbank.models import Site
+from foodbank.transactions import execute_then_commit
 
 from .. import locks
 from ..exceptions import Shortage
@@ -179,14 +180,17 @@ def _book(
     kind: str,
     occurred_at: datetime,
     recorded_by: User | None,
+    then_commit: bool = False,
     **extra: Any,
 ) -> None:
     """Take stock out of locked balance rows: one ``kind`` movement of ``-quantity`` per (row,
     quantity) of ``plan`` and the balances' relative UPDATE, what ``bulk_create`` of ``_movement``
     rows followed by ``_update_balances`` writes, in one statement on PostgreSQL
     (``WITH moved AS (INSERT …) UPDATE …``): a handout's hot path (docs/benchmarks.md) holds the
-    window's lock for one round trip less. ``extra`` are the movements' other shared values
-    (``handout=…``)."""
+    window's lock for one round trip less. ``then_commit``: this is the last statement of the
+    caller's transaction, sent with its COMMIT when that transaction is the only one open
+    (``foodbank.transactions.execute_then_commit``): one round trip less again. ``extra`` are the
+    movements' other shared values (``handout=…``)."""
     if connection.vendor != "postgresql":
         StockMovement.objects.bulk_create(
             [
@@ -221,12 +225,16 @@ def _book(
     }
     insert, params = insert_many_sql(StockMovement, columns=columns, same=same, connection=connection)
     table = connection.ops.quote_name(Balance._meta.db_table)
+    sql = (
+        f"WITH moved AS ({insert}) UPDATE {table} b SET on_hand = b.on_hand - t.quantity "  # noqa: S608
+        "FROM unnest(%s::bigint[], %s::integer[]) AS t(id, quantity) WHERE b.id = t.id"
+    )
+    params = [*params, [row.pk for row, _q in plan], [q for _row, q in plan]]
+    if then_commit:
+        execute_then_commit(sql, params)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH moved AS ({insert}) UPDATE {table} b SET on_hand = b.on_hand - t.quantity "  # noqa: S608
-            "FROM unnest(%s::bigint[], %s::integer[]) AS t(id, quantity) WHERE b.id = t.id",
-            [*params, [row.pk for row, _q in plan], [q for _row, q in plan]],
-        )
+        cursor.execute(sql, params)
 
 
 def _movement(

@@ -82,7 +82,7 @@ def test_run_together_reads_several_in_one_round_trip(network):
             (MEMBERSHIPS, staff.pk), (HANDOUTS, network.window_a.pk), (HANDOUTS, 10**12)
         )
     # Elsewhere (SQLite, binding on the server): none yet, each runs when its rows are asked for.
-    expected_round_trips = 1 if prepared._binds_client_side(connection) else 0
+    expected_round_trips = 1 if prepared.binds_client_side(connection) else 0
     assert len(queries) == expected_round_trips
     # The same instances, related objects and decrypted fields as one call each.
     assert _rows(memberships(), "pk", "role", "site_id") == _rows(
@@ -98,7 +98,7 @@ def test_run_together_falls_back_to_one_query_each_when_binding_on_the_server(ne
     from foodbank import prepared
 
     staff = make_actor("both", Role.WINDOW_STAFF, network.agency_a, network.window_a)
-    monkeypatch.setattr(prepared, "_binds_client_side", lambda connection: False)
+    monkeypatch.setattr(prepared, "binds_client_side", lambda connection: False)
 
     with CaptureQueriesContext(connection) as queries:
         memberships, handouts = prepared.run_together(

@@ -266,21 +266,24 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
 
     # 1 token with its user and the user's memberships (one join; the memberships are kept for the
     # request and the window comes from them), 1 SAVEPOINT (the service's transaction, nested in
-    # the test's), 1 statement for the pack types, the handout and its lines (one CTE: the handout
-    # is inserted only when every code is known), then under the lock: 1 SELECT … FOR UPDATE of the
-    # window's balance rows for both pack types, 1 statement for both movements and the UPDATE of
-    # both balances (WITH … INSERT … UPDATE), 1 RELEASE SAVEPOINT. Two lines or twenty, the same six.
-    with django_assert_num_queries(6):
+    # the test's), 1 execute of two statements (one round trip): the pack types, the handout and
+    # its lines (one CTE: the handout is inserted only when every code is known), then the
+    # SELECT … FOR UPDATE of the window's balance rows for both pack types; under the lock, 1
+    # statement for both movements and the UPDATE of both balances (WITH … INSERT … UPDATE), 1
+    # RELEASE SAVEPOINT. Two lines or twenty, the same five. In production the movements go with
+    # the COMMIT (tests/foodbank/test_transactions.py): the token, BEGIN, the insert with the lock,
+    # the movements with COMMIT.
+    with django_assert_num_queries(5):
         assert post(client, body).status_code == 201
 
     # With an Idempotency-Key, the key's claim adds one INSERT (… ON CONFLICT DO NOTHING, taking
     # the key's advisory lock in the same statement: no savepoint needed), the claim and the work
     # run in a transaction of idempotent_create's (SAVEPOINT … RELEASE) that the service joins (its
     # own SAVEPOINT … RELEASE goes: foodbank.transactions), and completing the key adds one UPDATE:
-    # 6 + 1 + 1 = 8. In production, outside the test's transaction: the token, BEGIN, the claim,
-    # the 3 statements of the work, the key's UPDATE, COMMIT: one commit for claim and work. The
-    # answer is rendered from the rows just written: nothing is read back.
-    with django_assert_num_queries(8):
+    # 5 + 1 + 1 = 7. In production, outside the test's transaction: the token, BEGIN, the claim,
+    # the 2 round trips of the work, the key's UPDATE with COMMIT: 6 round trips, one commit for
+    # claim and work. The answer is rendered from the rows just written: nothing is read back.
+    with django_assert_num_queries(7):
         assert post(client, body, key="counted").status_code == 201
     # A replay writes nothing: token with memberships, the claim's INSERT that does nothing (the
     # key exists) and reading the first claim, in their transaction (SAVEPOINT … RELEASE here),

@@ -109,9 +109,9 @@ def test_detail_takes_a_fixed_number_of_queries(api, submitted, coordinator, dja
     # event (written only once the request is known to be visible). Five events or fifty, the
     # same three. Binding on the server (DB_SERVER_SIDE_BINDING) or on SQLite, the four are sent
     # one at a time: six.
-    from foodbank.prepared import _binds_client_side
+    from foodbank.prepared import binds_client_side
 
-    together = _binds_client_side(connection)
+    together = binds_client_side(connection)
     with django_assert_num_queries(3 if together else 6) as captured:
         response = client.get(f"{URL}{submitted.pk}/")
 

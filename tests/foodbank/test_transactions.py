@@ -1,0 +1,176 @@
+"""``foodbank.transactions.execute_then_commit``: the last statement of a transaction and its COMMIT
+in one round trip (docs/benchmarks.md), followed through a handout with an ``Idempotency-Key``:
+what the window's staff get back, what is stored, and that a failure at the end stores nothing."""
+
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection, transaction
+from psycopg import pq
+
+from foodbank.models import IdempotencyKey
+from foodbank.transactions import execute_then_commit
+from inventory.models import Balance, Handout, StockMovement
+from tests.inventory.helpers import HANDOUT_3_PLUS_1, put_stock
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+URL = "/api/v1/handouts/"
+
+
+@pytest.fixture
+def stocked(network, catalogue):
+    put_stock(network.window_a, pack_type=catalogue.day3, quantity=5)
+    put_stock(network.window_a, pack_type=catalogue.day1, quantity=4)
+    return network
+
+
+@contextmanager
+def sent_to_server() -> Iterator[list[str]]:
+    """The statements this connection sends to PostgreSQL, read off the wire (libpq's trace), one
+    per round trip: unlike Django's query log, it shows a COMMIT only when one is really sent."""
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    sent: list[str] = []
+    with tempfile.TemporaryFile(mode="w+") as trace:
+        pgconn.trace(trace.fileno())
+        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
+        try:
+            yield sent
+        finally:
+            pgconn.untrace()
+            trace.seek(0)
+            # A statement may hold newlines: a message ends where the next one starts.
+            sent.extend(re.findall(r'^F\t\d+\tQuery\t "(.*?)"\n(?=[FB]\t|\Z)', trace.read(), re.M | re.S))
+
+
+def _post(client, site, key):
+    return client.post(URL, {"site": site.pk, **HANDOUT_3_PLUS_1}, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def _stored() -> tuple:
+    return (
+        Handout.objects.count(),
+        StockMovement.objects.count(),
+        sorted(Balance.objects.values_list("pk", "on_hand")),
+        IdempotencyKey.objects.count(),
+    )
+
+
+def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, window_staff_a):
+    client = api(window_staff_a)
+
+    # When window staff log a handout with a key, outside any test transaction (as in production)
+    with sent_to_server() as sent:
+        first = _post(client, stocked.window_a, "handout-1")
+
+    # Then the key's completion went with the COMMIT, as the transaction's last round trip
+    assert first.status_code == 201
+    assert len(sent) == 6  # the token, BEGIN, the claim, the handout with the lock, the movements
+    assert sent[0].startswith("SELECT")
+    assert sent[1] == "BEGIN"
+    assert sent[-1].startswith('UPDATE "foodbank_idempotencykey"')
+    assert sent[-1].endswith("; COMMIT")
+    assert "COMMIT" not in sent
+    assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+
+    # And everything is stored: the handout, its movements, and the key pointing at it
+    handout = Handout.objects.get()
+    assert first.json()["id"] == handout.pk
+    key = IdempotencyKey.objects.get()
+    assert (key.state, key.resource_id, key.response_status) == ("completed", handout.pk, 201)
+    assert StockMovement.objects.filter(handout=handout).count() == 2
+
+    # And a retry is answered with the first answer, changing nothing
+    retry = _post(client, stocked.window_a, "handout-1")
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    assert Handout.objects.count() == 1
+
+
+def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window_staff_a):
+    client = api(window_staff_a)
+
+    # When window staff log a handout without a key
+    with sent_to_server() as sent:
+        response = client.post(URL, {"site": stocked.window_a.pk, **HANDOUT_3_PLUS_1}, format="json")
+
+    # Then the handout went with the window's lock in one round trip, and the movements and the
+    # balances' update with the COMMIT: the window's balance rows are locked for one round trip
+    assert response.status_code == 201
+    assert len(sent) == 4
+    assert sent[1] == "BEGIN"
+    assert 'INSERT INTO "inventory_handout"' in sent[2]
+    assert sent[2].endswith("FOR UPDATE")
+    assert sent[-1].startswith("WITH moved AS (INSERT")
+    assert sent[-1].endswith("; COMMIT")
+    assert "COMMIT" not in sent
+    assert response.json()["sets"] == 2
+    assert StockMovement.objects.filter(handout_id=response.json()["id"]).count() == 2
+    assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
+
+
+def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a):
+    client = api(window_staff_a)
+    before = _stored()
+    # Given the database refuses the key's completion (the statement sent with the COMMIT)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
+            " LANGUAGE plpgsql;"
+            " CREATE TRIGGER refuse BEFORE UPDATE ON foodbank_idempotencykey"
+            " FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    try:
+        # When a handout with a key is logged
+        refused = _post(client, stocked.window_a, "handout-2")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse ON foodbank_idempotencykey; DROP FUNCTION refuse()")
+
+    # Then the request fails, and neither the handout, its movements, the stock nor the key changed
+    assert refused.status_code == 500
+    assert _stored() == before
+    # And a retry with the same key is logged once the database accepts it again
+    assert _post(client, stocked.window_a, "handout-2").status_code == 201
+    assert Handout.objects.count() == 1
+
+
+def test_inside_a_callers_transaction_it_does_not_commit():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
+
+    # When it runs inside a transaction that is not only its own, and that transaction rolls back
+    def callers_work():
+        with transaction.atomic():
+            with transaction.atomic(), sent_to_server() as sent:
+                execute_then_commit("INSERT INTO kept VALUES (%s)", [1])
+            raise RuntimeError(sent)  # the caller's later step fails
+
+    with pytest.raises(RuntimeError) as failed:
+        callers_work()
+    sent = failed.value.args[0]
+
+    # Then the statement ran without a COMMIT, and rolled back with the caller's transaction
+    assert sent == ["INSERT INTO kept VALUES (1)"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kept")
+        assert cursor.fetchone() == (0,)
+
+
+def test_alone_in_its_transaction_it_commits_at_once():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
+    with sent_to_server() as sent, transaction.atomic():
+        execute_then_commit("INSERT INTO kept VALUES (%s)", [1])
+        # Then the row is committed already: the transaction has ended on the server
+        assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    # And leaving atomic() sent no second COMMIT
+    assert sent == ["BEGIN", "INSERT INTO kept VALUES (1); COMMIT"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kept")
+        assert cursor.fetchone() == (1,)
