@@ -30,6 +30,7 @@ from ..serializers import (
     needs_input,
     plain_delivery_request_input,
     recipient_input,
+    render_request,
 )
 from ._common import REFUSALS, TAGS, _require_roles, _visible_request
 
@@ -51,15 +52,20 @@ def _shown(request, obj: DeliveryRequest) -> Response:
     return Response(_render(obj))
 
 
+# The answers below are DeliveryRequestOut's, built by its plain function (render_request) without
+# instantiating serializers; the serializer documents them in the schema (docs/benchmarks.md).
+
+
 def _render(obj: DeliveryRequest) -> dict:
     """The request as GET shows it, read back after a change (its row lock is released)."""
-    return DeliveryRequestOut(selectors.request_with_history(obj.pk)).data
+    return render_request(selectors.request_with_history(obj.pk))
 
 
 def _render_created(obj: DeliveryRequest) -> dict:
-    """A request just created by this process: its recipient, agency and filer are in hand, only
-    the history is read (two queries)."""
-    return DeliveryRequestOut(selectors.history(obj, just_created=True)).data
+    """A request just created: its recipient, agency and filer are in hand. Filed by this process for
+    a new person, its history is too (no query); replayed for a retried key (``load``), its events
+    and consents are read in one round trip."""
+    return render_request(selectors.history(obj, just_created=True))
 
 
 def _agency_for(user, requested: int | None) -> Organisation:
@@ -182,7 +188,7 @@ class DeliveryRequestDetailView(APIView):
         except DeliveryRequest.DoesNotExist:
             raise Http404 from None
         _record_view(request, detail.request)
-        response = Response(DeliveryRequestOut(detail).data)
+        response = Response(render_request(detail))
         response["ETag"] = corrections.version_tag(detail.request, events=detail.events)
         return response
 

@@ -34,6 +34,7 @@ from .delivery_requests import (
     SituationIn,
     SituationOut,
     needs_input,
+    render_request,
 )
 from .feedback import FeedbackIn, FeedbackOut
 from .handout_contacts import SHAREABLE, HandoutContactConsentOut, HandoutContactIn, HandoutContactOut
@@ -124,4 +125,5 @@ __all__ = [
     "plain_delivery_request_input",
     "recipient_input",
     "referral_out",
+    "render_request",
 ]

@@ -1,6 +1,6 @@
 """Consents: the consent given with a request, later decisions, withdrawals, and their records."""
 
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -172,24 +172,30 @@ class ConsentOut(serializers.ModelSerializer):
         ]
 
     def to_representation(self, c: ConsentRecord) -> dict:
-        withdrawal = _withdrawal(c)
-        return {
-            "id": c.pk,
-            "recipient": c.recipient_id,
-            "purpose": c.purpose,
-            "decision": c.decision,
-            "basis": c.basis,
-            "statutory_basis": c.statutory_basis,
-            "data_recipients": list(c.data_recipients),
-            "data_categories": list(c.data_categories),
-            "method": c.method,
-            "witness_name": c.witness_name,
-            "wording_version": c.wording_version,
-            "by_guardian": c.by_guardian,
-            "guardian_name": c.guardian_name,
-            "decided_at": _dt(c.decided_at),
-            "recorded_at": _dt(c.recorded_at),
-            "recorded_by_organisation": c.recorded_by_organisation_id,
-            "delivery_request": c.delivery_request_id,
-            "withdrawn_at": _dt(withdrawal.withdrawn_at) if withdrawal else None,
-        }
+        return render_consent(c)
+
+
+def render_consent(c: ConsentRecord, tz: tzinfo | None = None) -> dict:
+    """A consent record as ConsentOut shows it (its ``to_representation``; a delivery request's answer
+    calls it directly, ``tz`` the current time zone)."""
+    withdrawal = _withdrawal(c)
+    return {
+        "id": c.pk,
+        "recipient": c.recipient_id,
+        "purpose": c.purpose,
+        "decision": c.decision,
+        "basis": c.basis,
+        "statutory_basis": c.statutory_basis,
+        "data_recipients": list(c.data_recipients),
+        "data_categories": list(c.data_categories),
+        "method": c.method,
+        "witness_name": c.witness_name,
+        "wording_version": c.wording_version,
+        "by_guardian": c.by_guardian,
+        "guardian_name": c.guardian_name,
+        "decided_at": _dt(c.decided_at, tz),
+        "recorded_at": _dt(c.recorded_at, tz),
+        "recorded_by_organisation": c.recorded_by_organisation_id,
+        "delivery_request": c.delivery_request_id,
+        "withdrawn_at": _dt(withdrawal.withdrawn_at, tz) if withdrawal else None,
+    }

@@ -1,6 +1,6 @@
 """Delivery requests: filing, triage decisions, and the request as the API shows it."""
 
-from datetime import timedelta
+from datetime import timedelta, tzinfo
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from ..models import (
 from ..selectors import RequestDetail, allergen_packing
 from ..validation import display_phone
 from ._common import _date, _dt, _user_name
-from .consents import ConsentIn, ConsentOut
+from .consents import ConsentIn, ConsentOut, render_consent
 from .recipients import HouseholdIn, HouseholdOut, RecipientIn, RecipientOut
 
 # How far ahead a delivery date may be asked for.
@@ -194,14 +194,19 @@ class EventOut(serializers.Serializer):
     )
 
     def to_representation(self, event: DeliveryRequestEvent) -> dict:
-        return {
-            "at": _dt(event.at),
-            "by": _user_name(event.by),
-            "from_status": event.from_status or None,
-            "to_status": event.to_status,
-            "note": event.note,
-            "fields": list(event.fields or []),
-        }
+        return render_event(event)
+
+
+def render_event(event: DeliveryRequestEvent, tz: tzinfo | None = None) -> dict:
+    """An event as EventOut shows it (``tz``: the current time zone, when in hand)."""
+    return {
+        "at": _dt(event.at, tz),
+        "by": _user_name(event.by),
+        "from_status": event.from_status or None,
+        "to_status": event.to_status,
+        "note": event.note,
+        "fields": list(event.fields or []),
+    }
 
 
 class SituationOut(serializers.Serializer):
@@ -361,106 +366,114 @@ class DeliveryRequestOut(serializers.Serializer):
     )
 
     def to_representation(self, detail: RequestDetail) -> dict:
-        r = detail.request
-        p = r.recipient
-        event_out, consent_out = EventOut(), ConsentOut()
-        return {
-            "id": r.pk,
-            "reference": r.reference,
-            "source": r.source,
-            "status": r.status,
-            "agency": r.agency_id,
-            "agency_name": r.agency.name if r.agency_id else None,
-            "filed_by": _user_name(r.filed_by),
-            "client_reference": r.client_reference,
-            "recipient": {
-                "id": p.pk,
-                "name": p.name,
-                "name_kana": p.name_kana,
-                "phone": display_phone(p.phone),
-                "postal_code": p.postal_code_display,
-                "prefecture": p.prefecture,
-                "municipality": p.municipality,
-                "address": p.address,
-                "building": p.building,
-            },
-            "household": {
-                "type": p.household_type,
-                "adults": p.adults,
-                "children": p.children,
-                "children_ages": list(p.children_ages or []),
-                "infants": p.infants,
-                "elderly": p.elderly,
-            },
-            "situation": {
-                "category": r.situation_category,
-                "note": r.situation_note,
-                "no_food_today": r.no_food_today,
-            },
-            "days_needed": r.days_needed,
-            "cooking": r.cooking,
-            "no_cook": r.no_cook,
-            "dietary": {
-                "allergies": r.allergies,
-                "allergens": r.avoided_allergens,
-                "note": r.dietary_note,
-            },
-            "extras": [
-                {
-                    "item": e["item"],
-                    "size": e.get("size", ""),
-                    "quantity": e.get("quantity", 1),
-                    "note": e.get("note", ""),
-                    "if_in_stock": True,
-                }
-                for e in r.extras
-            ],
-            "allergen_packing": [note.as_shown() for note in allergen_packing(r)],
-            "delivery_date": _date(r.delivery_date),
-            "time_slot": r.time_slot,
-            "urgency": r.urgency,
-            "submitted_at": _dt(r.submitted_at),
-            "status_changed_at": _dt(r.status_changed_at),
-            "approved_at": _dt(r.approved_at),
-            "decline_reason": r.decline_reason,
-            "cancel_reason": r.cancel_reason,
-            "batch_ref": r.batch_ref,
-            "tracking_number": r.tracking_number,
-            "tracking_url": r.tracking_url,
-            "shipped_at": _dt(r.shipped_at),
-            "delivered_at": _dt(r.delivered_at),
-            "events": [event_out.to_representation(e) for e in detail.events],
-            "consents": [consent_out.to_representation(c) for c in detail.consents],
-            "navi": self._navi(r),
-            "referrals": [
-                {
-                    "id": ref.pk,
-                    "reference": ref.reference,
-                    "status": ref.status,
-                    "target_name": ref.target_label,
-                    "sent_at": _dt(ref.sent_at),
-                    "closed_at": _dt(ref.closed_at),
-                    "consent_withdrawn": ref.withdrawn,
-                }
-                for ref in detail.referrals
-            ],
-        }
+        return render_request(detail)
 
-    @staticmethod
-    def _navi(r: DeliveryRequest) -> dict | None:
-        if r.source != DeliveryRequest.Source.NAVI:
-            return None
-        try:
-            navi = r.navi_application
-        except DeliveryRequest.navi_application.RelatedObjectDoesNotExist:
-            return None
-        return {
-            "application_id": navi.application_id,
-            "lost_income": navi.lost_income,
-            "lost_job": navi.lost_job,
-            "has_debts": navi.has_debts,
-            "debts_note": navi.debts_note,
-            "first_time_at_food_bank": navi.first_time_at_food_bank,
-            "has_someone_to_consult": navi.has_someone_to_consult,
-            "wants_referral": navi.wants_referral,
-        }
+
+def render_request(detail: RequestDetail) -> dict:
+    """The request as DeliveryRequestOut shows it (its ``to_representation``): the API's hot answers
+    (GET, filing, triage) call it directly, without instantiating serializers, and the current time
+    zone is looked up once (docs/benchmarks.md). tests/referrals/test_plain_output.py checks its
+    keys against the declared fields, which stay the schema's source."""
+    r = detail.request
+    p = r.recipient
+    tz = timezone.get_current_timezone()
+    return {
+        "id": r.pk,
+        "reference": r.reference,
+        "source": r.source,
+        "status": r.status,
+        "agency": r.agency_id,
+        "agency_name": r.agency.name if r.agency_id else None,
+        "filed_by": _user_name(r.filed_by),
+        "client_reference": r.client_reference,
+        "recipient": {
+            "id": p.pk,
+            "name": p.name,
+            "name_kana": p.name_kana,
+            "phone": display_phone(p.phone),
+            "postal_code": p.postal_code_display,
+            "prefecture": p.prefecture,
+            "municipality": p.municipality,
+            "address": p.address,
+            "building": p.building,
+        },
+        "household": {
+            "type": p.household_type,
+            "adults": p.adults,
+            "children": p.children,
+            "children_ages": list(p.children_ages or []),
+            "infants": p.infants,
+            "elderly": p.elderly,
+        },
+        "situation": {
+            "category": r.situation_category,
+            "note": r.situation_note,
+            "no_food_today": r.no_food_today,
+        },
+        "days_needed": r.days_needed,
+        "cooking": r.cooking,
+        "no_cook": r.no_cook,
+        "dietary": {
+            "allergies": r.allergies,
+            "allergens": r.avoided_allergens,
+            "note": r.dietary_note,
+        },
+        "extras": [
+            {
+                "item": e["item"],
+                "size": e.get("size", ""),
+                "quantity": e.get("quantity", 1),
+                "note": e.get("note", ""),
+                "if_in_stock": True,
+            }
+            for e in r.extras
+        ],
+        "allergen_packing": [note.as_shown() for note in allergen_packing(r)],
+        "delivery_date": _date(r.delivery_date),
+        "time_slot": r.time_slot,
+        "urgency": r.urgency,
+        "submitted_at": _dt(r.submitted_at, tz),
+        "status_changed_at": _dt(r.status_changed_at, tz),
+        "approved_at": _dt(r.approved_at, tz),
+        "decline_reason": r.decline_reason,
+        "cancel_reason": r.cancel_reason,
+        "batch_ref": r.batch_ref,
+        "tracking_number": r.tracking_number,
+        "tracking_url": r.tracking_url,
+        "shipped_at": _dt(r.shipped_at, tz),
+        "delivered_at": _dt(r.delivered_at, tz),
+        "events": [render_event(e, tz) for e in detail.events],
+        "consents": [render_consent(c, tz) for c in detail.consents],
+        "navi": _navi(r),
+        "referrals": [
+            {
+                "id": ref.pk,
+                "reference": ref.reference,
+                "status": ref.status,
+                "target_name": ref.target_label,
+                "sent_at": _dt(ref.sent_at, tz),
+                "closed_at": _dt(ref.closed_at, tz),
+                "consent_withdrawn": ref.withdrawn,
+            }
+            for ref in detail.referrals
+        ],
+    }
+
+
+def _navi(r: DeliveryRequest) -> dict | None:
+    if r.source != DeliveryRequest.Source.NAVI:
+        return None
+    try:
+        navi = r.navi_application
+    except DeliveryRequest.navi_application.RelatedObjectDoesNotExist:
+        return None
+    return {
+        "application_id": navi.application_id,
+        "lost_income": navi.lost_income,
+        "lost_job": navi.lost_job,
+        "has_debts": navi.has_debts,
+        "debts_note": navi.debts_note,
+        "first_time_at_food_bank": navi.first_time_at_food_bank,
+        "has_someone_to_consult": navi.has_someone_to_consult,
+        "wants_referral": navi.wants_referral,
+    }
