@@ -73,7 +73,7 @@ def _stored(event: AuditEvent) -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM {AuditEvent._meta.db_table} WHERE id = %s", [event.pk])  # noqa: S608
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
 
 
