@@ -4,17 +4,19 @@ personal data to other organisations (APPI art. 29/30).
 Both tables are append-only: a PostgreSQL trigger refuses UPDATE and DELETE (migration 0002).
 """
 
+import functools
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection, connections, router, transaction
+from django.db.models import Field, Q, signals
 from django.http import HttpRequest
 from django.utils import timezone
 
 from . import security
-from .bulk import insert_many
+from .bulk import column_name, insert_many
 from .models import TENANT_ROLES, AuditEvent, Organisation, ProvisionRecord
 from .selectors import memberships_for
 
@@ -63,8 +65,47 @@ def record(
         request=request,
         detail=detail,
     )
-    event.save(force_insert=True)
+    _insert(event)
     return event
+
+
+@functools.cache
+def _insert_sql(alias: str) -> "tuple[str, list[Field[Any, Any]]]":
+    """The INSERT of one event and the fields whose values it takes, built once per process: the
+    ORM's compilation of the same statement was a fifth of an audited read's CPU
+    (docs/benchmarks.md), as for the outbox's statements (``foodbank.outbox``)."""
+    qn = connections[alias].ops.quote_name
+    meta = AuditEvent._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(column_name(f)) for f in fields)}) "  # noqa: S608 (names from _meta, values bound)
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(column_name(meta.pk))}"
+    )
+    return sql, fields
+
+
+def _insert(event: AuditEvent) -> None:
+    """``event.save(force_insert=True)`` without the ORM's compilation, on PostgreSQL: every value is
+    prepared by its field as the ORM prepares it (``pre_save``: ``at``'s now; ``get_db_prep_save``:
+    JSON, address), the instance gets its id and is saved as the ORM leaves it. Elsewhere (SQLite),
+    or when something listens to the model's save signals, the ORM saves it."""
+    alias = router.db_for_write(AuditEvent, instance=event)
+    conn = connections[alias]
+    if (
+        conn.vendor != "postgresql"
+        or signals.pre_save.has_listeners(AuditEvent)
+        or signals.post_save.has_listeners(AuditEvent)
+    ):
+        event.save(force_insert=True, using=alias)
+        return
+    sql, fields = _insert_sql(alias)
+    params = [f.get_db_prep_save(f.pre_save(event, True), conn) for f in fields]
+    # As Model.save_base: an error here marks the enclosing atomic block for rollback.
+    with transaction.mark_for_rollback_on_error(using=alias), conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = alias
 
 
 def build(

@@ -10,6 +10,7 @@ bookkeeping), so every task must be idempotent; that is the project's rule for t
 import functools
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -95,13 +96,28 @@ def _sent_sql() -> str:
     )
 
 
+@functools.cache
+def _send_options(name: str) -> dict[str, Any]:
+    """``ignore_result`` for a task that ignores its result anyway, as the worker would (the message's
+    value then equals the task's own); nothing for the others, whose messages are sent as before.
+    Sent by name, Celery cannot tell: it subscribes to the task's result on the result backend for
+    every message sent, then unsubscribes, two commands to Redis and about a quarter of the send's
+    CPU (docs/benchmarks.md), for a result the outbox never reads."""
+    # A web process has not imported the apps' tasks modules (the worker has): import them once, as
+    # the worker's autodiscovery does, without its start-up checks.
+    app.autodiscover_tasks(force=True)
+    registered = app.tasks.get(name)
+    return {"ignore_result": True} if registered is not None and registered.ignore_result else {}
+
+
 def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
     if task is None:
         message = OutboxMessage.objects.only("task_name", "kwargs").get(pk=pk)
         task = (message.task_name, message.kwargs)
     name, kwargs = task
+    options = _send_options(name)
     try:
-        app.send_task(name, kwargs=kwargs, retry=False)
+        app.send_task(name, kwargs=kwargs, retry=False, **options)
     except Exception as exc:  # the broker is down or refused: the relay tries again later
         logger.warning("Outbox message %s (%s) not sent: %r", pk, name, exc)
         OutboxMessage.objects.filter(pk=pk).update(claimed_until=None, last_error=repr(exc)[:500])

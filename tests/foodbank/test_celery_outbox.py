@@ -82,3 +82,32 @@ def test_tasks_running_at_once_are_all_done(celery_worker):
             outbox.enqueue(heartbeat_task, queue=queue)
 
     wait_for(lambda: WorkerHeartbeat.objects.filter(queue__in=queues).count() == 8, message="all eight tasks")
+
+
+def test_a_message_asks_to_ignore_the_result_only_of_a_task_that_ignores_it(celery_worker):
+    """The outbox sends ``ignore_result`` for a task that ignores its result anyway (no subscription
+    to a result it never reads, docs/benchmarks.md); a task that keeps its result still has it
+    stored by the worker."""
+    from celery.signals import before_task_publish
+
+    from foodbank.celery import app
+
+    sent: dict[str, dict] = {}
+
+    def seen(sender=None, headers=None, **kwargs):
+        sent[sender] = headers
+
+    before_task_publish.connect(seen)
+    try:
+        with transaction.atomic():
+            outbox.enqueue(heartbeat_task, queue="ignored")
+            outbox.enqueue("referrals.tasks.escalate_referrals_task")
+    finally:
+        before_task_publish.disconnect(seen)
+
+    assert heartbeat_task.ignore_result
+    assert sent[heartbeat_task.name]["ignore_result"] is True
+    kept = sent["referrals.tasks.escalate_referrals_task"]
+    assert not kept["ignore_result"]
+    assert app.AsyncResult(kept["id"]).get(timeout=30) == 0  # nothing to escalate, and stored
+    wait_for(lambda: _beat_exists("ignored"), message="the heartbeat")

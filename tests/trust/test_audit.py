@@ -67,6 +67,79 @@ def test_an_event_takes_the_actors_food_bank(network, window_staff_a):
     assert _seen(window_staff_a).food_bank_id == network.food_bank.pk
 
 
+def _stored(event: AuditEvent) -> dict:
+    """Every column of the event's row as the database holds it (not as the model reads it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {AuditEvent._meta.db_table} WHERE id = %s", [event.pk])  # noqa: S608
+        names = [column[0] for column in cursor.description]
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def test_record_writes_the_row_the_orm_writes(network, window_staff_a, monkeypatch, rf):
+    # ``record`` writes with an INSERT of its own on PostgreSQL (docs/benchmarks.md): every column
+    # must hold what the ORM's save of the same event holds (the time default, the JSON, the
+    # address in its normal form, the tenant, the role), and the event comes back saved.
+    request = rf.get("/api/v1/delivery-requests/7/", REMOTE_ADDR="2001:0DB8:0000:0000:0000:0000:0000:0001")
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    kwargs = {
+        "actor": window_staff_a,
+        "action": AuditEvent.Action.EXPORT,
+        "object_type": "delivery_request",
+        "object_id": 7,
+        "subject_id": RECIPIENT,
+        "request": request,
+        "detail": {"fields": ["name", "address"], "subjects": [3, 12], "note": "é 日本", "n": 1.5},
+    }
+
+    recorded = audit.record(**kwargs)
+    by_orm = audit.build(**kwargs)
+    by_orm.save(force_insert=True)
+
+    assert recorded.pk is not None
+    assert recorded.pk != by_orm.pk
+    assert not recorded._state.adding
+    assert recorded._state.db == by_orm._state.db
+    ours, theirs = _stored(recorded), _stored(by_orm)
+    assert ours.pop("id") == recorded.pk
+    assert theirs.pop("id") == by_orm.pk
+    assert ours == theirs
+    assert ours["ip_address"] == "2001:db8::1"
+    assert ours["food_bank_id"] == network.food_bank.pk
+    assert AuditEvent.objects.get(pk=recorded.pk).at == now
+    # The instance returned holds what the ORM's saved instance holds (its own id).
+    names = [f.attname for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    assert [getattr(recorded, n) for n in names] == [getattr(by_orm, n) for n in names]
+
+
+def test_record_without_a_request_or_actor_writes_the_row_the_orm_writes(monkeypatch):
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    kwargs = {"actor": None, "action": AuditEvent.Action.VIEW, "object_type": "recipient", "object_id": 9}
+
+    recorded = audit.record(**kwargs)
+    by_orm = audit.build(**kwargs)
+    by_orm.save(force_insert=True)
+
+    ours, theirs = _stored(recorded), _stored(by_orm)
+    del ours["id"], theirs["id"]
+    assert ours == theirs
+    # (Django has psycopg read jsonb as its text.)
+    assert (ours["actor_id"], ours["ip_address"], ours["path"], ours["detail"]) == (None, None, "", "{}")
+
+
+@pytest.mark.postgres
+def test_a_failed_record_marks_the_transaction_for_rollback(coordinator):
+    # As the ORM's save does: an error inside an atomic block leaves it to be rolled back.
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            # An object type longer than its column.
+            audit.record(actor=coordinator, action="view", object_type="x" * 65, object_id=1)
+        assert transaction.get_rollback()
+
+
 # --- The search page --------------------------------------------------------------------------------
 
 
