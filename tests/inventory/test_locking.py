@@ -120,14 +120,17 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
         )
 
     queries = captured.captured_queries
-    # One plain statement (inventory.services.handouts._lock_window): one table, so every row it
+    # One plain statement (inventory.locks.window_balances_sql), sent in the same round trip as the
+    # statement inserting the handout and its lines, after it: it reads one table, so every row it
     # reads is locked, in primary-key order.
     lock = _index(queries, lambda sql: 'FROM "inventory_balance"' in sql and "FOR UPDATE" in sql)
-    assert queries[lock]["sql"].endswith("ORDER BY id FOR UPDATE")
+    *inserted_with_it, lock_statement = queries[lock]["sql"].split(";\n")
+    assert lock_statement.startswith("SELECT ")
+    assert lock_statement.endswith("ORDER BY id FOR UPDATE")
     # Before the lock only the handout's own new rows are written (no other transaction can reach
     # them: one statement inserts the handout and its lines); every write to shared stock rows
     # (movements, balances) comes after it, in one statement.
-    before = [q["sql"] for q in queries[:lock]]
+    before = [q["sql"] for q in queries[:lock]] + inserted_with_it
     assert any('INSERT INTO "inventory_handout" (' in sql for sql in before)
     assert any('INSERT INTO "inventory_handoutline" (' in sql for sql in before)
     assert not any(
