@@ -115,10 +115,11 @@ def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
         message = OutboxMessage.objects.only("task_name", "kwargs").get(pk=pk)
         task = (message.task_name, message.kwargs)
     name, kwargs = task
-    options = _send_options(name)
+    # The broker down or refusing, or (_send_options) a tasks module that would not import: the
+    # relay tries again later.
     try:
-        app.send_task(name, kwargs=kwargs, retry=False, **options)
-    except Exception as exc:  # the broker is down or refused: the relay tries again later
+        app.send_task(name, kwargs=kwargs, retry=False, **_send_options(name))
+    except Exception as exc:
         logger.warning("Outbox message %s (%s) not sent: %r", pk, name, exc)
         OutboxMessage.objects.filter(pk=pk).update(claimed_until=None, last_error=repr(exc)[:500])
         return False

@@ -10,9 +10,9 @@ transaction; anywhere else (another service, a task, a test) it is a plain ``ato
 included, so a caller that catches its refusal inside a transaction of its own can go on.
 
 ``execute_then_commit()`` sends the last statement of a transaction and its ``COMMIT`` to PostgreSQL
-in one round trip. For a handout with an ``Idempotency-Key`` this shortens the time the window's
-balance rows stay locked by one round trip: 16 clients on one window queue on those rows
-(docs/benchmarks.md).
+in one round trip. For a handout this shortens the time the window's balance rows stay locked by
+one round trip (to one without an ``Idempotency-Key``, two with one): 16 clients on one window
+queue on those rows (docs/benchmarks.md).
 """
 
 from collections.abc import Iterator
@@ -53,8 +53,9 @@ def execute_then_commit(sql: str, params: list) -> None:
     """Run ``sql`` as the last statement of the outermost ``transaction.atomic()`` block around this
     call, and commit the transaction in the same round trip when that is safe: PostgreSQL with
     client-side binding (one execute may hold several statements), only this one ``atomic()``
-    block open, and nothing marked for rollback. Otherwise ``sql`` simply runs and ``atomic()``
-    commits as usual (a test's transaction, a caller's own transaction, SQLite).
+    block open, which began the transaction itself, and nothing marked for rollback. Otherwise
+    ``sql`` simply runs and ``atomic()`` commits as usual (a test's transaction, a caller's own
+    transaction, SQLite).
 
     The caller must leave the ``atomic()`` block right after this call, with nothing written in
     between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` of a
@@ -63,6 +64,7 @@ def execute_then_commit(sql: str, params: list) -> None:
     """
     fused = (
         binds_client_side(connection)
+        and connection.commit_on_exit  # the atomic() block began the transaction, not the caller
         and len(connection.atomic_blocks) == 1
         and not connection.savepoint_ids
         and not connection.needs_rollback

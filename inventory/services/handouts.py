@@ -98,7 +98,9 @@ def record_handout(
             occurred_at=occurred_at,
             recorded_by=recorded_by,
             handout=handout,
-            then_commit=True,  # the transaction's last statement; the lock goes with the COMMIT
+            # The service's last statement: sent with the COMMIT when the transaction is the
+            # service's own (no Idempotency-Key), so the lock goes with it.
+            then_commit=True,
         )
     return handout
 

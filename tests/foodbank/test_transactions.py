@@ -69,7 +69,8 @@ def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, win
 
     # Then the key's completion went with the COMMIT, as the transaction's last round trip
     assert first.status_code == 201
-    assert len(sent) == 6  # the token, BEGIN, the claim, the handout with the lock, the movements
+    # the token, BEGIN, the claim, the handout with the lock, the movements, the completion
+    assert len(sent) == 6
     assert sent[0].startswith("SELECT")
     assert sent[1] == "BEGIN"
     assert sent[-1].startswith('UPDATE "foodbank_idempotencykey"')

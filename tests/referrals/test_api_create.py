@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from foodbank.crypto import blind_index
 from foodbank.models import AuditEvent, IdempotencyKey, Role
+from foodbank.prepared import binds_client_side
 from foodbank.services import grant_role
 from referrals.models import ConsentRecord, DeliveryRequest, DeliveryRequestEvent, Recipient
 
@@ -369,7 +370,8 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # filing_statement._filing_sql): the recipient, the request, its first event, the outbox message
     # that tells the webhooks (docs/webhooks.md), the consent records and the audit event. The agency
     # and the filer's memberships are those the token's query loaded: nothing is read.
-    # 2: complete the key, RELEASE (production: COMMIT). After commit (not in a test's transaction)
+    # 2: complete the key, RELEASE (production: one round trip, the key's completion sent with the
+    # COMMIT: foodbank.transactions.execute_then_commit). After commit (not in a test's transaction)
     # the outbox claims and marks its message: 2 more in production. The answer reads nothing back:
     # the person is new, their whole history is in hand. None of these depends on the body's size.
     # Elsewhere (the embedded SQLite set-up) the ORM writes the six rows: 5 more.
@@ -384,9 +386,7 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # two statements (foodbank.prepared.run_together): its events with their users, the person's
     # consents with their withdrawals. Binding on the server or on SQLite, the two are sent one at a
     # time: 8.
-    from foodbank.prepared import _binds_client_side
-
-    together = _binds_client_side(connection)
+    together = binds_client_side(connection)
     with django_assert_num_queries(7 if together else 8) as captured:
         replayed = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="count-me")
 
