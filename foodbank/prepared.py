@@ -18,7 +18,8 @@ Only for querysets of model instances without annotations, whose one parameter a
 once among the compiled parameters; anything else falls back to evaluating the queryset each time.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeGuard
 from weakref import WeakKeyDictionary
@@ -123,33 +124,58 @@ def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]
 
     Answers one function per query, in the order of ``queries``, that builds its instances when
     called: rows a caller turns out not to show (a request the user may not see) are never
-    converted (e.g. decrypted). Falls back to one round trip each, run when its function is called,
-    when the queries read different databases, one of them could not be compiled, or the cursor
-    binds on the server (``DB_SERVER_SIDE_BINDING``: the extended protocol takes one statement at a
-    time)."""
+    converted (e.g. decrypted). With server-side binding (``DB_PREPARED_STATEMENTS``, the default:
+    the extended protocol takes one statement at a time) they go as a psycopg pipeline instead, each
+    statement prepared on its own: their results in one round trip, and a second, empty one that
+    ends the pipeline. Falls back to one round trip each, run when its function is called, when the
+    queries read different databases, one of them could not be compiled, or on SQLite."""
     aliases = {query.alias() for query, _value in queries}
     alias = aliases.pop()
     compiled = [query._compiled_for(alias) for query, _value in queries]
     connection = connections[alias]
-    if aliases or not _all_compiled(compiled) or not binds_client_side(connection):
+    if aliases or not _all_compiled(compiled) or connection.vendor != "postgresql":
         return [partial(query, value) for query, value in queries]
-    statements, params = [], []
-    for one, (_query, value) in zip(compiled, queries, strict=True):
-        sql, its_params = PreparedQuery._statement(one, value)
-        statements.append(sql)
-        params.extend(its_params)
-    results = []
-    with connection.cursor() as cursor:
-        cursor.execute(";\n".join(statements), params)
-        results.append(cursor.fetchall())
-        while len(results) < len(statements):
-            if not cursor.nextset():  # pragma: no cover
-                raise RuntimeError("PostgreSQL answered fewer results than statements")
-            results.append(cursor.fetchall())
+    statements = [
+        PreparedQuery._statement(one, value) for one, (_query, value) in zip(compiled, queries, strict=True)
+    ]
+    results = _fetch_together(connection, statements)
     return [
         partial(query._decode, alias, one, rows)
         for (query, _value), one, rows in zip(queries, compiled, results, strict=True)
     ]
+
+
+def _fetch_together(connection: Any, statements: list[tuple[str, list]]) -> list[list]:
+    """The rows of each of ``statements`` (SELECTs), sent to PostgreSQL together."""
+    if binds_client_side(connection):
+        results = []
+        with connection.cursor() as cursor:
+            cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps])
+            results.append(cursor.fetchall())
+            while len(results) < len(statements):
+                if not cursor.nextset():  # pragma: no cover
+                    raise RuntimeError("PostgreSQL answered fewer results than statements")
+                results.append(cursor.fetchall())
+        return results
+    with pipeline(connection):
+        cursors = [connection.cursor() for _ in statements]
+        try:
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]  # the first waits for all of them
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
+@contextmanager
+def pipeline(connection: Any) -> Iterator[None]:
+    """psycopg's pipeline mode on ``connection`` (PostgreSQL, server-side binding): each ``execute``
+    is queued, and sent with the others when a result or a commit is asked for; its errors raise
+    as Django's database exceptions, as a plain ``execute``'s do."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _all_compiled(compiled: list[tuple | None]) -> TypeGuard[list[tuple]]:
@@ -158,7 +184,8 @@ def _all_compiled(compiled: list[tuple | None]) -> TypeGuard[list[tuple]]:
 
 def binds_client_side(connection: Any) -> bool:
     """Whether one ``execute`` on ``connection`` may hold several statements: PostgreSQL with
-    client-side binding (Django's default with psycopg 3), not ``DB_SERVER_SIDE_BINDING``."""
+    client-side binding (Django's default with psycopg 3; here only with
+    ``DB_PREPARED_STATEMENTS=0``)."""
     if connection.vendor != "postgresql":
         return False
     import psycopg

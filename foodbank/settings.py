@@ -150,12 +150,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DB_SERVER_SIDE_BINDING", False
+    "DB_PREPARED_STATEMENTS", True
 ):
-    # psycopg sends the parameters apart from the SQL, and PostgreSQL prepares a statement run
-    # five times on one connection. The whole suite passes with it; off because no gain over HTTP
-    # was shown (docs/benchmarks.md).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # psycopg binds parameters on the server and prepares a statement on its sixth run on a
+    # connection; PostgreSQL then skips parsing and planning it, which were over half of its CPU
+    # on a handout (docs/benchmarks.md). Django leaves it off by default for connection poolers that
+    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21): set 0 behind one.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"server_side_binding": True, "prepare_threshold": 5}  # psycopg's own default
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 
 from django.db import connection, transaction
 
-from .prepared import binds_client_side
+from .prepared import binds_client_side, pipeline
 
 _joins_caller: ContextVar[bool] = ContextVar("foodbank_joins_caller", default=False)
 
@@ -51,10 +51,11 @@ def service_transaction() -> Iterator[None]:
 
 def execute_then_commit(sql: str, params: list) -> None:
     """Run ``sql`` as the last statement of the outermost ``transaction.atomic()`` block around this
-    call, and commit the transaction in the same round trip when that is safe: PostgreSQL with
-    client-side binding (one execute may hold several statements), only this one ``atomic()``
-    block open, which began the transaction itself, and nothing marked for rollback. Otherwise
-    ``sql`` simply runs and ``atomic()`` commits as usual (a test's transaction, a caller's own
+    call, and commit the transaction in the same round trip when that is safe: PostgreSQL, only
+    this one ``atomic()`` block open, which began the transaction itself, and nothing marked for
+    rollback. With client-side binding the two go as one execute (``…; COMMIT``), with server-side
+    binding (the default, ``DB_PREPARED_STATEMENTS``) as one psycopg pipeline. Otherwise ``sql``
+    simply runs and ``atomic()`` commits as usual (a test's transaction, a caller's own
     transaction, SQLite).
 
     The caller must leave the ``atomic()`` block right after this call, with nothing written in
@@ -63,11 +64,19 @@ def execute_then_commit(sql: str, params: list) -> None:
     If the statement or the commit fails, nothing is committed and the exception propagates.
     """
     fused = (
-        binds_client_side(connection)
+        connection.vendor == "postgresql"
         and connection.commit_on_exit  # the atomic() block began the transaction, not the caller
         and len(connection.atomic_blocks) == 1
         and not connection.savepoint_ids
         and not connection.needs_rollback
     )
+    if fused and not binds_client_side(connection):
+        # Server-side binding: the statement and the COMMIT as one pipeline (a second, empty round
+        # trip ends it, after the commit).
+        with pipeline(connection):
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+            connection.connection.commit()
+        return
     with connection.cursor() as cursor:
         cursor.execute(f"{sql}; COMMIT" if fused else sql, params)

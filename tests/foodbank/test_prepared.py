@@ -10,6 +10,7 @@ from foodbank.prepared import PreparedQuery
 from inventory.models import Handout
 
 from ..helpers import make_actor
+from ..wire import bound_on, sent_to_server
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +69,9 @@ def test_each_call_runs_its_own_value_and_converts_fields(network):
     assert len(queries) == 1
 
 
-def test_run_together_reads_several_in_one_round_trip(network):
+@pytest.mark.postgres
+@pytest.mark.parametrize("side", ["server", "client"])
+def test_run_together_reads_several_in_one_round_trip(network, side):
     from foodbank import prepared
 
     staff = make_actor("both", Role.WINDOW_STAFF, network.agency_a, network.window_a)
@@ -77,13 +80,14 @@ def test_run_together_reads_several_in_one_round_trip(network):
         food_bank=network.food_bank, site=network.window_a, note="見守り", occurred_at=now
     )
 
-    with CaptureQueriesContext(connection) as queries:
+    with bound_on(side), sent_to_server() as sent:
         memberships, handouts, none = prepared.run_together(
             (MEMBERSHIPS, staff.pk), (HANDOUTS, network.window_a.pk), (HANDOUTS, 10**12)
         )
-    # Elsewhere (SQLite, binding on the server): none yet, each runs when its rows are asked for.
-    expected_round_trips = 1 if prepared.binds_client_side(connection) else 0
-    assert len(queries) == expected_round_trips
+    # All three in one round trip: one execute (client-side binding) or one pipeline, which an
+    # empty round trip then ends (server-side).
+    assert sent[1:] == ([] if side == "client" else [""])
+    assert sent[0].count("SELECT ") == 3
     # The same instances, related objects and decrypted fields as one call each.
     assert _rows(memberships(), "pk", "role", "site_id") == _rows(
         MEMBERSHIPS(staff.pk), "pk", "role", "site_id"
@@ -94,16 +98,18 @@ def test_run_together_reads_several_in_one_round_trip(network):
     assert none() == []
 
 
-def test_run_together_falls_back_to_one_query_each_when_binding_on_the_server(network, monkeypatch):
+def test_run_together_falls_back_to_one_query_each_for_a_query_it_cannot_compile(network):
+    from django.db.models import Count
+
     from foodbank import prepared
 
     staff = make_actor("both", Role.WINDOW_STAFF, network.agency_a, network.window_a)
-    monkeypatch.setattr(prepared, "binds_client_side", lambda connection: False)
+    annotated = PreparedQuery(
+        lambda user_id: Membership.objects.filter(user_id=user_id).annotate(n=Count("pk"))
+    )
 
     with CaptureQueriesContext(connection) as queries:
-        memberships, handouts = prepared.run_together(
-            (MEMBERSHIPS, staff.pk), (HANDOUTS, network.window_a.pk)
-        )
+        memberships, handouts = prepared.run_together((annotated, staff.pk), (HANDOUTS, network.window_a.pk))
         assert len(queries) == 0  # each runs when its rows are asked for
         assert [m.pk for m in memberships()] == [m.pk for m in MEMBERSHIPS(staff.pk)]
         assert handouts() == []

@@ -2,10 +2,7 @@
 in one round trip (docs/benchmarks.md), followed through a handout with an ``Idempotency-Key``:
 what the window's staff get back, what is stored, and that a failure at the end stores nothing."""
 
-import re
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from django.db import connection, transaction
@@ -15,6 +12,7 @@ from foodbank.models import IdempotencyKey
 from foodbank.transactions import execute_then_commit
 from inventory.models import Balance, Handout, StockMovement
 from tests.inventory.helpers import HANDOUT_3_PLUS_1, put_stock
+from tests.wire import bound_on, sent_to_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,23 +26,12 @@ def stocked(network, catalogue):
     return network
 
 
-@contextmanager
-def sent_to_server() -> Iterator[list[str]]:
-    """The statements this connection sends to PostgreSQL, read off the wire (libpq's trace), one
-    per round trip: unlike Django's query log, it shows a COMMIT only when one is really sent."""
-    connection.ensure_connection()
-    pgconn = connection.connection.pgconn
-    sent: list[str] = []
-    with tempfile.TemporaryFile(mode="w+") as trace:
-        pgconn.trace(trace.fileno())
-        pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
-        try:
-            yield sent
-        finally:
-            pgconn.untrace()
-            trace.seek(0)
-            # A statement may hold newlines: a message ends where the next one starts.
-            sent.extend(re.findall(r'^F\t\d+\tQuery\t "(.*?)"\n(?=[FB]\t|\Z)', trace.read(), re.M | re.S))
+@pytest.fixture(params=["server", "client"])
+def binding(request) -> Iterator[str]:
+    """Each test once with server-side binding (the default, ``DB_PREPARED_STATEMENTS``) and once
+    with client-side binding (``DB_PREPARED_STATEMENTS=0``): the two send the COMMIT differently."""
+    with bound_on(request.param):
+        yield request.param
 
 
 def _post(client, site, key):
@@ -60,7 +47,7 @@ def _stored() -> tuple:
     )
 
 
-def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, window_staff_a):
+def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, window_staff_a, binding):
     client = api(window_staff_a)
 
     # When window staff log a handout with a key, outside any test transaction (as in production)
@@ -69,12 +56,15 @@ def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, win
 
     # Then the key's completion went with the COMMIT, as the transaction's last round trip
     assert first.status_code == 201
-    # the token, BEGIN, the claim, the handout with the lock, the movements, the completion
-    assert len(sent) == 6
-    assert sent[0].startswith("SELECT")
-    assert sent[1] == "BEGIN"
-    assert sent[-1].startswith('UPDATE "foodbank_idempotencykey"')
-    assert sent[-1].endswith("; COMMIT")
+    # Client-side: the token, BEGIN, the claim, the handout with the lock, the movements, the
+    # completion with the COMMIT. Server-side: the handout and the lock apart, and after the
+    # completion with the COMMIT the empty round trip that ends the pipeline.
+    assert len(sent) == (6 if binding == "client" else 8)
+    statements = [trip for trip in sent if trip]
+    assert statements[0].startswith("SELECT")
+    assert statements[1] == "BEGIN"
+    assert statements[-1].startswith('UPDATE "foodbank_idempotencykey"')
+    assert statements[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
 
@@ -93,7 +83,7 @@ def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, win
     assert Handout.objects.count() == 1
 
 
-def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window_staff_a):
+def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window_staff_a, binding):
     client = api(window_staff_a)
 
     # When window staff log a handout without a key
@@ -103,27 +93,31 @@ def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window
     # Then the handout went with the window's lock in one round trip, and the movements and the
     # balances' update with the COMMIT: the window's balance rows are locked for one round trip
     assert response.status_code == 201
-    assert len(sent) == 4
-    assert sent[1] == "BEGIN"
-    assert 'INSERT INTO "inventory_handout"' in sent[2]
-    assert sent[2].endswith("FOR UPDATE")
-    assert sent[-1].startswith("WITH moved AS (INSERT")
-    assert sent[-1].endswith("; COMMIT")
+    # (Server-side: the handout and the lock one round trip each, and the pipeline's empty one.)
+    assert len(sent) == (4 if binding == "client" else 6)
+    statements = [trip for trip in sent if trip]
+    assert statements[1] == "BEGIN"
+    assert 'INSERT INTO "inventory_handout"' in statements[2]
+    assert statements[2 if binding == "client" else 3].endswith("FOR UPDATE")
+    assert statements[-1].startswith("WITH moved AS (INSERT")
+    assert statements[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert response.json()["sets"] == 2
     assert StockMovement.objects.filter(handout_id=response.json()["id"]).count() == 2
     assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
 
 
-def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a):
+def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a, binding):
     client = api(window_staff_a)
     before = _stored()
     # Given the database refuses the key's completion (the statement sent with the COMMIT)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$"
-            " LANGUAGE plpgsql;"
-            " CREATE TRIGGER refuse BEFORE UPDATE ON foodbank_idempotencykey"
+            " LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse BEFORE UPDATE ON foodbank_idempotencykey"
             " FOR EACH ROW EXECUTE FUNCTION refuse()"
         )
     try:
@@ -131,7 +125,8 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
         refused = _post(client, stocked.window_a, "handout-2")
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER refuse ON foodbank_idempotencykey; DROP FUNCTION refuse()")
+            cursor.execute("DROP TRIGGER refuse ON foodbank_idempotencykey")
+            cursor.execute("DROP FUNCTION refuse()")
 
     # Then the request fails, and neither the handout, its movements, the stock nor the key changed
     assert refused.status_code == 500
@@ -141,7 +136,7 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
     assert Handout.objects.count() == 1
 
 
-def test_inside_a_callers_transaction_it_does_not_commit():
+def test_inside_a_callers_transaction_it_does_not_commit(binding):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
 
@@ -157,21 +152,27 @@ def test_inside_a_callers_transaction_it_does_not_commit():
     sent = failed.value.args[0]
 
     # Then the statement ran without a COMMIT, and rolled back with the caller's transaction
-    assert sent == ["INSERT INTO kept VALUES (1)"]
+    if binding == "client":
+        assert sent == ["INSERT INTO kept VALUES (1)"]
+    else:
+        assert sent == ["INSERT INTO kept VALUES ($1)"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (0,)
 
 
-def test_alone_in_its_transaction_it_commits_at_once():
+def test_alone_in_its_transaction_it_commits_at_once(binding):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
     with sent_to_server() as sent, transaction.atomic():
         execute_then_commit("INSERT INTO kept VALUES (%s)", [1])
         # Then the row is committed already: the transaction has ended on the server
         assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    # And leaving atomic() sent no second COMMIT
-    assert sent == ["BEGIN", "INSERT INTO kept VALUES (1); COMMIT"]
+    # And leaving atomic() sent no second COMMIT (server-side: the pipeline's end, empty)
+    if binding == "client":
+        assert sent == ["BEGIN", "INSERT INTO kept VALUES (1); COMMIT"]
+    else:
+        assert sent == ["BEGIN", "INSERT INTO kept VALUES ($1); COMMIT", ""]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (1,)

@@ -384,8 +384,8 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # _render_created): 1 token; SAVEPOINT, the claim that finds the key taken, reading the key,
     # RELEASE (4); 1 the request with its recipient, agency and filer (``load``); 1 round trip of
     # two statements (foodbank.prepared.run_together): its events with their users, the person's
-    # consents with their withdrawals. Binding on the server or on SQLite, the two are sent one at a
-    # time: 8.
+    # consents with their withdrawals. Binding on the server (the default) the two are one pipeline
+    # that Django logs as two executes; on SQLite they are sent one at a time: 8 either way.
     together = binds_client_side(connection)
     with django_assert_num_queries(7 if together else 8) as captured:
         replayed = client.post(URL, body(), format="json", HTTP_IDEMPOTENCY_KEY="count-me")

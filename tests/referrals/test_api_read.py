@@ -107,8 +107,9 @@ def test_detail_takes_a_fixed_number_of_queries(api, submitted, coordinator, dja
     # joined, its events with their users, the person's consents with withdrawals, its referrals
     # with their targets (each its own result: joining them would multiply the rows); 1 the audit
     # event (written only once the request is known to be visible). Five events or fifty, the
-    # same three. Binding on the server (DB_SERVER_SIDE_BINDING) or on SQLite, the four are sent
-    # one at a time: six.
+    # same three. Binding on the server (the default, DB_PREPARED_STATEMENTS) the four are one
+    # pipeline (one round trip, tests/foodbank/test_prepared.py) that Django logs as four executes;
+    # on SQLite they are sent one at a time: six either way.
     from foodbank.prepared import binds_client_side
 
     together = binds_client_side(connection)
