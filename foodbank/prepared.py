@@ -117,18 +117,14 @@ class PreparedQuery:
 
 
 def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]]:
-    """Run several prepared queries, each with its value, in one round trip to PostgreSQL: one
-    ``execute`` of their statements separated by ``;`` (client-side binding, Django's default with
-    psycopg 3), each result read with ``nextset()``. They run in one implicit transaction, so they
-    see the same snapshot.
+    """Run several prepared queries, each with its value, in one round trip to PostgreSQL
+    (``fetch_together``: one ``execute`` of their statements with client-side binding, one psycopg
+    pipeline with server-side binding, the default, each statement then prepared on its own).
 
     Answers one function per query, in the order of ``queries``, that builds its instances when
     called: rows a caller turns out not to show (a request the user may not see) are never
-    converted (e.g. decrypted). With server-side binding (``DB_PREPARED_STATEMENTS``, the default:
-    the extended protocol takes one statement at a time) they go as a psycopg pipeline instead, each
-    statement prepared on its own: their results in one round trip, and a second, empty one that
-    ends the pipeline. Falls back to one round trip each, run when its function is called, when the
-    queries read different databases, one of them could not be compiled, or on SQLite."""
+    converted (e.g. decrypted). Falls back to one round trip each, run when its function is called,
+    when the queries read different databases, one of them could not be compiled, or on SQLite."""
     aliases = {query.alias() for query, _value in queries}
     alias = aliases.pop()
     compiled = [query._compiled_for(alias) for query, _value in queries]
@@ -138,41 +134,50 @@ def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]
     statements = [
         PreparedQuery._statement(one, value) for one, (_query, value) in zip(compiled, queries, strict=True)
     ]
-    results = _fetch_together(connection, statements)
+    results = fetch_together(connection, statements)
     return [
         partial(query._decode, alias, one, rows)
         for (query, _value), one, rows in zip(queries, compiled, results, strict=True)
     ]
 
 
-def _fetch_together(connection: Any, statements: list[tuple[str, list]]) -> list[list]:
-    """The rows of each of ``statements`` (SELECTs), sent to PostgreSQL together."""
+def fetch_together(connection: Any, statements: list[tuple[str, Any]]) -> list[list]:
+    """The rows of each of ``statements`` (each ``(sql, params)``, every one answering rows), sent
+    to PostgreSQL in one round trip: one ``execute`` of them all with client-side binding (their
+    parameters are lists, run one after the other, or one shared mapping), one pipeline with
+    server-side binding."""
     if binds_client_side(connection):
+        if all(isinstance(params, dict) for _sql, params in statements):
+            joined: Any = {name: value for _sql, params in statements for name, value in params.items()}
+        else:
+            joined = [value for _sql, params in statements for value in params]
         results = []
         with connection.cursor() as cursor:
-            cursor.execute(";\n".join(sql for sql, _ in statements), [p for _, ps in statements for p in ps])
+            cursor.execute(";\n".join(sql for sql, _params in statements), joined)
             results.append(cursor.fetchall())
             while len(results) < len(statements):
                 if not cursor.nextset():  # pragma: no cover
                     raise RuntimeError("PostgreSQL answered fewer results than statements")
                 results.append(cursor.fetchall())
         return results
-    with pipeline(connection):
-        cursors = [connection.cursor() for _ in statements]
-        try:
+    cursors = [connection.cursor() for _ in statements]
+    try:
+        with pipeline(connection):
             for cursor, (sql, params) in zip(cursors, statements, strict=True):
                 cursor.execute(sql, params)
-            return [cursor.fetchall() for cursor in cursors]  # the first waits for all of them
-        finally:
-            for cursor in cursors:
-                cursor.close()
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 @contextmanager
 def pipeline(connection: Any) -> Iterator[None]:
     """psycopg's pipeline mode on ``connection`` (PostgreSQL, server-side binding): each ``execute``
-    is queued, and sent with the others when a result or a commit is asked for; its errors raise
-    as Django's database exceptions, as a plain ``execute``'s do."""
+    inside is queued, and leaving the block sends them all with one Sync and stores each result
+    in its cursor: one round trip. Ask for no result inside the block (that would be a round trip
+    of its own). Errors raise as Django's database exceptions, as a plain ``execute``'s do; after
+    one, the statements queued behind it do not run."""
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield

@@ -153,9 +153,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     "DB_PREPARED_STATEMENTS", True
 ):
     # psycopg binds parameters on the server and prepares a statement on its sixth run on a
-    # connection; PostgreSQL then skips parsing and planning it, which were over half of its CPU
-    # on a handout (docs/benchmarks.md). Django leaves it off by default for connection poolers that
-    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21): set 0 behind one.
+    # connection, so PostgreSQL stops parsing it and, once a generic plan serves, planning it: its
+    # CPU on a handout halved (docs/benchmarks.md). Useful with persistent connections
+    # (DB_CONN_MAX_AGE). Django leaves it off by default for connection poolers: behind PgBouncer
+    # it needs 1.22 or later with max_prepared_statements set, otherwise set 0.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}  # psycopg's own default
     )

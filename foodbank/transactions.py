@@ -71,12 +71,11 @@ def execute_then_commit(sql: str, params: list) -> None:
         and not connection.needs_rollback
     )
     if fused and not binds_client_side(connection):
-        # Server-side binding: the statement and the COMMIT as one pipeline (a second, empty round
-        # trip ends it, after the commit).
-        with pipeline(connection):
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-            connection.connection.commit()
+        # Server-side binding: the statement and the COMMIT as one pipeline. The COMMIT is queued
+        # as a statement (psycopg's commit() would sync the pipeline, then leaving it syncs again).
+        with connection.cursor() as cursor, pipeline(connection):
+            cursor.execute(sql, params)
+            connection.connection.execute("COMMIT", prepare=False)
         return
     with connection.cursor() as cursor:
         cursor.execute(f"{sql}; COMMIT" if fused else sql, params)

@@ -16,14 +16,16 @@ from psycopg import pq
 
 @contextmanager
 def bound_on(side: str) -> Iterator[None]:
-    """The connection binds parameters on ``side`` ("server": the default, ``DB_PREPARED_STATEMENTS``;
-    "client": ``DB_PREPARED_STATEMENTS=0``). Statements are not prepared meanwhile, so that each
-    shows its text on the wire."""
+    """The connection binds parameters on ``side``: "server" (the default,
+    ``DB_PREPARED_STATEMENTS``) without preparing statements, so that each shows its text on the
+    wire; "prepared", the same preparing every statement on its first run (a statement prepared
+    earlier on this connection is then sent without its text); "client"
+    (``DB_PREPARED_STATEMENTS=0``)."""
     connection.ensure_connection()
     raw = connection.connection
     saved = raw.cursor_factory, raw.prepare_threshold
-    raw.cursor_factory = ServerBindingCursor if side == "server" else ClientBindingCursor
-    raw.prepare_threshold = None
+    raw.cursor_factory = ClientBindingCursor if side == "client" else ServerBindingCursor
+    raw.prepare_threshold = 0 if side == "prepared" else None
     try:
         yield
     finally:

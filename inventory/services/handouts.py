@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from foodbank.models import Site
-from foodbank.prepared import binds_client_side
+from foodbank.prepared import fetch_together
 from foodbank.transactions import service_transaction
 
 from .. import locks
@@ -113,9 +113,9 @@ def _write_handout(handout: Handout, lines: Mapping[str, int]) -> tuple[dict[str
 
     On PostgreSQL one round trip: one statement (``_handout_sql``) reads the pack types and
     inserts the handout and its lines, the handout only when every code is known, and the window's
-    lock (``locks.window_balances_sql``) follows it in the same ``execute``: one round trip instead
-    of four, and no ORM compilation on the hot path (docs/benchmarks.md). Elsewhere (SQLite) the
-    ORM."""
+    lock (``locks.window_balances_sql``) follows it (``foodbank.prepared.fetch_together``): one
+    round trip instead of four, and no ORM compilation on the hot path (docs/benchmarks.md).
+    Elsewhere (SQLite) the ORM."""
     if connection.vendor != "postgresql":
         pack_types = {
             pt.code: pt
@@ -147,39 +147,29 @@ def _write_handout(handout: Handout, lines: Mapping[str, int]) -> tuple[dict[str
 def _insert_handout(
     handout: Handout, lines: Mapping[str, int]
 ) -> tuple[dict[str, PackType], list[HandoutLine], list[Balance]]:
-    """``_write_handout`` on PostgreSQL: the insert and the lock in one ``execute`` (client-side
-    binding takes several statements; with server-side binding, two round trips)."""
+    """``_write_handout`` on PostgreSQL: the insert and the lock in one round trip."""
     note = Handout._meta.get_field("note")
-    together = binds_client_side(connection)
-    with connection.cursor() as cursor:
-        params = {
-            "codes": list(lines),
-            "quantities": list(lines.values()),
-            "food_bank": handout.food_bank_id,
-            "site": handout.site_id,
-            "household_size": handout.household_size,
-            "household_type": handout.household_type,
-            "referral_consent": handout.referral_consent,
-            "condition_checked": handout.condition_checked,
-            "note": note.get_db_prep_save(handout.note, connection),
-            "occurred_at": handout.occurred_at,
-            "recorded_at": handout.recorded_at,
-            "recorded_by": handout.recorded_by_id,
-        }
-        if together:
-            cursor.execute(f"{_handout_sql()};\n{locks.window_balances_sql()}", params)
-        else:
-            cursor.execute(_handout_sql(), params)
-        rows = cursor.fetchall()
-        # The window's rows, locked in primary-key order: the statement ran even when a code was
-        # unknown, and the refusal below rolls the transaction (and the lock) back.
-        if together:
-            cursor.nextset()
-        else:
-            cursor.execute(locks.window_balances_sql(), params)
-        balances = [
-            Balance.from_db(connection.alias, locks.WINDOW_BALANCE_FIELDS, row) for row in cursor.fetchall()
-        ]
+    params = {
+        "codes": list(lines),
+        "quantities": list(lines.values()),
+        "food_bank": handout.food_bank_id,
+        "site": handout.site_id,
+        "household_size": handout.household_size,
+        "household_type": handout.household_type,
+        "referral_consent": handout.referral_consent,
+        "condition_checked": handout.condition_checked,
+        "note": note.get_db_prep_save(handout.note, connection),
+        "occurred_at": handout.occurred_at,
+        "recorded_at": handout.recorded_at,
+        "recorded_by": handout.recorded_by_id,
+    }
+    # The window's rows, locked in primary-key order, in the same round trip: the lock's statement
+    # runs even when a code was unknown, and the refusal below rolls the transaction (and the lock)
+    # back.
+    rows, locked = fetch_together(
+        connection, [(_handout_sql(), params), (locks.window_balances_sql(), params)]
+    )
+    balances = [Balance.from_db(connection.alias, locks.WINDOW_BALANCE_FIELDS, row) for row in locked]
     # One row per known code: (code, pack type id, line id, handout id), the ids None when a code
     # was unknown (nothing inserted).
     known = {code: (pack_type_id, line_id, handout_id) for code, pack_type_id, line_id, handout_id in rows}

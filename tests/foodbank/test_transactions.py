@@ -56,15 +56,12 @@ def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, win
 
     # Then the key's completion went with the COMMIT, as the transaction's last round trip
     assert first.status_code == 201
-    # Client-side: the token, BEGIN, the claim, the handout with the lock, the movements, the
-    # completion with the COMMIT. Server-side: the handout and the lock apart, and after the
-    # completion with the COMMIT the empty round trip that ends the pipeline.
-    assert len(sent) == (6 if binding == "client" else 8)
-    statements = [trip for trip in sent if trip]
-    assert statements[0].startswith("SELECT")
-    assert statements[1] == "BEGIN"
-    assert statements[-1].startswith('UPDATE "foodbank_idempotencykey"')
-    assert statements[-1].endswith("; COMMIT")
+    # the token, BEGIN, the claim, the handout with the lock, the movements, the completion
+    assert len(sent) == 6
+    assert sent[0].startswith("SELECT")
+    assert sent[1] == "BEGIN"
+    assert sent[-1].startswith('UPDATE "foodbank_idempotencykey"')
+    assert sent[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
 
@@ -93,21 +90,20 @@ def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window
     # Then the handout went with the window's lock in one round trip, and the movements and the
     # balances' update with the COMMIT: the window's balance rows are locked for one round trip
     assert response.status_code == 201
-    # (Server-side: the handout and the lock one round trip each, and the pipeline's empty one.)
-    assert len(sent) == (4 if binding == "client" else 6)
-    statements = [trip for trip in sent if trip]
-    assert statements[1] == "BEGIN"
-    assert 'INSERT INTO "inventory_handout"' in statements[2]
-    assert statements[2 if binding == "client" else 3].endswith("FOR UPDATE")
-    assert statements[-1].startswith("WITH moved AS (INSERT")
-    assert statements[-1].endswith("; COMMIT")
+    assert len(sent) == 4
+    assert sent[1] == "BEGIN"
+    assert 'INSERT INTO "inventory_handout"' in sent[2]
+    assert sent[2].endswith("FOR UPDATE")
+    assert sent[-1].startswith("WITH moved AS (INSERT")
+    assert sent[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert response.json()["sets"] == 2
     assert StockMovement.objects.filter(handout_id=response.json()["id"]).count() == 2
     assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
 
 
-def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a, binding):
+@pytest.mark.parametrize("side", ["server", "client", "prepared"])
+def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a, side):
     client = api(window_staff_a)
     before = _stored()
     # Given the database refuses the key's completion (the statement sent with the COMMIT)
@@ -122,7 +118,8 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
         )
     try:
         # When a handout with a key is logged
-        refused = _post(client, stocked.window_a, "handout-2")
+        with bound_on(side), sent_to_server() as sent:
+            refused = _post(client, stocked.window_a, "handout-2")
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TRIGGER refuse ON foodbank_idempotencykey")
@@ -131,6 +128,17 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
     # Then the request fails, and neither the handout, its movements, the stock nor the key changed
     assert refused.status_code == 500
     assert _stored() == before
+    # (the COMMIT sent with the completion, or queued behind it in the pipeline, did not run once
+    # the completion failed, and the transaction was rolled back; prepared, the statement's text is
+    # not sent again) and the connection is out of the pipeline and its transaction ended
+    if side != "prepared":
+        completion = [i for i, trip in enumerate(sent) if trip.startswith('UPDATE "foodbank_idempotencykey"')]
+        assert len(completion) == 1
+        assert "ROLLBACK" in sent[completion[0] + 1 :]
+        if side == "client":
+            assert sent[completion[0]].endswith("; COMMIT")
+    assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
     # And a retry with the same key is logged once the database accepts it again
     assert _post(client, stocked.window_a, "handout-2").status_code == 201
     assert Handout.objects.count() == 1
@@ -168,11 +176,11 @@ def test_alone_in_its_transaction_it_commits_at_once(binding):
         execute_then_commit("INSERT INTO kept VALUES (%s)", [1])
         # Then the row is committed already: the transaction has ended on the server
         assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
-    # And leaving atomic() sent no second COMMIT (server-side: the pipeline's end, empty)
+    # And leaving atomic() sent no second COMMIT
     if binding == "client":
         assert sent == ["BEGIN", "INSERT INTO kept VALUES (1); COMMIT"]
     else:
-        assert sent == ["BEGIN", "INSERT INTO kept VALUES ($1); COMMIT", ""]
+        assert sent == ["BEGIN", "INSERT INTO kept VALUES ($1); COMMIT"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (1,)

@@ -268,14 +268,14 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
 
     # 1 token with its user and the user's memberships (one join; the memberships are kept for the
     # request and the window comes from them), 1 SAVEPOINT (the service's transaction, nested in
-    # the test's), 1 execute of two statements (one round trip): the pack types, the handout and
+    # the test's), 1 round trip of two statements: the pack types, the handout and
     # its lines (one CTE: the handout is inserted only when every code is known), then the
     # SELECT … FOR UPDATE of the window's balance rows for both pack types; under the lock, 1
     # statement for both movements and the UPDATE of both balances (WITH … INSERT … UPDATE), 1
     # RELEASE SAVEPOINT. Two lines or twenty, the same five. In production the movements go with
     # the COMMIT (tests/foodbank/test_transactions.py): the token, BEGIN, the insert with the lock,
     # the movements with COMMIT. Binding on the server (the default, DB_PREPARED_STATEMENTS), the
-    # insert and the lock are two executes: six.
+    # round trip of two statements is a pipeline that Django logs as two executes: six.
     apart = 0 if binds_client_side(connection) else 1
     with django_assert_num_queries(5 + apart):
         assert post(client, body).status_code == 201
