@@ -174,10 +174,11 @@ def fetch_together(connection: Any, statements: list[tuple[str, Any]]) -> list[l
 @contextmanager
 def pipeline(connection: Any) -> Iterator[None]:
     """psycopg's pipeline mode on ``connection`` (PostgreSQL, server-side binding): each ``execute``
-    inside is queued, and leaving the block sends them all with one Sync and stores each result
-    in its cursor: one round trip. Ask for no result inside the block (that would be a round trip
-    of its own). Errors raise as Django's database exceptions, as a plain ``execute``'s do; after
-    one, the statements queued behind it do not run."""
+    inside is written to the server at once without waiting for its result, and leaving the block
+    sends one Sync and stores each result in its cursor: one round trip in all. Ask for no result
+    inside the block (that would be a round trip of its own). Errors raise as Django's database
+    exceptions, as a plain ``execute``'s do, possibly from the ``execute`` after the failing one
+    (the server answers an error at once); the statements queued behind it do not run."""
     connection.ensure_connection()
     with connection.wrap_database_errors, connection.connection.pipeline():
         yield

@@ -35,7 +35,7 @@ def bound_on(side: str) -> Iterator[None]:
 @contextmanager
 def sent_to_server() -> Iterator[list[str]]:
     """The round trips this connection makes to PostgreSQL: the statements each one sends, joined
-    by "; " ("" for a round trip that sends none, such as the Sync ending a pipeline)."""
+    by "; " ("" for a round trip that sends none, such as a lone Sync)."""
     connection.ensure_connection()
     pgconn = connection.connection.pgconn
     sent: list[str] = []

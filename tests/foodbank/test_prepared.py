@@ -112,3 +112,24 @@ def test_run_together_falls_back_to_one_query_each_for_a_query_it_cannot_compile
         assert len(queries) == 0  # each runs when its rows are asked for
         assert [m.pk for m in memberships()] == [m.pk for m in MEMBERSHIPS(staff.pk)]
         assert handouts() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("side", ["server", "client"])
+def test_fetch_together_raises_a_failing_statement_as_djangos_and_leaves_the_connection_usable(side):
+    from django.db import DataError, transaction
+    from psycopg import pq
+
+    from foodbank.prepared import fetch_together
+
+    # When the first of two statements sent together fails
+    with bound_on(side), pytest.raises(DataError), transaction.atomic():
+        fetch_together(connection, [("SELECT 1 / %s", [0]), ("SELECT %s", [2])])
+
+    # Then it raised as Django's exception, the connection is out of the pipeline, and it still
+    # answers
+    assert connection.connection.pgconn.pipeline_status == pq.PipelineStatus.OFF
+    assert fetch_together(connection, [("SELECT %s::integer", [1]), ("SELECT %s::integer", [2])]) == [
+        [(1,)],
+        [(2,)],
+    ]
