@@ -15,7 +15,7 @@ shared values, which go through the field like any other value. A field given ne
 default (``auto_now``/``auto_now_add``: now; a callable default is called once for all rows).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from django.db import connections, router
@@ -94,20 +94,32 @@ def insert_many_sql(
     as one part of a larger statement (a ``WITH … AS (INSERT …)``), e.g. the ledger's movements and
     the balance update in one round trip (``inventory.services.ledger._book``)."""
     _row_count(model, columns)
-    same = _with_defaults(model, columns, same)
+    shared = shared_values(model, columns=columns, same=same, connection=connection)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     qn = connection.ops.quote_name
-    names = [*same, *columns]
-    params = [fields[name].get_db_prep_save(value, connection) for name, value in same.items()]
-    params += [list(values) for values in columns.values()]
+    names = [*shared, *columns]
+    params = [*shared.values(), *(list(values) for values in columns.values())]
     arrays = ", ".join(f"%s::{fields[name].db_type(connection)}[]" for name in columns)
     aliases = [f"c{i}" for i in range(len(columns))]
     sql = (
         f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(fields[n].column) for n in names)}) "  # noqa: S608
-        f"SELECT {', '.join(['%s'] * len(same) + [f'u.{a}' for a in aliases])} "
+        f"SELECT {', '.join(['%s'] * len(shared) + [f'u.{a}' for a in aliases])} "
         f"FROM unnest({arrays}) AS u({', '.join(aliases)})"
     )
     return sql, params
+
+
+def shared_values(
+    model, *, columns: Iterable[str], same: Mapping[str, object] | None = None, connection
+) -> dict[str, object]:
+    """The values every row of an insert shares, keyed by attname and prepared by their fields for
+    the database: ``same`` plus the default of every field that is not one of ``columns`` (the
+    values that differ from row to row), as ``insert_many`` writes them. For a caller whose rows
+    come from a query of its own (``INSERT … SELECT``): a handout's movements
+    (``inventory.services.handouts``)."""
+    same = _with_defaults(model, columns, same)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    return {name: fields[name].get_db_prep_save(value, connection) for name, value in same.items()}
 
 
 def _row_count(model, columns: Mapping[str, Sequence]) -> int:
@@ -117,9 +129,9 @@ def _row_count(model, columns: Mapping[str, Sequence]) -> int:
     return lengths.pop() if lengths else 0
 
 
-def _with_defaults(model, columns: Mapping[str, Sequence], same: Mapping[str, object] | None) -> dict:
+def _with_defaults(model, columns: Iterable[str], same: Mapping[str, object] | None) -> dict:
     """``same`` plus the default of every field given neither way; checks the names and types."""
-    same = dict(same or {})
+    same, columns = dict(same or {}), list(columns)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     unknown = (set(columns) | set(same)) - set(fields)
     if unknown:

@@ -8,13 +8,17 @@ request costs one commit, not two (docs/benchmarks.md). A concurrent retry canno
 request's uncommitted claim, so on PostgreSQL the claim also takes a transaction-level advisory lock
 on the key, without waiting: the retry that cannot take it is told 409 at once instead of queueing
 behind the first. (SQLite serialises writing transactions, so there is nothing to tell.) Only a
-fingerprint of the body and the created id are stored, never the body.
+fingerprint of the body and the created id are stored, never the body. A service that creates with
+one statement may complete the key in that statement (``completion_sql``: a handout), which then
+goes with the ``COMMIT``.
 """
 
 import functools
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -134,6 +138,67 @@ def _complete(claim: IdempotencyKey, *, resource_id: int, response_status: int) 
     )
 
 
+@dataclass
+class _Completion:
+    """The key's completion, offered to the work (``completion_sql``)."""
+
+    claim: IdempotencyKey
+    response_status: int
+    taken: bool = False
+
+
+_offered: ContextVar[_Completion | None] = ContextVar("foodbank_idempotency_completion", default=None)
+
+
+def completion_sql(created: str) -> tuple[str, dict[str, object]] | None:
+    """For a creating service that writes with one statement of data-modifying queries (``WITH …``)
+    on PostgreSQL, run as the work of ``idempotent_create`` or ``run_once``: the key's completion as
+    two more such queries of that statement, or None when there is no key to complete (no key, a
+    caller of another kind, SQLite). ``created`` names the statement's query that answers the
+    created row's ``id``, or no row when the statement refuses and writes nothing.
+
+    With a row, the key is completed with that id; without, the claim is deleted, which leaves what
+    a rollback would (the claim was inserted in this transaction). The statement can then go with
+    the ``COMMIT`` (``foodbank.transactions.execute_then_commit(…, completes_caller=True)``): taking
+    the completion makes the statement the work's last, and the caller writes nothing after it. A
+    handout with a key holds the window's rows for no round trip of its own then
+    (docs/benchmarks.md). Parameters are named ``idempotency_*``."""
+    completion = _offered.get()
+    if completion is None or completion.taken or connection.vendor != "postgresql":
+        return None
+    completion.taken = True
+    sql = _COMPLETION_SQL.format(created=created)
+    return sql, {
+        "idempotency_claim": completion.claim.pk,
+        "idempotency_completed": IdempotencyKey.State.COMPLETED,
+        "idempotency_status": completion.response_status,
+    }
+
+
+_COMPLETION_SQL = (
+    f'idempotency_completed AS (UPDATE "{_TABLE}" SET state = %(idempotency_completed)s, '  # noqa: S608
+    "resource_id = created.id, response_status = %(idempotency_status)s, locked_until = NULL "
+    f'FROM {{created}} AS created WHERE "{_TABLE}".id = %(idempotency_claim)s), '
+    f'idempotency_released AS (DELETE FROM "{_TABLE}" WHERE id = %(idempotency_claim)s '
+    "AND NOT EXISTS (SELECT FROM {created}))"
+)
+
+
+def _work(claim: IdempotencyKey, create: Callable[[], Any], *, response_status: int) -> Any:
+    """Run ``create()`` as the key's work, then complete the key unless the work did
+    (``completion_sql``)."""
+    completion = _Completion(claim, response_status)
+    token = _offered.set(completion)
+    try:
+        with idempotent_work():  # no savepoint for the service's own transaction
+            instance = create()
+    finally:
+        _offered.reset(token)
+    if not completion.taken:
+        _complete(claim, resource_id=instance.pk, response_status=response_status)
+    return instance
+
+
 def idempotent_create(
     request: Request,
     *,
@@ -162,9 +227,7 @@ def idempotent_create(
         claim = _claim(user=request.user, scope=scope, key=key, print_=print_)
         replay = claim.state == IdempotencyKey.State.COMPLETED
         if not replay:
-            with idempotent_work():  # no savepoint for the service's own transaction
-                instance = create()
-            _complete(claim, resource_id=instance.pk, response_status=status_code)
+            instance = _work(claim, create, response_status=status_code)
     if not replay:
         return Response(render(instance), status=status_code)
     response = Response(render(load(claim.resource_id)), status=claim.response_status)
@@ -191,9 +254,7 @@ def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[
         claim = _claim(user=user, scope=scope, key=key, print_=fingerprint)
         if claim.state == IdempotencyKey.State.COMPLETED:
             return claim.resource_id, True
-        with idempotent_work():
-            instance = create()
-        _complete(claim, resource_id=instance.pk, response_status=status.HTTP_201_CREATED)
+        instance = _work(claim, create, response_status=status.HTTP_201_CREATED)
     return instance.pk, False
 
 

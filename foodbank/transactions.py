@@ -10,14 +10,15 @@ transaction; anywhere else (another service, a task, a test) it is a plain ``ato
 included, so a caller that catches its refusal inside a transaction of its own can go on.
 
 ``execute_then_commit()`` sends the last statement of a transaction and its ``COMMIT`` to PostgreSQL
-in one round trip. For a handout this shortens the time the window's balance rows stay locked by
-one round trip (to one without an ``Idempotency-Key``, two with one): 16 clients on one window
-queue on those rows (docs/benchmarks.md).
+in one round trip. A handout's one statement goes so without an ``Idempotency-Key``, and the key's
+completion with one: the window's balance rows, on which 16 clients at one window queue, stay
+locked for no round trip of their own without a key, one with it (docs/benchmarks.md).
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -49,33 +50,42 @@ def service_transaction() -> Iterator[None]:
         _joins_caller.reset(token)
 
 
-def execute_then_commit(sql: str, params: list) -> None:
+def execute_then_commit(sql: str, params: Any, *, completes_caller: bool = False) -> list[tuple]:
     """Run ``sql`` as the last statement of the outermost ``transaction.atomic()`` block around this
     call, and commit the transaction in the same round trip when that is safe: PostgreSQL, only
     this one ``atomic()`` block open, which began the transaction itself, and nothing marked for
-    rollback. With client-side binding the two go as one execute (``…; COMMIT``), with server-side
-    binding (the default, ``DB_PREPARED_STATEMENTS``) as one psycopg pipeline. Otherwise ``sql``
+    rollback. ``completes_caller``: ``sql`` also completes the ``Idempotency-Key`` of the caller
+    whose work this is (``foodbank.idempotency.completion_sql``), which then writes nothing more,
+    so the service's block joined to the caller's (``service_transaction``) may commit too. With
+    client-side binding the two go as one execute (``…; COMMIT``), with server-side binding (the
+    default, ``DB_PREPARED_STATEMENTS``) as one psycopg pipeline. Otherwise ``sql``
     simply runs and ``atomic()`` commits as usual (a test's transaction, a caller's own
-    transaction, SQLite).
+    transaction, SQLite). Returns the statement's rows (none for a statement that answers none).
 
     The caller must leave the ``atomic()`` block right after this call, with nothing written in
-    between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` of a
-    connection whose transaction has ended, and Django runs the ``on_commit`` callbacks as usual.
-    If the statement or the commit fails, nothing is committed and the exception propagates.
+    between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` (or the
+    ``ROLLBACK``, when the caller raises on what the rows say) of a connection whose transaction has
+    ended, and Django runs the ``on_commit`` callbacks as usual. If the statement or the commit
+    fails, nothing is committed and the exception propagates.
     """
+    blocks, savepoints = len(connection.atomic_blocks), connection.savepoint_ids
+    # The block that began the transaction alone, or (completes_caller) with the service's block
+    # joined to it without a savepoint.
+    alone = (blocks == 1 and not savepoints) or (completes_caller and blocks == 2 and savepoints == [None])
     fused = (
         connection.vendor == "postgresql"
         and connection.commit_on_exit  # the atomic() block began the transaction, not the caller
-        and len(connection.atomic_blocks) == 1
-        and not connection.savepoint_ids
+        and alone
         and not connection.needs_rollback
     )
-    if fused and not binds_client_side(connection):
-        # Server-side binding: the statement and the COMMIT as one pipeline. The COMMIT is queued
-        # as a statement (psycopg's commit() would sync the pipeline, then leaving it syncs again).
-        with connection.cursor() as cursor, pipeline(connection):
-            cursor.execute(sql, params)
-            connection.connection.execute("COMMIT", prepare=False)
-        return
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql}; COMMIT" if fused else sql, params)
+        if fused and not binds_client_side(connection):
+            # Server-side binding: the statement and the COMMIT as one pipeline. The COMMIT is
+            # queued as a statement (psycopg's commit() would sync the pipeline, then leaving it
+            # syncs again); the rows are read after the pipeline's one Sync.
+            with pipeline(connection):
+                cursor.execute(sql, params)
+                connection.connection.execute("COMMIT", prepare=False)
+        else:
+            cursor.execute(f"{sql}; COMMIT" if fused else sql, params)
+        return cursor.fetchall() if cursor.description else []

@@ -30,22 +30,16 @@ def lock_balances(queryset: QuerySet[Balance]) -> list[Balance]:
     return list(queryset.order_by("pk").select_for_update(of=("self",)))
 
 
-# The columns a handout reads off the window's locked balance rows (FEFO and the movements).
-WINDOW_BALANCE_FIELDS = ("id", "item_id", "pack_type_id", "best_before", "lot_id", "on_hand")
-
-
 @functools.cache
-def window_balances_sql() -> str:
-    """``lock_balances`` of a window's rows of some pack types, as one plain statement for a
-    handout's hot path (``inventory.services.handouts``, docs/benchmarks.md): the pack types are
-    given by code, so the statement can go to PostgreSQL with the one that inserts the handout.
-    Named parameters ``site``, ``food_bank`` and ``codes``."""
-    balance, pack_type = (connection.ops.quote_name(m._meta.db_table) for m in (Balance, PackType))
+def window_balances_sql(pack_types: str) -> str:
+    """``lock_balances`` of a window's rows of some pack types, as SQL for the statement that
+    records a handout (``inventory.services.handouts``, docs/benchmarks.md): the rows of the site
+    ``%(site)s`` whose pack type is an ``id`` of ``pack_types`` (a query's name in that statement),
+    read and locked in primary-key order."""
+    balance = connection.ops.quote_name(Balance._meta.db_table)
     return (
-        f"SELECT {', '.join(WINDOW_BALANCE_FIELDS)} FROM {balance} "  # noqa: S608
-        "WHERE site_id = %(site)s AND pack_type_id IN ("
-        f"SELECT id FROM {pack_type} WHERE food_bank_id = %(food_bank)s AND code = ANY(%(codes)s::text[])"
-        ") ORDER BY id FOR UPDATE"
+        f"SELECT id, item_id, pack_type_id, best_before, lot_id, on_hand FROM {balance} "  # noqa: S608
+        f"WHERE site_id = %(site)s AND pack_type_id IN (SELECT id FROM {pack_types}) ORDER BY id FOR UPDATE"
     )
 
 

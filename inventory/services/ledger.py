@@ -14,9 +14,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from foodbank.bulk import insert_many_sql
 from foodbank.models import Site
-from foodbank.transactions import execute_then_commit
 
 from .. import locks
 from ..exceptions import Shortage
@@ -180,61 +178,27 @@ def _book(
     kind: str,
     occurred_at: datetime,
     recorded_by: User | None,
-    then_commit: bool = False,
     **extra: Any,
 ) -> None:
     """Take stock out of locked balance rows: one ``kind`` movement of ``-quantity`` per (row,
-    quantity) of ``plan`` and the balances' relative UPDATE, what ``bulk_create`` of ``_movement``
-    rows followed by ``_update_balances`` writes, in one statement on PostgreSQL
-    (``WITH moved AS (INSERT …) UPDATE …``): a handout's hot path (docs/benchmarks.md) holds the
-    window's lock for one round trip less. ``then_commit``: this is the last statement of the
-    caller's transaction, sent with its COMMIT when that transaction is the only one open
-    (``foodbank.transactions.execute_then_commit``): one round trip less again. ``extra`` are the
-    movements' other shared values (``handout=…``)."""
-    if connection.vendor != "postgresql":
-        StockMovement.objects.bulk_create(
-            [
-                _movement(
-                    site=site,
-                    key=_key(row),
-                    quantity=-q,
-                    kind=kind,
-                    occurred_at=occurred_at,
-                    recorded_by=recorded_by,
-                    **extra,
-                )
-                for row, q in plan
-            ]
-        )
-        _update_balances({row.pk: (-q, 0) for row, q in plan})
-        return
-    same = {
-        "food_bank_id": site.food_bank_id,
-        "site_id": site.pk,
-        "kind": kind,
-        "occurred_at": occurred_at,
-        "recorded_by_id": getattr(recorded_by, "pk", None) or None,
-        **{f"{name}_id": getattr(value, "pk", value) for name, value in extra.items()},
-    }
-    columns: dict[str, list[object]] = {
-        "item_id": [row.item_id for row, _q in plan],
-        "pack_type_id": [row.pack_type_id for row, _q in plan],
-        "best_before": [row.best_before for row, _q in plan],
-        "lot_id": [row.lot_id for row, _q in plan],
-        "quantity": [-q for _row, q in plan],
-    }
-    insert, params = insert_many_sql(StockMovement, columns=columns, same=same, connection=connection)
-    table = connection.ops.quote_name(Balance._meta.db_table)
-    sql = (
-        f"WITH moved AS ({insert}) UPDATE {table} b SET on_hand = b.on_hand - t.quantity "  # noqa: S608
-        "FROM unnest(%s::bigint[], %s::integer[]) AS t(id, quantity) WHERE b.id = t.id"
+    quantity) of ``plan`` and the balances' relative UPDATE. ``extra`` are the movements' other
+    shared values (``handout=…``). (On PostgreSQL a handout does this inside the one statement that
+    records it: ``inventory.services.handouts``.)"""
+    StockMovement.objects.bulk_create(
+        [
+            _movement(
+                site=site,
+                key=_key(row),
+                quantity=-q,
+                kind=kind,
+                occurred_at=occurred_at,
+                recorded_by=recorded_by,
+                **extra,
+            )
+            for row, q in plan
+        ]
     )
-    params = [*params, [row.pk for row, _q in plan], [q for _row, q in plan]]
-    if then_commit:
-        execute_then_commit(sql, params)
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _update_balances({row.pk: (-q, 0) for row, q in plan})
 
 
 def _movement(

@@ -54,13 +54,15 @@ def test_a_handout_with_a_key_commits_with_the_keys_completion(api, stocked, win
     with sent_to_server() as sent:
         first = _post(client, stocked.window_a, "handout-1")
 
-    # Then the key's completion went with the COMMIT, as the transaction's last round trip
+    # Then the handout's one statement completed the key and went with the COMMIT, as the
+    # transaction's last round trip: the token, BEGIN, the claim, the handout with the completion
     assert first.status_code == 201
-    # the token, BEGIN, the claim, the handout with the lock, the movements, the completion
-    assert len(sent) == 6
+    assert len(sent) == 4
     assert sent[0].startswith("SELECT")
     assert sent[1] == "BEGIN"
-    assert sent[-1].startswith('UPDATE "foodbank_idempotencykey"')
+    assert sent[2].startswith('INSERT INTO "foodbank_idempotencykey"')
+    assert 'INSERT INTO "inventory_handout"' in sent[3]
+    assert 'idempotency_completed AS (UPDATE "foodbank_idempotencykey"' in sent[3]
     assert sent[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
@@ -87,18 +89,62 @@ def test_a_handout_without_a_key_commits_with_its_movements(api, stocked, window
     with sent_to_server() as sent:
         response = client.post(URL, {"site": stocked.window_a.pk, **HANDOUT_3_PLUS_1}, format="json")
 
-    # Then the handout went with the window's lock in one round trip, and the movements and the
-    # balances' update with the COMMIT: the window's balance rows are locked for one round trip
+    # Then the handout, the window's lock, the movements and the balances' update went as one
+    # statement with the COMMIT: the window's balance rows are locked for that one round trip
     assert response.status_code == 201
-    assert len(sent) == 4
+    assert len(sent) == 3
     assert sent[1] == "BEGIN"
     assert 'INSERT INTO "inventory_handout"' in sent[2]
-    assert sent[2].endswith("FOR UPDATE")
-    assert sent[-1].startswith("WITH moved AS (INSERT")
+    assert "FOR UPDATE" in sent[2]
+    assert 'INSERT INTO "inventory_stockmovement"' in sent[2]
+    assert 'UPDATE "inventory_balance"' in sent[2]
     assert sent[-1].endswith("; COMMIT")
     assert "COMMIT" not in sent
     assert response.json()["sets"] == 2
     assert StockMovement.objects.filter(handout_id=response.json()["id"]).count() == 2
+    assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
+
+
+_SHORT = [{"pack_type": "day3", "quantity": 6}, {"pack_type": "day1", "quantity": 1}]
+_UNKNOWN = [{"pack_type": "day1", "quantity": 1}, {"pack_type": "day7", "quantity": 1}]
+_TOLD = {
+    "short": {
+        "code": "insufficient_stock",
+        "detail": "在庫が足りないため、記録していません。",
+        "shortages": [{"sku": "day3", "requested": 6, "available": 5}],
+    },
+    "unknown": {"lines": {"1": {"pack_type": ["不明なセットの種類です。"]}}},
+}
+
+
+@pytest.mark.parametrize("key", [None, "refused-1"], ids=["without key", "with key"])
+@pytest.mark.parametrize(
+    ("lines", "status", "told"), [(_SHORT, 409, _TOLD["short"]), (_UNKNOWN, 400, _TOLD["unknown"])], ids=_TOLD
+)
+def test_a_refused_handout_stores_nothing(api, stocked, window_staff_a, binding, lines, status, told, key):
+    client = api(window_staff_a)
+    before = _stored()
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+
+    # When window staff ask for more day-3 sets than the window has, or for a pack type the food
+    # bank does not have (the handout's statement goes with the COMMIT)
+    with sent_to_server() as sent:
+        refused = client.post(URL, {"site": stocked.window_a.pk, "lines": lines}, format="json", **headers)
+
+    # Then they are told why, and neither a handout, a movement, the stock nor a key changed: the
+    # statement wrote nothing (with a key, it deleted the claim made in the same transaction), so
+    # what was committed with it was nothing
+    assert refused.status_code == status
+    assert refused.json() == told
+    assert _stored() == before
+    assert sent[-1].endswith("; COMMIT")
+    assert "ROLLBACK" not in sent  # nothing to roll back: psycopg sends none, prepared statements kept
+    assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+
+    # And the corrected handout, on the same connection and with the same key, goes through
+    served = client.post(URL, {"site": stocked.window_a.pk, **HANDOUT_3_PLUS_1}, format="json", **headers)
+    assert served.status_code == 201
+    assert "Idempotent-Replayed" not in served
     assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
 
 
@@ -128,11 +174,12 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
     # Then the request fails, and neither the handout, its movements, the stock nor the key changed
     assert refused.status_code == 500
     assert _stored() == before
-    # (the COMMIT sent with the completion, or queued behind it in the pipeline, did not run once
-    # the completion failed, and the transaction was rolled back; prepared, the statement's text is
-    # not sent again) and the connection is out of the pipeline and its transaction ended
+    # (the COMMIT sent with the handout's statement that completes the key, or queued behind it in
+    # the pipeline, did not run once the completion failed, and the transaction was rolled back;
+    # prepared, the statement's text is not sent again) and the connection is out of the pipeline
+    # and its transaction ended
     if side != "prepared":
-        completion = [i for i, trip in enumerate(sent) if trip.startswith('UPDATE "foodbank_idempotencykey"')]
+        completion = [i for i, trip in enumerate(sent) if "idempotency_completed AS (UPDATE" in trip]
         assert len(completion) == 1
         assert "ROLLBACK" in sent[completion[0] + 1 :]
         if side == "client":

@@ -3,11 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from foodbank.models import IdempotencyKey
-from foodbank.prepared import binds_client_side
 from inventory.models import Balance, Handout, HandoutLine, MovementKind, StockMovement
 from inventory.selectors import ledger_differences
 
@@ -268,26 +266,23 @@ def test_handout_endpoint_query_count(api, stocked, window_staff_a, django_asser
 
     # 1 token with its user and the user's memberships (one join; the memberships are kept for the
     # request and the window comes from them), 1 SAVEPOINT (the service's transaction, nested in
-    # the test's), 1 round trip of two statements: the pack types, the handout and
-    # its lines (one CTE: the handout is inserted only when every code is known), then the
-    # SELECT … FOR UPDATE of the window's balance rows for both pack types; under the lock, 1
-    # statement for both movements and the UPDATE of both balances (WITH … INSERT … UPDATE), 1
-    # RELEASE SAVEPOINT. Two lines or twenty, the same five. In production the movements go with
-    # the COMMIT (tests/foodbank/test_transactions.py): the token, BEGIN, the insert with the lock,
-    # the movements with COMMIT. Binding on the server (the default, DB_PREPARED_STATEMENTS), the
-    # round trip of two statements is a pipeline that Django logs as two executes: six.
-    apart = 0 if binds_client_side(connection) else 1
-    with django_assert_num_queries(5 + apart):
+    # the test's), 1 statement for all the rest (inventory.services.handouts._hand_out_sql: the
+    # pack types, the handout and its lines, the window's balance rows locked in primary-key
+    # order, FEFO over them, both movements and the UPDATE of both balances), 1 RELEASE
+    # SAVEPOINT. Two lines or twenty, the same four. In production the statement goes with the
+    # COMMIT (tests/foodbank/test_transactions.py): the token, BEGIN, the statement with COMMIT.
+    with django_assert_num_queries(4):
         assert post(client, body).status_code == 201
 
     # With an Idempotency-Key, the key's claim adds one INSERT (… ON CONFLICT DO NOTHING, taking
     # the key's advisory lock in the same statement: no savepoint needed), the claim and the work
     # run in a transaction of idempotent_create's (SAVEPOINT … RELEASE) that the service joins (its
-    # own SAVEPOINT … RELEASE goes: foodbank.transactions), and completing the key adds one UPDATE:
-    # 5 + 1 + 1 = 7. In production, outside the test's transaction: the token, BEGIN, the claim,
-    # the 2 round trips of the work, the key's UPDATE with COMMIT: 6 round trips, one commit for
-    # claim and work. The answer is rendered from the rows just written: nothing is read back.
-    with django_assert_num_queries(7 + apart):
+    # own SAVEPOINT … RELEASE goes: foodbank.transactions), and the handout's statement completes
+    # the key (foodbank.idempotency.completion_sql): 4 + 1 = 5. In production, outside the test's
+    # transaction: the token, BEGIN, the claim, the handout's statement with COMMIT: 4 round
+    # trips, one commit for claim and work. The answer is rendered from the rows just written:
+    # nothing is read back.
+    with django_assert_num_queries(5):
         assert post(client, body, key="counted").status_code == 201
     # A replay writes nothing: token with memberships, the claim's INSERT that does nothing (the
     # key exists) and reading the first claim, in their transaction (SAVEPOINT … RELEASE here),
@@ -424,15 +419,15 @@ def test_plain_input_leaves_everything_else_to_handout_in(body):
 
 
 def test_the_one_statement_handout_insert_writes_every_column_of_the_model():
-    # The hot path writes handouts with its own SQL (inventory.services.handouts._handout_sql): a
+    # The hot path writes handouts with its own SQL (inventory.services.handouts._hand_out_sql): a
     # column added to Handout and left out there would be silently stored as its default.
     import re
 
     from inventory.models import Handout
-    from inventory.services.handouts import _handout_sql
+    from inventory.services.handouts import _hand_out_sql
 
     table = Handout._meta.db_table
-    written = re.search(rf'INSERT INTO "?{table}"? \(([^)]*)\)', _handout_sql()).group(1)
+    written = re.search(rf'INSERT INTO "?{table}"? \(([^)]*)\)', _hand_out_sql()).group(1)
     columns = {f.column for f in Handout._meta.concrete_fields if not f.primary_key}
     # A new handout is not voided: those two stay empty on purpose.
     assert columns - {c.strip() for c in written.split(",")} == {"voided_at", "voided_by_id"}

@@ -100,10 +100,6 @@ def test_two_line_handouts_in_either_order_neither_deadlock_nor_oversell(network
     assert ledger_differences() == []
 
 
-def _index(queries, predicate) -> int:
-    return next(i for i, q in enumerate(queries) if predicate(q["sql"]))
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network, catalogue, window_staff_a):
@@ -119,26 +115,21 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
             recorded_by=window_staff_a,
         )
 
-    queries = captured.captured_queries
-    # One plain statement (inventory.locks.window_balances_sql), sent in the same round trip as the
-    # statement inserting the handout and its lines, after it: it reads one table, so every row it
-    # reads is locked, in primary-key order.
-    lock = _index(queries, lambda sql: 'FROM "inventory_balance"' in sql and "FOR UPDATE" in sql)
-    *inserted_with_it, lock_statement = queries[lock]["sql"].split(";\n")
-    assert lock_statement.startswith("SELECT ")
-    assert lock_statement.endswith("ORDER BY id FOR UPDATE")
-    # Before the lock only the handout's own new rows are written (no other transaction can reach
-    # them: one statement inserts the handout and its lines); every write to shared stock rows
-    # (movements, balances) comes after it, in one statement.
-    before = [q["sql"] for q in queries[:lock]] + inserted_with_it
-    assert any('INSERT INTO "inventory_handout" (' in sql for sql in before)
-    assert any('INSERT INTO "inventory_handoutline" (' in sql for sql in before)
-    assert not any(
-        '"inventory_stockmovement"' in sql or 'UPDATE "inventory_balance"' in sql for sql in before
-    )
-    after = [q["sql"] for q in queries[lock + 1 :]]
-    assert any('INSERT INTO "inventory_stockmovement"' in sql for sql in after)
-    assert any('UPDATE "inventory_balance"' in sql for sql in after)
+    # One statement (inventory.services.handouts._hand_out_sql) reads the window's balance rows, and
+    # it locks them in primary-key order (inventory.locks.window_balances_sql) before it writes the
+    # stock: the movements and the balances' update are computed from the locked rows.
+    queries = [q["sql"] for q in captured.captured_queries]
+    balances = [sql for sql in queries if '"inventory_balance"' in sql]
+    assert len(balances) == 1
+    (statement,) = balances
+    assert 'FROM "inventory_balance" WHERE site_id = ' in statement
+    assert statement.count("ORDER BY id FOR UPDATE") == 1
+    locked = statement.index("ORDER BY id FOR UPDATE")
+    assert locked < statement.index("FROM locked")  # FEFO reads the locked rows
+    assert statement.index("FROM locked") < statement.index('INSERT INTO "inventory_stockmovement"')
+    # and the balances' update is relative to the locked rows' value, for the lots taken only
+    assert 'UPDATE "inventory_balance" b SET on_hand = b.on_hand - plan.take FROM plan' in statement
+    assert sorted(Balance.objects.filter(site=network.window_a).values_list("on_hand", flat=True)) == [1, 1]
 
 
 @pytest.mark.postgres

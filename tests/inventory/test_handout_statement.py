@@ -1,0 +1,101 @@
+"""The handout's one statement on PostgreSQL (``inventory.services.handouts._hand_out_sql``) chooses
+the lots with FEFO in SQL. Every other writer of the ledger chooses them in Python
+(``inventory.services.ledger._allocate``). Here the two are held to the same answers over random
+windows: the same lots, in the same order, the same quantities, the same shortages, and nothing
+written when a handout is refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from inventory import services
+from inventory.exceptions import InsufficientStock
+from inventory.models import Balance, Handout, StockMovement
+from inventory.services.ledger import _allocate, _shortage
+
+from .helpers import put_stock
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+CODES = ("day1", "day3")
+# Days from today to a lot's best-before date: expired, today (still usable), soon, later, undated.
+BEST_BEFORE = st.sampled_from([-3, -1, 0, 1, 5, 30, None])
+# A window's lots: (pack type, best-before) → sets on hand; 0 is a lot emptied earlier.
+LOTS = st.dictionaries(
+    st.tuples(st.sampled_from(CODES), BEST_BEFORE), st.integers(min_value=0, max_value=4), max_size=8
+)
+LINES = st.dictionaries(st.sampled_from(CODES), st.integers(min_value=1, max_value=7), min_size=1)
+
+
+def _stock(site, catalogue, lots: dict) -> None:
+    today = timezone.localdate()
+    for (code, days), on_hand in lots.items():
+        best_before = None if days is None else today + timedelta(days=days)
+        pack_type = getattr(catalogue, code)
+        put_stock(site, pack_type=pack_type, quantity=on_hand + 1, best_before=best_before)
+        put_stock(site, pack_type=pack_type, quantity=-1, best_before=best_before)
+
+
+def _expected(site, catalogue, lines: dict):
+    """What ``ledger._allocate`` takes from the window's rows for each line, and the shortages."""
+    plan, shortages = [], []
+    for code, quantity in lines.items():
+        rows = Balance.objects.filter(site=site, pack_type=getattr(catalogue, code))
+        allocations, available = _allocate(rows, quantity, today=timezone.localdate())
+        if available < quantity:
+            shortages.append(_shortage(code, quantity, available))
+        plan.extend((row.pk, take) for row, take in allocations)
+    return plan, shortages
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lots=LOTS, lines=LINES)
+def test_the_statement_takes_what_the_ledgers_fefo_takes(network, catalogue, window_staff_a, lots, lines):
+    window = network.window_a
+    with transaction.atomic():  # each example rolled back, the fixtures' rows kept
+        _stock(window, catalogue, lots)
+        plan, shortages = _expected(window, catalogue, lines)
+        before = dict(Balance.objects.filter(site=window).values_list("pk", "on_hand"))
+        movements, handouts = StockMovement.objects.count(), Handout.objects.count()
+
+        if shortages:
+            # When window staff ask for more than the window has, their request is refused with
+            # the same shortages, and nothing was written
+            with pytest.raises(InsufficientStock) as refused:
+                services.record_handout(
+                    site=window, lines=lines, recorded_by=window_staff_a, household_size=1
+                )
+            assert refused.value.shortages == shortages
+            assert Handout.objects.count() == handouts
+            assert StockMovement.objects.count() == movements
+            assert dict(Balance.objects.filter(site=window).values_list("pk", "on_hand")) == before
+        else:
+            # When window staff hand these sets out, the statement took the same lots, in the same
+            # order, as many sets of each
+            handout = services.record_handout(
+                site=window, lines=lines, recorded_by=window_staff_a, household_size=1
+            )
+            assert _taken(handout, window) == plan
+            after = dict(Balance.objects.filter(site=window).values_list("pk", "on_hand"))
+            assert after == {pk: on_hand - dict(plan).get(pk, 0) for pk, on_hand in before.items()}
+            assert [(line.pack_type.code, line.quantity) for line in handout.line_list] == list(lines.items())
+        transaction.set_rollback(True)
+
+
+def _taken(handout: Handout, site) -> list[tuple[int, int]]:
+    """(balance row, sets taken) of each of the handout's movements, in the order written."""
+    rows = {
+        (b.item_id, b.pack_type_id, b.best_before, b.lot_id): b.pk for b in Balance.objects.filter(site=site)
+    }
+    return [
+        (rows[(m.item_id, m.pack_type_id, m.best_before, m.lot_id)], -m.quantity)
+        for m in StockMovement.objects.filter(handout=handout).order_by("pk")
+    ]
