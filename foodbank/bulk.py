@@ -90,9 +90,7 @@ def insert_many(
 def insert_many_sql(
     model, *, columns: Mapping[str, Sequence], same: Mapping[str, object] | None = None, connection
 ) -> tuple[str, list]:
-    """``insert_many``'s statement and parameters (PostgreSQL), not run: for a caller that writes it
-    as one part of a larger statement (a ``WITH … AS (INSERT …)``), e.g. the ledger's movements and
-    the balance update in one round trip (``inventory.services.ledger._book``)."""
+    """``insert_many``'s statement and parameters (PostgreSQL), not run."""
     _row_count(model, columns)
     shared = shared_values(model, columns=columns, same=same, connection=connection)
     fields = {f.attname: f for f in model._meta.concrete_fields}

@@ -59,8 +59,9 @@ def _read_key(request: Request) -> str | None:
     return key
 
 
-def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
-    """Claim the key for this request, or raise/return what an earlier request left.
+def _claim(*, user, scope: str, key: str, print_: str) -> tuple[IdempotencyKey, bool]:
+    """Claim the key for this request, or raise/return what an earlier request left; and whether
+    the claim is a row this transaction inserted.
 
     Runs inside the work's transaction (see the module's docstring).
     """
@@ -89,14 +90,14 @@ def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
             created_at=now,
         )
         claim._state.adding, claim._state.db = False, connection.alias
-        return claim
+        return claim, True
     row = IdempotencyKey.objects.filter(user=user, scope=scope, key=key).first()
     if row is None:  # a first request holds the key's lock and has not committed yet
         raise IdempotencyKeyInUse()
     if row.fingerprint != print_:
         raise IdempotencyKeyReused()
     if row.state == IdempotencyKey.State.COMPLETED:
-        return row
+        return row, False
     if row.locked_until and row.locked_until > now:
         raise IdempotencyKeyInUse()
     # A claim committed on its own by an earlier release of this module, whose request died without
@@ -106,7 +107,7 @@ def _claim(*, user, scope: str, key: str, print_: str) -> IdempotencyKey:
     ).update(locked_until=now + lease)
     if not taken:
         raise IdempotencyKeyInUse()
-    return row
+    return row, False
 
 
 _TABLE = IdempotencyKey._meta.db_table
@@ -140,10 +141,12 @@ def _complete(claim: IdempotencyKey, *, resource_id: int, response_status: int) 
 
 @dataclass
 class _Completion:
-    """The key's completion, offered to the work (``completion_sql``)."""
+    """The key's completion, offered to the work (``completion_sql``); ``depth``: the atomic blocks
+    open around the work."""
 
     claim: IdempotencyKey
     response_status: int
+    depth: int
     taken: bool = False
 
 
@@ -158,13 +161,22 @@ def completion_sql(created: str) -> tuple[str, dict[str, object]] | None:
     created row's ``id``, or no row when the statement refuses and writes nothing.
 
     With a row, the key is completed with that id; without, the claim is deleted, which leaves what
-    a rollback would (the claim was inserted in this transaction). The statement can then go with
-    the ``COMMIT`` (``foodbank.transactions.execute_then_commit(…, completes_caller=True)``): taking
-    the completion makes the statement the work's last, and the caller writes nothing after it. A
-    handout with a key holds the window's rows for no round trip of its own then
-    (docs/benchmarks.md). Parameters are named ``idempotency_*``."""
+    a rollback would: the completion is offered only for a claim inserted in this transaction, and
+    only to the service's own block joined to the caller's (``service_transaction`` run directly as
+    the work, no savepoint between), so that the statement's answer is the work's. The statement can
+    then go with the ``COMMIT`` (``foodbank.transactions.execute_then_commit(…,
+    completes_caller=True)``): it must be the work's last, and the work must return what it
+    created right after it (the caller writes nothing more). A handout with a key holds the
+    window's rows for no round trip of its own then (docs/benchmarks.md). Parameters are named
+    ``idempotency_*``."""
     completion = _offered.get()
-    if completion is None or completion.taken or connection.vendor != "postgresql":
+    if (
+        completion is None
+        or completion.taken
+        or connection.vendor != "postgresql"
+        or len(connection.atomic_blocks) != completion.depth + 1
+        or connection.savepoint_ids[-1:] != [None]
+    ):
         return None
     completion.taken = True
     sql = _COMPLETION_SQL.format(created=created)
@@ -184,11 +196,11 @@ _COMPLETION_SQL = (
 )
 
 
-def _work(claim: IdempotencyKey, create: Callable[[], Any], *, response_status: int) -> Any:
+def _work(claim: IdempotencyKey, create: Callable[[], Any], *, inserted: bool, response_status: int) -> Any:
     """Run ``create()`` as the key's work, then complete the key unless the work did
-    (``completion_sql``)."""
-    completion = _Completion(claim, response_status)
-    token = _offered.set(completion)
+    (``completion_sql``, offered for a claim this transaction ``inserted``)."""
+    completion = _Completion(claim, response_status, depth=len(connection.atomic_blocks))
+    token = _offered.set(completion if inserted else None)
     try:
         with idempotent_work():  # no savepoint for the service's own transaction
             instance = create()
@@ -224,10 +236,10 @@ def idempotent_create(
     # may use the key. The answer is rendered after the commit, as without a key: the key's
     # completion is the transaction's last statement.
     with transaction.atomic():
-        claim = _claim(user=request.user, scope=scope, key=key, print_=print_)
+        claim, inserted = _claim(user=request.user, scope=scope, key=key, print_=print_)
         replay = claim.state == IdempotencyKey.State.COMPLETED
         if not replay:
-            instance = _work(claim, create, response_status=status_code)
+            instance = _work(claim, create, inserted=inserted, response_status=status_code)
     if not replay:
         return Response(render(instance), status=status_code)
     response = Response(render(load(claim.resource_id)), status=claim.response_status)
@@ -251,10 +263,10 @@ def run_once(*, user, scope: str, key: str, fingerprint: str, create: Callable[[
     IdempotencyKeyInUse while the first call is still running, like the API.
     """
     with transaction.atomic():
-        claim = _claim(user=user, scope=scope, key=key, print_=fingerprint)
+        claim, inserted = _claim(user=user, scope=scope, key=key, print_=fingerprint)
         if claim.state == IdempotencyKey.State.COMPLETED:
             return claim.resource_id, True
-        instance = _work(claim, create, response_status=status.HTTP_201_CREATED)
+        instance = _work(claim, create, inserted=inserted, response_status=status.HTTP_201_CREATED)
     return instance.pk, False
 
 

@@ -10,9 +10,9 @@ transaction; anywhere else (another service, a task, a test) it is a plain ``ato
 included, so a caller that catches its refusal inside a transaction of its own can go on.
 
 ``execute_then_commit()`` sends the last statement of a transaction and its ``COMMIT`` to PostgreSQL
-in one round trip. A handout's one statement goes so without an ``Idempotency-Key``, and the key's
-completion with one: the window's balance rows, on which 16 clients at one window queue, stay
-locked for no round trip of their own without a key, one with it (docs/benchmarks.md).
+in one round trip: the key's completion, and a handout's one statement, which completes the key
+itself when there is one (``foodbank.idempotency.completion_sql``). The window's balance rows, on
+which 16 clients at one window queue, stay locked for no round trip of their own (docs/benchmarks.md).
 """
 
 from collections.abc import Iterator
@@ -63,10 +63,12 @@ def execute_then_commit(sql: str, params: Any, *, completes_caller: bool = False
     transaction, SQLite). Returns the statement's rows (none for a statement that answers none).
 
     The caller must leave the ``atomic()`` block right after this call, with nothing written in
-    between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` (or the
-    ``ROLLBACK``, when the caller raises on what the rows say) of a connection whose transaction has
-    ended, and Django runs the ``on_commit`` callbacks as usual. If the statement or the commit
-    fails, nothing is committed and the exception propagates.
+    between: the work is committed. Leaving it is then cheap: psycopg skips the ``COMMIT`` of a
+    connection whose transaction has ended, and Django runs the ``on_commit`` callbacks as usual.
+    A caller may raise on what the rows say only when the statement then wrote nothing (a refused
+    handout): Django's ``rollback()`` is skipped too, and the ``on_commit`` callbacks are dropped
+    although the transaction committed. If the statement or the commit fails, nothing is committed
+    and the exception propagates.
     """
     blocks, savepoints = len(connection.atomic_blocks), connection.savepoint_ids
     # The block that began the transaction alone, or (completes_caller) with the service's block

@@ -1,7 +1,8 @@
 """Row locks of the inventory domain, in one place.
 
-Every lock is ``SELECT … FOR UPDATE OF <this table>`` evaluated at once (``list()``), and rows of one
-table are always locked in primary-key order, so two transactions that need the same rows queue up
+Every lock is ``SELECT … FOR UPDATE OF <this table>`` evaluated at once (``list()``), or (a handout's
+one statement, ``window_balances_sql``) a query of that statement that the rest reads first, and rows
+of one table are always locked in primary-key order, so two transactions that need the same rows queue up
 instead of deadlocking. Across tables the order is: par levels → restock shipments; stock-take /
 handout / restock shipment / donation receipt → reservation → balances. A pack type is locked alone
 (its recipe versions).
@@ -80,8 +81,10 @@ def lock_receipt(pk: int) -> DonationReceipt:
 
 
 def lock_pack_type(pk: int) -> PackType | None:
-    """Lock one pack type (``None`` if there is none): its recipe versions are numbered under it."""
-    return PackType.objects.select_for_update(of=("self",)).filter(pk=pk).order_by("pk").first()
+    """Lock one pack type (``None`` if there is none): its recipe versions are numbered under it.
+    ``FOR NO KEY UPDATE``: a handout's lines (foreign keys to the pack type, checked while the
+    handout holds the window's balance rows) need not wait for a change of recipe."""
+    return PackType.objects.select_for_update(no_key=True, of=("self",)).filter(pk=pk).order_by("pk").first()
 
 
 def lock_par_levels(queryset: QuerySet[ParLevel]) -> list[ParLevel]:

@@ -57,6 +57,7 @@ def test_handout_benchmark_runs_and_loses_nothing():
     out = _run("handout_bench.py", "--seconds", "1", "--clients", "4", "--drain", "20")
     assert "no handout lost or duplicated" in out
     assert "handouts / floor throughput" in out
+    assert "Database queries per request" in out
 
 
 def test_delivery_request_benchmark_runs_without_errors():

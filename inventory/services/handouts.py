@@ -130,15 +130,17 @@ def _hand_out_in_one_statement(
 ) -> list[HandoutLine]:
     """``record_handout`` on PostgreSQL: one statement (``_hand_out_sql``) does all of it, and is
     sent with the transaction's COMMIT when the transaction is the service's own (no
-    ``Idempotency-Key``; ``foodbank.transactions.execute_then_commit``).
+    ``Idempotency-Key``) or, with a key, when the statement also completes the key
+    (``foodbank.idempotency.completion_sql``, ``foodbank.transactions.execute_then_commit``).
 
     Why one statement: 16 clients on one window queue on its balance rows. Locked from Python, they
     stayed locked while the answer travelled back, Python chose the lots and built the movements,
     and another round trip wrote them; here PostgreSQL locks them, chooses and writes at once, and
-    (without a key) commits in the same round trip (docs/benchmarks.md). A refusal (a code the food
-    bank does not have, a shortage) writes nothing: every write in the statement is conditional on
-    the statement's own check, and the transaction then rolls back as usual (a committed one had
-    written nothing)."""
+    commits in the same round trip (docs/benchmarks.md). A refusal (a code the food bank does not
+    have, a shortage) writes nothing: every write in the statement is conditional on the
+    statement's own check (with a key, the claim made in this transaction is deleted instead of
+    completed), and the transaction then rolls back as usual, or was committed having written
+    nothing."""
     params: dict[str, object] = {
         "codes": list(lines),
         "quantities": list(lines.values()),

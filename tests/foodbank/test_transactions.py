@@ -2,10 +2,15 @@
 in one round trip (docs/benchmarks.md), followed through a handout with an ``Idempotency-Key``:
 what the window's staff get back, what is stored, and that a failure at the end stores nothing."""
 
+import hashlib
+import json
 from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from psycopg import pq
 
 from foodbank.models import IdempotencyKey
@@ -148,6 +153,32 @@ def test_a_refused_handout_stores_nothing(api, stocked, window_staff_a, binding,
     assert dict(Balance.objects.values_list("pack_type__code", "on_hand")) == {"day3": 4, "day1": 3}
 
 
+def test_a_refused_handout_leaves_a_claim_it_took_over_as_it_was(api, stocked, window_staff_a, binding):
+    # Given a claim of the key committed on its own by an earlier release, whose request died (its
+    # lease has run out)
+    body = {"site": stocked.window_a.pk, "lines": _SHORT}
+    data = json.dumps(body, sort_keys=True, default=str, ensure_ascii=False)
+    print_ = hashlib.sha256(b"POST\0/api/v1/handouts/\0" + data.encode() + b"\0").hexdigest()
+    expired = timezone.now() - timedelta(minutes=5)
+    IdempotencyKey.objects.create(
+        user=window_staff_a, scope="inventory.handout", key="old-1", fingerprint=print_, locked_until=expired
+    )
+
+    # When the same request comes again, takes the key over, and is refused (too few day-3 sets)
+    with sent_to_server() as sent:
+        refused = api(window_staff_a).post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="old-1")
+
+    # Then nothing was committed with the refusal: the old claim is there as it was (rolled back,
+    # not deleted by the handout's statement, which completes only a claim of its own transaction)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "insufficient_stock"
+    assert "ROLLBACK" in sent
+    assert not any("idempotency_released" in trip for trip in sent)
+    key = IdempotencyKey.objects.get()
+    assert (key.state, key.fingerprint, key.locked_until) == ("in_progress", print_, expired)
+    assert Handout.objects.count() == 0
+
+
 @pytest.mark.parametrize("side", ["server", "client", "prepared"])
 def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a, side):
     client = api(window_staff_a)
@@ -191,29 +222,65 @@ def test_a_failure_at_the_completion_stores_nothing(api, stocked, window_staff_a
     assert Handout.objects.count() == 1
 
 
-def test_inside_a_callers_transaction_it_does_not_commit(binding):
+_NESTED = {
+    # the caller's block and the service's own (a savepoint)
+    "savepoint": lambda: [transaction.atomic(), transaction.atomic()],
+    # the caller's, and two more joined to it without savepoints: the statement's block is not the
+    # one joined to the caller's work
+    "joined twice": lambda: [
+        transaction.atomic(),
+        transaction.atomic(savepoint=False),
+        transaction.atomic(savepoint=False),
+    ],
+}
+
+
+@pytest.mark.parametrize("completes_caller", [False, True])
+@pytest.mark.parametrize("nested", _NESTED)
+def test_inside_a_callers_transaction_it_does_not_commit(binding, nested, completes_caller):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
 
-    # When it runs inside a transaction that is not only its own, and that transaction rolls back
+    # When it runs inside a transaction that is not only its own (even when it says it completes
+    # its caller's work), and that transaction rolls back
     def callers_work():
-        with transaction.atomic():
-            with transaction.atomic(), sent_to_server() as sent:
-                execute_then_commit("INSERT INTO kept VALUES (%s)", [1])
+        with ExitStack() as blocks:
+            for block in _NESTED[nested]():
+                blocks.enter_context(block)
+            with sent_to_server() as sent:
+                execute_then_commit("INSERT INTO kept VALUES (%s)", [1], completes_caller=completes_caller)
             raise RuntimeError(sent)  # the caller's later step fails
 
     with pytest.raises(RuntimeError) as failed:
         callers_work()
     sent = failed.value.args[0]
 
-    # Then the statement ran without a COMMIT, and rolled back with the caller's transaction
+    # Then the statement ran without a COMMIT (after the transaction's BEGIN when no savepoint
+    # sent it earlier), and rolled back with the caller's transaction
     if binding == "client":
-        assert sent == ["INSERT INTO kept VALUES (1)"]
+        assert [trip for trip in sent if trip != "BEGIN"] == ["INSERT INTO kept VALUES (1)"]
     else:
-        assert sent == ["INSERT INTO kept VALUES ($1)"]
+        assert [trip for trip in sent if trip != "BEGIN"] == ["INSERT INTO kept VALUES ($1)"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (0,)
+
+
+def test_joined_to_its_callers_block_it_commits_only_when_it_completes_the_callers_work(binding):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE kept (n integer)")
+
+    # When the statement runs in a block joined to its caller's (idempotent_create and a service),
+    # without completing the caller's work, then saying it does
+    for completes_caller in (False, True):
+        with sent_to_server() as sent, transaction.atomic(), transaction.atomic(savepoint=False):
+            execute_then_commit("INSERT INTO kept VALUES (%s)", [1], completes_caller=completes_caller)
+        # Then only the second went with the COMMIT, and leaving the blocks sent no second one
+        assert sent[-1].endswith("; COMMIT") is completes_caller
+        assert ("COMMIT" in sent) is not completes_caller
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kept")
+        assert cursor.fetchone() == (2,)
 
 
 def test_alone_in_its_transaction_it_commits_at_once(binding):

@@ -14,30 +14,49 @@ from hypothesis import strategies as st
 
 from inventory import services
 from inventory.exceptions import InsufficientStock
-from inventory.models import Balance, Handout, StockMovement
+from inventory.models import Balance, Handout, Lot, MovementKind, ReasonCode, StockMovement
 from inventory.services.ledger import _allocate, _shortage
-
-from .helpers import put_stock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 CODES = ("day1", "day3")
 # Days from today to a lot's best-before date: expired, today (still usable), soon, later, undated.
 BEST_BEFORE = st.sampled_from([-3, -1, 0, 1, 5, 30, None])
-# A window's lots: (pack type, best-before) → sets on hand; 0 is a lot emptied earlier.
+# A window's lots: (pack type, best-before, which lot) → sets on hand; 0 is a lot emptied earlier.
+# Two lots may share a date (stock from before lots existed, and a lot of assembled packs): FEFO
+# then takes the older balance row first.
 LOTS = st.dictionaries(
-    st.tuples(st.sampled_from(CODES), BEST_BEFORE), st.integers(min_value=0, max_value=4), max_size=8
+    st.tuples(st.sampled_from(CODES), BEST_BEFORE, st.sampled_from(["before lots", "packed"])),
+    st.integers(min_value=0, max_value=4),
+    max_size=10,
 )
 LINES = st.dictionaries(st.sampled_from(CODES), st.integers(min_value=1, max_value=7), min_size=1)
 
 
 def _stock(site, catalogue, lots: dict) -> None:
     today = timezone.localdate()
-    for (code, days), on_hand in lots.items():
+    for (code, days, which), on_hand in lots.items():
         best_before = None if days is None else today + timedelta(days=days)
         pack_type = getattr(catalogue, code)
-        put_stock(site, pack_type=pack_type, quantity=on_hand + 1, best_before=best_before)
-        put_stock(site, pack_type=pack_type, quantity=-1, best_before=best_before)
+        lot = None
+        if which == "packed":
+            lot = Lot.objects.create(
+                food_bank_id=site.food_bank_id,
+                kind=Lot.Kind.PACK,
+                pack_type=pack_type,
+                best_before=best_before,
+            )
+        for quantity in (on_hand + 1, -1):
+            services.record_adjustment(
+                site=site,
+                pack_type=pack_type,
+                best_before=best_before,
+                lot_id=getattr(lot, "pk", None),
+                quantity=quantity,
+                reason=ReasonCode.FOUND,
+                kind=MovementKind.ADJUSTMENT,
+                recorded_by=None,
+            )
 
 
 def _expected(site, catalogue, lines: dict):

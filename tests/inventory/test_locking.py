@@ -2,6 +2,7 @@
 SELECT … FOR UPDATE before every write, check constraints and the append-only ledger."""
 
 import random
+import re
 import threading
 
 import pytest
@@ -9,7 +10,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
-from foodbank.models import Role
+from foodbank.models import IdempotencyKey, Role
 from inventory import services
 from inventory.models import Balance, Handout, StockMovement
 from inventory.selectors import ledger_differences
@@ -20,17 +21,18 @@ from .helpers import put_stock
 URL = "/api/v1/handouts/"
 
 
-def _hand_out_concurrently(clients, bodies) -> list[int]:
-    """Post every body from its own thread, all released at once; returns the status codes."""
+def _hand_out_concurrently(clients, bodies, keys=None) -> list[int]:
+    """Post every body from its own thread (with its ``Idempotency-Key`` when ``keys`` are given),
+    all released at once; returns the status codes."""
     barrier = threading.Barrier(len(bodies))
     statuses: list[int] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def worker(client, body):
+    def worker(client, body, key):
         try:
             barrier.wait(timeout=30)
-            response = client.post(URL, body, format="json")
+            response = client.post(URL, body, format="json", **({"HTTP_IDEMPOTENCY_KEY": key} if key else {}))
             with lock:
                 statuses.append(response.status_code)
                 if response.status_code == 409:
@@ -40,7 +42,10 @@ def _hand_out_concurrently(clients, bodies) -> list[int]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(c, b)) for c, b in zip(clients, bodies, strict=True)]
+    keys = keys or [None] * len(bodies)
+    threads = [
+        threading.Thread(target=worker, args=(c, b, k)) for c, b, k in zip(clients, bodies, keys, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -58,19 +63,26 @@ def _staff_clients(network, count: int):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_many_staff_handing_out_the_last_sets_at_once_exactly_n_succeed(network, catalogue):
+@pytest.mark.parametrize("with_keys", [False, True], ids=["without keys", "with keys"])
+def test_many_staff_handing_out_the_last_sets_at_once_exactly_n_succeed(network, catalogue, with_keys):
     # Given the window's last 5 three-day sets, in two lots
     put_stock(network.window_a, pack_type=catalogue.day3, quantity=2)
     put_stock(network.window_a, pack_type=catalogue.day3, quantity=3, best_before=None)
     body = {"site": network.window_a.pk, "lines": [{"pack_type": "day3", "quantity": 1}]}
     body["household"] = {"size": 1, "type": "single"}
 
-    # When 24 requests for one set each arrive at once from four staff members
-    statuses = _hand_out_concurrently(_staff_clients(network, 24), [body] * 24)
+    # When 24 requests for one set each arrive at once from four staff members (each with a key of
+    # its own: the handout's statement completes the 5 keys it serves and releases the others)
+    keys = [f"last-{n}" for n in range(24)] if with_keys else None
+    statuses = _hand_out_concurrently(_staff_clients(network, 24), [body] * 24, keys)
 
     # Then exactly 5 succeed and the other 19 are refused with 409
     assert sorted(statuses) == [201] * 5 + [409] * 19
     assert Handout.objects.count() == 5
+    completed = IdempotencyKey.objects.values_list("state", "resource_id")
+    assert sorted(completed) == (
+        sorted(("completed", pk) for pk in Handout.objects.values_list("pk", flat=True)) if with_keys else []
+    )
     lots = Balance.objects.filter(site=network.window_a, pack_type=catalogue.day3)
     assert lots.aggregate(on_hand=Sum("on_hand"))["on_hand"] == 0
     ledger = StockMovement.objects.filter(site=network.window_a, pack_type=catalogue.day3)
@@ -100,6 +112,9 @@ def test_two_line_handouts_in_either_order_neither_deadlock_nor_oversell(network
     assert ledger_differences() == []
 
 
+_WRITERS = ("locked", "usable", "plan", "moved", "taken")
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network, catalogue, window_staff_a):
@@ -116,19 +131,25 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
         )
 
     # One statement (inventory.services.handouts._hand_out_sql) reads the window's balance rows, and
-    # it locks them in primary-key order (inventory.locks.window_balances_sql) before it writes the
-    # stock: the movements and the balances' update are computed from the locked rows.
+    # it locks them in primary-key order (inventory.locks.window_balances_sql); the stock it writes
+    # depends on the locked rows (movements and the update from plan, plan from usable, usable from
+    # locked), so PostgreSQL takes every lock before it writes.
     queries = [q["sql"] for q in captured.captured_queries]
     balances = [sql for sql in queries if '"inventory_balance"' in sql]
     assert len(balances) == 1
     (statement,) = balances
-    assert 'FROM "inventory_balance" WHERE site_id = ' in statement
-    assert statement.count("ORDER BY id FOR UPDATE") == 1
-    locked = statement.index("ORDER BY id FOR UPDATE")
-    assert locked < statement.index("FROM locked")  # FEFO reads the locked rows
-    assert statement.index("FROM locked") < statement.index('INSERT INTO "inventory_stockmovement"')
+    cte = {name: re.search(rf"{name} AS \((.*?)\n        \)", statement, re.S).group(1) for name in _WRITERS}
+    assert 'FROM "inventory_balance" WHERE site_id = ' in cte["locked"]
+    assert cte["locked"].endswith("ORDER BY id FOR UPDATE")
+    assert "FROM locked" in cte["usable"]
+    assert "FROM usable" in cte["plan"]
+    assert 'INSERT INTO "inventory_stockmovement"' in cte["moved"]
+    assert "FROM plan" in cte["moved"]
     # and the balances' update is relative to the locked rows' value, for the lots taken only
-    assert 'UPDATE "inventory_balance" b SET on_hand = b.on_hand - plan.take FROM plan' in statement
+    assert (
+        cte["taken"].strip()
+        == 'UPDATE "inventory_balance" b SET on_hand = b.on_hand - plan.take FROM plan WHERE b.id = plan.id'
+    )
     assert sorted(Balance.objects.filter(site=network.window_a).values_list("on_hand", flat=True)) == [1, 1]
 
 
