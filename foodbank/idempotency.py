@@ -148,6 +148,15 @@ class _Completion:
     response_status: int
     depth: int
     taken: bool = False
+    statements: int = 0  # run by the work so far
+
+    def count(self, execute, sql, params, many, context):
+        """Django's execute wrapper around the work: the statement that takes the completion must be
+        the work's first and its last (``completion_sql``)."""
+        if self.taken and self.statements:
+            raise RuntimeError("A statement ran after the one that completed the Idempotency-Key.")
+        self.statements += 1
+        return execute(sql, params, many, context)
 
 
 _offered: ContextVar[_Completion | None] = ContextVar("foodbank_idempotency_completion", default=None)
@@ -161,18 +170,20 @@ def completion_sql(created: str) -> tuple[str, dict[str, object]] | None:
     created row's ``id``, or no row when the statement refuses and writes nothing.
 
     With a row, the key is completed with that id; without, the claim is deleted, which leaves what
-    a rollback would: the completion is offered only for a claim inserted in this transaction, and
-    only to the service's own block joined to the caller's (``service_transaction`` run directly as
-    the work, no savepoint between), so that the statement's answer is the work's. The statement can
-    then go with the ``COMMIT`` (``foodbank.transactions.execute_then_commit(…,
-    completes_caller=True)``): it must be the work's last, and the work must return what it
-    created right after it (the caller writes nothing more). A handout with a key holds the
-    window's rows for no round trip of its own then (docs/benchmarks.md). Parameters are named
-    ``idempotency_*``."""
+    a rollback would: the completion is offered only for a claim inserted in this transaction, only
+    to the service's own block joined to the caller's (``service_transaction`` run directly as the
+    work, no savepoint between), so that the statement's answer is the work's, and only to the
+    work's first statement, which must also be its last (a statement after it raises): a refused
+    statement that wrote nothing then leaves nothing written. The statement can go with the
+    ``COMMIT`` (``foodbank.transactions.execute_then_commit(…, completes_caller=True)``), and the
+    work returns what it created right after it (the caller writes nothing more). A handout with a
+    key holds the window's rows for no round trip of its own then (docs/benchmarks.md).
+    Parameters are named ``idempotency_*``."""
     completion = _offered.get()
     if (
         completion is None
         or completion.taken
+        or completion.statements
         or connection.vendor != "postgresql"
         or len(connection.atomic_blocks) != completion.depth + 1
         or connection.savepoint_ids[-1:] != [None]
@@ -202,7 +213,8 @@ def _work(claim: IdempotencyKey, create: Callable[[], Any], *, inserted: bool, r
     completion = _Completion(claim, response_status, depth=len(connection.atomic_blocks))
     token = _offered.set(completion if inserted else None)
     try:
-        with idempotent_work():  # no savepoint for the service's own transaction
+        # no savepoint for the service's own transaction
+        with idempotent_work(), connection.execute_wrapper(completion.count):
             instance = create()
     finally:
         _offered.reset(token)

@@ -1,6 +1,7 @@
 """Row locks of the inventory domain, in one place.
 
-Every lock is ``SELECT … FOR UPDATE OF <this table>`` evaluated at once (``list()``), or (a handout's
+Every lock is ``SELECT … FOR UPDATE OF <this table>`` (a pack type: ``FOR NO KEY UPDATE``) evaluated
+at once (``list()``), or (a handout's
 one statement, ``window_balances_sql``) a query of that statement that the rest reads first, and rows
 of one table are always locked in primary-key order, so two transactions that need the same rows queue up
 instead of deadlocking. Across tables the order is: par levels → restock shipments; stock-take /

@@ -4,6 +4,7 @@ asserted is that each script completes and its own correctness checks hold (no h
 duplicated, no request failed, the report's totals agree)."""
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -57,7 +58,8 @@ def test_handout_benchmark_runs_and_loses_nothing():
     out = _run("handout_bench.py", "--seconds", "1", "--clients", "4", "--drain", "20")
     assert "no handout lost or duplicated" in out
     assert "handouts / floor throughput" in out
-    assert "Database queries per request" in out
+    # what Django logs (tests/inventory/test_handouts_api.py explains each)
+    assert re.search(r"handout with key\s+5\n\s+handout without key\s+4\n\s+floor\s+4\n", out)
 
 
 def test_delivery_request_benchmark_runs_without_errors():

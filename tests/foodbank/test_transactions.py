@@ -298,3 +298,86 @@ def test_alone_in_its_transaction_it_commits_at_once(binding):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM kept")
         assert cursor.fetchone() == (1,)
+
+
+def _hand_out(site, user, lines):
+    from inventory import services
+
+    return services.record_handout(site=site, lines=lines, recorded_by=user, household_size=1)
+
+
+def _in_a_savepoint(site, user, lines):
+    with transaction.atomic():
+        return _hand_out(site, user, lines)
+
+
+def _in_a_block_joined_to_it(site, user, lines):
+    with transaction.atomic(savepoint=False):
+        return _hand_out(site, user, lines)
+
+
+def _after_a_read(site, user, lines):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return _hand_out(site, user, lines)
+
+
+@pytest.mark.parametrize("served", [True, False], ids=["served", "refused"])
+@pytest.mark.parametrize(
+    "work",
+    [_in_a_savepoint, _in_a_block_joined_to_it, _after_a_read],
+    ids=["in a savepoint", "in a joined block", "after a read"],
+)
+def test_a_work_that_is_more_than_the_handouts_statement_completes_its_key_apart(
+    stocked, window_staff_a, binding, work, served
+):
+    from foodbank.idempotency import run_once
+    from inventory.exceptions import InsufficientStock
+
+    lines = {"day3": 1} if served else {"day3": 6}
+    before = _stored()
+
+    # When the handout is not the whole work of a key (a block around it, a statement before it)
+    def record():
+        return run_once(
+            user=window_staff_a,
+            scope="test.handout",
+            key="apart-1",
+            fingerprint="f",
+            create=lambda: work(stocked.window_a, window_staff_a, lines),
+        )
+
+    with sent_to_server() as sent:
+        if served:
+            pk, replayed = record()
+        else:
+            with pytest.raises(InsufficientStock):
+                record()
+
+    # Then the statement does not complete the key: served, the key's own UPDATE does, with the
+    # COMMIT; refused, the transaction rolls back, claim included
+    assert not any("idempotency_" in trip for trip in sent)
+    if served:
+        assert not replayed
+        completion = [trip for trip in sent if trip.startswith('UPDATE "foodbank_idempotencykey"')]
+        assert len(completion) == 1
+        assert completion[0].endswith("; COMMIT")
+        key = IdempotencyKey.objects.get()
+        assert (key.state, key.resource_id) == ("completed", pk)
+    else:
+        assert "ROLLBACK" in sent
+        assert _stored() == before
+
+
+def test_a_statement_after_the_one_that_completed_the_key_is_refused(stocked, window_staff_a):
+    from foodbank.idempotency import run_once
+
+    def hand_out_then_read():
+        handout = _hand_out(stocked.window_a, window_staff_a, {"day3": 1})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return handout
+
+    # When the work goes on after the statement that completed its key (and went with the COMMIT)
+    with pytest.raises(RuntimeError, match="after the one that completed the Idempotency-Key"):
+        run_once(user=window_staff_a, scope="t", key="after-1", fingerprint="f", create=hand_out_then_read)
