@@ -72,6 +72,12 @@ def make_requests(path: str):
     fixture = drb.prepare()
     from django.test import Client
 
+    from foodbank import outbox
+
+    # As a web process (foodbank.wsgi): the filing's announcement goes to the outbox's background
+    # sender, a thread of this process, so its CPU is counted with the requests'.
+    outbox.send_in_background()
+
     client = Client(HTTP_AUTHORIZATION=f"Token {fixture['token']}", HTTP_HOST="127.0.0.1")
     body = json.dumps(drb.request_body())
 
@@ -158,10 +164,14 @@ def main() -> int:
             stats.sort_stats("cumulative").print_callees(options.callees)
         return 0
     backend = _backend_pid()
+    from foodbank import outbox
+
     for _ in range(options.rounds):
         pg, cpu, wall = _cpu_of(backend), time.process_time(), time.perf_counter()
         for n in range(options.requests):
             send(n)
+        if outbox._background_sender is not None:  # what the requests queued, sent within the round
+            outbox._background_sender.wait_idle(timeout=60)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         pg = _cpu_of(backend) - pg
         n = options.requests

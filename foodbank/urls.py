@@ -24,6 +24,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: Django tries the patterns in order, and the API's requests are the busiest.
+    path("api/v1/", include(api_v1)),
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -34,7 +36,6 @@ urlpatterns = [
     path("audit/provisions/", audit_views.provision_records, name="provision-records"),
     path("console/", include("console.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

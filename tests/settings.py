@@ -1,5 +1,6 @@
 """Test settings: the project's settings with a handful of overrides."""
 
+import os
 import tempfile
 import uuid
 from pathlib import Path
@@ -11,8 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Every test run gets its own queue, so a developer's running worker never takes the tests' tasks
-# (and two runs against one Redis never take each other's).
-TEST_RUN_ID = uuid.uuid4().hex[:12]
+# (and two runs against one Redis never take each other's). A process a test starts is given its run's.
+TEST_RUN_ID = os.environ.get("TEST_RUN_ID") or uuid.uuid4().hex[:12]
 CELERY_TASK_DEFAULT_QUEUE = f"test-{TEST_RUN_ID}"
 # Likewise the cache (throttle counters): a run's keys carry its own prefix, emptied after each test.
 CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"test-{TEST_RUN_ID}"}}

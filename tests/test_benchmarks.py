@@ -66,6 +66,13 @@ def test_delivery_request_benchmark_runs_without_errors():
     out = _run("delivery_request_bench.py", "--seconds", "1", "--clients", "4", "--port", str(_free_port()))
     assert "Database queries per request" in out
     assert "POST /api/v1/delivery-requests/" in out
+    # every filing's announcement was sent by gunicorn's workers' background senders, in batches
+    found = re.search(
+        r"Announcements .*: (\d+) written, 0 unsent after the server stopped, sent in (\d+)", out
+    )
+    assert found, out
+    messages, batches = map(int, found.groups())
+    assert 0 < batches < messages
 
 
 def test_report_benchmark_runs_at_small_size():

@@ -372,7 +372,8 @@ def test_filing_takes_a_fixed_number_of_queries(api, case_worker_a, django_asser
     # and the filer's memberships are those the token's query loaded: nothing is read.
     # 2: complete the key, RELEASE (production: one round trip, the key's completion sent with the
     # COMMIT: foodbank.transactions.execute_then_commit). After commit (not in a test's transaction)
-    # the outbox claims and marks its message: 2 more in production. The answer reads nothing back:
+    # the outbox claims and marks its message: in a web process on PostgreSQL from its background
+    # sender, on the sender's connection, 2 a batch (foodbank.outbox). The answer reads nothing back:
     # the person is new, their whole history is in hand. None of these depends on the body's size.
     # Elsewhere (the embedded SQLite set-up) the ORM writes the six rows: 5 more.
     with django_assert_num_queries(6 if connection.vendor == "postgresql" else 11):
