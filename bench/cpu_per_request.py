@@ -74,7 +74,7 @@ def make_requests(path: str):
 
     from foodbank import outbox
 
-    # As a web process (foodbank.wsgi): the filing's announcement goes to the outbox's background
+    # As a gunicorn worker (gunicorn.conf.py): the filing's announcement goes to the outbox's background
     # sender, a thread of this process, so its CPU is counted with the requests'.
     outbox.send_in_background()
 

@@ -130,7 +130,7 @@ def count_queries(token_key: str, user_id: int) -> dict[str, int]:
 
     from foodbank import outbox
 
-    # As in a web process (foodbank.wsgi): the announcement after commit goes to the outbox's
+    # As in a gunicorn worker (gunicorn.conf.py): the announcement after commit goes to the outbox's
     # background sender, whose queries (a claim and a mark per batch) are its own connection's.
     sender = outbox.send_in_background()
     client = Client(HTTP_AUTHORIZATION=f"Token {token_key}", HTTP_HOST="127.0.0.1")

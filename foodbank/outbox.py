@@ -151,12 +151,17 @@ def _send_claimed(pk: int, *, task: tuple[str, dict] | None = None) -> bool:
     try:
         app.send_task(name, kwargs=kwargs, retry=False, **_send_options(name))
     except Exception as exc:
-        logger.warning("Outbox message %s (%s) not sent: %r", pk, name, exc)
-        OutboxMessage.objects.filter(pk=pk).update(claimed_until=None, last_error=repr(exc)[:500])
+        _release([pk], name, exc)
         return False
     with connection.cursor() as cursor:
         cursor.execute(_sent_sql(), [connection.ops.adapt_datetimefield_value(timezone.now()), pk])
     return True
+
+
+def _release(pks: list[int], name: str, exc: Exception) -> None:
+    """The broker refused claimed messages: free them, with the error, for the relay."""
+    logger.warning("Outbox messages %s (%s) not sent: %r", pks, name, exc)
+    OutboxMessage.objects.filter(pk__in=pks).update(claimed_until=None, last_error=repr(exc)[:500])
 
 
 def relay(*, limit: int = 500, min_age_seconds: int = 5) -> int:
@@ -194,12 +199,12 @@ BATCH_LINGER = 0.05
 
 def send_batch(messages: "list[tuple[int, tuple[str, dict]]]") -> int:
     """Claim and send messages just committed, each ``(id, (task name, kwargs))``; returns how
-    many were sent (PostgreSQL). One claim and one mark for them all, and one send for each distinct task name
-    and arguments: every message of the batch was committed before the send, so the one run of the
-    task starts after all of them, and a task does in one run the work of several messages (the
-    module's rule). A filing's announcement (``webhooks.fan_out``, no arguments: it reads the events
-    written since its last run) is such a message. Messages another sender claimed (the
-    relay) are left to it; a send the broker refuses leaves its messages for the relay."""
+    many were sent (PostgreSQL). One claim and one mark for them all, and one send for each distinct
+    task name and arguments: every message of the batch was committed before the send, so the one
+    run of the task starts after all of them, and a task does in one run the work of several
+    messages (the module's rule). A filing's announcement (``webhooks.fan_out``, no arguments: it
+    reads the events written since its last run) is such a message. Messages another sender claimed
+    (the relay) are left to it; a send the broker refuses leaves its messages for the relay."""
     if not messages:
         return 0
     now = timezone.now()
@@ -225,8 +230,7 @@ def send_batch(messages: "list[tuple[int, tuple[str, dict]]]") -> int:
         try:
             app.send_task(name, kwargs=kwargs, retry=False, **_send_options(name))
         except Exception as exc:
-            logger.warning("Outbox messages %s (%s) not sent: %r", pks, name, exc)
-            OutboxMessage.objects.filter(pk__in=pks).update(claimed_until=None, last_error=repr(exc)[:500])
+            _release(pks, name, exc)
             continue
         sent.extend(pks)
     if sent:

@@ -106,6 +106,20 @@ def test_a_filing_is_answered_and_its_announcement_sent_from_the_background(
     assert DeliveryRequest.objects.filter(pk=response.json()["id"]).exists()
 
 
+def test_a_refused_filing_queues_nothing(background, published, case_worker_a, api):
+    # When a filing without consent to share is refused in a web process that sends in the background
+    refused = request_body(consent__share_with_foodbank=False)
+    response = api(case_worker_a).post("/api/v1/delivery-requests/", refused, format="json")
+
+    # Then the case worker is told which consent is missing, and nothing is written or sent
+    assert response.status_code == 400
+    assert "share_with_foodbank" in response.json()["consent"]
+    assert background.wait_idle(timeout=5)
+    assert published == []
+    assert not OutboxMessage.objects.exists()
+    assert not DeliveryRequest.objects.exists()
+
+
 def test_messages_committed_together_go_as_one_task_each(celery_worker, background, published):
     # When one transaction schedules the same task three times and another once
     with transaction.atomic():
