@@ -144,6 +144,7 @@ def main() -> int:
         ],
     )
     parser.add_argument("--callees", default="", help="with --profile: also the callees of these (regex)")
+    parser.add_argument("--callers", default="", help="with --profile: also the callers of these (regex)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions instead")
@@ -162,6 +163,8 @@ def main() -> int:
             stats.sort_stats(key).print_stats(options.profile)
         if options.callees:
             stats.sort_stats("cumulative").print_callees(options.callees)
+        if options.callers:
+            stats.sort_stats("cumulative").print_callers(options.callers)
         return 0
     backend = _backend_pid()
     from foodbank import outbox

@@ -402,11 +402,13 @@ def main() -> int:
 QUERIES_EXPLAINED = {
     "POST delivery request": (
         "the token with its user and memberships; BEGIN; the Idempotency-Key's claim; the filing's "
-        "one statement (recipient, request, event, outbox message, consents, audit row); the key's "
-        "completion; COMMIT. The outbox's background sender adds a claim and a mark per batch."
+        "one statement (recipient, request, event, outbox message, consents, audit row, the key's "
+        "completion); COMMIT, sent with the filing in one round trip. The outbox's background sender "
+        "adds a claim and a mark per batch."
     ),
     "GET delivery request": (
-        "the token; the request with its history (four queries in one round trip); the audit row of the view"
+        "the token; the request with its history (four queries) and the audit row of the view, "
+        "written only if the request is visible, in one round trip"
     ),
     "POST floor": "the token; BEGIN; one INSERT; COMMIT",
     "GET floor": "the token; one SELECT",

