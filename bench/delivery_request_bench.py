@@ -407,8 +407,7 @@ QUERIES_EXPLAINED = {
         "adds a claim and a mark per batch."
     ),
     "GET delivery request": (
-        "the token; the request with its history (four queries) and the audit row of the view, "
-        "written only if the request is visible, in one round trip"
+        "the token; the request with its history (four queries in one round trip); the audit row of the view"
     ),
     "POST floor": "the token; BEGIN; one INSERT; COMMIT",
     "GET floor": "the token; one SELECT",

@@ -84,16 +84,6 @@ def _insert_sql(alias: str) -> "tuple[str, list[Field[Any, Any]]]":
     return sql, fields
 
 
-def _written_by_statement(conn: Any) -> bool:
-    """Whether events may be written by a statement of this module rather than the ORM's save:
-    PostgreSQL, and nothing listening to the model's save signals."""
-    return not (
-        conn.vendor != "postgresql"
-        or signals.pre_save.has_listeners(AuditEvent)
-        or signals.post_save.has_listeners(AuditEvent)
-    )
-
-
 def _insert(event: AuditEvent) -> None:
     """``event.save(force_insert=True)`` without the ORM's compilation, on PostgreSQL: every value is
     prepared by its field as the ORM prepares it (``pre_save``: ``at``'s now; ``get_db_prep_save``:
@@ -101,7 +91,11 @@ def _insert(event: AuditEvent) -> None:
     or when something listens to the model's save signals, the ORM saves it."""
     alias = router.db_for_write(AuditEvent, instance=event)
     conn = connections[alias]
-    if not _written_by_statement(conn):
+    if (
+        conn.vendor != "postgresql"
+        or signals.pre_save.has_listeners(AuditEvent)
+        or signals.post_save.has_listeners(AuditEvent)
+    ):
         event.save(force_insert=True, using=alias)
         return
     sql, fields = _insert_sql(alias)
@@ -112,66 +106,6 @@ def _insert(event: AuditEvent) -> None:
         event.pk = cursor.fetchone()[0]
     event._state.adding = False
     event._state.db = alias
-
-
-def write(event: AuditEvent) -> None:
-    """Write an event ``build`` made, as ``record`` writes its own."""
-    _insert(event)
-
-
-def view_of(request: HttpRequest, *, object_type: str, object_id) -> AuditEvent:
-    """``record_view``'s event of showing one object to ``request.user``, not written: for a read
-    that writes it in its own round trip, with the food bank and person it reads
-    (``insert_for_row``)."""
-    return build(
-        actor=request.user,
-        action=AuditEvent.Action.VIEW,
-        object_type=object_type,
-        object_id=object_id,
-        request=request,
-    )
-
-
-def written(event: AuditEvent, pk: int) -> None:
-    """``event`` as saved, once a statement of ``insert_for_row`` answered its id."""
-    event.pk = pk
-    event._state.adding = False
-    event._state.db = router.db_for_write(AuditEvent, instance=event)
-
-
-def insert_for_row(
-    event: AuditEvent, *, table: str, row_id: int, condition: str, params: list, from_row: dict[str, str]
-) -> tuple[str, list] | None:
-    """``event``'s INSERT as a statement to send with a read in one round trip (``foodbank.prepared.
-    run_together``'s ``also``): it writes the event only if the row ``row_id`` of ``table`` meets
-    ``condition`` (SQL on that row, named ``t``, with ``params``), and takes the values of the
-    fields ``from_row`` names (attname: the row's column) from that row. It answers the event's
-    id, or no row. None where the event must be written as ``write`` writes it (not PostgreSQL, or
-    something listens to the model's save signals)."""
-    alias = router.db_for_write(AuditEvent, instance=event)
-    conn = connections[alias]
-    if not _written_by_statement(conn):
-        return None
-    sql, fields = _insert_for_row_sql(alias, table, condition, tuple(from_row.items()))
-    values = [f.get_db_prep_save(f.pre_save(event, True), conn) for f in fields]
-    return sql, [*values, row_id, *params]
-
-
-@functools.cache
-def _insert_for_row_sql(
-    alias: str, table: str, condition: str, from_row: tuple[tuple[str, str], ...]
-) -> "tuple[str, list[Field[Any, Any]]]":
-    """``insert_for_row``'s statement, built once per process, and the fields whose values it takes."""
-    qn = connections[alias].ops.quote_name
-    taken = dict(from_row)
-    meta = AuditEvent._meta
-    columns = [f for f in meta.concrete_fields if not f.primary_key]
-    sql = (
-        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(column_name(f)) for f in columns)}) "  # noqa: S608 (names from _meta, values bound)
-        f"SELECT {', '.join(f't.{qn(taken[f.attname])}' if f.attname in taken else '%s' for f in columns)} "
-        f"FROM {qn(table)} AS t WHERE t.id = %s AND ({condition}) RETURNING {qn(column_name(meta.pk))}"
-    )
-    return sql, [f for f in columns if f.attname not in taken]
 
 
 def build(

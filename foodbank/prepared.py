@@ -116,9 +116,7 @@ class PreparedQuery:
         return queryset.query, sql, tuple(params), positions[0], compiler.select, compiler.klass_info
 
 
-def run_together(
-    *queries: tuple[PreparedQuery, int], also: tuple[str, Any] | None = None
-) -> list[Callable[[], list]]:
+def run_together(*queries: tuple[PreparedQuery, int]) -> list[Callable[[], list]]:
     """Run several prepared queries, each with its value, in one round trip to PostgreSQL
     (``fetch_together``: one ``execute`` of their statements with client-side binding, one psycopg
     pipeline with server-side binding, the default, each statement then prepared on its own).
@@ -126,30 +124,21 @@ def run_together(
     Answers one function per query, in the order of ``queries``, that builds its instances when
     called: rows a caller turns out not to show (a request the user may not see) are never
     converted (e.g. decrypted). Falls back to one round trip each, run when its function is called,
-    when the queries read different databases, one of them could not be compiled, or on SQLite.
-
-    ``also``: one more statement, ``(sql, params)`` answering rows, sent last in the same round trip
-    (the audit row of what the queries read: ``foodbank.audit.insert_for_row``); its rows are
-    answered after the queries' functions, by a function too. On the fallback it is not run: its
-    function answers None, and the caller does its work another way."""
+    when the queries read different databases, one of them could not be compiled, or on SQLite."""
     aliases = {query.alias() for query, _value in queries}
     alias = aliases.pop()
     compiled = [query._compiled_for(alias) for query, _value in queries]
     connection = connections[alias]
     if aliases or not _all_compiled(compiled) or connection.vendor != "postgresql":
-        answers = [partial(query, value) for query, value in queries]
-        return [*answers, lambda: None] if also is not None else answers
+        return [partial(query, value) for query, value in queries]
     statements = [
         PreparedQuery._statement(one, value) for one, (_query, value) in zip(compiled, queries, strict=True)
     ]
-    results = fetch_together(connection, [*statements, *([also] if also is not None else [])])
-    answers = [
+    results = fetch_together(connection, statements)
+    return [
         partial(query._decode, alias, one, rows)
-        for (query, _value), one, rows in zip(queries, compiled, results, strict=False)
+        for (query, _value), one, rows in zip(queries, compiled, results, strict=True)
     ]
-    if also is not None:
-        answers.append(partial(list, results[-1]))
-    return answers
 
 
 def fetch_together(connection: Any, statements: list[tuple[str, Any]]) -> list[list]:

@@ -112,13 +112,18 @@ def request_list(request):
 def request_detail(request, pk: int):
     if not selectors.may_read_requests(request.user):
         raise PermissionDenied
-    view = audit.view_of(request, object_type="delivery_request", object_id=pk)
     try:
-        # Recorded as a view of the person, in the same round trip as the read (nothing when 404)
-        detail = selectors.request_detail(request.user, pk, view=view)
+        detail = selectors.request_detail(request.user, pk)
     except DeliveryRequest.DoesNotExist:
         raise Http404 from None
     obj = detail.request
+    audit.record_view(
+        request,
+        object_type="delivery_request",
+        object_id=obj.pk,
+        subject_id=obj.recipient_id,
+        food_bank_id=obj.food_bank_id,
+    )
     return render(
         request,
         "referrals/request_detail.html",

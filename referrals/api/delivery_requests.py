@@ -184,11 +184,10 @@ class DeliveryRequestDetailView(APIView):
         if not selectors.may_read_requests(request.user):
             raise PermissionDenied(_("Your role may not see delivery requests."))
         try:
-            # Recorded as a view of the person, in the same round trip as the read (nothing when 404)
-            view = audit.view_of(request, object_type="delivery_request", object_id=pk)
-            detail = selectors.request_detail(request.user, pk, view=view)
+            detail = selectors.request_detail(request.user, pk)
         except DeliveryRequest.DoesNotExist:
             raise Http404 from None
+        _record_view(request, detail.request)
         response = Response(render_request(detail))
         response["ETag"] = corrections.version_tag(detail.request, events=detail.events)
         return response

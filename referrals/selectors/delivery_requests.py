@@ -11,9 +11,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from foodbank import audit
 from foodbank.lookups import AnyOf
-from foodbank.models import AuditEvent, Organisation, Role
+from foodbank.models import Organisation, Role
 from foodbank.prepared import PreparedQuery, run_together
 from foodbank.selectors import food_bank_ids, has_role, memberships_for, organisation_ids
 from foodbank.types import Actor
@@ -128,7 +127,7 @@ def history(request: DeliveryRequest, *, just_created: bool = False) -> RequestD
     )
 
 
-def request_detail(user: Actor, pk: int, *, view: AuditEvent | None = None) -> RequestDetail:
+def request_detail(user: Actor, pk: int) -> RequestDetail:
     """One visible request with its history, in one round trip (``run_together``): the request
     with its recipient, agency, filer and Navi answers; its events with their users; its person's
     consents with their withdrawals; its referrals with their targets. Raises
@@ -137,52 +136,17 @@ def request_detail(user: Actor, pk: int, *, view: AuditEvent | None = None) -> R
 
     The request is read by its key with a query compiled once (``_REQUEST_BY_PK``), and its
     visibility checked on the row with ``_request_scope``'s condition: the scope's SQL would differ
-    from user to user, so it could not be compiled once.
-
-    ``view``: the audit event of showing the request (``audit.build``, not written), written with
-    the request's food bank and person, only if the request is visible. On PostgreSQL it goes in
-    the same round trip, conditional on the same visibility in SQL (``_VISIBLE_TO``); should the row
-    have changed between the read and the insert (a separate statement), a visible request's event
-    is written on its own afterwards, so that no view goes unrecorded."""
-    statement = (
-        audit.insert_for_row(
-            view,
-            table=DeliveryRequest._meta.db_table,
-            row_id=pk,
-            condition=_VISIBLE_TO,
-            params=[
-                list(food_bank_ids(user, Role.COORDINATOR)),
-                list(organisation_ids(user, Role.CASE_WORKER)),
-            ],
-            from_row={"food_bank_id": "food_bank_id", "subject_id": "recipient_id"},
-        )
-        if view is not None
-        else None
-    )
-    found, events, consents, referrals, *recorded = run_together(
+    from user to user, so it could not be compiled once."""
+    found, events, consents, referrals = run_together(
         (_REQUEST_BY_PK, pk),
         (_EVENTS_OF_REQUEST, pk),
         (_CONSENTS_OF_REQUESTS_RECIPIENT, pk),
         (_REFERRALS_OF_REQUEST, pk),
-        also=statement,
     )
     requests = found()
     if not requests or not _sees_request(user, requests[0]):
         raise DeliveryRequest.DoesNotExist()
-    request = requests[0]
-    if view is not None:
-        view.food_bank_id, view.subject_id = request.food_bank_id, request.recipient_id
-        rows = recorded[0]() if recorded else None
-        if rows:
-            audit.written(view, rows[0][0])
-        else:  # not written in the round trip (see above)
-            audit.write(view)
-    return RequestDetail(request=request, events=events(), consents=consents(), referrals=referrals())
-
-
-# ``_sees_request`` in SQL, on the request's row ``t``: the user's food banks as a coordinator, then
-# agencies as a case worker. Held to the same answers by tests/referrals/test_api_detail_audit.py.
-_VISIBLE_TO = "t.food_bank_id = ANY(%s::bigint[]) OR t.agency_id = ANY(%s::bigint[])"
+    return RequestDetail(request=requests[0], events=events(), consents=consents(), referrals=referrals())
 
 
 def allergen_packing(request: DeliveryRequest) -> list[AllergenPacking]:

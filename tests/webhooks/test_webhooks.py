@@ -11,9 +11,11 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
+from foodbank import outbox
 from referrals import services
 from tests.helpers import wait_for as _wait_for
 from tests.referrals.factories import TRACKING_NUMBER, bring_to, file_request
+from tests.referrals.factories import body as request_body
 from tests.webhooks.receiver import start_receiver
 from webhooks import fanout
 from webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -21,6 +23,7 @@ from webhooks.models import WebhookDelivery, WebhookEndpoint
 pytestmark = [pytest.mark.postgres, pytest.mark.celery_worker]
 
 URL = "/api/v1/webhook-endpoints/"
+FILING_URL = "/api/v1/delivery-requests/"
 ALL = [
     "delivery_request.submitted",
     "delivery_request.approved",
@@ -132,6 +135,39 @@ def test_each_event_reaches_its_agency_once_signed_and_in_order(
     # and running the fan-out again adds no delivery
     assert fanout.fan_out() == (0, False)
     assert WebhookDelivery.objects.count() == 5
+
+
+def test_a_filing_in_a_web_process_reaches_the_agency_from_the_background_sender(
+    api, celery_worker, receiver, network, case_worker_a
+):
+    # given a receiver for agency A, and a web process that sends the outbox's messages from its
+    # background thread, in batches (gunicorn.conf.py: foodbank.outbox.send_in_background)
+    register(api, case_worker_a, receiver, "/a", events=["delivery_request.submitted"])
+    sender = outbox.send_in_background()
+    assert sender is not None
+    try:
+        # when a case worker files two requests through the API, one with an Idempotency-Key (its
+        # statement completes the key and goes with the COMMIT) and one without
+        client = api(case_worker_a)
+        keyed = client.post(FILING_URL, request_body(), format="json", HTTP_IDEMPOTENCY_KEY="journey-1")
+        plain = client.post(FILING_URL, request_body(), format="json")
+        assert (keyed.status_code, plain.status_code) == (201, 201), (keyed.content, plain.content)
+        assert sender.wait_idle(timeout=30)
+    finally:
+        outbox.send_in_the_committing_thread()
+
+    # then the agency's system is told of each, once, signed, naming the request the API answered
+    filed = {keyed.json()["id"], plain.json()["id"]}
+    wait_for(lambda: len(receiver.processed.get("/a", [])) == 2, message="two deliveries to A")
+    assert sorted(types_of(receiver.processed["/a"])) == sorted(
+        (pk, "delivery_request.submitted") for pk in filed
+    )
+    assert not any("山田" in r.body.decode() for r in receiver.deliveries("/a"))
+    # and a retry of the keyed filing is its first answer, announcing nothing more
+    again = client.post(FILING_URL, request_body(), format="json", HTTP_IDEMPOTENCY_KEY="journey-1")
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == keyed.json()
+    assert fanout.fan_out() == (0, False)
 
 
 def test_a_500_and_a_timeout_are_retried_and_the_receiver_deduplicates(
