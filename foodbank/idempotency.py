@@ -9,8 +9,8 @@ request's uncommitted claim, so on PostgreSQL the claim also takes a transaction
 on the key, without waiting: the retry that cannot take it is told 409 at once instead of queueing
 behind the first. (SQLite serialises writing transactions, so there is nothing to tell.) Only a
 fingerprint of the body and the created id are stored, never the body. A service that creates with
-one statement may complete the key in that statement (``completion_sql``: a handout), which then
-goes with the ``COMMIT``.
+one statement may complete the key in that statement (``completion_sql``: a handout, a delivery
+request's filing), which then goes with the ``COMMIT``.
 """
 
 import functools

@@ -10,9 +10,10 @@ transaction; anywhere else (another service, a task, a test) it is a plain ``ato
 included, so a caller that catches its refusal inside a transaction of its own can go on.
 
 ``execute_then_commit()`` sends the last statement of a transaction and its ``COMMIT`` to PostgreSQL
-in one round trip: the key's completion, and a handout's one statement, which completes the key
-itself when there is one (``foodbank.idempotency.completion_sql``). The window's balance rows, on
-which 16 clients at one window queue, stay locked for no round trip of their own (docs/benchmarks.md).
+in one round trip: the key's completion, and a handout's or a filing's one statement, which
+completes the key itself when there is one (``foodbank.idempotency.completion_sql``). The window's
+balance rows, on which 16 clients at one window queue, stay locked for no round trip of their own
+(docs/benchmarks.md).
 """
 
 from collections.abc import Iterator

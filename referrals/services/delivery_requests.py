@@ -63,6 +63,10 @@ def file_delivery_request(
     Creates the recipient, the request, its first event and the consent records, in one
     transaction. Raises ``ConsentRequired`` unless ``consents`` give consent to share with the
     food bank, ``DuplicateClientReference`` when the agency already used ``client_reference``.
+
+    On PostgreSQL the filing is one statement that may commit the transaction it runs in: its own,
+    or, run as the work of an ``Idempotency-Key``, the caller's, the statement completing the key
+    (``filing_statement``). The caller then writes nothing more in that transaction.
     """
     _require_share_consent(consents)
     food_bank_id = agency.food_bank_id_for_scope
@@ -78,7 +82,8 @@ def file_delivery_request(
             client_reference=client_reference,
         )
     with service_transaction():  # joins idempotent_create's transaction: no BEGIN of its own
-        _refuse_used_reference(agency, client_reference)
+        # A reference the agency used already is refused by the unique constraint (below), not
+        # looked up first: the statement is then the work's only one, and completes the key.
         person = _recipient_row(food_bank_id=food_bank_id, agency=agency, data=recipient, household=household)
         request = _request_row(
             food_bank_id=food_bank_id,
@@ -108,8 +113,8 @@ def file_delivery_request(
         try:
             write_filing(person, request, submitted, message, recorded, created)
         except IntegrityError as exc:
-            # Two requests with one reference raced past the check above (the transaction is
-            # rolled back: nothing of the filing is kept).
+            # The agency used the reference already, or a request filed at the same moment did (the
+            # transaction is rolled back: nothing of the filing is kept).
             if _constraint(exc) == "delivery_request_unique_client_reference":
                 raise DuplicateClientReference() from None
             raise
@@ -120,8 +125,9 @@ def file_delivery_request(
 
 
 def _refuse_used_reference(agency: Organisation, client_reference: str) -> None:
-    """``DuplicateClientReference`` when the agency already filed a request under the reference (a
-    race past this check is refused by the unique constraint, on both write paths)."""
+    """``DuplicateClientReference`` when the agency already filed a request under the reference (the
+    ORM's path; a race past this check is refused by the unique constraint, as every reuse is on
+    PostgreSQL's one statement)."""
     if (
         client_reference
         and DeliveryRequest.objects.filter(agency=agency, client_reference=client_reference).exists()

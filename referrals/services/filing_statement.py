@@ -6,14 +6,16 @@ cost more CPU in the ORM's SQL compilation than PostgreSQL spent running them, a
 CTEs whose SQL is built once per process. Each row is one JSON parameter that PostgreSQL turns
 into a row of the table (``jsonb_populate_record``, so every value is cast to its column's type):
 six parameters instead of a hundred, which psycopg would otherwise quote one by one into a
-statement too long for its cache. Each value is still prepared by its model field as the ORM
-prepares it (``pre_save``, ``get_db_prep_save``: timestamps, encryption; JSON fields as they are).
+statement too long for its cache. Each value is prepared by its model field as the ORM prepares
+it (``pre_save``, ``get_db_prep_save``: timestamps, encryption), or taken as it is where the field
+would not change it (``_AS_THEY_ARE``; JSON fields as they are).
 The instances built here become the saved rows (their ids from RETURNING), so the answer reads
 nothing back. Run as the work of an ``Idempotency-Key``, the statement completes the key too
 (``foodbank.idempotency.completion_sql``), and it goes to PostgreSQL with the transaction's
 ``COMMIT`` when it is the transaction's last (``foodbank.transactions.execute_then_commit``): a
-filing with a key is then the key's claim and this statement, two round trips. Elsewhere (SQLite)
-the ORM writes them as before.
+filing with a key is then the key's claim and this statement, two round trips after the token's.
+A reference the agency used already is refused by the unique constraint, with nothing written.
+Elsewhere (SQLite) the ORM writes them as before.
 """
 
 import functools
@@ -67,9 +69,9 @@ def _plan(
     model: type[Model], refs: tuple[str, ...]
 ) -> "list[tuple[str, Field[Any, Any], str | None, type | None, bool]]":
     """For each column ``_row`` writes: its name, its field, the attribute its value is read from
-    when the field's ``pre_save`` would only read it (None: ``pre_save`` sets it, e.g. an
-    ``auto_now_add`` time), the type of a value written as it is, and whether it is JSON (written
-    as it is, encoded with the whole row)."""
+    when the field's ``pre_save`` would only read it (None: the field's class has a ``pre_save`` of
+    its own, e.g. a date's ``auto_now_add``), the type of a value written as it is, and whether it
+    is JSON (written as it is, encoded with the whole row)."""
     return [
         (
             column_name(f),
@@ -85,7 +87,8 @@ def _plan(
 def _as_it_is(value: object, plain: type) -> bool:
     kind = type(value)
     if kind is plain or value is None:
-        return plain is not datetime or value is None or value.tzinfo is not None  # type: ignore[attr-defined]
+        # Aware as Django's is_aware() says: a naive time is made aware by the field, with a warning.
+        return plain is not datetime or value is None or value.utcoffset() is not None  # type: ignore[attr-defined]
     return plain is str and isinstance(value, str)
 
 
@@ -197,7 +200,9 @@ def write_filing(
     params: dict[str, object] = {
         name: json.dumps(row, default=_json_value, ensure_ascii=False) for name, row in rows.items()
     }
-    completion = completion_sql("d")  # the request's id completes the key
+    # The request's id completes the key. (Its release, for a statement that writes nothing, never
+    # applies: the statement writes every row or fails.)
+    completion = completion_sql("d")
     if completion is not None:
         params.update(completion[1])
     ((person.pk, request.pk, event.pk, message.pk, consent_ids, audit_event.pk),) = execute_then_commit(

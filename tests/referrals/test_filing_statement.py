@@ -1,12 +1,17 @@
 """The filing's one statement (referrals.services.filing_statement._filing_sql, PostgreSQL): the
-same rows as the ORM writes them, and the same refusal of a reference two filings race for."""
+same rows as the ORM writes them, the same refusal of a reference used already, the same values
+where it skips a field's preparation, and, outside a test's transaction, the COMMIT and the
+Idempotency-Key's completion sent with it (followed on the wire)."""
 
+import json
 import warnings
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from datetime import timezone as tz
 
 import pytest
 from django.db import connection
+from django.utils.translation import gettext_lazy
 from psycopg import pq
 
 from foodbank import crypto
@@ -15,6 +20,7 @@ from referrals import services
 from referrals.exceptions import DuplicateClientReference
 from referrals.models import ConsentRecord, DeliveryRequest, DeliveryRequestEvent, Recipient
 from referrals.services import delivery_requests as filing
+from referrals.services.filing_statement import _row
 from tests.wire import bound_on, sent_to_server
 
 from .factories import body, recipient_input
@@ -148,18 +154,15 @@ def test_the_one_statement_writes_the_rows_the_orm_writes(network, case_worker_a
     assert by_statement.submitted_at == stored.submitted_at
 
 
-def test_a_reference_raced_for_is_refused_by_the_constraint_and_nothing_is_written(
-    network, case_worker_a, monkeypatch
-):
+def test_a_reference_used_already_is_refused_by_the_constraint_and_nothing_is_written(network, case_worker_a):
+    # The statement does not look the reference up first: the unique constraint refuses it, as it
+    # refuses two filings racing for one reference.
     _filed(_one_statement, case_worker_a, network.agency_a, "CASE-9")
     counts = (Recipient.objects.count(), DeliveryRequest.objects.count(), ConsentRecord.objects.count())
-    # The second filing passes the check before the statement, as a concurrent one would
-    monkeypatch.setattr("django.db.models.query.QuerySet.exists", lambda self: False)
 
     with pytest.raises(DuplicateClientReference):
         _filed(_one_statement, case_worker_a, network.agency_a, "CASE-9")
 
-    monkeypatch.undo()
     assert (
         Recipient.objects.count(),
         DeliveryRequest.objects.count(),
@@ -171,11 +174,6 @@ def test_a_value_taken_as_it_is_is_what_its_field_would_write():
     """``_row`` skips the field's preparation only where it would change nothing: an aware time, a
     date, a choice (a str subclass). A naive time, a time given for a date and a number given for
     text still go through their field, as the ORM would write them."""
-    from datetime import UTC, datetime, timedelta
-    from datetime import timezone as tz
-
-    from referrals.services.filing_statement import _row
-
     aware = datetime(2030, 1, 8, 23, 30, tzinfo=UTC)
     request = DeliveryRequest(
         status=DeliveryRequest.Status.SUBMITTED,
@@ -187,6 +185,23 @@ def test_a_value_taken_as_it_is_is_what_its_field_would_write():
     )
     with pytest.warns(RuntimeWarning, match="naive datetime"):
         row = _row(request, ("recipient_id",))
+    # Values of other types go through their field as well
+    odd = DeliveryRequest(
+        situation_note=DeliveryRequest.Status.SUBMITTED,  # a str subclass, in an encrypted column
+        dietary_note=gettext_lazy("Submitted"),  # a lazy string: not a str
+        days_needed=True,  # a bool in an integer column
+        no_food_today=1,  # a number in a boolean column
+        status_changed_at=date(2030, 1, 8),  # a date in a time column (pre_save: auto_now_add)
+        approved_at=date(2030, 1, 8),  # a date in a time column
+    )
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        other = _row(odd, ("recipient_id",))
+    assert crypto.decrypt(other["situation_note"]) == "submitted"
+    assert crypto.decrypt(other["dietary_note"]) == str(gettext_lazy("Submitted"))
+    assert json.dumps(other["days_needed"]) == "1"  # not true: PostgreSQL casts it to the integer
+    assert other["no_food_today"] is True
+    assert other["approved_at"] == datetime(2030, 1, 8, tzinfo=tz(timedelta(hours=9)))
+    assert isinstance(other["status_changed_at"], datetime)  # auto_now_add: the filing's time
 
     assert row["status"] is DeliveryRequest.Status.SUBMITTED
     assert row["approved_at"] is aware
@@ -229,8 +244,10 @@ def test_a_filing_commits_with_its_statement_and_the_key_is_completed_in_it(
     client.post(URL, body(), format="json")  # the token's first use records it (a write of its own)
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
 
+    # (with a key, also a reference of the agency's: refused by the constraint, not looked up first)
+    filing = body(client_reference="REF-1") if key else body()
     with sent_to_server() as sent:
-        response = client.post(URL, body(), format="json", **headers)
+        response = client.post(URL, filing, format="json", **headers)
 
     # The token; BEGIN; with a key its claim; the filing (with a key completing it) and the COMMIT
     # in one round trip; then, after the commit, the outbox's claim and mark of the announcement
@@ -262,31 +279,34 @@ def test_a_filing_commits_with_its_statement_and_the_key_is_completed_in_it(
             201,
             None,
         )
-        replayed = client.post(URL, body(), format="json", **headers)
+        replayed = client.post(URL, filing, format="json", **headers)
         assert replayed.headers["Idempotent-Replayed"] == "true"
         assert replayed.json() == response.json()
         assert DeliveryRequest.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_refused_statement_commits_nothing_and_releases_the_key(
-    api, network, case_worker_a, monkeypatch, binding
-):
+def test_a_refused_statement_commits_nothing_and_releases_the_key(api, network, case_worker_a, binding):
     client = api(case_worker_a)
     first = client.post(URL, body(client_reference="CASE-7"), format="json")
     assert first.status_code == 201, first.content
     before = (Recipient.objects.count(), DeliveryRequest.objects.count(), AuditEvent.objects.count())
-    # The second filing passes the check before the statement, as a concurrent one would: the
-    # statement, which would complete the key, is the work's first and is refused by the constraint.
-    monkeypatch.setattr("django.db.models.query.QuerySet.exists", lambda self: False)
 
-    refused = client.post(URL, body(client_reference="CASE-7"), format="json", HTTP_IDEMPOTENCY_KEY="raced")
+    # When a filing reuses the agency's reference with a key: its one statement, completing the key
+    # and sent with the COMMIT, is refused by the unique constraint
+    with sent_to_server() as sent:
+        refused = client.post(
+            URL, body(client_reference="CASE-7"), format="json", HTTP_IDEMPOTENCY_KEY="raced"
+        )
 
-    monkeypatch.undo()
+    assert 'idempotency_completed AS (UPDATE "foodbank_idempotencykey"' in sent[3]
+    assert sent[3].endswith("; COMMIT")
+    assert sent[4:] == ["ROLLBACK"]
+    # Then the case worker is told why, nothing is stored, and the key is free for a corrected retry
     assert refused.status_code == 409
     assert refused.json()["code"] == "duplicate_client_reference"
     assert connection.connection.pgconn.transaction_status == pq.TransactionStatus.IDLE
     assert (Recipient.objects.count(), DeliveryRequest.objects.count(), AuditEvent.objects.count()) == before
-    assert not IdempotencyKey.objects.filter(key="raced").exists()  # a corrected retry may use it
+    assert not IdempotencyKey.objects.filter(key="raced").exists()
     retried = client.post(URL, body(client_reference="CASE-8"), format="json", HTTP_IDEMPOTENCY_KEY="raced")
     assert retried.status_code == 201, retried.content

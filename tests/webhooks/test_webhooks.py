@@ -162,6 +162,9 @@ def test_a_filing_in_a_web_process_reaches_the_agency_from_the_background_sender
     assert sorted(types_of(receiver.processed["/a"])) == sorted(
         (pk, "delivery_request.submitted") for pk in filed
     )
+    time.sleep(1.0)  # and nothing more comes (no second delivery of either)
+    assert len(receiver.deliveries("/a")) == 2
+    assert WebhookDelivery.objects.count() == 2
     assert not any("山田" in r.body.decode() for r in receiver.deliveries("/a"))
     # and a retry of the keyed filing is its first answer, announcing nothing more
     again = client.post(FILING_URL, request_body(), format="json", HTTP_IDEMPOTENCY_KEY="journey-1")
