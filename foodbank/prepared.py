@@ -18,6 +18,7 @@ Only for querysets of model instances without annotations, whose one parameter a
 once among the compiled parameters; anything else falls back to evaluating the queryset each time.
 """
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -198,3 +199,19 @@ def binds_client_side(connection: Any) -> bool:
 
     connection.ensure_connection()
     return issubclass(connection.connection.cursor_factory, psycopg.ClientCursor)
+
+
+# psycopg caches how it parses a statement's placeholders only for statements of at most 4 KiB
+# (``psycopg._queries.MAX_CACHED_STATEMENT_LENGTH``, meant to skip ORM INSERTs of varying size); a
+# longer one is parsed again at every execute. For a handout with a key that parsing was an eighth
+# of the request's CPU (docs/benchmarks.md).
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+
+
+def one_line(sql: str) -> str:
+    """A statement built once per process, on one line: its indentation and line breaks each become
+    one space, so that psycopg caches its parsing (see above). SQL comments (``--``) would swallow
+    the rest of the statement: write them in Python."""
+    if "--" in sql:
+        raise ValueError("A statement squeezed onto one line cannot hold an SQL comment (--).")
+    return _LINE_BREAK.sub(" ", sql).strip()

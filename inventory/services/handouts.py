@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from foodbank.bulk import column_name, shared_values
 from foodbank.idempotency import completion_sql
 from foodbank.models import Site
+from foodbank.prepared import one_line
 from foodbank.transactions import execute_then_commit, service_transaction
 
 from .. import locks
@@ -231,7 +232,9 @@ def _hand_out_sql(completion: str = "") -> str:
     shared = [name for name in moved if name not in _MOVED_COLUMNS and not moved[name].primary_key]
     movement_columns = ", ".join(qn(column_name(moved[name])) for name in (*shared, *_MOVED_COLUMNS))
     shared_values_sql = ", ".join(f"%(movement_{name})s" for name in shared)
-    return f"""
+    # new_lines: the lines' ids in the request's order, as bulk_create's. moved: in the lines'
+    # order, each FEFO, as before. On one line, so that psycopg caches its parsing (one_line).
+    return one_line(f"""
         WITH wanted AS (
             SELECT * FROM unnest(%(codes)s::text[], %(quantities)s::integer[])
                 WITH ORDINALITY AS w(code, quantity, position)
@@ -264,7 +267,7 @@ def _hand_out_sql(completion: str = "") -> str:
         ), new_lines AS (
             INSERT INTO {line} (handout_id, pack_type_id, quantity)
             SELECT new_handout.id, known.id, known.quantity FROM new_handout CROSS JOIN known
-            ORDER BY known.position  -- the lines' ids in the request's order, as bulk_create's
+            ORDER BY known.position
             RETURNING id, pack_type_id, handout_id
         ), plan AS (
             SELECT usable.id, usable.item_id, usable.pack_type_id, usable.best_before, usable.lot_id,
@@ -277,14 +280,14 @@ def _hand_out_sql(completion: str = "") -> str:
             SELECT {shared_values_sql}, plan.item_id, plan.pack_type_id, plan.best_before, plan.lot_id,
                 -plan.take, new_handout.id
             FROM plan CROSS JOIN new_handout
-            ORDER BY plan.position, plan.before  -- in the lines' order, each FEFO, as before
+            ORDER BY plan.position, plan.before
         ), taken AS (
             UPDATE {balance} b SET on_hand = b.on_hand - plan.take FROM plan WHERE b.id = plan.id
         ){f", {completion}" if completion else ""}
         SELECT counted.code, counted.id, counted.available, new_lines.id, new_lines.handout_id
         FROM counted LEFT JOIN new_lines ON new_lines.pack_type_id = counted.id
         ORDER BY counted.position
-    """  # noqa: S608  (table and column names from the models; every value is a parameter)
+    """)  # noqa: S608  (table and column names from the models; every value is a parameter)
 
 
 @transaction.atomic

@@ -133,3 +133,18 @@ def test_fetch_together_raises_a_failing_statement_as_djangos_and_leaves_the_con
         [(1,)],
         [(2,)],
     ]
+
+
+def test_one_line_squeezes_line_breaks_and_refuses_sql_comments():
+    from foodbank.prepared import one_line
+
+    assert (
+        one_line("""
+        SELECT a,
+            b  FROM t
+        WHERE a = %(a)s
+    """)
+        == "SELECT a, b  FROM t WHERE a = %(a)s"
+    )
+    with pytest.raises(ValueError, match="comment"):
+        one_line("SELECT a -- the first\nFROM t")

@@ -120,3 +120,19 @@ def _taken(handout: Handout, site) -> list[tuple[int, int]]:
         (rows[(m.item_id, m.pack_type_id, m.best_before, m.lot_id)], -m.quantity)
         for m in StockMovement.objects.filter(handout=handout).order_by("pk")
     ]
+
+
+def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
+    # psycopg parses a statement's placeholders again at every execute when its text is longer than
+    # its cache's limit (a private constant, read here so that a change in psycopg shows): with a
+    # key's completion the handout's statement was 4,382 bytes, and its parsing an eighth of the
+    # request's CPU (docs/benchmarks.md). On one line (foodbank.prepared.one_line) it is under.
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+
+    from foodbank.idempotency import _COMPLETION_SQL
+    from inventory.services.handouts import _hand_out_sql
+
+    completion = _COMPLETION_SQL.format(created="new_handout")
+    for sql in (_hand_out_sql(), _hand_out_sql(completion)):
+        assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+        assert "\n" not in sql

@@ -138,7 +138,11 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
     balances = [sql for sql in queries if '"inventory_balance"' in sql]
     assert len(balances) == 1
     (statement,) = balances
-    cte = {name: re.search(rf"{name} AS \((.*?)\n        \)", statement, re.S).group(1) for name in _WRITERS}
+    # (the statement is on one line: a query ends where the next one, or the final SELECT, begins)
+    cte = {
+        name: re.search(rf"{name} AS \((.*?)\)(?:, \w+ AS \(| SELECT counted\.)", statement).group(1).strip()
+        for name in _WRITERS
+    }
     assert 'FROM "inventory_balance" WHERE site_id = ' in cte["locked"]
     assert cte["locked"].endswith("ORDER BY id FOR UPDATE")
     assert "FROM locked" in cte["usable"]
