@@ -13,6 +13,7 @@ own iterator does.
     events = _EVENTS(request.pk)  # a list, like list(queryset)
 
 ``run_together`` sends several of them, each with its value, to PostgreSQL in one round trip.
+``one_line`` puts a long hand-written statement on one line, so that psycopg caches its parsing.
 
 Only for querysets of model instances without annotations, whose one parameter appears exactly
 once among the compiled parameters; anything else falls back to evaluating the queryset each time.
@@ -211,7 +212,10 @@ _LINE_BREAK = re.compile(r"\s*\n\s*")
 def one_line(sql: str) -> str:
     """A statement built once per process, on one line: its indentation and line breaks each become
     one space, so that psycopg caches its parsing (see above). SQL comments (``--``) would swallow
-    the rest of the statement: write them in Python."""
+    the rest of the statement, and a string literal (``'…'``, ``$$…$$``) would have its own line
+    breaks rewritten: both are refused. Write comments in Python and pass values as parameters."""
     if "--" in sql:
         raise ValueError("A statement squeezed onto one line cannot hold an SQL comment (--).")
+    if "'" in sql or "$$" in sql:
+        raise ValueError("A statement squeezed onto one line cannot hold a string literal: pass a parameter.")
     return _LINE_BREAK.sub(" ", sql).strip()

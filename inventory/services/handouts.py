@@ -233,7 +233,8 @@ def _hand_out_sql(completion: str = "") -> str:
     movement_columns = ", ".join(qn(column_name(moved[name])) for name in (*shared, *_MOVED_COLUMNS))
     shared_values_sql = ", ".join(f"%(movement_{name})s" for name in shared)
     # new_lines: the lines' ids in the request's order, as bulk_create's. moved: in the lines'
-    # order, each FEFO, as before. On one line, so that psycopg caches its parsing (one_line).
+    # order, each line's lots FEFO, as ledger._allocate takes them. On one line, so that psycopg
+    # caches its parsing (one_line).
     return one_line(f"""
         WITH wanted AS (
             SELECT * FROM unnest(%(codes)s::text[], %(quantities)s::integer[])

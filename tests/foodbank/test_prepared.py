@@ -148,3 +148,8 @@ def test_one_line_squeezes_line_breaks_and_refuses_sql_comments():
     )
     with pytest.raises(ValueError, match="comment"):
         one_line("SELECT a -- the first\nFROM t")
+    # A literal's own line breaks would be rewritten: values go in as parameters.
+    with pytest.raises(ValueError, match="literal"):
+        one_line("SELECT 'two\n  lines'")
+    with pytest.raises(ValueError, match="literal"):
+        one_line("SELECT $$two\n  lines$$")

@@ -4,6 +4,7 @@ the lots with FEFO in SQL. Every other writer of the ledger chooses them in Pyth
 windows: the same lots, in the same order, the same quantities, the same shortages, and nothing
 written when a handout is refused."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,6 @@ from inventory.exceptions import InsufficientStock
 from inventory.models import Balance, Handout, Lot, MovementKind, ReasonCode, StockMovement
 from inventory.services.handouts import _hand_out_in_one_statement
 from inventory.services.ledger import _allocate, _shortage
-
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 CODES = ("day1", "day3")
 # Days from today to a lot's best-before date: expired, today (still usable), soon, later, undated.
@@ -72,6 +71,8 @@ def _expected(site, catalogue, lines: dict):
     return plan, shortages
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db
 @settings(
     max_examples=60,
     deadline=None,
@@ -127,7 +128,7 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
     # its cache's limit (a private constant, read here so that a change in psycopg shows): with a
     # key's completion the handout's statement was 4,382 bytes, and its parsing an eighth of the
     # request's CPU (docs/benchmarks.md). On one line (foodbank.prepared.one_line) it is under.
-    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 
     from foodbank.idempotency import _COMPLETION_SQL
     from inventory.services.handouts import _hand_out_sql
@@ -135,4 +136,6 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
     completion = _COMPLETION_SQL.format(created="new_handout")
     for sql in (_hand_out_sql(), _hand_out_sql(completion)):
         assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
+        # psycopg's other condition: at most so many parameters (each name counted once).
+        assert len(set(re.findall(r"%\((\w+)\)s", sql))) <= MAX_CACHED_STATEMENT_PARAMS
         assert "\n" not in sql

@@ -140,7 +140,9 @@ def test_handout_locks_the_balance_rows_in_pk_order_before_writing_stock(network
     (statement,) = balances
     # (the statement is on one line: a query ends where the next one, or the final SELECT, begins)
     cte = {
-        name: re.search(rf"{name} AS \((.*?)\)(?:, \w+ AS \(| SELECT counted\.)", statement).group(1).strip()
+        name: re.search(rf"\b{name} AS \((.*?)\)(?:, \w+ AS \(| SELECT counted\.)", statement)
+        .group(1)
+        .strip()
         for name in _WRITERS
     }
     assert 'FROM "inventory_balance" WHERE site_id = ' in cte["locked"]
