@@ -9,6 +9,8 @@ Runs gunicorn against PostgreSQL in its own database (the name of DATABASE_URL's
   row in a transaction;
 - ``GET /api/v1/delivery-requests/{id}/`` beside the floor: a bare DRF view reading one row by key;
 
+then each of the four again with one client alone (``--single-seconds``), the latency a case worker
+sees when the server is quiet;
 and the number of database queries each takes (in-process, with Django's query capture). Prints
 p50/p99/max latency and throughput; never passes or fails on time. Bounded: about a minute.
 
@@ -293,6 +295,9 @@ def main() -> int:
         "--worker-class", default="gthread", help="gunicorn worker class (gthread, sync; docs/benchmarks.md)"
     )
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument(
+        "--single-seconds", type=float, default=4.0, help="per phase with one client alone (4 phases)"
+    )
     args = parser.parse_args()
     args.seconds = min(args.seconds, 20.0)  # bounded: the machine is shared
 
@@ -339,20 +344,23 @@ def main() -> int:
         results.append(summarise("POST /api/v1/delivery-requests/", product_post))
 
         floor_ids, product_ids = floor_post["ids"], product_post["ids"]
-        results.append(
-            summarise(
-                "GET floor (bare DRF, 1 select)",
-                load.run(lambda rnd: ("GET", f"/bench/floor/{rnd.choice(floor_ids)}/", None, {})),
-            )
-        )
-        results.append(
-            summarise(
-                "GET /api/v1/delivery-requests/{id}/",
-                load.run(
-                    lambda rnd: ("GET", f"/api/v1/delivery-requests/{rnd.choice(product_ids)}/", None, {})
-                ),
-            )
-        )
+
+        def get_floor(rnd):
+            return "GET", f"/bench/floor/{rnd.choice(floor_ids)}/", None, {}
+
+        def get_product(rnd):
+            return "GET", f"/api/v1/delivery-requests/{rnd.choice(product_ids)}/", None, {}
+
+        results.append(summarise("GET floor (bare DRF, 1 select)", load.run(get_floor)))
+        results.append(summarise("GET /api/v1/delivery-requests/{id}/", load.run(get_product)))
+        alone = Load(port=args.port, token=token, clients=1, seconds=args.single_seconds)
+        for name, make in (
+            ("POST floor, 1 client", post_floor),
+            ("POST delivery request, 1 client", post_product),
+            ("GET floor, 1 client", get_floor),
+            ("GET delivery request, 1 client", get_product),
+        ):
+            results.append(summarise(name, alone.run(make)))
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # each worker sends what it has queued, then exits
         server.wait(timeout=30)
@@ -379,6 +387,9 @@ def main() -> int:
                 f"  {product['name']}: {product['rps'] / floor['rps']:.2f}× the floor's throughput, "
                 f"p99 {product['p99'] / floor['p99']:.1f}× the floor's"
             )
+    for floor, product in ((results[4], results[5]), (results[6], results[7])):
+        if floor["n"] and product["n"]:
+            print(f"  {product['name']}: p50 {product['p50'] / floor['p50']:.1f}× the floor's")
     print("\nDatabase queries per request (constant; counted in-process with the same code path):")
     for name, n in queries.items():
         print(f"  {name:<24} {n}  {QUERIES_EXPLAINED[name]}")

@@ -55,17 +55,24 @@ def _run(script: str, *args: str) -> str:
 
 
 def test_handout_benchmark_runs_and_loses_nothing():
-    out = _run("handout_bench.py", "--seconds", "1", "--clients", "4", "--drain", "20")
+    out = _run(
+        "handout_bench.py", "--seconds", "1", "--single-seconds", "1", "--clients", "4", "--drain", "20"
+    )
     assert "no handout lost or duplicated" in out
     assert "handouts / floor throughput" in out
+    assert re.search(r"handouts, key, 1 client\s+\d", out)  # the single-client row (#20's p50 target)
     # what Django logs (tests/inventory/test_handouts_api.py explains each)
     assert re.search(r"handout with key\s+5\n\s+handout without key\s+4\n\s+floor\s+4\n", out)
 
 
 def test_delivery_request_benchmark_runs_without_errors():
-    out = _run("delivery_request_bench.py", "--seconds", "1", "--clients", "4", "--port", str(_free_port()))
+    out = _run(
+        "delivery_request_bench.py",
+        *("--seconds", "1", "--single-seconds", "0.5", "--clients", "4", "--port", str(_free_port())),
+    )
     assert "Database queries per request" in out
     assert "POST /api/v1/delivery-requests/" in out
+    assert re.search(r"GET delivery request, 1 client\s+\d+", out)
     # every filing's announcement was sent by gunicorn's workers' background senders, in batches
     found = re.search(
         r"Announcements .*: (\d+) written, 0 unsent after the server stopped, sent in (\d+)", out
