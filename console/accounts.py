@@ -147,7 +147,8 @@ def resend_invitation(
 ) -> Invitation:
     """A new link for an account that has not set its password; the earlier link stops working."""
     with transaction.atomic():
-        locks.lock_account(user.pk)
+        # Read again under the lock: the link may have been used meanwhile.
+        user = locks.lock_account_and_invitations(user.pk)
         if user.has_usable_password() or not user.email:
             raise ValidationError(_("This account has set its password already, or has no email address."))
         invitation, secret = _open_invitation(user=user, food_bank=food_bank, email=user.email, by=by)
@@ -229,7 +230,7 @@ def deactivate_staff(*, by, user, food_bank: Organisation, request=None) -> bool
         # The installation's account spans every food bank: not one food bank's to close.
         raise ValidationError(_("The installation's superuser is managed by the installation, not here."))
     with transaction.atomic():
-        account = locks.lock_account(user.pk)
+        account = locks.lock_account_and_invitations(user.pk)
         # The network role is the installation's (granted by its superuser), not this food bank's.
         ended = Membership.objects.filter(
             user=account, food_bank=food_bank, active=True, role__in=TENANT_ROLES

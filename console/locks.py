@@ -15,3 +15,17 @@ def lock_account(pk: int) -> User:
 def lock_invitation(pk: int) -> Invitation:
     """Lock one invitation, with its user."""
     return Invitation.objects.select_for_update().select_related("user").get(pk=pk)
+
+
+def lock_account_and_invitations(pk: int) -> User:
+    """Lock one account for a change that also ends its open invitations: those first, then the
+    account, the order above, which accepting an invitation follows too (``lock_invitation`` locks
+    the invitation with its account). The caller reads the account it returns: a link may have
+    been used while it waited."""
+    list(
+        Invitation.objects.select_for_update()
+        .filter(user_id=pk, accepted_at__isnull=True, superseded_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return lock_account(pk)

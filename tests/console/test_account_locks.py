@@ -1,0 +1,114 @@
+"""A coordinator's change to an account while its owner is accepting the invitation: the two take
+their locks in one order (console/locks.py: invitation → account), and the one that comes second
+waits, then acts on the account as the first left it."""
+
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from console import accounts, locks
+from console.models import Invitation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+User = get_user_model()
+PASSWORD = "kita-no-mado-2026"
+
+
+def _invite(network, coordinator) -> tuple:
+    secrets = []
+    user, invitation = accounts.invite_staff(
+        by=coordinator,
+        food_bank=network.food_bank,
+        username="ishikari_hanako",
+        full_name="石狩 花子",
+        email="hanako@example.jp",
+        role="window_staff",
+        organisation=network.agency_a,
+        site=network.window_a,
+        link_for=lambda secret: secrets.append(secret) or f"https://example.jp/{secret}/",
+    )
+    return user, invitation, secrets[0]
+
+
+def _in_thread(target, outcome: list) -> threading.Thread:
+    def run():
+        try:
+            outcome.append(target())
+        except BaseException as exc:  # reported by the test
+            outcome.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list, list]:
+    """The owner's acceptance has locked the invitation (its first step) when the coordinator's
+    change starts; once that change is waiting, the acceptance goes on to set the password.
+    Returns what each of the two ended with (a result or an exception)."""
+    locked, go_on, accepted, changed = threading.Event(), threading.Event(), [], []
+
+    def accept():
+        with transaction.atomic():
+            locks.lock_invitation(invitation.pk)
+            locked.set()
+            go_on.wait(timeout=30)
+            return accounts.accept_invitation(secret=secret, password=PASSWORD)
+
+    accepting = _in_thread(accept, accepted)
+    assert locked.wait(timeout=30)
+    changing = _in_thread(coordinators_change, changed)
+    changing.join(timeout=2)
+    assert changing.is_alive()  # waiting for a lock the acceptance holds
+    go_on.set()
+    accepting.join(timeout=30)
+    changing.join(timeout=30)
+    return accepted, changed
+
+
+def test_a_new_link_asked_for_while_the_old_one_is_used_is_refused(network, coordinator):
+    # Given a coordinator asks for a new link while the invited person is using the first one
+    user, invitation, secret = _invite(network, coordinator)
+    accepted, resent = _while_accepting(
+        invitation,
+        secret,
+        lambda: accounts.resend_invitation(
+            by=coordinator, user=user, food_bank=network.food_bank, link_for=lambda s: s
+        ),
+    )
+
+    # Then the person's password is set, and the coordinator is told it is set already: no new
+    # link was made (it would let whoever holds it set the password again), and the link that was
+    # used is not superseded
+    assert [type(x) for x in accepted] == [User], accepted
+    assert [type(x) for x in resent] == [ValidationError], resent
+    assert "パスワードを設定済み" in str(resent[0])  # "has set its password already"
+    assert User.objects.get(pk=user.pk).check_password(PASSWORD)
+    assert list(Invitation.objects.filter(user=user).values_list("pk", "superseded_at")) == [
+        (invitation.pk, None)
+    ]
+    assert Invitation.objects.get(pk=invitation.pk).accepted_at is not None
+
+
+def test_an_account_closed_while_its_link_is_used_is_closed_after_the_password_is_set(network, coordinator):
+    # Given a coordinator ends the only role of an account while its owner is setting a password
+    user, invitation, secret = _invite(network, coordinator)
+    accepted, closed = _while_accepting(
+        invitation,
+        secret,
+        lambda: accounts.deactivate_staff(by=coordinator, user=user, food_bank=network.food_bank),
+    )
+
+    # Then both are done, one after the other: the password was set, then the account closed
+    # (inactive, no usable password), and no role is left
+    assert [type(x) for x in accepted] == [User], accepted
+    assert closed == [True], closed
+    account = User.objects.get(pk=user.pk)
+    assert not account.is_active
+    assert not account.has_usable_password()
+    assert not account.memberships.filter(active=True).exists()
