@@ -4,6 +4,7 @@ not imported: they come by name from ``tests/conftest.py`` and the plugins it re
 """
 
 import contextlib
+import threading
 import time
 from dataclasses import dataclass
 
@@ -102,3 +103,23 @@ def broker_unreachable():
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def in_thread(target, errors: list, results: list | None = None) -> threading.Thread:
+    """Run ``target`` in a thread of its own, with its own database connection (closed at the end):
+    what it raises goes to ``errors``, what it returns to ``results``."""
+
+    def run():
+        try:
+            returned = target()
+        except BaseException as exc:  # reported by the test
+            errors.append(exc)
+        else:
+            if results is not None:
+                results.append(returned)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread

@@ -7,10 +7,11 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from console import accounts, locks
 from console.models import Invitation
+from tests.helpers import in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 User = get_user_model()
@@ -33,20 +34,6 @@ def _invite(network, coordinator) -> tuple:
     return user, invitation, secrets[0]
 
 
-def _in_thread(target, outcome: list) -> threading.Thread:
-    def run():
-        try:
-            outcome.append(target())
-        except BaseException as exc:  # reported by the test
-            outcome.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list, list]:
     """The owner's acceptance has locked the invitation (its first step) when the coordinator's
     change starts; once that change is waiting, the acceptance goes on to set the password.
@@ -60,9 +47,9 @@ def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list
             go_on.wait(timeout=30)
             return accounts.accept_invitation(secret=secret, password=PASSWORD)
 
-    accepting = _in_thread(accept, accepted)
+    accepting = in_thread(accept, accepted, accepted)
     assert locked.wait(timeout=30)
-    changing = _in_thread(coordinators_change, changed)
+    changing = in_thread(coordinators_change, changed, changed)
     changing.join(timeout=2)
     assert changing.is_alive()  # waiting for a lock the acceptance holds
     go_on.set()

@@ -6,7 +6,7 @@ import io
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from pypdf import PdfReader
 
 from foodbank.models import AuditEvent
@@ -18,6 +18,7 @@ from inventory.models import Balance, Handout, MovementKind, StockMovement
 from inventory.selectors import ledger_differences
 from shipping import services as shipping_services
 from shipping.models import Parcel
+from tests.helpers import in_thread
 from tests.shipping.integration import approved_requests, run_batch, tomorrow_batch
 
 from .helpers import assemble, restock
@@ -141,20 +142,6 @@ def test_recalls_are_refused_to_volunteers_window_staff_and_other_food_banks(
     assert Recall.objects.count() == 1
 
 
-def _in_thread(target, errors):
-    def run():
-        try:
-            target()
-        except BaseException as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
-
-
 def _window_with_one_set(network, catalogue, coordinator, window_staff_a):
     day1 = assemble(network, catalogue.day1, 1, coordinator)
     restock(network, network.window_a, catalogue.day1, 1, coordinator, window_staff_a)
@@ -180,9 +167,9 @@ def test_a_handout_racing_the_quarantine_that_commits_first_appears_in_the_trail
             release.wait(timeout=30)
 
     # When a handout holds the row and the quarantine starts meanwhile in another transaction
-    handout_thread = _in_thread(hand_out, errors)
+    handout_thread = in_thread(hand_out, errors)
     assert holding.wait(timeout=30)
-    recall_thread = _in_thread(
+    recall_thread = in_thread(
         lambda: recall_services.start_recall(
             food_bank=network.food_bank, reason="回収", started_by=coordinator, lot=donated.rice
         ),
@@ -230,9 +217,9 @@ def test_a_handout_racing_the_quarantine_that_commits_first_is_refused(
             outcome.append(exc.code)
 
     # When the quarantine holds the rows and a handout comes meanwhile
-    recall_thread = _in_thread(quarantine, errors)
+    recall_thread = in_thread(quarantine, errors)
     assert holding.wait(timeout=30)
-    handout_thread = _in_thread(hand_out, errors)
+    handout_thread = in_thread(hand_out, errors)
     handout_thread.join(timeout=2)
     assert handout_thread.is_alive()  # waiting for the quarantine's lock
     release.set()
