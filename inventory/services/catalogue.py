@@ -94,4 +94,8 @@ def set_pack_recipe(
 
 
 def next_recipe_version(pack_type: PackType) -> int:
+    """The number of ``pack_type``'s next recipe, for a caller that saves it in the same transaction
+    (the admin): numbered under the pack type's lock, as ``set_pack_recipe`` numbers them, so that
+    two saves at once get consecutive versions rather than one refused by the unique constraint."""
+    locks.lock_pack_type(pack_type.pk)
     return (PackRecipe.objects.filter(pack_type=pack_type).aggregate(v=Max("version"))["v"] or 0) + 1
