@@ -21,7 +21,10 @@ def lock_account_and_invitations(pk: int) -> User:
     """Lock one account for a change that also ends its open invitations: those first, then the
     account, the order above, which accepting an invitation follows too (``lock_invitation`` locks
     the invitation with its account). The caller reads the account it returns: a link may have
-    been used while it waited."""
+    been used while it waited. (A link made while it waited, by a resend that locked the account
+    first, is locked after the account, by the caller's own update of open invitations: only an
+    acceptance of that new link in the same instant could then wait the other way round, and
+    PostgreSQL would refuse one of the two.)"""
     list(
         Invitation.objects.select_for_update()
         .filter(user_id=pk, accepted_at__isnull=True, superseded_at__isnull=True)

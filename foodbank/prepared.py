@@ -207,15 +207,17 @@ def binds_client_side(connection: Any) -> bool:
 # longer one is parsed again at every execute. For a handout with a key that parsing was an eighth
 # of the request's CPU (docs/benchmarks.md).
 _LINE_BREAK = re.compile(r"\s*\n\s*")
+_DOLLAR_QUOTE = re.compile(r"\$\w*\$")  # $$…$$ and $tag$…$tag$
 
 
 def one_line(sql: str) -> str:
     """A statement built once per process, on one line: its indentation and line breaks each become
     one space, so that psycopg caches its parsing (see above). SQL comments (``--``) would swallow
-    the rest of the statement, and a string literal (``'…'``, ``$$…$$``) would have its own line
-    breaks rewritten: both are refused. Write comments in Python and pass values as parameters."""
+    the rest of the statement, and a string literal (``'…'``, ``$$…$$``, ``$tag$…$tag$``) would
+    have its own line breaks rewritten: both are refused. Write comments in Python and pass values
+    as parameters."""
     if "--" in sql:
         raise ValueError("A statement squeezed onto one line cannot hold an SQL comment (--).")
-    if "'" in sql or "$$" in sql:
+    if "'" in sql or _DOLLAR_QUOTE.search(sql):
         raise ValueError("A statement squeezed onto one line cannot hold a string literal: pass a parameter.")
     return _LINE_BREAK.sub(" ", sql).strip()

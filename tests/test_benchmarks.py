@@ -60,7 +60,9 @@ def test_handout_benchmark_runs_and_loses_nothing():
     )
     assert "no handout lost or duplicated" in out
     assert "handouts / floor throughput" in out
-    assert re.search(r"handouts, key, 1 client\s+\d", out)  # the single-client row (#20's p50 target)
+    # one client alone against the floor, and the ratio of their p50s (issue 20's second target)
+    assert re.search(r"floor, 1 client\s+\d.*\nhandouts, key, 1 client\s+\d", out)
+    assert re.search(r"one client alone, handout's p50 / floor's p50: \d+\.\d\d", out)
     # what Django logs (tests/inventory/test_handouts_api.py explains each)
     assert re.search(r"handout with key\s+5\n\s+handout without key\s+4\n\s+floor\s+4\n", out)
 
@@ -72,7 +74,9 @@ def test_delivery_request_benchmark_runs_without_errors():
     )
     assert "Database queries per request" in out
     assert "POST /api/v1/delivery-requests/" in out
-    assert re.search(r"GET delivery request, 1 client\s+\d+", out)
+    # each endpoint with one client alone, beside its floor's p50
+    assert re.search(r"POST delivery request, 1 client: p50 \d+\.\d× the floor's", out)
+    assert re.search(r"GET delivery request, 1 client: p50 \d+\.\d× the floor's", out)
     # every filing's announcement was sent by gunicorn's workers' background senders, in batches
     found = re.search(
         r"Announcements .*: (\d+) written, 0 unsent after the server stopped, sent in (\d+)", out

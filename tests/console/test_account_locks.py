@@ -1,6 +1,6 @@
 """A coordinator's change to an account while its owner is accepting the invitation: the two take
-their locks in one order (console/locks.py: invitation → account), and the one that comes second
-waits, then acts on the account as the first left it."""
+their locks in one order (console/locks.py: invitation → account), whichever starts first, and the
+one that comes second waits, then acts on the account as the first left it."""
 
 import threading
 
@@ -48,12 +48,14 @@ def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list
             return accounts.accept_invitation(secret=secret, password=PASSWORD)
 
     accepting = in_thread(accept, accepted, accepted)
-    assert locked.wait(timeout=30)
-    changing = in_thread(coordinators_change, changed, changed)
-    changing.join(timeout=2)
-    assert changing.is_alive()  # waiting for a lock the acceptance holds
-    go_on.set()
-    accepting.join(timeout=30)
+    try:
+        assert locked.wait(timeout=30)
+        changing = in_thread(coordinators_change, changed, changed)
+        changing.join(timeout=2)
+        assert changing.is_alive()  # waiting for a lock the acceptance holds
+    finally:
+        go_on.set()
+        accepting.join(timeout=30)
     changing.join(timeout=30)
     return accepted, changed
 
@@ -99,3 +101,44 @@ def test_an_account_closed_while_its_link_is_used_is_closed_after_the_password_i
     assert not account.is_active
     assert not account.has_usable_password()
     assert not account.memberships.filter(active=True).exists()
+
+
+def test_a_link_used_while_the_account_is_being_closed_no_longer_works(network, coordinator, monkeypatch):
+    # Given a coordinator is closing an account: the account's locks taken, its roles not yet ended
+    user, invitation, secret = _invite(network, coordinator)
+    holding, go_on, closed, accepted = threading.Event(), threading.Event(), [], []
+    take_account = locks.lock_account
+
+    def account_taken_then_pause(pk):
+        account = take_account(pk)  # the real lock; the pause lets the acceptance start meanwhile
+        holding.set()
+        go_on.wait(timeout=30)
+        return account
+
+    monkeypatch.setattr(locks, "lock_account", account_taken_then_pause)
+    closing = in_thread(
+        lambda: accounts.deactivate_staff(by=coordinator, user=user, food_bank=network.food_bank),
+        closed,
+        closed,
+    )
+    try:
+        assert holding.wait(timeout=30)
+        # When the invited person submits the link meanwhile
+        accepting = in_thread(
+            lambda: accounts.accept_invitation(secret=secret, password=PASSWORD), accepted, accepted
+        )
+        accepting.join(timeout=2)
+        assert accepting.is_alive()  # waiting for a lock the closing holds
+    finally:
+        go_on.set()
+        closing.join(timeout=30)
+    accepting.join(timeout=30)
+
+    # Then the account is closed, and the link, superseded by the closing, sets no password: the
+    # person is told it no longer works (not a deadlock, which PostgreSQL would end by aborting one)
+    assert closed == [True], closed
+    assert [type(x) for x in accepted] == [accounts.InvitationInvalid], accepted
+    account = User.objects.get(pk=user.pk)
+    assert not account.is_active
+    assert not account.has_usable_password()
+    assert Invitation.objects.get(pk=invitation.pk).superseded_at is not None

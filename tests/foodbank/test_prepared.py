@@ -135,7 +135,7 @@ def test_fetch_together_raises_a_failing_statement_as_djangos_and_leaves_the_con
     ]
 
 
-def test_one_line_squeezes_line_breaks_and_refuses_sql_comments():
+def test_one_line_squeezes_line_breaks_and_refuses_sql_comments_and_literals():
     from foodbank.prepared import one_line
 
     assert (
@@ -153,3 +153,5 @@ def test_one_line_squeezes_line_breaks_and_refuses_sql_comments():
         one_line("SELECT 'two\n  lines'")
     with pytest.raises(ValueError, match="literal"):
         one_line("SELECT $$two\n  lines$$")
+    with pytest.raises(ValueError, match="literal"):
+        one_line("SELECT $body$two\n  lines$body$")

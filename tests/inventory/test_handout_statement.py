@@ -136,6 +136,7 @@ def test_the_statement_is_short_enough_for_psycopg_to_cache_its_parsing():
     completion = _COMPLETION_SQL.format(created="new_handout")
     for sql in (_hand_out_sql(), _hand_out_sql(completion)):
         assert len(sql.encode()) <= MAX_CACHED_STATEMENT_LENGTH
-        # psycopg's other condition: at most so many parameters (each name counted once).
+        # psycopg's other condition: at most so many parameters. It counts the keys of the mapping
+        # passed; the statement's builder passes exactly the names it uses, so their number is it.
         assert len(set(re.findall(r"%\((\w+)\)s", sql))) <= MAX_CACHED_STATEMENT_PARAMS
         assert "\n" not in sql

@@ -49,10 +49,12 @@ def test_a_recipe_saved_in_the_admin_while_the_console_makes_one_gets_the_next_v
     assert holding.wait(timeout=30)
     admin = in_thread(admin_save, errors, answers)
     admin.join(timeout=2)
-    assert admin.is_alive()  # numbering waits for the coordinator's version
-    release.set()
-    console.join(timeout=30)
-    admin.join(timeout=30)
+    try:
+        assert admin.is_alive()  # the admin's save waits for the coordinator's transaction
+    finally:
+        release.set()
+        console.join(timeout=30)
+        admin.join(timeout=30)
 
     # Then both are saved, as versions 2 and 3 after the fixture's version 1, each with its lines
     assert not errors, errors
