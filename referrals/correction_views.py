@@ -11,12 +11,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from foodbank import audit
 from foodbank.exceptions import PreconditionFailed
 from foodbank.models import Role
 from foodbank.selectors import has_role
 
-from . import corrections, selectors
+from . import corrections, selectors, services
 from .exceptions import NotCorrectable
 from .forms import RequestCorrectionForm
 from .models import COOKING_KEYS, DeliveryRequest
@@ -99,13 +98,7 @@ def request_correct(request, pk: int):
         # Showing the form shows the person's data; a refused save shows back what was typed
         # over what this user was shown already (and a refusal writes nothing: docs/trust.md),
         # except after a change made meanwhile (412), which shows the person as they are now.
-        audit.record_view(
-            request,
-            object_type="delivery_request",
-            object_id=obj.pk,
-            subject_id=obj.recipient_id,
-            food_bank_id=obj.food_bank_id,
-        )
+        services.record_request_view(request=request, delivery_request=obj)
     return render(request, "referrals/request_correct.html", {"r": obj, "form": form}, status=status_code)
 
 

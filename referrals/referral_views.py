@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from foodbank import audit
 from foodbank.exceptions import DomainError
 from foodbank.models import Role, Site
 from foodbank.selectors import food_bank_ids, has_role, site_ids
@@ -29,19 +28,6 @@ from .models import ConsentRecord, DeliveryRequest, Referral
 from .validation import FieldErrors, normalise_phone
 
 RS = Referral.Status
-
-
-def _record_referral_views(request, referrals: list[Referral]) -> None:
-    """A view of the shared personal details (withdrawn referrals show none)."""
-    shown = [r for r in referrals if not r.withdrawn]
-    if shown:
-        audit.record_view(
-            request,
-            object_type="referral",
-            object_id=shown[0].pk if len(shown) == 1 else "list",
-            subject_id=shown[0].recipient_id if len(shown) == 1 else None,
-            detail={"ids": [r.pk for r in shown]},
-        )
 
 
 # --- The target's inbox ---------------------------------------------------------------------------
@@ -68,7 +54,7 @@ def inbox(request):
                 "close_form": ReferralCloseForm(prefix=f"x{r.pk}"),
             }
         )
-    _record_referral_views(request, referrals)
+    services.record_referral_view(request=request, referrals=referrals)
     return render(
         request,
         "referrals/inbox.html",
@@ -325,7 +311,7 @@ def referral_list(request):
         }
         for c in waiting
     ]
-    _record_referral_views(request, referrals)
+    services.record_referral_view(request=request, referrals=referrals)
     return render(
         request,
         "referrals/referral_list.html",

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from foodbank import audit
 from foodbank.exceptions import DomainError
 from foodbank.models import Role
 from foodbank.selectors import coordinator_food_bank_ids, has_role
@@ -36,17 +35,6 @@ from .serializers import (
 from .validation import display_phone
 
 S = DeliveryRequest.Status
-
-
-def _record_list_view(request, requests) -> None:
-    """A list page shows the people of its requests: one event, with their ids (docs/trust.md)."""
-    audit.record_view(
-        request,
-        object_type="delivery_request",
-        object_id="list",
-        subject_ids=[r.recipient_id for r in requests],
-        detail={"ids": [r.pk for r in requests]},
-    )
 
 
 @login_required
@@ -95,7 +83,7 @@ def request_list(request):
     if status in S.values:
         qs = qs.filter(status=status)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    _record_list_view(request, page)
+    services.record_request_list_view(request=request, requests=page)
     return render(
         request,
         "referrals/request_list.html",
@@ -117,13 +105,7 @@ def request_detail(request, pk: int):
     except DeliveryRequest.DoesNotExist:
         raise Http404 from None
     obj = detail.request
-    audit.record_view(
-        request,
-        object_type="delivery_request",
-        object_id=obj.pk,
-        subject_id=obj.recipient_id,
-        food_bank_id=obj.food_bank_id,
-    )
+    services.record_request_view(request=request, delivery_request=obj)
     return render(
         request,
         "referrals/request_detail.html",
@@ -203,7 +185,7 @@ def triage(request):
     if not has_role(request.user, Role.COORDINATOR):
         raise PermissionDenied
     queue = list(selectors.triage_queue(request.user)[:200])
-    _record_list_view(request, queue)
+    services.record_request_list_view(request=request, requests=queue)
     contents = _sized_contents(queue)
     sizing_rules = _sizing_rules(request.user)
     left = selectors.time_to_cutoff()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from foodbank import audit
 from foodbank.models import AuditEvent
 from foodbank.selectors import coordinator_food_bank_ids
+from referrals import services as referral_services
 from referrals.exceptions import ConsentAlreadyWithdrawn
 from referrals.models import ConsentRecord, DeliveryRequest
 from referrals.validation import FieldErrors, display_phone
@@ -231,13 +232,6 @@ def compare(request, pk: int, other_pk: int):
     ).select_related("recipient", "agency")
     pair = [get_or_404(scoped, pk=pk), get_or_404(scoped, pk=other_pk)]
     for r in pair:
-        audit.record_view(
-            request,
-            object_type="delivery_request",
-            object_id=r.pk,
-            subject_id=r.recipient_id,
-            food_bank_id=r.food_bank_id,
-            detail={"compare": True},
-        )
+        referral_services.record_request_view(request=request, delivery_request=r, detail={"compare": True})
     rows = [(r, display_phone(r.recipient.phone)) for r in pair]
     return render(request, "console/compare.html", {"rows": rows})

@@ -9,7 +9,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from foodbank import audit
 from foodbank.api.schema import paginated
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Organisation, Role
@@ -35,20 +34,10 @@ from ..serializers import (
 from ._common import REFUSALS, TAGS, _require_roles, _visible_request
 
 
-def _record_view(request, obj: DeliveryRequest) -> None:
-    audit.record_view(
-        request,
-        object_type="delivery_request",
-        object_id=obj.pk,
-        subject_id=obj.recipient_id,
-        food_bank_id=obj.food_bank_id,
-    )
-
-
 def _shown(request, obj: DeliveryRequest) -> Response:
     """The whole request as the answer to an action (approve, decline, cancel …): it shows the
     person's data, so it is recorded as a view of it (docs/trust.md)."""
-    _record_view(request, obj)
+    services.record_request_view(request=request, delivery_request=obj)
     return Response(_render(obj))
 
 
@@ -102,13 +91,7 @@ class DeliveryRequestListCreateView(APIView):
                 qs = qs.filter(**{name: value})
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        audit.record_view(
-            request,
-            object_type="delivery_request",
-            object_id="list",
-            subject_ids=[r.recipient_id for r in page],
-            detail={"ids": [r.pk for r in page]},
-        )
+        services.record_request_list_view(request=request, requests=page)
         return paginator.get_paginated_response(DeliveryRequestSummaryOut(page, many=True).data)
 
     @extend_schema(
@@ -187,7 +170,7 @@ class DeliveryRequestDetailView(APIView):
             detail = selectors.request_detail(request.user, pk)
         except DeliveryRequest.DoesNotExist:
             raise Http404 from None
-        _record_view(request, detail.request)
+        services.record_request_view(request=request, delivery_request=detail.request)
         response = Response(render_request(detail))
         response["ETag"] = corrections.version_tag(detail.request, events=detail.events)
         return response
@@ -251,7 +234,7 @@ class DeliveryRequestDetailView(APIView):
             ).request
 
         def render(corrected: DeliveryRequest) -> dict:
-            _record_view(request, corrected)
+            services.record_request_view(request=request, delivery_request=corrected)
             return _render(corrected)
 
         response = idempotent_create(

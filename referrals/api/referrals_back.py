@@ -9,7 +9,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from foodbank import audit
 from foodbank.api.schema import paginated
 from foodbank.idempotency import honours_idempotency_key, idempotent_create
 from foodbank.models import Role
@@ -43,19 +42,6 @@ def _render_referral(pk: int) -> dict:
         "recipient", "target_site", "target_organisation", "delivery_request"
     ).get(pk=pk)
     return referral_out(referral, selectors.referral_events([pk])[pk])
-
-
-def _record_referral_view(request, referrals: list[Referral]) -> None:
-    shown = [r for r in referrals if not r.withdrawn]
-    if not shown:
-        return
-    audit.record_view(
-        request,
-        object_type="referral",
-        object_id=shown[0].pk if len(shown) == 1 else "list",
-        subject_id=shown[0].recipient_id if len(shown) == 1 else None,
-        detail={"ids": [r.pk for r in shown]},
-    )
 
 
 def _subject_of(user, data: dict) -> tuple[int, str, int | None, int | None]:
@@ -122,7 +108,7 @@ class ReferralListCreateView(APIView):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         trails = selectors.referral_events([r.pk for r in page])
-        _record_referral_view(request, page)
+        services.record_referral_view(request=request, referrals=page)
         return paginator.get_paginated_response([referral_out(r, trails[r.pk]) for r in page])
 
     @extend_schema(
@@ -164,7 +150,7 @@ class ReferralDetailView(APIView):
     @extend_schema(tags=REFERRAL_TAGS, responses={200: ReferralOut, 403: REFUSALS[403], 404: REFUSALS[404]})
     def get(self, request, pk: int):
         referral = _visible_referral(request.user, pk)
-        _record_referral_view(request, [referral])
+        services.record_referral_view(request=request, referrals=[referral])
         return Response(referral_out(referral, selectors.referral_events([pk])[pk]))
 
 

@@ -23,7 +23,8 @@ One module per capability, the same names as in ``referrals.models``, ``referral
 - ``referrals_back``: referrals to consultation services;
 - ``handout_contacts``: the person behind a window handout who asked to be referred;
 - ``feedback``: recipients' feedback;
-- ``packing_notes``: what a dispatch batch did about a household's allergies, for the case worker.
+- ``packing_notes``: what a dispatch batch did about a household's allergies, for the case worker;
+- ``viewing``: the audit events of staff shown a request or a referral.
 
 Every public name is re-exported here, so callers keep writing ``services.approve_request(...)``.
 """
@@ -64,6 +65,7 @@ from .referrals_back import (
     escalate_referral,
     record_referral_contact,
 )
+from .viewing import record_referral_view, record_request_list_view, record_request_view
 
 __all__ = [
     "CONSENT_SCOPE",
@@ -107,6 +109,9 @@ __all__ = [
     "record_feedback",
     "record_handout_contact",
     "record_referral_contact",
+    "record_referral_view",
+    "record_request_list_view",
+    "record_request_view",
     "release_from_dispatch",
     "schedule_for_batch",
     "withdraw_consent",

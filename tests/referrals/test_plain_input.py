@@ -11,13 +11,33 @@ from django.utils import timezone
 
 from referrals.serializers import DeliveryRequestIn, plain_delivery_request_input
 
-from .factories import body, tomorrow
+from .factories import body
 
 URL = "/api/v1/delivery-requests/"
 
 
-def _days(n: int) -> str:
-    return (timezone.localdate() + timedelta(days=n)).isoformat()
+class _Days(int):
+    """A delivery date ``n`` days from the day the test runs, not the day it was collected: a run
+    that crosses midnight in Tokyo would otherwise test yesterday's boundaries."""
+
+    pattern = "%Y-%m-%d"
+
+
+def _days(n: int, pattern: str = _Days.pattern) -> _Days:
+    days = _Days(n)
+    days.pattern = pattern
+    return days
+
+
+def _dated(data):
+    """``data`` with every _Days placeholder turned into that day's date, as a string."""
+    if isinstance(data, _Days):
+        return (timezone.localdate() + timedelta(days=int(data))).strftime(data.pattern)
+    if isinstance(data, dict):
+        return {key: _dated(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_dated(value) for value in data]
+    return data
 
 
 FULL = {
@@ -38,7 +58,7 @@ FULL = {
 ACCEPTED = [
     body(),
     {**body(), **FULL},
-    body(delivery_date=tomorrow()),
+    body(delivery_date=_days(1)),
     body(delivery_date=_days(0)),
     body(delivery_date=None, time_slot=""),
     body(days_needed=1, extras=[]),
@@ -97,7 +117,7 @@ NOT_PLAIN = [
     body(delivery_date=_days(91)),
     body(delivery_date="2026-1-5"),
     body(delivery_date="2026-02-30"),
-    body(delivery_date="20261207"),
+    body(delivery_date=_days(1, "%Y%m%d")),  # coerced by the serializer
     body(time_slot="9999"),
     body(time_slot=1416),
     body(recipient__name=""),
@@ -145,6 +165,7 @@ for key in ("recipient", "household", "situation", "consent"):
 
 @pytest.mark.parametrize("data", ACCEPTED)
 def test_plain_input_equals_delivery_request_in(data):
+    data = _dated(data)
     serializer = DeliveryRequestIn(data=data)
     assert serializer.is_valid(), serializer.errors
 
@@ -153,11 +174,13 @@ def test_plain_input_equals_delivery_request_in(data):
 
 @pytest.mark.parametrize("data", NOT_PLAIN)
 def test_plain_input_leaves_everything_else_to_delivery_request_in(data):
+    data = _dated(data)
     assert plain_delivery_request_input(data) is None
 
 
 @pytest.mark.parametrize("data", NOT_PLAIN)
 def test_whatever_the_serializer_refuses_the_plain_path_does_not_take(data):
+    data = _dated(data)
     # The other way round: no body DeliveryRequestIn refuses is taken by the plain path, so every
     # 400 answer is DeliveryRequestIn's (its fields, messages and codes).
     if not DeliveryRequestIn(data=data).is_valid():
@@ -172,12 +195,13 @@ def test_whatever_the_serializer_refuses_the_plain_path_does_not_take(data):
     [
         d
         for d in NOT_PLAIN
-        if not DeliveryRequestIn(data=d).is_valid()
+        if not DeliveryRequestIn(data=_dated(d)).is_valid()
         and "\\u0000" not in json.dumps(d)
         and "\\ud800" not in json.dumps(d)
     ],
 )
 def test_a_refused_body_is_answered_with_the_serializers_errors(api, case_worker_a, data):
+    data = _dated(data)
     serializer = DeliveryRequestIn(data=data)
     serializer.is_valid()
 
