@@ -4,7 +4,7 @@ The sender runs inside our network, so an address of it (the cloud's metadata se
 database, Redis) must never be reachable through a webhook and its status code. An endpoint's URL
 is checked when it is registered (an IP literal or a name of this machine) and again at every
 sending, after DNS: a public name that resolves to a private address is refused then, and the
-request goes to the address that was checked, so a second lookup cannot answer differently.
+request goes to an address that was checked, so a second lookup cannot answer differently.
 """
 
 import ipaddress
@@ -35,18 +35,20 @@ def internal_host(host: str) -> bool:
         return False
 
 
-def public_address(host: str, port: int) -> str:
-    """The address to connect to for ``host``: the first it resolves to, when none is internal.
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses to connect to for ``host``, in the resolver's order, each once, when none is
+    internal: a name with an IPv6 and an IPv4 address is reached over IPv4 from a sender without an
+    IPv6 route, and a name with one server down through the others.
 
     Raises ``PrivateAddress`` when any of its addresses is internal (a name with one private
     address among public ones could be steered to it), ``OSError`` when it does not resolve.
     """
     if internal_host(host):
         raise PrivateAddress(host)
-    addresses = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
-    if not addresses or any(internal_address(a) for a in addresses):
+    found = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    if not found or any(internal_address(a) for a in found):
         raise PrivateAddress(host)
-    return addresses[0]
+    return list(dict.fromkeys(found))
 
 
 def pinned_url(url: str, address: str) -> str:

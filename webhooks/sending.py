@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 PENDING = WebhookDelivery.Status.PENDING
 # A run of the task sends at most this many, then hands over to a fresh task.
 MAX_PER_RUN = 200
+# The addresses of a name tried in one attempt, one after the other while the connection fails;
+# together they have WEBHOOK_TIMEOUT_SECONDS to connect (see _claim).
+MAX_ADDRESSES = 3
 
 
 def body_bytes(payload: dict) -> bytes:
@@ -69,7 +72,9 @@ def _due(endpoint_id: int, now):
 
 
 def _claim(delivery_id: int, now) -> bool:
-    hold = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    # An attempt takes at most the timeout to connect (all addresses together) and the timeout to
+    # send and hear the answer.
+    hold = timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS + 30)
     return bool(
         WebhookDelivery.objects.filter(pk=delivery_id, status=PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
@@ -90,12 +95,23 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
     }
     code, error = None, ""
     try:
-        url, host_header, extensions = _target(endpoint.url)
-        with httpx.Client(timeout=settings.WEBHOOK_TIMEOUT_SECONDS, follow_redirects=False) as client:
-            request = client.build_request(
-                "POST", url, content=body, headers={**headers, **host_header}, extensions=extensions
-            )
-            code = client.send(request).status_code
+        targets = _targets(endpoint.url)
+        timeout = httpx.Timeout(
+            settings.WEBHOOK_TIMEOUT_SECONDS, connect=settings.WEBHOOK_TIMEOUT_SECONDS / len(targets)
+        )
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            for number, (url, host_header, extensions) in enumerate(targets, start=1):
+                request = client.build_request(
+                    "POST", url, content=body, headers={**headers, **host_header}, extensions=extensions
+                )
+                try:
+                    code = client.send(request).status_code
+                    break
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    # Nothing was sent, so the next address cannot deliver the event twice; any
+                    # later failure (the body may have arrived) waits for the retry instead.
+                    if number == len(targets):
+                        raise
     except (httpx.HTTPError, addresses.PrivateAddress, OSError, UnicodeError) as exc:
         # A private address (or a name IDNA cannot encode) is a failure like any other: retried,
         # then given up and reported.
@@ -105,22 +121,26 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
     return ok
 
 
-def _target(url: str) -> tuple[str, dict[str, str], dict[str, str]]:
-    """Where to post: the URL, the Host header and httpx's extensions.
+def _targets(url: str) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+    """Where to post, in order (at most MAX_ADDRESSES): each a URL, the Host header and httpx's
+    extensions.
 
     The host is resolved here and refused when any of its addresses is private; the request goes to
-    the checked address, with the name in the Host header and in TLS (SNI and certificate
-    check), so DNS cannot answer differently between check and connection (webhooks/addresses.py).
-    Hosts in WEBHOOK_INSECURE_HOSTS (local test receivers) are used as they are.
+    a checked address, with the name in the Host header and in TLS (SNI and certificate check),
+    so DNS cannot answer differently between check and connection (webhooks/addresses.py). Hosts
+    in WEBHOOK_INSECURE_HOSTS (local test receivers) are used as they are.
     """
     parts = urlsplit(url)
     host = (parts.hostname or "").encode("idna").decode("ascii")
     if host in settings.WEBHOOK_INSECURE_HOSTS:
-        return url, {}, {}
-    address = addresses.public_address(host, parts.port or 443)
+        return [(url, {}, {})]
+    found = addresses.public_addresses(host, parts.port or (80 if parts.scheme == "http" else 443))
     name = f"[{host}]" if ":" in host else host  # an IPv6 literal, as in a URL
     host_header = f"{name}:{parts.port}" if parts.port else name
-    return addresses.pinned_url(url, address), {"host": host_header}, {"sni_hostname": host}
+    return [
+        (addresses.pinned_url(url, address), {"host": host_header}, {"sni_hostname": host})
+        for address in found[:MAX_ADDRESSES]
+    ]
 
 
 def _record(endpoint, delivery, *, ok: bool, code: int | None, error: str) -> None:

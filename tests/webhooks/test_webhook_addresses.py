@@ -1,12 +1,16 @@
 """A webhook never reaches a private address, even through a public-looking name
 (webhooks/addresses.py, docs/webhooks.md "Addresses")."""
 
+import errno
 import socket
+from dataclasses import dataclass, field
 
 import pytest
 
 from webhooks import addresses, sending, services
-from webhooks.models import WebhookDelivery
+from webhooks.models import WebhookDelivery, WebhookEndpoint
+
+from .receiver import Receiver, start_receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +39,22 @@ def listener():
     sock.close()
 
 
+def _pending_delivery(network, case_worker_a, url: str) -> tuple[WebhookEndpoint, WebhookDelivery]:
+    """An endpoint of agency A registered at ``url``, and one delivery waiting to be sent to it."""
+    endpoint = services.register_endpoint(
+        agency=network.agency_a, url=url, events=["delivery_request.approved"], by=case_worker_a
+    ).endpoint
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_id="evt_1",
+        event_seq=1,
+        request_id=1,
+        event_type="delivery_request.approved",
+        payload={"type": "delivery_request.approved"},
+    )
+    return endpoint, delivery
+
+
 def _connections(sock: socket.socket) -> int:
     count = 0
     while True:
@@ -56,20 +76,7 @@ def test_a_name_that_resolves_to_a_private_address_is_never_sent_to(
         pytest.skip(f"{name!r} does not resolve to a private address here")
     settings.WEBHOOK_INSECURE_HOSTS = []
     port = listener.getsockname()[1]
-    endpoint = services.register_endpoint(
-        agency=network.agency_a,
-        url=f"https://{name}:{port}/hook",
-        events=["delivery_request.approved"],
-        by=case_worker_a,
-    ).endpoint
-    delivery = WebhookDelivery.objects.create(
-        endpoint=endpoint,
-        event_id="evt_private",
-        event_seq=1,
-        request_id=1,
-        event_type="delivery_request.approved",
-        payload={"type": "delivery_request.approved"},
-    )
+    endpoint, delivery = _pending_delivery(network, case_worker_a, f"https://{name}:{port}/hook")
 
     # When the sender tries it
     sent = sending.send_one(endpoint, delivery)
@@ -108,3 +115,111 @@ def test_the_request_goes_to_the_checked_address(url, address, expected):
 )
 def test_internal_addresses(text, internal):
     assert addresses.internal_address(text) is internal
+
+
+# A public name with an IPv6 and an IPv4 address, as DNS gives many receivers, seen from a sender
+# whose network has no IPv6 route. The outside world is stubbed at its edges only: DNS answers for
+# HOST, and the network refuses the UNREACHABLE addresses and carries UP to the local receiver; the
+# sender, httpx and the receiver are real.
+HOST = "hooks.example.org"
+DOWN, DOWN_TOO, UP = "2606:4700:4700::1111", "2606:4700:4700::1001", "1.1.1.1"
+UNREACHABLE = {DOWN, DOWN_TOO}
+
+
+@dataclass
+class Internet:
+    receiver: Receiver
+    port: int
+    # What DNS answers for HOST (resolvers may repeat an address), and each connection attempt
+    # made to HOST's addresses, with its timeout.
+    answers: list[str] = field(default_factory=lambda: [DOWN, UP, UP])
+    dialled: list[tuple[str, float]] = field(default_factory=list)
+
+
+@pytest.fixture
+def internet(monkeypatch, settings):
+    settings.WEBHOOK_INSECURE_HOSTS = []
+    settings.WEBHOOK_TIMEOUT_SECONDS = 3.0
+    receiver, server = start_receiver()
+    world = Internet(receiver=receiver, port=server.server_address[1])
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != HOST:
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (a, port, 0, 0))
+            if ":" in a
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+            for a in world.answers
+        ]
+
+    def create_connection(address, timeout=None, *args, **kwargs):
+        host = address[0]
+        if host not in {*UNREACHABLE, UP}:
+            return real_connect(address, timeout, *args, **kwargs)
+        world.dialled.append((host, timeout))
+        if host in UNREACHABLE:
+            raise OSError(errno.ENETUNREACH, "Network is unreachable")
+        return real_connect(("127.0.0.1", world.port), timeout, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    yield world
+    server.shutdown()
+    server.server_close()
+
+
+def _endpoint_at(network, case_worker_a, port: int):
+    endpoint, delivery = _pending_delivery(network, case_worker_a, f"https://{HOST}:{port}/hook")
+    # The local receiver speaks plain HTTP; the scheme changes nothing in which address is tried.
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=f"http://{HOST}:{port}/hook")
+    endpoint.refresh_from_db()
+    return endpoint, delivery
+
+
+def test_a_name_whose_first_address_is_unreachable_is_sent_to_its_next(network, case_worker_a, internet):
+    endpoint, delivery = _endpoint_at(network, case_worker_a, internet.port)
+
+    sent = sending.send_one(endpoint, delivery)
+
+    # The IPv6 address failed to connect, so the same attempt went on to the IPv4 one (each
+    # address once, sharing the time to connect), and the receiver got the event once, under the
+    # endpoint's name
+    assert sent is True
+    assert internet.dialled == [(DOWN, 1.5), (UP, 1.5)]
+    [got] = internet.receiver.deliveries("/hook")
+    headers = {name.lower(): value for name, value in got.headers.items()}
+    assert (headers["host"], headers["webhook-id"]) == (f"{HOST}:{internet.port}", "evt_1")
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 1, "")
+
+
+def test_an_answer_from_one_address_is_not_sent_again_to_the_next(network, case_worker_a, internet):
+    # Given a name whose first address connects, and a receiver that answers 500
+    internet.answers = [UP, DOWN]
+    internet.receiver.scripts["/hook"] = ["500"]
+    endpoint, delivery = _endpoint_at(network, case_worker_a, internet.port)
+
+    sent = sending.send_one(endpoint, delivery)
+
+    # The body arrived, so the attempt ends there and waits for its retry: no other address is
+    # tried, and the receiver heard the event once
+    assert sent is False
+    assert [host for host, _timeout in internet.dialled] == [UP]
+    assert len(internet.receiver.deliveries("/hook")) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
+
+
+def test_when_no_address_connects_the_delivery_waits_for_its_retry(network, case_worker_a, internet):
+    internet.answers = [DOWN, DOWN_TOO]
+    endpoint, delivery = _endpoint_at(network, case_worker_a, internet.port)
+
+    sent = sending.send_one(endpoint, delivery)
+
+    assert [host for host, _timeout in internet.dialled] == [DOWN, DOWN_TOO]
+    assert sent is False
+    assert internet.receiver.deliveries("/hook") == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("pending", 1, "ConnectError")
