@@ -9,6 +9,7 @@ request goes to an address that was checked, so a second lookup cannot answer di
 
 import ipaddress
 import socket
+from itertools import zip_longest
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -36,9 +37,10 @@ def internal_host(host: str) -> bool:
 
 
 def public_addresses(host: str, port: int) -> list[str]:
-    """The addresses to connect to for ``host``, in the resolver's order, each once, when none is
-    internal: a name with an IPv6 and an IPv4 address is reached over IPv4 from a sender without an
-    IPv6 route, and a name with one server down through the others.
+    """The addresses to try for ``host``, each once, when none is internal: the resolver's order
+    with the two families alternating (RFC 8305 §4), so that a name with IPv6 and IPv4 addresses
+    is reached over IPv4 from a sender whose IPv6 does not get through, and a name with one server
+    down through the others.
 
     Raises ``PrivateAddress`` when any of its addresses is internal (a name with one private
     address among public ones could be steered to it), ``OSError`` when it does not resolve.
@@ -48,7 +50,10 @@ def public_addresses(host: str, port: int) -> list[str]:
     found = [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
     if not found or any(internal_address(a) for a in found):
         raise PrivateAddress(host)
-    return list(dict.fromkeys(found))
+    unique = list(dict.fromkeys(found))
+    v6, v4 = [a for a in unique if ":" in a], [a for a in unique if ":" not in a]
+    first, second = (v6, v4) if ":" in unique[0] else (v4, v6)
+    return [a for pair in zip_longest(first, second) for a in pair if a is not None]
 
 
 def pinned_url(url: str, address: str) -> str:

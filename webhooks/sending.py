@@ -12,6 +12,7 @@ while an earlier one is pending, so a receiver never hears "shipped" before "app
 
 import json
 import logging
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -33,9 +34,10 @@ logger = logging.getLogger(__name__)
 PENDING = WebhookDelivery.Status.PENDING
 # A run of the task sends at most this many, then hands over to a fresh task.
 MAX_PER_RUN = 200
-# The addresses of a name tried in one attempt, one after the other while the connection fails;
-# together they have WEBHOOK_TIMEOUT_SECONDS to connect (see _claim).
+# The addresses of a name tried in one attempt, one after the other while none connects (_post).
 MAX_ADDRESSES = 3
+# Where to post: the URL (its host pinned to a checked address), the Host header, httpx's extensions.
+Target = tuple[str, dict[str, str], dict[str, str]]
 
 
 def body_bytes(payload: dict) -> bytes:
@@ -72,9 +74,9 @@ def _due(endpoint_id: int, now):
 
 
 def _claim(delivery_id: int, now) -> bool:
-    # An attempt takes at most the timeout to connect (all addresses together) and the timeout to
-    # send and hear the answer.
-    hold = timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+    # An attempt's connections (TCP, then TLS, all addresses together) take at most twice the
+    # timeout (_post), sending and reading the answer the timeout each; the 30 s are for DNS.
+    hold = timedelta(seconds=4 * settings.WEBHOOK_TIMEOUT_SECONDS + 30)
     return bool(
         WebhookDelivery.objects.filter(pk=delivery_id, status=PENDING)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
@@ -95,23 +97,7 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
     }
     code, error = None, ""
     try:
-        targets = _targets(endpoint.url)
-        timeout = httpx.Timeout(
-            settings.WEBHOOK_TIMEOUT_SECONDS, connect=settings.WEBHOOK_TIMEOUT_SECONDS / len(targets)
-        )
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            for number, (url, host_header, extensions) in enumerate(targets, start=1):
-                request = client.build_request(
-                    "POST", url, content=body, headers={**headers, **host_header}, extensions=extensions
-                )
-                try:
-                    code = client.send(request).status_code
-                    break
-                except (httpx.ConnectError, httpx.ConnectTimeout):
-                    # Nothing was sent, so the next address cannot deliver the event twice; any
-                    # later failure (the body may have arrived) waits for the retry instead.
-                    if number == len(targets):
-                        raise
+        code = _post(_targets(endpoint.url), content=body, headers=headers)
     except (httpx.HTTPError, addresses.PrivateAddress, OSError, UnicodeError) as exc:
         # A private address (or a name IDNA cannot encode) is a failure like any other: retried,
         # then given up and reported.
@@ -121,7 +107,45 @@ def send_one(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> bool:
     return ok
 
 
-def _targets(url: str) -> list[tuple[str, dict[str, str], dict[str, str]]]:
+def _post(targets: list[Target], *, content: bytes, headers: dict[str, str]) -> int:
+    """POST to the first of ``targets`` that connects; its answer's status code.
+
+    Only a failure to connect (TCP or TLS: nothing was sent) moves on to the next address. The
+    addresses share WEBHOOK_TIMEOUT_SECONDS to connect: each gets the time left divided by the
+    addresses left, so one that fails at once hands its time on. Once connected, the answer (or
+    its failure: the body may have arrived) ends the attempt, so no second address can be sent an
+    event the first may have taken.
+    """
+    limit = settings.WEBHOOK_TIMEOUT_SECONDS
+    deadline = time.monotonic() + limit
+
+    def send(client: httpx.Client, target: Target, left: int) -> int:
+        url, host_header, extensions = target
+        connect = max(deadline - time.monotonic(), 0.1) / left
+        request = client.build_request(
+            "POST",
+            url,
+            content=content,
+            headers={**headers, **host_header},
+            extensions=extensions,
+            timeout=httpx.Timeout(limit, connect=connect),
+        )
+        return client.send(request).status_code
+
+    with httpx.Client(follow_redirects=False) as client:
+        for left, target in zip(range(len(targets), 1, -1), targets[:-1], strict=True):
+            try:
+                return send(client, target, left)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                logger.info(
+                    "Webhook: no connection to %s (%s); trying the next address",
+                    urlsplit(target[0]).hostname,
+                    type(exc).__name__,
+                )
+        return send(client, targets[-1], 1)
+
+
+def _targets(url: str) -> list[Target]:
     """Where to post, in order (at most MAX_ADDRESSES): each a URL, the Host header and httpx's
     extensions.
 
