@@ -34,30 +34,41 @@ def _invite(network, coordinator) -> tuple:
     return user, invitation, secrets[0]
 
 
-def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list, list]:
-    """The owner's acceptance has locked the invitation (its first step) when the coordinator's
-    change starts; once that change is waiting, the acceptance goes on to set the password.
-    Returns what each of the two ended with (a result or an exception)."""
-    locked, go_on, accepted, changed = threading.Event(), threading.Event(), [], []
+def _second_waits(hold_then_act, second) -> tuple[list, list]:
+    """``hold_then_act(pause)`` takes its locks and calls ``pause()``; ``second`` starts meanwhile
+    and is seen waiting for a lock the first holds; then the first goes on and both finish.
+    Returns what each ended with (a result or an exception)."""
+    holding, go_on, first_ended, second_ended = threading.Event(), threading.Event(), [], []
 
-    def accept():
-        with transaction.atomic():
-            locks.lock_invitation(invitation.pk)
-            locked.set()
-            go_on.wait(timeout=30)
-            return accounts.accept_invitation(secret=secret, password=PASSWORD)
+    def pause():
+        holding.set()
+        go_on.wait(timeout=30)
 
-    accepting = in_thread(accept, accepted, accepted)
+    first = in_thread(lambda: hold_then_act(pause), first_ended, first_ended)
+    waiting = None
     try:
-        assert locked.wait(timeout=30)
-        changing = in_thread(coordinators_change, changed, changed)
-        changing.join(timeout=2)
-        assert changing.is_alive()  # waiting for a lock the acceptance holds
+        assert holding.wait(timeout=30)
+        waiting = in_thread(second, second_ended, second_ended)
+        waiting.join(timeout=2)
+        assert waiting.is_alive()  # waiting for a lock the first holds
     finally:
         go_on.set()
-        accepting.join(timeout=30)
-    changing.join(timeout=30)
-    return accepted, changed
+        first.join(timeout=30)
+    waiting.join(timeout=30)
+    return first_ended, second_ended
+
+
+def _while_accepting(invitation, secret: str, coordinators_change) -> tuple[list, list]:
+    """The owner's acceptance has locked the invitation (its first step) when the coordinator's
+    change starts; once that change is waiting, the acceptance goes on to set the password."""
+
+    def accept(pause):
+        with transaction.atomic():
+            locks.lock_invitation(invitation.pk)
+            pause()
+            return accounts.accept_invitation(secret=secret, password=PASSWORD)
+
+    return _second_waits(accept, coordinators_change)
 
 
 def test_a_new_link_asked_for_while_the_old_one_is_used_is_refused(network, coordinator):
@@ -106,33 +117,24 @@ def test_an_account_closed_while_its_link_is_used_is_closed_after_the_password_i
 def test_a_link_used_while_the_account_is_being_closed_no_longer_works(network, coordinator, monkeypatch):
     # Given a coordinator is closing an account: the account's locks taken, its roles not yet ended
     user, invitation, secret = _invite(network, coordinator)
-    holding, go_on, closed, accepted = threading.Event(), threading.Event(), [], []
+    pauses = []
     take_account = locks.lock_account
 
     def account_taken_then_pause(pk):
         account = take_account(pk)  # the real lock; the pause lets the acceptance start meanwhile
-        holding.set()
-        go_on.wait(timeout=30)
+        pauses[0]()
         return account
 
     monkeypatch.setattr(locks, "lock_account", account_taken_then_pause)
-    closing = in_thread(
-        lambda: accounts.deactivate_staff(by=coordinator, user=user, food_bank=network.food_bank),
-        closed,
-        closed,
+
+    def close(pause):
+        pauses.append(pause)
+        return accounts.deactivate_staff(by=coordinator, user=user, food_bank=network.food_bank)
+
+    # When the invited person submits the link meanwhile
+    closed, accepted = _second_waits(
+        close, lambda: accounts.accept_invitation(secret=secret, password=PASSWORD)
     )
-    try:
-        assert holding.wait(timeout=30)
-        # When the invited person submits the link meanwhile
-        accepting = in_thread(
-            lambda: accounts.accept_invitation(secret=secret, password=PASSWORD), accepted, accepted
-        )
-        accepting.join(timeout=2)
-        assert accepting.is_alive()  # waiting for a lock the closing holds
-    finally:
-        go_on.set()
-        closing.join(timeout=30)
-    accepting.join(timeout=30)
 
     # Then the account is closed, and the link, superseded by the closing, sets no password: the
     # person is told it no longer works (not a deadlock, which PostgreSQL would end by aborting one)
