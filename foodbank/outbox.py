@@ -19,6 +19,7 @@ import atexit
 import functools
 import json
 import logging
+import math
 import os
 import queue
 import threading
@@ -192,8 +193,9 @@ def purge_sent(*, older_than_days: int = 7) -> int:
 # A batch is one claim, one send per distinct task and one mark; bounded so that a backlog after a
 # pause goes out in steps.
 BATCH_MAX = 200
-# How long the sender gathers messages after the first of a batch (seconds): the delay of a task
-# sent after commit, against fewer sends under load.
+# How long the sender gathers messages after the first of a batch (seconds), when it sent a batch
+# less than this long ago: under load, fewer sends against a task's delay. After a quiet spell the
+# first message goes at once, with whatever is already queued.
 BATCH_LINGER = 0.05
 
 
@@ -244,10 +246,12 @@ _STOP = object()
 
 class BackgroundSender:
     """A thread of this process that sends the messages handed to it (``put``) in batches
-    (``send_batch``): what is committed within ``BATCH_LINGER`` of a batch's first message, or while
-    the thread is sending, goes out together. Started on first use (a forked child starts its own)
-    and drained when the process exits; a message it never sends (the process killed) stays unsent
-    in its table, and the relay sends it. The thread keeps one database connection of its own."""
+    (``send_batch``): under load, what is committed within ``BATCH_LINGER`` of a batch's first
+    message, or while the thread is sending, goes out together; after a quiet spell (no send for
+    ``BATCH_LINGER``) a message goes at once, with what is already queued. Started on first use
+    (a forked child starts its own) and drained when the process exits; a message it never sends
+    (the process killed) stays unsent in its table, and the relay sends it. The thread keeps one
+    database connection of its own."""
 
     def __init__(self) -> None:
         self._forget()
@@ -260,6 +264,7 @@ class BackgroundSender:
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._unfinished = 0
+        self._last_send = -math.inf  # time.monotonic() when the last batch was sent
 
     def put(self, pk: int, task: tuple[str, dict]) -> None:
         with self._lock:
@@ -273,16 +278,18 @@ class BackgroundSender:
         while True:
             batch, stop = [], False
             item = self._queue.get()
-            # Gather what is committed in the next moment too (a send per message cost a filing
-            # a fifth of its CPU, docs/benchmarks.md); stop at once at exit.
-            deadline = time.monotonic() + BATCH_LINGER
+            # Under load, gather what is committed in the next moment too (a send per message cost
+            # a filing a fifth of its CPU, docs/benchmarks.md). After a quiet spell there is nothing
+            # to gather: waiting would only delay the task. Stop at once at exit.
+            now = time.monotonic()
+            deadline = now + BATCH_LINGER if now - self._last_send < BATCH_LINGER else now
             while item is not _STOP:
                 batch.append(item)
-                wait = deadline - time.monotonic()
-                if len(batch) >= BATCH_MAX or wait <= 0:
+                if len(batch) >= BATCH_MAX:
                     break
+                wait = deadline - time.monotonic()
                 try:
-                    item = self._queue.get(timeout=wait)
+                    item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     break
             else:
@@ -290,6 +297,7 @@ class BackgroundSender:
             try:
                 self._send(batch)
             finally:
+                self._last_send = time.monotonic()
                 with self._lock:
                     self._unfinished -= len(batch)
                     self._lock.notify_all()

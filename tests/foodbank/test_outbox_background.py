@@ -152,6 +152,42 @@ def test_messages_committed_one_after_another_are_all_sent_and_run(celery_worker
     wait_for(lambda: all(_beat_exists(q) for q in queues), message="the ten tasks")
 
 
+def test_after_a_quiet_spell_a_message_goes_at_once(celery_worker, background, published, monkeypatch):
+    # Given a sender that would gather messages for a whole minute after a batch's first, and has
+    # sent nothing yet
+    monkeypatch.setattr(outbox, "BATCH_LINGER", 60)
+
+    # When one transaction schedules a task
+    with transaction.atomic():
+        outbox.enqueue(heartbeat_task, queue="alone")
+
+    # Then it is sent at once, not held back for others that are not coming
+    assert background.wait_idle(timeout=20), "the message waited for the linger"
+    assert _by_thread(published, "outbox-sender") == [(HEARTBEAT, {"queue": "alone"})]
+    wait_for(lambda: _beat_exists("alone"), message="the task")
+
+
+def test_under_load_messages_committed_just_after_a_send_are_gathered(
+    celery_worker, background, published, monkeypatch
+):
+    # Given a sender that has just sent a message, and gathers for two seconds under load
+    monkeypatch.setattr(outbox, "BATCH_LINGER", 2)
+    with transaction.atomic():
+        outbox.enqueue(heartbeat_task, queue="load")
+    assert background.wait_idle(timeout=20)
+
+    # When three more transactions schedule the same task right after
+    for _ in range(3):
+        with transaction.atomic():
+            outbox.enqueue(heartbeat_task, queue="load")
+
+    # Then the three go together, as one task, and every message is marked sent
+    assert background.wait_idle(timeout=20)
+    assert _by_thread(published, "outbox-sender") == [(HEARTBEAT, {"queue": "load"})] * 2
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
+    assert OutboxMessage.objects.count() == 4
+
+
 def test_the_broker_down_leaves_the_message_for_the_relay(celery_worker, background):
     # Given the broker is unreachable when the sender sends
     with broker_unreachable():
