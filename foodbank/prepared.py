@@ -147,12 +147,15 @@ def fetch_together(connection: Any, statements: list[tuple[str, Any]]) -> list[l
     """The rows of each of ``statements`` (each ``(sql, params)``, every one answering rows), sent
     to PostgreSQL in one round trip: one ``execute`` of them all with client-side binding (their
     parameters are lists, run one after the other, or one shared mapping), one pipeline with
-    server-side binding."""
+    server-side binding. With client-side binding mappings become one: a name in several must have
+    the same value in each. ``ValueError`` otherwise, and ``TypeError`` for mappings mixed with
+    lists, whichever the binding, so that a caller's mistake shows in every configuration."""
+    mappings = [params for _sql, params in statements if isinstance(params, dict)]
+    if mappings and len(mappings) != len(statements):
+        raise TypeError("fetch_together: every statement's parameters are a mapping, or none is")
+    shared = _shared_mapping(mappings)
     if binds_client_side(connection):
-        if all(isinstance(params, dict) for _sql, params in statements):
-            joined: Any = {name: value for _sql, params in statements for name, value in params.items()}
-        else:
-            joined = [value for _sql, params in statements for value in params]
+        joined: Any = shared if mappings else [value for _sql, params in statements for value in params]
         results = []
         with connection.cursor() as cursor:
             cursor.execute(";\n".join(sql for sql, _params in statements), joined)
@@ -171,6 +174,16 @@ def fetch_together(connection: Any, statements: list[tuple[str, Any]]) -> list[l
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _shared_mapping(mappings: list[dict]) -> dict:
+    shared: dict = {}
+    for mapping in mappings:
+        for name, value in mapping.items():
+            if name in shared and shared[name] != value:
+                raise ValueError(f"fetch_together: parameter {name!r} has two values")
+            shared[name] = value
+    return shared
 
 
 @contextmanager

@@ -135,6 +135,32 @@ def test_fetch_together_raises_a_failing_statement_as_djangos_and_leaves_the_con
     ]
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("side", ["server", "client"])
+def test_fetch_together_refuses_one_name_with_two_values_and_sends_nothing(side):
+    from foodbank.prepared import fetch_together
+
+    # With client-side binding the statements' mappings become one: a name given two values would
+    # silently take the last one. Refused with either binding, before anything is sent.
+    with bound_on(side), sent_to_server() as sent:
+        with pytest.raises(ValueError, match="'n' has two values"):
+            fetch_together(
+                connection, [("SELECT %(n)s::integer", {"n": 1}), ("SELECT %(n)s::integer", {"n": 2})]
+            )
+        with pytest.raises(TypeError):
+            fetch_together(connection, [("SELECT %(n)s::integer", {"n": 1}), ("SELECT %s::integer", [2])])
+        assert sent == []
+
+        # The same value under one name, and names of their own, are each statement's
+        assert fetch_together(
+            connection,
+            [
+                ("SELECT %(n)s::integer + %(m)s::integer", {"n": 1, "m": 2}),
+                ("SELECT %(n)s::integer", {"n": 1}),
+            ],
+        ) == [[(3,)], [(1,)]]
+
+
 def test_one_line_squeezes_line_breaks_and_refuses_sql_comments_and_literals():
     from foodbank.prepared import one_line
 
