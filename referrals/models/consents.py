@@ -45,8 +45,9 @@ class ConsentRecord(AppendOnly):
     food_bank = models.ForeignKey(
         Organisation, verbose_name=_("food bank"), on_delete=models.PROTECT, related_name="consent_records"
     )
+    # No index of its own: ``consent_lookup`` (recipient, purpose, decided_at) begins with it.
     recipient = models.ForeignKey(
-        Recipient, verbose_name=_("person"), on_delete=models.PROTECT, related_name="consents"
+        Recipient, verbose_name=_("person"), on_delete=models.PROTECT, related_name="consents", db_index=False
     )
     purpose = models.CharField(_("purpose"), max_length=32, choices=Purpose.choices)
     # Codes: who may receive the data, and which kinds of data (see referrals.consent).
