@@ -10,13 +10,15 @@ without decrypting and without the value being guessable from the dump.
 import base64
 import hashlib
 import hmac
+import json
 import os
 from functools import cache
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import migrations, models
 
 PREFIX = "v1"
 
@@ -98,3 +100,74 @@ class EncryptedTextField(models.TextField):
 
     def to_python(self, value):
         return value
+
+
+class EncryptedJSONField(EncryptedTextField):
+    """A JSON value (a list, a dict …) stored encrypted in a text column: for what a person's
+    health says when it must be kept as structured data (allergen codes, a parcel's packing needs).
+    The whole value is one ciphertext, so nothing inside it can be queried; ``None`` is stored as
+    NULL. Values go through ``json``: a tuple comes back a list."""
+
+    description = "JSON encrypted at rest (AES-GCM)"
+    # For django-stubs' mypy plugin: the model's attribute is the JSON value, as a JSONField's is.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return json.loads(decrypt(value))
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+    def to_python(self, value):
+        # A fixture's or a form's text (value_to_string) back to the value; a value stays itself.
+        return json.loads(value) if isinstance(value, str) else value
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)
+
+
+def encrypt_json_column(app_label: str, model_name: str, field_name: str) -> "migrations.RunPython":
+    """A migration's operation, after the ``AlterField`` that makes a ``JSONField`` an
+    ``EncryptedJSONField``: encrypts the JSON each row holds (the column is text by then). Reversed,
+    it decrypts, before the reversed ``AlterField`` makes the column JSON again. Rows go a thousand
+    at a time, in id order."""
+
+    def rewrite(apps, schema_editor, change) -> None:
+        model = apps.get_model(app_label, model_name)
+        qn = schema_editor.quote_name
+        table, column = qn(model._meta.db_table), qn(model._meta.get_field(field_name).column)
+        last = 0
+        with schema_editor.connection.cursor() as cursor:
+            if schema_editor.connection.vendor == "postgresql":
+                # A row updated twice in one transaction (two columns of a table) queues its deferred
+                # foreign-key checks, and PostgreSQL refuses the next ALTER TABLE while they wait.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            while True:
+                cursor.execute(
+                    f"SELECT id, {column} FROM {table} WHERE id > %s AND {column} IS NOT NULL "  # noqa: S608
+                    "ORDER BY id LIMIT 1000",
+                    [last],
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    return
+                cursor.executemany(
+                    f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608 (names from _meta)
+                    [(change(value), pk) for pk, value in rows],
+                )
+                last = rows[-1][0]
+
+    field = EncryptedJSONField()
+
+    def forwards(apps, schema_editor) -> None:
+        rewrite(apps, schema_editor, lambda text: field.get_prep_value(json.loads(text)))
+
+    def backwards(apps, schema_editor) -> None:
+        rewrite(apps, schema_editor, decrypt)
+
+    return migrations.RunPython(forwards, backwards, elidable=False)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from foodbank.append_only import AppendOnlyModel
-from foodbank.crypto import EncryptedTextField
+from foodbank.crypto import EncryptedJSONField, EncryptedTextField
 from foodbank.models import Organisation
 from inventory import allergens
 
@@ -304,8 +304,9 @@ class Parcel(models.Model):
     ship_date = models.DateField(_("ship date"))
     delivery_date = models.DateField(_("promised delivery date"), null=True, blank=True)
     item_names = models.JSONField(default=list, blank=True)
-    # {"contents": [{name, quantity, pack_type, code}], "extras": [...], "allergies", "no_cook", "notes"}
-    packing = models.JSONField(default=dict, blank=True)
+    # {"contents": [{name, quantity, pack_type, code}], "extras": [...], "allergies", "no_cook", "notes"}:
+    # encrypted, as it copies the request's allergies and dietary needs (encrypted there too).
+    packing = EncryptedJSONField(default=dict, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.BOOKED)
     stock_needs = models.JSONField(default=list, blank=True)  # [[pack_type_id, quantity]] to reserve
     stock_reserved = models.BooleanField(default=False)

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from foodbank.crypto import EncryptedTextField
+from foodbank.crypto import EncryptedJSONField, EncryptedTextField
 from foodbank.models import Organisation
 from inventory import allergens as allergen_codes
 
@@ -136,12 +136,13 @@ class DeliveryRequest(models.Model):
     portable_stove = models.BooleanField(_("portable stove"), default=False)
     allergies = EncryptedTextField(_("allergies"), blank=True)
     # Codes of inventory.allergens the case worker ticked; ``allergies`` keeps the rest as free text.
-    allergens = models.JSONField(_("allergens"), default=list, blank=True)
+    # Encrypted like the text: which allergens a household avoids is health data too.
+    allergens = EncryptedJSONField(_("allergens"), default=list, blank=True)
     dietary_note = EncryptedTextField(_("dietary needs"), blank=True)
     # What the dispatch batch did about the allergies (``handover.AllergenPacking.to_stored``: an
     # allergen-free alternative packed, or a substitution left to the packer), for the case worker.
     # Written by shipping through ``services.record_allergen_packing``; erased with the allergies.
-    allergen_packing = models.JSONField(_("packing for allergies"), default=list, blank=True)
+    allergen_packing = EncryptedJSONField(_("packing for allergies"), default=list, blank=True)
     # [{"item": "diapers", "size": "M", "quantity": 1, "note": ""}]: each given only if in stock.
     extras = models.JSONField(_("extra items (if in stock)"), default=list, blank=True)
     delivery_date = models.DateField(_("preferred delivery date"), null=True, blank=True)

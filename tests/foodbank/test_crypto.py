@@ -1,9 +1,33 @@
 import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, models
 
 from foodbank import crypto
+
+
+@contextmanager
+def _throwaway_table(**fields: models.Field) -> Iterator[type[models.Model]]:
+    """A model with these encrypted columns, its table created for one test only."""
+    table = f"test_crypto_{'_'.join(fields)}"
+    model = type(
+        table,
+        (models.Model,),
+        {
+            **fields,
+            "__module__": __name__,
+            "Meta": type("Meta", (), {"app_label": "foodbank", "db_table": table}),
+        },
+    )
+    with connection.schema_editor() as editor:
+        editor.create_model(model)
+    try:
+        yield model
+    finally:
+        with connection.schema_editor() as editor:
+            editor.delete_model(model)
 
 
 def test_round_trip_and_fresh_nonce():
@@ -48,28 +72,45 @@ def test_blind_index_is_stable_and_keyed():
 
 @pytest.mark.django_db(transaction=True)
 def test_encrypted_field_is_not_in_clear_text_in_the_database():
-    # A throwaway table with an encrypted column, created for this test only.
-    from django.db import models
-
-    class Note(models.Model):  # noqa: DJ008
-        body = crypto.EncryptedTextField(blank=True)
-
-        class Meta:
-            app_label = "foodbank"
-            db_table = "test_crypto_note"
-
-    with connection.schema_editor() as editor:
-        editor.create_model(Note)
-    try:
+    with _throwaway_table(body=crypto.EncryptedTextField(blank=True)) as Note:
         note = Note.objects.create(body="年金支給日まで食料がない")
         with connection.cursor() as cursor:
-            cursor.execute("SELECT body FROM test_crypto_note WHERE id = %s", [note.pk])
+            cursor.execute(f"SELECT body FROM {Note._meta.db_table} WHERE id = %s", [note.pk])  # noqa: S608
             stored = cursor.fetchone()[0]
 
         assert stored.startswith("v1:")
         assert "年金" not in stored
         assert Note.objects.get(pk=note.pk).body == "年金支給日まで食料がない"
         assert Note.objects.create(body="").body == ""
-    finally:
-        with connection.schema_editor() as editor:
-            editor.delete_model(Note)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_encrypted_json_field_keeps_the_value_and_stores_only_ciphertext():
+    with _throwaway_table(
+        codes=crypto.EncryptedJSONField(default=list, blank=True),
+        packing=crypto.EncryptedJSONField(null=True, blank=True),
+    ) as Needs:
+        value = {"allergies": "卵（加熱も不可）", "allergens": ["egg"], "no_cook": True, "boxes": 2}
+        needs = Needs.objects.create(codes=("egg", "milk"), packing=value)
+        empty = Needs.objects.create()
+        with connection.cursor() as cursor:
+            select = f"SELECT codes, packing FROM {Needs._meta.db_table} WHERE id = %s"  # noqa: S608
+            cursor.execute(select, [needs.pk])
+            stored = cursor.fetchone()
+            cursor.execute(select, [empty.pk])
+            stored_empty = cursor.fetchone()
+
+        # Ciphertext only, an empty list too (its length is not the household's), NULL for None
+        assert all(column.startswith("v1:") for column in stored)
+        assert not any(word in column for column in stored for word in ("egg", "milk", "卵", "加熱"))
+        assert stored_empty[0].startswith("v1:")
+        assert stored_empty[1] is None
+        # The same values back, through the model and through values(); a tuple comes back a list
+        assert (Needs.objects.get(pk=needs.pk).codes, Needs.objects.get(pk=needs.pk).packing) == (
+            ["egg", "milk"],
+            value,
+        )
+        assert list(Needs.objects.filter(pk=empty.pk).values_list("codes", "packing")) == [([], None)]
+        # A fixture's text (dumpdata / loaddata) is the JSON, in clear only there
+        field = Needs._meta.get_field("packing")
+        assert field.to_python(field.value_to_string(needs)) == value

@@ -1,0 +1,29 @@
+# Which allergens a household avoids, and what packing did about them, encrypted at rest like the
+# allergies' text (foodbank.crypto.EncryptedJSONField, docs/privacy.md).
+
+from django.db import migrations
+
+import foodbank.crypto
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("referrals", "0012_recipient_and_consent_indexes"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="deliveryrequest",
+            name="allergens",
+            field=foodbank.crypto.EncryptedJSONField(blank=True, default=list, verbose_name="allergens"),
+        ),
+        foodbank.crypto.encrypt_json_column("referrals", "deliveryrequest", "allergens"),
+        migrations.AlterField(
+            model_name="deliveryrequest",
+            name="allergen_packing",
+            field=foodbank.crypto.EncryptedJSONField(
+                blank=True, default=list, verbose_name="packing for allergies"
+            ),
+        ),
+        foodbank.crypto.encrypt_json_column("referrals", "deliveryrequest", "allergen_packing"),
+    ]
