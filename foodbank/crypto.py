@@ -8,6 +8,7 @@ without decrypting and without the value being guessable from the dump.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -104,9 +105,9 @@ class EncryptedTextField(models.TextField):
 
 class EncryptedJSONField(EncryptedTextField):
     """A JSON value (a list, a dict …) stored encrypted in a text column: for what a person's
-    health says when it must be kept as structured data (allergen codes, a parcel's packing needs).
-    The whole value is one ciphertext, so nothing inside it can be queried; ``None`` is stored as
-    NULL. Values go through ``json``: a tuple comes back a list."""
+    health says when it must be kept as structured data (allergen codes, a parcel's packing needs;
+    docs/privacy.md). The whole value is one ciphertext, so nothing inside it can be queried;
+    ``None`` is stored as NULL. Values go through ``json``: a tuple comes back a list."""
 
     description = "JSON encrypted at rest (AES-GCM)"
     # For django-stubs' mypy plugin: the model's attribute is the JSON value, as a JSONField's is.
@@ -116,12 +117,15 @@ class EncryptedJSONField(EncryptedTextField):
     def from_db_value(self, value, expression, connection):
         if value is None:
             return None
-        return json.loads(decrypt(value))
+        return _json_of(value)
 
     def get_prep_value(self, value):
         if value is None:
             return None
-        return encrypt(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        # Padded with spaces, which JSON ignores: the allergens' codes are few, and the length of a
+        # ciphertext would otherwise tell which one a one-code list holds.
+        return encrypt(text + " " * (-len(text.encode()) % JSON_BLOCK))
 
     def to_python(self, value):
         # A fixture's or a form's text (value_to_string) back to the value; a value stays itself.
@@ -131,43 +135,78 @@ class EncryptedJSONField(EncryptedTextField):
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)
 
 
-def encrypt_json_column(app_label: str, model_name: str, field_name: str) -> "migrations.RunPython":
-    """A migration's operation, after the ``AlterField`` that makes a ``JSONField`` an
-    ``EncryptedJSONField``: encrypts the JSON each row holds (the column is text by then). Reversed,
-    it decrypts, before the reversed ``AlterField`` makes the column JSON again. Rows go a thousand
-    at a time, in id order."""
+# Plaintext of an EncryptedJSONField is padded to a multiple of this many bytes.
+JSON_BLOCK = 64
 
-    def rewrite(apps, schema_editor, change) -> None:
-        model = apps.get_model(app_label, model_name)
-        qn = schema_editor.quote_name
-        table, column = qn(model._meta.db_table), qn(model._meta.get_field(field_name).column)
-        last = 0
-        with schema_editor.connection.cursor() as cursor:
-            if schema_editor.connection.vendor == "postgresql":
-                # A row updated twice in one transaction (two columns of a table) queues its deferred
-                # foreign-key checks, and PostgreSQL refuses the next ALTER TABLE while they wait.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            while True:
-                cursor.execute(
-                    f"SELECT id, {column} FROM {table} WHERE id > %s AND {column} IS NOT NULL "  # noqa: S608
-                    "ORDER BY id LIMIT 1000",
-                    [last],
-                )
-                rows = cursor.fetchall()
-                if not rows:
-                    return
-                cursor.executemany(
-                    f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608 (names from _meta)
-                    [(change(value), pk) for pk, value in rows],
-                )
-                last = rows[-1][0]
 
+def _json_of(stored: str) -> Any:
+    """An EncryptedJSONField's value from its column. JSON in clear (never ``v1:…``) is read too: a
+    process of the previous version may write a row while the migration that encrypts the column
+    runs, and ``encrypt_json_columns`` encrypts such rows when run again."""
+    return json.loads(decrypt(stored) if stored.startswith(f"{PREFIX}:") else stored)
+
+
+def encrypting(app_label: str, model_name: str, fields: tuple[str, ...]) -> migrations.RunPython:
+    """The migration operation that encrypts these columns (``encrypt_json_columns``) and, taken
+    back, decrypts them (``decrypt_json_columns``). Put it in a migration of its own, after the one
+    whose ``AlterField`` makes them ``EncryptedJSONField`` s: an ``UPDATE`` of rows that an
+    ``ALTER TABLE`` rewrote in the same transaction queues their deferred foreign-key checks, and
+    PostgreSQL then refuses the next ``ALTER TABLE``."""
+    columns = (app_label, model_name, fields)
+    return migrations.RunPython(
+        functools.partial(encrypt_json_columns, *columns),
+        functools.partial(decrypt_json_columns, *columns),
+        elidable=False,
+    )
+
+
+def encrypt_json_columns(
+    app_label: str, model_name: str, fields: tuple[str, ...], apps, schema_editor
+) -> None:
+    """Encrypt the JSON that rows hold in clear in these columns, a thousand rows at a time (a
+    migration's ``RunPython``: ``encrypting``). Rows already encrypted are left as they are,
+    so it may run again."""
     field = EncryptedJSONField()
 
-    def forwards(apps, schema_editor) -> None:
-        rewrite(apps, schema_editor, lambda text: field.get_prep_value(json.loads(text)))
+    def encrypted(stored: str) -> str:
+        return stored if stored.startswith(f"{PREFIX}:") else field.get_prep_value(json.loads(stored))
 
-    def backwards(apps, schema_editor) -> None:
-        rewrite(apps, schema_editor, decrypt)
+    _rewrite(apps, schema_editor, app_label, model_name, fields, encrypted)
 
-    return migrations.RunPython(forwards, backwards, elidable=False)
+
+def decrypt_json_columns(
+    app_label: str, model_name: str, fields: tuple[str, ...], apps, schema_editor
+) -> None:
+    """``encrypt_json_columns`` reversed: the JSON in clear, before the reversed ``AlterField``
+    makes the columns JSON again."""
+    _rewrite(
+        apps,
+        schema_editor,
+        app_label,
+        model_name,
+        fields,
+        lambda text: json.dumps(_json_of(text), ensure_ascii=False),
+    )
+
+
+def _rewrite(apps, schema_editor, app_label: str, model_name: str, fields: tuple[str, ...], change) -> None:
+    model = apps.get_model(app_label, model_name)
+    qn = schema_editor.quote_name
+    table = qn(model._meta.db_table)
+    columns = [qn(model._meta.get_field(name).column) for name in fields]
+    listed, assigned = ", ".join(columns), ", ".join(f"{column} = %s" for column in columns)
+    last = 0
+    with schema_editor.connection.cursor() as cursor:
+        while True:
+            cursor.execute(
+                f"SELECT id, {listed} FROM {table} WHERE id > %s ORDER BY id LIMIT 1000",  # noqa: S608
+                [last],
+            )
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            cursor.executemany(
+                f"UPDATE {table} SET {assigned} WHERE id = %s",  # noqa: S608 (names from _meta)
+                [(*(None if v is None else change(v) for v in values), pk) for pk, *values in rows],
+            )
+            last = rows[-1][0]

@@ -280,7 +280,8 @@ class BackgroundSender:
             item = self._queue.get()
             # Under load, gather what is committed in the next moment too (a send per message cost
             # a filing a fifth of its CPU, docs/benchmarks.md). After a quiet spell there is nothing
-            # to gather: waiting would only delay the task. Stop at once at exit.
+            # to gather: waiting would only delay the task. Past the deadline, take what is already
+            # queued without waiting. Stop at once at exit.
             now = time.monotonic()
             deadline = now + BATCH_LINGER if now - self._last_send < BATCH_LINGER else now
             while item is not _STOP:

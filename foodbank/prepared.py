@@ -180,7 +180,8 @@ def _shared_mapping(mappings: list[dict]) -> dict:
     shared: dict = {}
     for mapping in mappings:
         for name, value in mapping.items():
-            if name in shared and shared[name] != value:
+            # 1, 1.0 and True are equal but bind differently: the same value is the same type too.
+            if name in shared and (type(shared[name]) is not type(value) or shared[name] != value):
                 raise ValueError(f"fetch_together: parameter {name!r} has two values")
             shared[name] = value
     return shared

@@ -1,5 +1,6 @@
 # Which allergens a household avoids, and what packing did about them, encrypted at rest like the
-# allergies' text (foodbank.crypto.EncryptedJSONField, docs/privacy.md).
+# allergies' text (foodbank.crypto.EncryptedJSONField, docs/privacy.md): the columns become text
+# here, and 0014 encrypts what they hold.
 
 from django.db import migrations
 
@@ -17,13 +18,9 @@ class Migration(migrations.Migration):
             name="allergens",
             field=foodbank.crypto.EncryptedJSONField(blank=True, default=list, verbose_name="allergens"),
         ),
-        foodbank.crypto.encrypt_json_column("referrals", "deliveryrequest", "allergens"),
         migrations.AlterField(
             model_name="deliveryrequest",
             name="allergen_packing",
-            field=foodbank.crypto.EncryptedJSONField(
-                blank=True, default=list, verbose_name="packing for allergies"
-            ),
+            field=foodbank.crypto.EncryptedJSONField(blank=True, default=list, verbose_name="packing for allergies"),
         ),
-        foodbank.crypto.encrypt_json_column("referrals", "deliveryrequest", "allergen_packing"),
     ]

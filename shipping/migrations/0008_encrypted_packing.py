@@ -1,5 +1,6 @@
 # A parcel's packing needs copy the request's allergies and dietary needs: encrypted at rest as they
-# are there (foodbank.crypto.EncryptedJSONField, docs/privacy.md).
+# are there (foodbank.crypto.EncryptedJSONField, docs/privacy.md). The column becomes text here, and
+# 0009 encrypts what it holds.
 
 from django.db import migrations
 
@@ -17,5 +18,4 @@ class Migration(migrations.Migration):
             name="packing",
             field=foodbank.crypto.EncryptedJSONField(blank=True, default=dict),
         ),
-        foodbank.crypto.encrypt_json_column("shipping", "parcel", "packing"),
     ]

@@ -2,14 +2,16 @@
 and dietary needs a case worker files are ciphertext in every column that holds them (the request,
 what packing did about them, the parcel's packing needs), and each person who needs them reads them
 as written: the case worker on the request, the volunteer at the packing station. Migrations
-``referrals 0013`` and ``shipping 0008`` encrypt what was stored in clear before them."""
+``referrals 0013``–``0014`` and ``shipping 0008``–``0009`` encrypt what was stored in clear before them."""
 
 import json
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from foodbank.crypto import encrypt_json_columns
 from referrals.models import DeliveryRequest
 from shipping.models import Parcel
 from tests.referrals.factories import body
@@ -20,11 +22,12 @@ from .helpers import assemble
 ALLERGIES = "そば（重度、アナフィラキシーの既往あり）"
 NOTE = "透析中のため塩分控えめ"
 # Nothing of these may be in a column in clear: the codes, their names, the free texts.
-IN_CLEAR = ("shrimp", "buckwheat", "えび", "そば", "アナフィラキシー", "透析", "塩分")
+IN_CLEAR = ('"shrimp"', '"buckwheat"', "えび", "そば", "アナフィラキシー", "透析", "塩分")
 BEFORE_ENCRYPTION = [
     ("referrals", "0012_recipient_and_consent_indexes"),
     ("shipping", "0007_condition_checked"),
 ]
+TEXT_NOT_YET_ENCRYPTED = [("referrals", "0013_encrypted_allergens"), ("shipping", "0008_encrypted_packing")]
 
 
 def _file_and_pack(
@@ -134,14 +137,39 @@ def test_the_migrations_encrypt_what_was_in_clear_and_decrypt_it_going_back(
     assert values["allergen_packing"]
     assert values["packing"]["allergies"] == ALLERGIES
 
+    def read() -> dict[str, object]:
+        request = DeliveryRequest.objects.get(pk=pk)
+        packing = Parcel.objects.get(pk=parcel_pk).packing
+        return {
+            "allergens": request.allergens,
+            "allergen_packing": request.allergen_packing,
+            "packing": packing,
+        }
+
     # When the encrypting migrations are taken back, the three columns are JSON again, in clear
     _migrate(BEFORE_ENCRYPTION)
     stored = _stored(pk, parcel_pk)
     assert {name: _json(stored[name]) for name in values} == values
 
-    # When they run again, every value is ciphertext, and the models read the same values
+    # When only the columns' change of type has run (a deploy under way), the models read the JSON
+    _migrate(TEXT_NOT_YET_ENCRYPTED)
+    assert not _stored(pk, parcel_pk)["packing"].startswith("v1:")
+    assert read() == values
+
+    # When the migrations have run, every value is ciphertext, and the models read the same values
     _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     _assert_ciphertext(_stored(pk, parcel_pk))
-    request = DeliveryRequest.objects.get(pk=pk)
-    assert (request.allergens, request.allergen_packing) == (values["allergens"], values["allergen_packing"])
-    assert Parcel.objects.get(pk=parcel_pk).packing == values["packing"]
+    assert read() == values
+
+    # A row a process of the previous version writes in clear meanwhile is read, and encrypted when
+    # the encryption runs again
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE shipping_parcel SET packing = %s WHERE id = %s",
+            [json.dumps(values["packing"]), parcel_pk],
+        )
+    assert read() == values
+    with connection.schema_editor() as editor:
+        encrypt_json_columns("shipping", "parcel", ("packing",), django_apps, editor)
+    _assert_ciphertext(_stored(pk, parcel_pk))
+    assert read() == values
