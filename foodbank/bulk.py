@@ -10,15 +10,16 @@ values every row shares, and on PostgreSQL writes::
 with each column as one array parameter; elsewhere (SQLite) it falls back to ``bulk_create``.
 
 Values of the columns are written as given: they must already be what the database takes (ints,
-strings, dates, booleans, ``None``); fields that need converting (JSON, encrypted text) can only be
-shared values, which go through the field like any other value. A field given neither way gets its
+strings, dates, booleans, ``None``); fields that need converting (JSON, encrypted text: a field
+that prepares its values itself, whatever type it reports) can only be shared values, which go
+through the field like any other value. A field given neither way gets its
 default (``auto_now``/``auto_now_add``: now; a callable default is called once for all rows).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Field, ForeignObjectRel
 from django.utils import timezone
 
@@ -48,6 +49,20 @@ DB_READY_TYPES = {
     "SmallIntegerField",
     "TextField",
 }
+
+# What a field class may override and still take its values as they are: a subclass that prepares
+# values differently (encrypted text says "TextField" too) does not.
+_PREPARING = ("get_prep_value", "get_db_prep_value", "get_db_prep_save")
+
+
+def written_as_given(field: "Field[Any, Any]") -> bool:
+    """Whether the field's Python values are what PostgreSQL takes as they are: its type is one of
+    ``DB_READY_TYPES`` and it prepares values as Django's own class of that type does."""
+    kind = field.get_internal_type()
+    if kind not in DB_READY_TYPES:
+        return False
+    base = getattr(models, kind)
+    return all(getattr(type(field), name) is getattr(base, name) for name in _PREPARING)
 
 
 def insert_many(
@@ -143,7 +158,7 @@ def _with_defaults(model, columns: Iterable[str], same: Mapping[str, object] | N
         else:
             same[attname] = field.get_default()
     for attname in columns:
-        kind = fields[attname].get_internal_type()
-        if kind not in DB_READY_TYPES:
+        if not written_as_given(fields[attname]):
+            kind = type(fields[attname]).__name__
             raise TypeError(f"insert_many: {model.__name__}.{attname} ({kind}) can only be a shared value")
     return same

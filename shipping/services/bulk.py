@@ -11,7 +11,7 @@ from django.db.models import JSONField
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from foodbank.bulk import DB_READY_TYPES, column_name
+from foodbank.bulk import column_name, written_as_given
 from foodbank.crypto import EncryptedTextField
 
 from ..models import Parcel, ParcelEvent
@@ -77,7 +77,7 @@ def _copy_converters() -> list[tuple[int, Converter]]:
             converters.append((index, _encrypting(field)))
         elif isinstance(field, JSONField):
             converters.append((index, _json_dumping(field)))
-        elif field.get_internal_type() not in DB_READY_TYPES:
+        elif not written_as_given(field):
             raise TypeError(f"Parcel.{field.name}: add a COPY converter for {field.get_internal_type()}")
     return converters
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from foodbank.bulk import insert_many
 from foodbank.models import ProvisionRecord
 from inventory.models import Reservation, ReservationLine
+from referrals.models import Feedback
 from tests.inventory.factories import PackTypeFactory
 
 
@@ -93,6 +94,36 @@ def test_refuses_what_it_cannot_write_and_writes_nothing(network):
         )
     assert not Reservation.objects.exists()
     assert not ProvisionRecord.objects.exists()
+
+
+def test_refuses_encrypted_text_as_a_column_and_writes_nothing(network, django_user_model):
+    # Encrypted text reports itself as a TextField; given as a column, its values would go to the
+    # table in clear.
+    user = django_user_model.objects.create_user(username="coordinator-bulk")
+    refused = r"Feedback\.message \(EncryptedTextField\) can only be a shared value"
+    with pytest.raises(TypeError, match=refused):
+        insert_many(
+            Feedback,
+            columns={"message": ["食べ物が足りません", "ありがとう"]},
+            same={
+                "food_bank_id": network.food_bank.pk,
+                "received_on": timezone.localdate(),
+                "recorded_by_id": user.pk,
+            },
+        )
+    assert not Feedback.objects.exists()
+
+    # As a shared value it goes through the field: stored encrypted, read back as written.
+    insert_many(
+        Feedback,
+        columns={"received_on": [timezone.localdate()]},
+        same={"food_bank_id": network.food_bank.pk, "message": "ありがとう", "recorded_by_id": user.pk},
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT message FROM {Feedback._meta.db_table}")  # noqa: S608
+        (stored,) = cursor.fetchone()
+    assert "ありがとう" not in stored
+    assert Feedback.objects.get().message == "ありがとう"
 
 
 def test_no_rows_is_no_query(network):

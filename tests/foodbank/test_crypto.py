@@ -1,4 +1,5 @@
 import base64
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -121,3 +122,51 @@ def test_encrypted_json_field_keeps_the_value_and_stores_only_ciphertext():
         # A fixture's text (dumpdata / loaddata) is the JSON, in clear only there
         field = Needs._meta.get_field("packing")
         assert field.to_python(field.value_to_string(needs)) == value
+
+
+class _OnlyModel:
+    """What a migration's ``apps`` gives ``encrypt_json_columns``: the model it names."""
+
+    def __init__(self, model: type[models.Model]) -> None:
+        self.model = model
+
+    def get_model(self, app_label: str, model_name: str) -> type[models.Model]:
+        assert (app_label, model_name) == ("foodbank", self.model.__name__)
+        return self.model
+
+
+@pytest.mark.django_db(transaction=True)
+def test_encrypting_a_column_pages_through_every_row_and_back():
+    # More rows than one page of the encryption (a thousand), one of them NULL, one encrypted already.
+    with _throwaway_table(paged=crypto.EncryptedJSONField(null=True, blank=True)) as Paged:
+        table = Paged._meta.db_table
+        rows = [[f"code-{i}"] for i in range(2_345)]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (paged) VALUES (%s)",  # noqa: S608
+                [(json.dumps(row),) for row in rows],
+            )
+            cursor.execute(f"INSERT INTO {table} (paged) VALUES (NULL)")  # noqa: S608
+        Paged.objects.create(paged=["ciphertext-already"])
+        args = ("foodbank", Paged.__name__, ("paged",), _OnlyModel(Paged))
+
+        def stored() -> list:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT paged FROM {table} ORDER BY id")  # noqa: S608
+                return [value for (value,) in cursor.fetchall()]
+
+        before = stored()
+        with connection.schema_editor() as editor:
+            crypto.encrypt_json_columns(*args, editor)
+        encrypted = stored()
+        assert all(value.startswith("v1:") for value in encrypted[: len(rows)])  # the last page too
+        assert encrypted[len(rows)] is None
+        assert encrypted[-1] == before[-1]  # left as it was
+        assert [p.paged for p in Paged.objects.order_by("pk")] == [*rows, None, ["ciphertext-already"]]
+
+        with connection.schema_editor() as editor:
+            crypto.decrypt_json_columns(*args, editor)
+        decrypted = stored()
+        assert [json.loads(value) for value in decrypted[: len(rows)]] == rows
+        assert decrypted[len(rows)] is None
+        assert json.loads(decrypted[-1]) == ["ciphertext-already"]
