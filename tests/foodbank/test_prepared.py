@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from foodbank.models import Membership, Role
-from foodbank.prepared import PreparedQuery
+from foodbank.prepared import PreparedQuery, binds_client_side
+from foodbank.settings import env_bool
 from inventory.models import Handout
 
 from ..helpers import make_actor
@@ -181,3 +182,11 @@ def test_one_line_squeezes_line_breaks_and_refuses_sql_comments_and_literals():
         one_line("SELECT $$two\n  lines$$")
     with pytest.raises(ValueError, match="literal"):
         one_line("SELECT $body$two\n  lines$body$")
+
+
+@pytest.mark.binding
+def test_the_connection_binds_as_configured():
+    # CI runs the tests marked `binding` again with DB_PREPARED_STATEMENTS=0: this one fails if that
+    # run would bind on the server all the same (and so test nothing new).
+    on_server = env_bool("DB_PREPARED_STATEMENTS", True)
+    assert binds_client_side(connection) is (connection.vendor == "postgresql" and not on_server)

@@ -11,7 +11,7 @@ from inventory.selectors import ledger_differences
 
 from .helpers import HANDOUT_3_PLUS_1, in_days, put_stock
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.binding]
 
 URL = "/api/v1/handouts/"
 

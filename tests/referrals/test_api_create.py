@@ -14,7 +14,7 @@ from referrals.models import ConsentRecord, DeliveryRequest, DeliveryRequestEven
 
 from .factories import body, tomorrow
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.binding]
 
 URL = "/api/v1/delivery-requests/"
 

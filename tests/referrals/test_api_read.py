@@ -9,7 +9,7 @@ from referrals.models import DeliveryRequest
 
 from .factories import TRACKING_NUMBER, TRACKING_URL, bring_to
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.binding]
 
 URL = "/api/v1/delivery-requests/"
 

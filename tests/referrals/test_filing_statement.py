@@ -29,6 +29,7 @@ URL = "/api/v1/delivery-requests/"
 
 pytestmark = [
     pytest.mark.django_db,
+    pytest.mark.binding,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the one statement is PostgreSQL's"),
 ]
 

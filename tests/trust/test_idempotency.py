@@ -17,7 +17,7 @@ from tests.trust import urls as test_urls
 URL = "/test/partners/"
 BODY = {"code": "kodomo-shokudo", "name": "こども食堂ひまわり"}
 
-pytestmark = pytest.mark.urls("tests.trust.urls")
+pytestmark = [pytest.mark.urls("tests.trust.urls"), pytest.mark.binding]
 
 
 def _post(client, key, body=BODY):

@@ -13,7 +13,7 @@ from referrals.models import ConsentRecord, Enrolment, Feedback
 from tests.inventory.helpers import in_days, put_stock
 from tests.referrals.factories import file_request
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.binding]
 
 
 @dataclass
