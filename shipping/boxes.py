@@ -14,7 +14,6 @@ Pure: no database, no settings.
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from fractions import Fraction
 
 from .carriers.base import ContentLine, PackingNotes
 
@@ -41,16 +40,21 @@ def split_into_boxes(notes: PackingNotes, boxes: int) -> tuple[Box, ...]:
     lines = notes.contents
     packs = sum(max(line.quantity, 0) for line in lines)
     even = max(math.ceil(packs / boxes), 1)
-    shares = [Fraction(1, line.per_box if line.per_box > 0 else even) for line in lines]
+    rules = [line.per_box if line.per_box > 0 else even for line in lines]
+    # A box is ``whole`` parts, and a pack of a type of which ``rule`` fit a box is ``whole // rule``
+    # of them: each share 1/rule exactly, in integers (with Python's fractions the split was a sixth
+    # of a batch's packing slips, docs/benchmarks.md).
+    whole = math.lcm(*rules) if rules else 1
+    shares = [whole // rule for rule in rules]
     # One entry per pack: (line index, share of a box), in the slip's order.
     units = [(i, shares[i]) for i, line in enumerate(lines) for _ in range(max(line.quantity, 0))]
     # Box by box in the slip's order when that fits (whole lines stay together); else a search
     # (first fit may fail where a packing exists: 1/2, 1/3 × 2, 1/4 × 3 fit two boxes).
-    placed = _first_fit(units, boxes) or _search(units, boxes)
+    placed = _first_fit(units, boxes, whole) or _search(units, boxes, whole)
     if placed is None:
         # Only when the box count was not derived from these packs' rule: the box count is what the
         # labels say, so a pack that fits nowhere goes into the box with the most room.
-        placed = _first_fit(units, boxes, overflow=True)
+        placed = _first_fit(units, boxes, whole, overflow=True)
         assert placed is not None  # noqa: S101 (overflow always places)
     _fill_empty(placed)
     out = []
@@ -58,7 +62,10 @@ def split_into_boxes(notes: PackingNotes, boxes: int) -> tuple[Box, ...]:
         counts: dict[int, int] = {}
         for i, _share in box:
             counts[i] = counts.get(i, 0) + 1
-        contents = tuple(replace(lines[i], quantity=counts[i]) for i in sorted(counts))
+        contents = tuple(
+            lines[i] if counts[i] == lines[i].quantity else replace(lines[i], quantity=counts[i])
+            for i in sorted(counts)
+        )
         out.append(Box(n, boxes, contents, notes.extras if n == boxes else ()))
     return tuple(out)
 
@@ -74,13 +81,13 @@ def packing_notes(parcel) -> PackingNotes:
 
 
 def _first_fit(
-    units: Sequence[tuple[int, Fraction]], boxes: int, *, overflow: bool = False
-) -> list[list[tuple[int, Fraction]]] | None:
+    units: Sequence[tuple[int, int]], boxes: int, whole: int, *, overflow: bool = False
+) -> list[list[tuple[int, int]]] | None:
     """Each unit into the first box it fits in (None if one fits nowhere, unless ``overflow``)."""
-    placed: list[list[tuple[int, Fraction]]] = [[] for _ in range(boxes)]
-    filled = [Fraction(0)] * boxes
+    placed: list[list[tuple[int, int]]] = [[] for _ in range(boxes)]
+    filled = [0] * boxes
     for unit in units:
-        target = next((b for b in range(boxes) if filled[b] + unit[1] <= 1), None)
+        target = next((b for b in range(boxes) if filled[b] + unit[1] <= whole), None)
         if target is None:
             if not overflow:
                 return None
@@ -94,11 +101,11 @@ def _first_fit(
 _SEARCH_STEPS = 20_000
 
 
-def _search(units: Sequence[tuple[int, Fraction]], boxes: int) -> list[list[tuple[int, Fraction]]] | None:
+def _search(units: Sequence[tuple[int, int]], boxes: int, whole: int) -> list[list[tuple[int, int]]] | None:
     """Every unit in a box within its rule, largest shares first, by backtracking (None if there is
     no such packing or it takes too long to find)."""
     order = sorted(units, key=lambda u: (-u[1], u[0]))
-    filled = [Fraction(0)] * boxes
+    filled = [0] * boxes
     where = [0] * len(order)
     steps = 0
 
@@ -113,9 +120,9 @@ def _search(units: Sequence[tuple[int, Fraction]], boxes: int) -> list[list[tupl
         # The same pack as the one before goes into that box or a later one; boxes as full as one
         # already tried are the same choice.
         first = where[k - 1] if k and order[k - 1] == order[k] else 0
-        tried: set[Fraction] = set()
+        tried: set[int] = set()
         for b in range(first, boxes):
-            if filled[b] in tried or filled[b] + share > 1:
+            if filled[b] in tried or filled[b] + share > whole:
                 continue
             tried.add(filled[b])
             filled[b] += share
@@ -127,13 +134,13 @@ def _search(units: Sequence[tuple[int, Fraction]], boxes: int) -> list[list[tupl
 
     if not place(0):
         return None
-    placed: list[list[tuple[int, Fraction]]] = [[] for _ in range(boxes)]
+    placed: list[list[tuple[int, int]]] = [[] for _ in range(boxes)]
     for unit, b in sorted(zip(order, where, strict=True), key=lambda x: x[0][0]):
         placed[b].append(unit)
     return placed
 
 
-def _fill_empty(placed: list[list[tuple[int, Fraction]]]) -> None:
+def _fill_empty(placed: list[list[tuple[int, int]]]) -> None:
     """No empty box while another holds two packs or more: a label with nothing behind it would go
     out (only with data the rule did not produce)."""
     for empty in placed:
