@@ -50,9 +50,9 @@ DB_READY_TYPES = {
     "TextField",
 }
 
-# What a field class may override and still take its values as they are: a subclass that prepares
-# values differently (encrypted text says "TextField" too) does not.
-_PREPARING = ("get_prep_value", "get_db_prep_value", "get_db_prep_save")
+# The methods a field prepares its values with: a subclass that overrides one (encrypted text, which
+# reports "TextField" too) does not take them as they are.
+_PREPARING = ("to_python", "get_prep_value", "get_db_prep_value", "get_db_prep_save")
 
 
 def written_as_given(field: "Field[Any, Any]") -> bool:

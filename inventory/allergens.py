@@ -79,6 +79,14 @@ _SYNONYMS = {
     "gelatin": ("ゼラチン", "gelatin"),
 }
 
+# from_text's spellings, lowered once (a batch's packing slips read 10,000 notes), with 「乳」 apart:
+# it names milk only as a word of its own.
+_LOWERED = [
+    (code, tuple(s.lower() for s in spellings if (code, s) != ("milk", "乳")))
+    for code, spellings in _SYNONYMS.items()
+]
+_MILK_WORD = re.compile(r"(?:^|[\s、,・/／])乳(?:$|[\s、,・/／製])")
+
 
 def label(code: str) -> str:
     """The Japanese name printed on packages (えび, 小麦 …); the code itself when unknown."""
@@ -113,15 +121,6 @@ def from_text(text: str) -> list[str]:
     if "milk" not in found and _MILK_WORD.search(text):
         found.append("milk")
     return normalise(found)
-
-
-# from_text's spellings, lowered once (a batch's packing slips read 10,000 notes), with 「乳」 apart:
-# it names milk only as a word of its own.
-_LOWERED = [
-    (code, tuple(s.lower() for s in spellings if (code, s) != ("milk", "乳")))
-    for code, spellings in _SYNONYMS.items()
-]
-_MILK_WORD = re.compile(r"(?:^|[\s、,・/／])乳(?:$|[\s、,・/／製])")
 
 
 def avoided(codes: Iterable[str] | None, text: str | None) -> list[str]:

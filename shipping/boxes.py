@@ -44,7 +44,7 @@ def split_into_boxes(notes: PackingNotes, boxes: int) -> tuple[Box, ...]:
     # A box is ``whole`` parts, and a pack of a type of which ``rule`` fit a box is ``whole // rule``
     # of them: each share 1/rule exactly, in integers (with Python's fractions the split was a sixth
     # of a batch's packing slips, docs/benchmarks.md).
-    whole = math.lcm(*rules) if rules else 1
+    whole = math.lcm(*rules)
     shares = [whole // rule for rule in rules]
     # One entry per pack: (line index, share of a box), in the slip's order.
     units = [(i, shares[i]) for i, line in enumerate(lines) for _ in range(max(line.quantity, 0))]

@@ -78,7 +78,7 @@ def _copy_converters() -> list[tuple[int, Converter]]:
         elif isinstance(field, JSONField):
             converters.append((index, _json_dumping(field)))
         elif not written_as_given(field):
-            raise TypeError(f"Parcel.{field.name}: add a COPY converter for {field.get_internal_type()}")
+            raise TypeError(f"Parcel.{field.name}: add a COPY converter for {type(field).__name__}")
     return converters
 
 

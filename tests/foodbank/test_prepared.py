@@ -186,7 +186,7 @@ def test_one_line_squeezes_line_breaks_and_refuses_sql_comments_and_literals():
 
 @pytest.mark.binding
 def test_the_connection_binds_as_configured():
-    # CI runs the tests marked `binding` again with DB_PREPARED_STATEMENTS=0: this one fails if that
-    # run would bind on the server all the same (and so test nothing new).
+    # CI runs the tests marked `binding` again with DB_PREPARED_STATEMENTS=0: this one fails if the
+    # settings ignored the variable (that run would then bind on the server and test nothing new).
     on_server = env_bool("DB_PREPARED_STATEMENTS", True)
     assert binds_client_side(connection) is (connection.vendor == "postgresql" and not on_server)

@@ -19,8 +19,6 @@ from inventory.models import Balance, Handout, Lot, MovementKind, ReasonCode, St
 from inventory.services.handouts import _hand_out_in_one_statement
 from inventory.services.ledger import _allocate, _shortage
 
-pytestmark = pytest.mark.binding
-
 CODES = ("day1", "day3")
 # Days from today to a lot's best-before date: expired, today (still usable), soon, later, undated.
 BEST_BEFORE = st.sampled_from([-3, -1, 0, 1, 5, 30, None])
@@ -75,6 +73,7 @@ def _expected(site, catalogue, lines: dict):
 
 @pytest.mark.postgres
 @pytest.mark.django_db
+@pytest.mark.binding
 @settings(
     max_examples=60,
     deadline=None,

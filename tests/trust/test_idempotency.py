@@ -17,7 +17,7 @@ from tests.trust import urls as test_urls
 URL = "/test/partners/"
 BODY = {"code": "kodomo-shokudo", "name": "こども食堂ひまわり"}
 
-pytestmark = [pytest.mark.urls("tests.trust.urls"), pytest.mark.binding]
+pytestmark = pytest.mark.urls("tests.trust.urls")
 
 
 def _post(client, key, body=BODY):
@@ -75,6 +75,7 @@ def test_only_a_fingerprint_and_the_id_are_stored_never_the_body(api, coordinato
 
 @pytest.mark.postgres  # two write transactions at once: SQLite serialises writers
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.binding  # the claim, the work and the COMMIT outside a test's transaction
 def test_a_retry_while_the_first_request_runs_is_409(api, coordinator):
     first_client, second_client = api(coordinator), api(coordinator)
     test_urls.HOLD.update(started=threading.Event(), release=threading.Event(), active=True)
