@@ -166,7 +166,11 @@ def count_queries(token_key: str, user_id: int) -> dict[str, int]:
 
 
 class Load:
-    """N threads, each with its own keep-alive connection, sending requests for ``seconds``."""
+    """N threads, each with its own keep-alive connection, sending requests for ``seconds``, and each
+    at least ``MIN_REQUESTS`` (a phase of a smoke run on a slow machine may otherwise end after one
+    request, and a percentile needs two)."""
+
+    MIN_REQUESTS = 3
 
     def __init__(self, *, port: int, token: str, clients: int, seconds: float) -> None:
         self.port, self.token, self.clients, self.seconds = port, token, clients, seconds
@@ -184,7 +188,9 @@ class Load:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             mine, my_errors, my_ids = [], [], []
             start_gate.wait()
-            while time.perf_counter() < deadline[0]:
+            sent = 0
+            while time.perf_counter() < deadline[0] or sent < self.MIN_REQUESTS:
+                sent += 1
                 method, path, body, headers = make_request(rnd)
                 headers = {"Authorization": f"Token {self.token}", **headers}
                 t0 = time.perf_counter()
