@@ -78,25 +78,27 @@ class PreparedQuery:
             return []
         query, _sql, _params, _position, select, klass_info = compiled
         connection = connections[alias]
-        # The converters (e.g. decryption) depend on this thread's connection only: worked out once
-        # per connection, not per call (they were 14 % of a GET's CPU, docs/benchmarks.md).
+        # The converters (e.g. decryption) depend on this thread's connection only, and the
+        # populators of the related objects (which keep no state between rows) on its alias: worked
+        # out once per connection, not per call (the converters were 14 % of a GET's CPU,
+        # docs/benchmarks.md).
         cached = self._decoders.get(connection)
         if cached is None:
             compiler = query.get_compiler(using=alias)
             compiler.select, compiler.klass_info, compiler.annotation_col_map = select, klass_info, {}
             converters = compiler.get_converters([column for column, _sql, _alias in select])
-            cached = self._decoders[connection] = (compiler, converters)
-        compiler, converters = cached
+            fields = klass_info["select_fields"]
+            columns = slice(fields[0], fields[-1] + 1)
+            names = [column.target.attname for column, _sql, _alias in select[columns]]
+            populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # Django 5.2's
+            cached = self._decoders[connection] = (compiler, converters, columns, names, populators)
+        compiler, converters, columns, names, populators = cached
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
-        fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        names = [column.target.attname for column, _sql, _alias in select[start:end]]
-        populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # Django 5.2's
         model = klass_info["model"]
         instances = []
         for row in rows:
-            instance = model.from_db(alias, names, row[start:end])
+            instance = model.from_db(alias, names, row[columns])
             for populator in populators:
                 populator.populate(row, instance)
             instances.append(instance)

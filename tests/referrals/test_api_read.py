@@ -26,6 +26,15 @@ def test_another_agency_s_request_is_404(api, agency_b_request, case_worker_a):
     response = api(case_worker_a).get(f"{URL}{agency_b_request.pk}/")
 
     assert response.status_code == 404
+    # Not shown, so not recorded as shown.
+    assert not AuditEvent.objects.filter(action="view").exists()
+
+
+def test_a_request_that_does_not_exist_is_404_with_nothing_recorded(api, submitted, coordinator):
+    response = api(coordinator).get(f"{URL}{submitted.pk + 1000}/")
+
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action="view").exists()
 
 
 def test_coordinator_sees_the_food_bank_s_requests_and_the_view_is_recorded(
@@ -47,10 +56,15 @@ def test_coordinator_sees_the_food_bank_s_requests_and_the_view_is_recorded(
         "subjects": sorted([agency_b_request.recipient_id, submitted.recipient_id]),
     }
     assert views[1].actor_role == "coordinator"
+    # Its tenant and whence it was asked, as every view's event.
+    assert views[1].food_bank_id == agency_b_request.food_bank_id
+    assert (views[1].ip_address, views[1].path) == ("127.0.0.1", f"{URL}{agency_b_request.pk}/")
+    assert views[1].detail == {}
 
 
 def test_another_food_bank_s_coordinator_gets_404(api, submitted, other_coordinator):
     assert api(other_coordinator).get(f"{URL}{submitted.pk}/").status_code == 404
+    assert not AuditEvent.objects.filter(action="view").exists()
     assert api(other_coordinator).get(URL).json()["results"] == []
 
 
