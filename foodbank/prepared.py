@@ -39,7 +39,8 @@ class PreparedQuery:
         self._build = build
         self._model: type[Model] | None = None
         self._compiled: dict[str, tuple | None] = {}  # per database alias; None: fall back
-        # Per connection (one a thread and database): the compiler and its converters.
+        # Per connection (one a thread and database): the compiler, its converters, the columns
+        # of the model and the populators of its related objects (``_decode``).
         self._decoders: WeakKeyDictionary[Any, tuple] = WeakKeyDictionary()
 
     def __call__(self, value: int) -> list:

@@ -3,7 +3,7 @@
 import pytest
 from django.db import connection
 
-from foodbank.models import AuditEvent
+from foodbank.models import AuditEvent, Role
 from referrals import selectors
 from referrals.models import DeliveryRequest
 
@@ -31,7 +31,7 @@ def test_another_agency_s_request_is_404(api, agency_b_request, case_worker_a):
 
 
 def test_a_request_that_does_not_exist_is_404_with_nothing_recorded(api, submitted, coordinator):
-    response = api(coordinator).get(f"{URL}{submitted.pk + 1000}/")
+    response = api(coordinator).get(f"{URL}{10**12}/")
 
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action="view").exists()
@@ -56,10 +56,20 @@ def test_coordinator_sees_the_food_bank_s_requests_and_the_view_is_recorded(
         "subjects": sorted([agency_b_request.recipient_id, submitted.recipient_id]),
     }
     assert views[1].actor_role == "coordinator"
-    # Its tenant and whence it was asked, as every view's event.
-    assert views[1].food_bank_id == agency_b_request.food_bank_id
+    # Whence it was asked, as every view's event.
     assert (views[1].ip_address, views[1].path) == ("127.0.0.1", f"{URL}{agency_b_request.pk}/")
     assert views[1].detail == {}
+
+
+def test_a_view_is_recorded_in_the_request_s_food_bank(api, network, submitted, coordinator):
+    from foodbank.services import grant_role
+
+    # A coordinator of two food banks: the event belongs to the request's, so that its
+    # coordinators find it, not to a tenant guessed from the viewer's roles (there are two).
+    grant_role(user=coordinator, role=Role.COORDINATOR, organisation=network.other_food_bank)
+
+    assert api(coordinator).get(f"{URL}{submitted.pk}/").status_code == 200
+    assert AuditEvent.objects.get(action="view").food_bank_id == submitted.food_bank_id
 
 
 def test_another_food_bank_s_coordinator_gets_404(api, submitted, other_coordinator):
