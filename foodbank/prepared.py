@@ -20,11 +20,11 @@ once among the compiled parameters; anything else falls back to evaluating the q
 """
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeGuard
-from weakref import WeakKeyDictionary
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
@@ -39,9 +39,12 @@ class PreparedQuery:
         self._build = build
         self._model: type[Model] | None = None
         self._compiled: dict[str, tuple | None] = {}  # per database alias; None: fall back
-        # Per connection (one a thread and database): the compiler, its converters, the columns
-        # of the model and the populators of its related objects (``_decode``).
-        self._decoders: WeakKeyDictionary[Any, tuple] = WeakKeyDictionary()
+        # Per thread and database, for the thread's connection: the compiler, its converters, the
+        # columns of the model and the populators of its related objects (``_decode``). Kept by the
+        # thread, not in a dictionary keyed by connection: the converters hold their connection, so
+        # such a dictionary kept every connection of every thread that ever ran the query (the
+        # development server starts a thread per request).
+        self._decoders = threading.local()
 
     def __call__(self, value: int) -> list:
         alias = self.alias()
@@ -83,8 +86,11 @@ class PreparedQuery:
         # populators of the related objects (which keep no state between rows) on its alias: worked
         # out once per connection, not per call (the converters were 14 % of a GET's CPU,
         # docs/benchmarks.md).
-        cached = self._decoders.get(connection)
-        if cached is None:
+        decoders: dict[str, tuple] | None = getattr(self._decoders, "by_alias", None)
+        if decoders is None:
+            decoders = self._decoders.by_alias = {}
+        cached = decoders.get(alias)
+        if cached is None or cached[0] is not connection:
             compiler = query.get_compiler(using=alias)
             compiler.select, compiler.klass_info, compiler.annotation_col_map = select, klass_info, {}
             converters = compiler.get_converters([column for column, _sql, _alias in select])
@@ -92,8 +98,8 @@ class PreparedQuery:
             columns = slice(fields[0], fields[-1] + 1)
             names = [column.target.attname for column, _sql, _alias in select[columns]]
             populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]  # Django 5.2's
-            cached = self._decoders[connection] = (compiler, converters, columns, names, populators)
-        compiler, converters, columns, names, populators = cached
+            cached = decoders[alias] = (connection, compiler, converters, columns, names, populators)
+        _connection, compiler, converters, columns, names, populators = cached
         if converters:
             rows = list(compiler.apply_converters(rows, converters))
         model = klass_info["model"]

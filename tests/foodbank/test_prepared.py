@@ -98,6 +98,41 @@ def test_run_together_reads_several_in_one_round_trip(network, side):
     assert none() == []
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_query_keeps_no_connection_of_a_thread_that_has_ended(network):
+    import gc
+    import threading
+    import weakref
+
+    from django.db import connections
+
+    # The development server answers each request in a thread of its own, with a connection of
+    # its own: a query run there must not keep that connection (and what it decoded with) alive.
+    ended: list[weakref.ref] = []
+
+    def request_thread() -> None:
+        try:
+            assert MEMBERSHIPS(10**12) == []
+            assert [h.note for h in HANDOUTS(network.window_a.pk)] == ["見守り"]
+            ended.append(weakref.ref(connections["default"]))
+        finally:
+            connections.close_all()
+
+    Handout.objects.create(
+        food_bank=network.food_bank, site=network.window_a, note="見守り", occurred_at=timezone.now()
+    )
+    for _ in range(3):
+        thread = threading.Thread(target=request_thread)
+        thread.start()
+        thread.join()
+    gc.collect()
+
+    assert len(ended) == 3
+    assert [ref() for ref in ended] == [None, None, None]
+    # This thread's own connection still decodes as before.
+    assert [h.note for h in HANDOUTS(network.window_a.pk)] == ["見守り"]
+
+
 def test_run_together_falls_back_to_one_query_each_for_a_query_it_cannot_compile(network):
     from django.db.models import Count
 
